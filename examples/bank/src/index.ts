@@ -1,0 +1,5 @@
+import { Hono } from "hono";
+
+const app = new Hono();
+app.get("/", (c) => c.text("edge-session demo: coming with the demo issue"));
+export default app;

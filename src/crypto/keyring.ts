@@ -1,0 +1,133 @@
+import { base64url } from "jose";
+import { SessionConfigError } from "../errors.js";
+
+/** Content encryption of the sealed session (JWE `enc`). */
+export type Encryption = "A256GCM" | "A256CBC-HS512";
+
+/** A secret string (at least 32 characters) or raw key bytes (32 or 64 bytes). */
+export type Secret = string | Uint8Array;
+
+export interface KeyringOptions {
+  /**
+   * Bound into key derivation so that a value sealed for one purpose (cookie, app, store) never unseals
+   * as another. The middleware defaults it to the cookie name.
+   */
+  purpose?: string;
+  /** Default `"A256GCM"`. */
+  encryption?: Encryption;
+}
+
+/** The one derived key of one secret. `key` is a CryptoKey for AES-GCM; jose needs raw bytes for CBC-HS. */
+export interface SealingKey {
+  readonly kid: string;
+  readonly key: CryptoKey | Uint8Array;
+}
+
+const MIN_SECRET_CHARS = 32;
+const MIN_DISTINCT_CHARS = 8;
+const FORMAT = "edge-session/v1";
+const encoder = new TextEncoder();
+const SALT = encoder.encode(FORMAT);
+
+/**
+ * The derived keys of a list of secrets: the first seals, all of them unseal (rotation).
+ * Built once per secret list; derivation never happens per request.
+ */
+export class Keyring {
+  readonly encryption: Encryption;
+  readonly purpose: string;
+  /** The key that seals. */
+  readonly current: SealingKey;
+  readonly #byKid: ReadonlyMap<string, SealingKey>;
+
+  /** @internal use {@link createKeyring} */
+  constructor(encryption: Encryption, purpose: string, keys: readonly SealingKey[]) {
+    this.encryption = encryption;
+    this.purpose = purpose;
+    this.current = keys[0]!;
+    this.#byKid = new Map(keys.map((k) => [k.kid, k]));
+  }
+
+  /** The key with this id, or undefined when it is not (or no longer) in the ring. */
+  find(kid: string): SealingKey | undefined {
+    return this.#byKid.get(kid);
+  }
+
+  /** Keeps key material out of logs and error reports. */
+  toJSON(): { encryption: Encryption; purpose: string; kids: string[] } {
+    return { encryption: this.encryption, purpose: this.purpose, kids: [...this.#byKid.keys()] };
+  }
+}
+
+/**
+ * Derives the keys of one or more secrets (first = current, the rest = previous, still read).
+ *
+ * Each secret is HKDF-SHA-256 input keying material with salt `"edge-session/v1"` and info
+ * `"edge-session/v1|key|<enc>|<purpose>"`; the key id is 6 bytes of the same HKDF with `|kid|` in place of
+ * `|key|`, so it names the key without revealing anything about it.
+ */
+export async function createKeyring(
+  secrets: Secret | readonly Secret[],
+  options: KeyringOptions = {},
+): Promise<Keyring> {
+  const list: readonly Secret[] = Array.isArray(secrets) ? secrets : [secrets as Secret];
+  const encryption = options.encryption ?? "A256GCM";
+  const purpose = options.purpose ?? "";
+  if (encryption !== "A256GCM" && encryption !== "A256CBC-HS512") {
+    throw new SessionConfigError(`encryption must be "A256GCM" or "A256CBC-HS512"`);
+  }
+  if (typeof purpose !== "string" || purpose.length > 256) {
+    throw new SessionConfigError("purpose must be a string of at most 256 characters");
+  }
+  checkSecrets(list);
+  const keys = await Promise.all(list.map((secret) => deriveKey(secret, encryption, purpose)));
+  const kids = new Set(keys.map((k) => k.kid));
+  if (kids.size !== keys.length) throw new SessionConfigError("the same secret is listed twice");
+  return new Keyring(encryption, purpose, keys);
+}
+
+/** Throws `SessionConfigError` for a missing, short, low-variety or wrongly sized secret (synchronously). */
+export function checkSecrets(secrets: Secret | readonly Secret[]): void {
+  const list: readonly Secret[] = Array.isArray(secrets) ? secrets : [secrets as Secret];
+  if (list.length === 0) throw new SessionConfigError("at least one secret is required");
+  list.forEach(checkSecret);
+}
+
+function checkSecret(secret: Secret, index: number): void {
+  const which = index === 0 ? "the current secret" : `previous secret #${index}`;
+  if (typeof secret === "string") {
+    if (secret.length < MIN_SECRET_CHARS) {
+      throw new SessionConfigError(
+        `${which} has ${secret.length} characters; at least ${MIN_SECRET_CHARS} are required (use 32 random bytes, e.g. \`openssl rand -base64 32\`)`,
+      );
+    }
+    if (new Set(secret).size < MIN_DISTINCT_CHARS) {
+      throw new SessionConfigError(`${which} repeats too few characters to be a secret; use random bytes`);
+    }
+    return;
+  }
+  if (!(secret instanceof Uint8Array)) {
+    // undefined usually means a missing Worker secret binding: say so without echoing anything.
+    throw new SessionConfigError(`${which} must be a string or a Uint8Array`);
+  }
+  if (secret.byteLength !== 32 && secret.byteLength !== 64) {
+    throw new SessionConfigError(`${which} is ${secret.byteLength} bytes; raw keys must be 32 or 64 bytes`);
+  }
+}
+
+async function deriveKey(secret: Secret, encryption: Encryption, purpose: string): Promise<SealingKey> {
+  const ikm = typeof secret === "string" ? encoder.encode(secret) : secret;
+  const base = await crypto.subtle.importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
+  const hkdf = (label: string, bits: number) =>
+    crypto.subtle.deriveBits(
+      { name: "HKDF", hash: "SHA-256", salt: SALT, info: encoder.encode(`${FORMAT}|${label}|${encryption}|${purpose}`) },
+      base,
+      bits,
+    );
+  const keyBits = encryption === "A256GCM" ? 256 : 512;
+  const [raw, kidBytes] = await Promise.all([hkdf("key", keyBits), hkdf("kid", 48)]);
+  const kid = base64url.encode(new Uint8Array(kidBytes));
+  if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw) };
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  return { kid, key };
+}

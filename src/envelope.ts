@@ -1,0 +1,88 @@
+import { base64url } from "jose";
+
+/** Session data: a JSON object. */
+export type SessionData = Record<string, unknown>;
+
+/** Metadata sealed with the data and enforced on the server. */
+export interface SessionMeta {
+  /** 128 random bits, base64url. */
+  readonly id: string;
+  /** When the session was created, ms since epoch (second precision). */
+  readonly created: number;
+  /** When the session was last used (rolled), ms since epoch (second precision). */
+  readonly lastUsed: number;
+  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
+  readonly lifetime: number;
+}
+
+/** Everything a sealed session holds. */
+export interface Envelope<Data extends SessionData = SessionData> {
+  data: Data;
+  meta: SessionMeta;
+  /** Flash values for the next request. */
+  flash?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Wire format (the JWE plaintext), kept short because it rides in every request:
+ * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?}`.
+ */
+interface Wire {
+  i: string;
+  c: number;
+  u: number;
+  l: number;
+  d: SessionData;
+  f?: Record<string, unknown>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const ID = /^[A-Za-z0-9_-]{22,64}$/;
+
+/** A new random session id (128 bits). */
+export function newSessionId(): string {
+  return base64url.encode(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  const { data, meta, flash } = envelope;
+  const wire: Wire = {
+    i: meta.id,
+    c: Math.floor(meta.created / 1000),
+    u: Math.floor(meta.lastUsed / 1000),
+    l: meta.lifetime,
+    d: data,
+  };
+  if (flash && hasKeys(flash)) wire.f = flash;
+  return encoder.encode(JSON.stringify(wire));
+}
+
+/** Parses and shape-checks a decrypted envelope; undefined when it is not one. */
+export function decodeEnvelope(plaintext: Uint8Array): Envelope | undefined {
+  let wire: unknown;
+  try {
+    wire = JSON.parse(decoder.decode(plaintext));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(wire)) return undefined;
+  const { i, c, u, l, d, f } = wire as Partial<Wire>;
+  if (typeof i !== "string" || !ID.test(i)) return undefined;
+  if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
+  if (f !== undefined && !isObject(f)) return undefined;
+  return { data: d, meta: { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l }, flash: f };
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function hasKeys(value: object): boolean {
+  for (const _ in value) return true;
+  return false;
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}

@@ -1,0 +1,87 @@
+/**
+ * Every error edge-session throws extends `SessionError` and carries a stable `code`.
+ * Messages never contain a secret, a key or session data.
+ */
+export type SessionErrorCode =
+  | "CONFIG"
+  | "TOO_LARGE"
+  | "STORE_UNAVAILABLE"
+  | "CONFLICT"
+  | "LOCK_TIMEOUT"
+  | "NOT_LOADED";
+
+export class SessionError extends Error {
+  readonly code: SessionErrorCode;
+  /** HTTP status of the default response (see {@link SessionError.getResponse}). */
+  readonly status: number = 500;
+  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /**
+   * The response Hono's default error handler sends when the app does not catch this error (Hono calls
+   * `getResponse()` on errors that have it). It carries no session data and is never cached.
+   */
+  getResponse(): Response {
+    return new Response(this.status === 503 ? "Service Unavailable" : this.status === 409 ? "Conflict" : "Internal Server Error", {
+      status: this.status,
+      headers: { "Content-Type": "text/plain; charset=UTF-8", "Cache-Control": "no-store", ...(this.status === 503 ? { "Retry-After": "1" } : {}) },
+    });
+  }
+}
+
+/** Thrown at start-up (or on the first request) for weak secrets or contradictory options. */
+export class SessionConfigError extends SessionError {
+  constructor(message: string) {
+    super("CONFIG", message);
+  }
+}
+
+/** The sealed session does not fit in a cookie and no overflow store is configured. */
+export class SessionTooLargeError extends SessionError {
+  /** Bytes the cookie (name + value) would have taken. */
+  readonly size: number;
+  /** The limit it exceeded. */
+  readonly limit: number;
+  constructor(size: number, limit: number) {
+    super("TOO_LARGE", `sealed session cookie would be ${size} bytes, over the ${limit}-byte limit`);
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** A session store (KV, Durable Object, custom) failed or timed out. The session was not changed. */
+export class SessionStoreError extends SessionError {
+  /** Which store operation failed. */
+  readonly operation: "get" | "set" | "delete" | "list";
+  override readonly status = 503;
+  constructor(operation: "get" | "set" | "delete" | "list", options?: { cause?: unknown }) {
+    super("STORE_UNAVAILABLE", `session store ${operation} failed`, options);
+    this.operation = operation;
+  }
+}
+
+/** A versioned write lost a race and the app asked to be told instead of merging. */
+export class SessionConflictError extends SessionError {
+  override readonly status = 409;
+  constructor(message = "session was changed by a concurrent request") {
+    super("CONFLICT", message);
+  }
+}
+
+/** Exclusive mode could not take the session lock in time. */
+export class SessionLockTimeoutError extends SessionError {
+  override readonly status = 503;
+  constructor(waitedMs: number) {
+    super("LOCK_TIMEOUT", `session lock not acquired within ${waitedMs} ms`);
+  }
+}
+
+/** A session property that needs the decrypted session was read before `await session.load()`. */
+export class SessionNotLoadedError extends SessionError {
+  constructor(property: string) {
+    super("NOT_LOADED", `session.${property} needs the session loaded: call \`await session.load()\` first`);
+  }
+}

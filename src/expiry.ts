@@ -1,0 +1,36 @@
+import type { SessionMeta } from "./envelope.js";
+
+/** Why the server refused an otherwise valid session. */
+export type ExpiredReason = "idle" | "absolute";
+
+export interface ExpiryLimits {
+  /** Seconds since `lastUsed` after which the session is refused. */
+  idleTimeout?: number | undefined;
+  /** Seconds since `created` after which the session is refused. */
+  absoluteTimeout?: number | undefined;
+}
+
+/** How far a sealed timestamp may lie in the future (clock skew between locations) before it is refused. */
+export const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The server's verdict on a session's age, from the sealed metadata only: the cookie's own Max-Age is never
+ * trusted, so a replayed old cookie fails the same check. A `lifetime` (cookie Max-Age) also bounds idle time:
+ * a cookie the browser would have dropped is not accepted when replayed.
+ */
+export function expiryOf(meta: SessionMeta, now: number, limits: ExpiryLimits): ExpiredReason | "future" | undefined {
+  if (meta.created > now + CLOCK_SKEW_MS || meta.lastUsed > now + CLOCK_SKEW_MS || meta.lastUsed < meta.created) {
+    return "future";
+  }
+  const { absoluteTimeout } = limits;
+  if (absoluteTimeout && now - meta.created > absoluteTimeout * 1000) return "absolute";
+  const idle = idleLimit(meta, limits);
+  if (idle && now - meta.lastUsed > idle * 1000) return "idle";
+  return undefined;
+}
+
+/** Effective idle limit in seconds (0 = none): the smaller of idleTimeout and a persistent cookie's lifetime. */
+export function idleLimit(meta: Pick<SessionMeta, "lifetime">, limits: ExpiryLimits): number {
+  const candidates = [limits.idleTimeout, meta.lifetime].filter((s): s is number => !!s && s > 0);
+  return candidates.length ? Math.min(...candidates) : 0;
+}

@@ -1,0 +1,18 @@
+export { session, type SessionOptions, type SessionVariables, type PerRequest } from "./middleware.js";
+export { Session } from "./session.js";
+export { createKeyring, Keyring, type Encryption, type KeyringOptions, type Secret } from "./crypto/keyring.js";
+export { sealSession, unsealSession, COOKIE_LIMIT, type InvalidReason, type UnsealSessionOptions, type UnsealSessionResult } from "./token.js";
+export type { UnsealFailure } from "./crypto/seal.js";
+export type { Envelope, SessionData, SessionMeta } from "./envelope.js";
+export type { ExpiredReason, ExpiryLimits } from "./expiry.js";
+export type { CookieOptions, SameSite } from "./cookie.js";
+export {
+  SessionError,
+  SessionConfigError,
+  SessionTooLargeError,
+  SessionStoreError,
+  SessionConflictError,
+  SessionLockTimeoutError,
+  SessionNotLoadedError,
+  type SessionErrorCode,
+} from "./errors.js";

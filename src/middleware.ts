@@ -1,0 +1,168 @@
+import type { Context, Env, MiddlewareHandler } from "hono";
+import { expiredCookie, findCookie, resolveCookie, serializeCookie, type CookieOptions } from "./cookie.js";
+import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret } from "./crypto/keyring.js";
+import { hasKeys, type SessionData } from "./envelope.js";
+import { SessionConfigError } from "./errors.js";
+import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
+import { cookieMode, type SessionMode } from "./mode.js";
+import { internals, Session, type Found, type SessionState } from "./session.js";
+
+/** A value, or a function that picks it per request (e.g. from `c.env`). */
+export type PerRequest<T> = T | ((c: Context) => T);
+
+/** Options of {@link session}. Durations are whole seconds. */
+export interface SessionOptions {
+  /**
+   * One secret or a list (first seals, all unseal: rotation), or a function of the context for Worker secrets
+   * (`(c) => c.env.SESSION_SECRET`). Strings need at least 32 characters; raw keys are 32 or 64 bytes.
+   */
+  secret: PerRequest<Secret | readonly Secret[]>;
+  /** Bound into key derivation so values sealed for another cookie or app never open here. Default: cookie name. */
+  purpose?: string;
+  /** Default `"A256GCM"`. */
+  encryption?: Encryption;
+  /** Cookie attributes; defaults: `__Host-session`, Path=/, HttpOnly, Secure, SameSite=Lax. */
+  cookie?: CookieOptions;
+  /** Cookie Max-Age, also enforced on the server as an idle bound. Default 0: browser-session cookie. */
+  lifetime?: number;
+  /** Seconds since last use after which the server refuses the session (`expired: "idle"`). Default: none. */
+  idleTimeout?: number;
+  /** Seconds since creation after which the server refuses the session (`expired: "absolute"`). Default: none. */
+  absoluteTimeout?: number;
+  /**
+   * An unchanged session is sealed again (to move `lastUsed`) only when `lastUsed` is older than this.
+   * Default: a tenth of the idle limit (idleTimeout, or lifetime), else 300.
+   */
+  touchAfter?: number;
+  /** Return false for requests that must not extend the idle timer (e.g. polling). Default: every request rolls. */
+  shouldRoll?: (c: Context) => boolean;
+  /** Clock in ms since epoch. Default `Date.now`. */
+  now?: () => number;
+  /** @internal Where sessions live; the cookie-only mode by default. */
+  mode?: (keys: Keyring, c: Context) => SessionMode;
+}
+
+/** The context variables the middleware sets: `c.var.session`. */
+export interface SessionVariables<Data extends SessionData = SessionData> {
+  session: Session<Data>;
+}
+
+/** Stored copies outlive no session; without any limit they are kept this long after the last write. */
+const UNBOUNDED_TTL = 14 * 24 * 3600;
+
+/**
+ * Hono middleware: sealed, server-enforced sessions at `c.var.session`.
+ *
+ * ```ts
+ * const app = new Hono<{ Bindings: Env; Variables: SessionVariables<{ user: string }> }>();
+ * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300 }));
+ * ```
+ */
+export function session<Data extends SessionData = SessionData, E extends Env = Env>(
+  options: SessionOptions,
+): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
+  const cookie = resolveCookie(options.cookie);
+  const limits: ExpiryLimits = {
+    idleTimeout: seconds(options, "idleTimeout"),
+    absoluteTimeout: seconds(options, "absoluteTimeout"),
+  };
+  const lifetime = seconds(options, "lifetime") ?? 0;
+  const idle = idleLimit({ lifetime }, limits);
+  const touchAfterMs = 1000 * (seconds(options, "touchAfter") ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
+  const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
+  const modeOf = options.mode ?? cookieMode;
+  const clock = options.now ?? Date.now;
+  const { secret, shouldRoll } = options;
+  if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
+
+  return async (c, next) => {
+    const now = clock();
+    const lookup = findCookie(c.req.raw.headers.get("Cookie"), cookie.name);
+    let mode: SessionMode | undefined;
+    const open = async (): Promise<Found> => {
+      mode = modeOf(await keyrings.get(typeof secret === "function" ? secret(c) : secret), c);
+      if (lookup.found === 0) return { opened: undefined };
+      if (lookup.found !== 1) return { opened: undefined, invalid: lookup.found === "many" ? "duplicate" : "malformed" };
+      const opened = await mode.open(lookup.value);
+      if (!opened.ok) return { opened, invalid: opened.reason };
+      const verdict = expiryOf(opened.envelope.meta, now, limits);
+      return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
+    };
+    const s = new Session<Data>(open, { now, limits, lifetime, rolls: shouldRoll?.(c) !== false });
+    c.set("session", s);
+
+    await next();
+
+    const { started, load } = s[internals]();
+    if (!started || c.error) return; // untouched (lazy), or the handler failed: the cookie stays as it was
+    const state = await load();
+    const setCookie = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+    if (setCookie === undefined) return;
+    c.header("Set-Cookie", setCookie, { append: true });
+    // A shared cache must never store (and replay) a Set-Cookie.
+    const cacheControl = c.res.headers.get("Cache-Control");
+    if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) c.header("Cache-Control", "no-store");
+  };
+
+  /** Writes the session back when something requires it; returns the Set-Cookie value, if any. */
+  async function persist(
+    state: SessionState,
+    mode: SessionMode,
+    now: number,
+    incoming: string | undefined,
+    hadCookie: boolean,
+  ): Promise<string | undefined> {
+    if (state.isNew && !hasKeys(state.data) && !state.flashOut) {
+      // Nothing worth keeping: no empty sessions for anonymous visitors, and a refused cookie is removed.
+      if (state.replaced) await mode.discard(state.previous);
+      return hadCookie ? expiredCookie(cookie) : undefined;
+    }
+    const touchDue = state.rolls && now - state.meta.lastUsed >= touchAfterMs;
+    if (!state.changed && !state.isNew && !state.rotated && !state.replaced && !touchDue) return undefined;
+    const { meta } = state;
+    if (state.rolls || state.isNew) meta.lastUsed = now;
+
+    const deadline = Math.min(
+      idle ? meta.lastUsed + idleLimit(meta, limits) * 1000 : Infinity,
+      limits.absoluteTimeout ? meta.created + limits.absoluteTimeout * 1000 : Infinity,
+    );
+    const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
+    const value = await mode.save(
+      { data: state.data, meta, flash: state.flashOut },
+      { cookieName: cookie.name, previous: state.previous, ttl },
+    );
+    // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
+    if (state.replaced) await mode.discard(state.previous);
+    if (value === incoming && !(lifetime && touchDue)) return undefined;
+    const maxAge = lifetime && limits.absoluteTimeout ? Math.min(lifetime, ttl) : lifetime;
+    return serializeCookie(cookie, value, maxAge);
+  }
+}
+
+function keyringCache(purpose: string, encryption: Encryption) {
+  // Keyed by the secrets themselves (already in the isolate's env): derivation runs once per secret list.
+  const cache = new Map<string, Promise<Keyring>>();
+  return {
+    get(secret: Secret | readonly Secret[]): Promise<Keyring> {
+      const list: readonly Secret[] = Array.isArray(secret) ? secret : [secret as Secret];
+      const id = list.map((s) => (typeof s === "string" ? `s:${s}` : `b:${s.join(",")}`)).join("\u0000");
+      let ring = cache.get(id);
+      if (!ring) {
+        if (cache.size >= 8) cache.delete(cache.keys().next().value!);
+        ring = createKeyring(list, { purpose, encryption });
+        cache.set(id, ring);
+        ring.catch(() => cache.delete(id));
+      }
+      return ring;
+    },
+  };
+}
+
+function seconds(options: SessionOptions, name: "lifetime" | "idleTimeout" | "absoluteTimeout" | "touchAfter"): number | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new SessionConfigError(`${name} must be a whole number of seconds, at least 0`);
+  }
+  return value || undefined;
+}

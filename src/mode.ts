@@ -1,0 +1,51 @@
+import type { Keyring } from "./crypto/keyring.js";
+import { seal, unseal } from "./crypto/seal.js";
+import { decodeEnvelope, encodeEnvelope, type Envelope } from "./envelope.js";
+import { SessionTooLargeError } from "./errors.js";
+import { COOKIE_LIMIT, type InvalidReason } from "./token.js";
+
+/** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
+export type Opened =
+  | { ok: true; envelope: Envelope; rotated: boolean; stored?: string | undefined }
+  | { ok: false; reason: InvalidReason };
+
+export interface SaveContext {
+  /** The cookie name, which counts towards the 4096-byte limit. */
+  cookieName: string;
+  /** What `open` returned for this request's cookie, if it opened. */
+  previous: Opened | undefined;
+  /** Seconds the stored copy must live (remaining session lifetime), for stores with a TTL. */
+  ttl: number;
+}
+
+/**
+ * Where a session lives: entirely in the cookie, in the cookie with overflow to a store, or in a store behind
+ * a sealed id. The middleware owns expiry, rolling and cookie headers; a mode only moves envelopes.
+ */
+export interface SessionMode {
+  /** Opens a cookie value. Store failures throw `SessionStoreError`: never a silently fresh session. */
+  open(cookie: string): Promise<Opened>;
+  /** Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`. */
+  save(envelope: Envelope, context: SaveContext): Promise<string>;
+  /** Deletes whatever a store holds for this session (destroy, regenerate). */
+  discard(previous: Opened | undefined): Promise<void>;
+}
+
+/** Mode 1: everything sealed into the cookie. */
+export function cookieMode(keys: Keyring): SessionMode {
+  return {
+    async open(cookie) {
+      const opened = await unseal(cookie, keys, COOKIE_LIMIT);
+      if (!opened.ok) return opened;
+      const envelope = decodeEnvelope(opened.plaintext);
+      return envelope ? { ok: true, envelope, rotated: opened.rotated } : { ok: false, reason: "not-a-session" };
+    },
+    async save(envelope, { cookieName }) {
+      const value = await seal(encodeEnvelope(envelope), keys);
+      const size = cookieName.length + value.length;
+      if (size > COOKIE_LIMIT) throw new SessionTooLargeError(size, COOKIE_LIMIT);
+      return value;
+    },
+    async discard() {},
+  };
+}

@@ -1,0 +1,236 @@
+import { hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
+import { SessionNotLoadedError } from "./errors.js";
+import { idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
+import type { Opened } from "./mode.js";
+import type { InvalidReason } from "./token.js";
+
+/** What the middleware found for this request, before the handler's changes. */
+export interface Found {
+  opened: Opened | undefined;
+  expired?: ExpiredReason | undefined;
+  invalid?: InvalidReason | undefined;
+}
+
+/** @internal Mutable per-request state; the middleware reads it to decide what to write back. */
+export interface SessionState {
+  data: SessionData;
+  meta: { id: string; created: number; lastUsed: number; lifetime: number };
+  flashIn: Record<string, unknown> | undefined;
+  flashOut: Record<string, unknown> | undefined;
+  isNew: boolean;
+  expired: ExpiredReason | undefined;
+  invalid: InvalidReason | undefined;
+  /** What the cookie opened to, for clean-up of stored copies. */
+  previous: Opened | undefined;
+  rotated: boolean;
+  /** Data or flash changed: the session must be sealed again. */
+  changed: boolean;
+  /** The id changed (regenerate/destroy): stored copies under the old id must go. */
+  replaced: boolean;
+  rolls: boolean;
+}
+
+/** @internal */
+export const internals = Symbol("edge-session.internals");
+
+type Key<Data> = Extract<keyof Data, string>;
+
+/**
+ * The session of one request (`c.var.session`). Reads are async because the session is decrypted on first
+ * use (a route that never reads it pays nothing); writes are synchronous and apply in order.
+ */
+export class Session<Data extends SessionData = SessionData> {
+  readonly #open: () => Promise<Found>;
+  readonly #now: number;
+  readonly #limits: ExpiryLimits;
+  readonly #lifetime: number;
+  #state: SessionState | undefined;
+  #loading: Promise<SessionState> | undefined;
+  #pending: ((state: SessionState) => void)[] = [];
+  #rolls: boolean;
+
+  /** @internal created by the `session()` middleware */
+  constructor(open: () => Promise<Found>, options: { now: number; limits: ExpiryLimits; lifetime: number; rolls: boolean }) {
+    this.#open = open;
+    this.#now = options.now;
+    this.#limits = options.limits;
+    this.#lifetime = options.lifetime;
+    this.#rolls = options.rolls;
+  }
+
+  /** Decrypts the session (once per request) and returns it; afterwards `id`, `meta`, etc. are readable. */
+  async load(): Promise<this> {
+    await this.#load();
+    return this;
+  }
+
+  async get<K extends Key<Data>>(key: K): Promise<Data[K] | undefined> {
+    const { data } = await this.#load();
+    return Object.hasOwn(data, key) ? (data[key] as Data[K]) : undefined;
+  }
+
+  async has(key: Key<Data>): Promise<boolean> {
+    return Object.hasOwn((await this.#load()).data, key);
+  }
+
+  /** A shallow copy of all data. */
+  async all(): Promise<Partial<Data>> {
+    return { ...(await this.#load()).data } as Partial<Data>;
+  }
+
+  set<K extends Key<Data>>(key: K, value: Data[K]): void {
+    this.#write((state) => {
+      // defineProperty: a key named "__proto__" stays plain data, never a prototype.
+      Object.defineProperty(state.data, key, { value, enumerable: true, writable: true, configurable: true });
+    });
+  }
+
+  delete(key: Key<Data>): void {
+    this.#write((state) => {
+      delete state.data[key];
+    });
+  }
+
+  clear(): void {
+    this.#write((state) => {
+      state.data = {};
+    });
+  }
+
+  /** Stores a value readable once, on the next request that loads the session. */
+  flash(key: string, value: unknown): void {
+    this.#write((state) => {
+      state.flashOut ??= {};
+      Object.defineProperty(state.flashOut, key, { value, enumerable: true, writable: true, configurable: true });
+    });
+  }
+
+  /** Returns the flash value the previous request left under `key`, and removes it. */
+  async takeFlash<T = unknown>(key: string): Promise<T | undefined> {
+    const state = await this.#load();
+    if (!state.flashIn || !Object.hasOwn(state.flashIn, key)) return undefined;
+    const value = state.flashIn[key] as T;
+    delete state.flashIn[key];
+    return value;
+  }
+
+  /** A new id and creation time, same data: call after login (session fixation defence). */
+  regenerate(): void {
+    this.#write((state) => {
+      state.meta = { ...state.meta, id: newSessionId(), created: this.#now, lastUsed: this.#now };
+      state.replaced = true;
+    });
+  }
+
+  /** Clears the session, expires the cookie and deletes stored copies. Later writes start a new session. */
+  destroy(): void {
+    this.#write((state) => {
+      Object.assign(state, fresh(this.#now, this.#lifetime), { replaced: true, changed: false });
+    });
+  }
+
+  /** This request does not extend the idle timer (e.g. a polling endpoint). */
+  skipRoll(): void {
+    this.#rolls = false;
+    if (this.#state) this.#state.rolls = false;
+  }
+
+  get id(): string {
+    return this.#loaded("id").meta.id;
+  }
+
+  /** True when no valid session came with the request (or it was destroyed). */
+  get isNew(): boolean {
+    return this.#loaded("isNew").isNew;
+  }
+
+  /** Created and lastUsed in ms since epoch, lifetime in seconds. */
+  get meta(): SessionMeta {
+    return { ...this.#loaded("meta").meta };
+  }
+
+  /** Why the previous session was refused for its age: tell the user "you were logged out for inactivity". */
+  get expired(): ExpiredReason | undefined {
+    return this.#loaded("expired").expired;
+  }
+
+  /** Why the cookie that came with the request was refused (malformed, tampered, unknown key...). */
+  get invalid(): InvalidReason | undefined {
+    return this.#loaded("invalid").invalid;
+  }
+
+  /** Seconds before the session expires for inactivity, without extending it; undefined when no limit is set. */
+  idleSecondsLeft(): number | undefined {
+    const state = this.#loaded("idleSecondsLeft");
+    const limit = idleLimit(state.meta, this.#limits);
+    if (!limit) return undefined;
+    return Math.max(0, Math.floor((state.meta.lastUsed + limit * 1000 - this.#now) / 1000));
+  }
+
+  /** @internal */
+  [internals](): { state: SessionState | undefined; started: boolean; load: () => Promise<SessionState> } {
+    return { state: this.#state, started: !!this.#loading || this.#pending.length > 0, load: () => this.#load() };
+  }
+
+  #write(change: (state: SessionState) => void): void {
+    const apply = (state: SessionState) => {
+      change(state);
+      state.changed = true;
+    };
+    if (this.#state) apply(this.#state);
+    else this.#pending.push(apply);
+  }
+
+  #loaded(property: string): SessionState {
+    if (!this.#state) throw new SessionNotLoadedError(property);
+    return this.#state;
+  }
+
+  #load(): Promise<SessionState> {
+    this.#loading ??= this.#open().then((found) => {
+      const state = stateOf(found, this.#now, this.#lifetime, this.#rolls);
+      for (const apply of this.#pending) apply(state);
+      this.#pending = [];
+      this.#state = state;
+      return state;
+    });
+    return this.#loading;
+  }
+}
+
+function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "invalid" | "previous" | "rolls"> {
+  return {
+    data: {},
+    meta: { id: newSessionId(), created: now, lastUsed: now, lifetime },
+    flashIn: undefined,
+    flashOut: undefined,
+    isNew: true,
+    rotated: false,
+    changed: false,
+    replaced: false,
+  };
+}
+
+function stateOf(found: Found, now: number, lifetime: number, rolls: boolean): SessionState {
+  const { opened, expired, invalid } = found;
+  if (!opened?.ok || expired) {
+    return { ...fresh(now, lifetime), expired, invalid, previous: opened, rolls };
+  }
+  const envelope: Envelope = opened.envelope;
+  const flashIn = envelope.flash && hasKeys(envelope.flash) ? envelope.flash : undefined;
+  return {
+    data: envelope.data,
+    meta: { ...envelope.meta, lifetime },
+    flashIn,
+    flashOut: undefined,
+    isNew: false,
+    expired: undefined,
+    invalid: undefined,
+    previous: opened,
+    rotated: opened.rotated,
+    // Flash values live for one request that loads the session: dropping them is a change.
+    changed: !!flashIn,
+    replaced: false,
+    rolls,
+  };
+}

@@ -1,0 +1,60 @@
+import { decodeEnvelope, encodeEnvelope, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
+import { expiryOf, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
+import type { Keyring } from "./crypto/keyring.js";
+import { seal, unseal, type UnsealFailure } from "./crypto/seal.js";
+
+/** Browsers keep at most 4096 bytes of name + value per cookie. */
+export const COOKIE_LIMIT = 4096;
+
+/** Why a token or cookie did not yield a session. */
+export type InvalidReason =
+  | UnsealFailure
+  /** Decrypted, but not a session envelope (e.g. a value sealed for another use of the same keys). */
+  | "not-a-session"
+  /** Timestamps in the future beyond the allowed clock skew. */
+  | "future"
+  /** More than one cookie with the session name: none is trusted (cookie tossing). */
+  | "duplicate"
+  /** A pointer or id whose stored value is gone (expired, deleted or revoked). */
+  | "missing";
+
+export interface UnsealSessionOptions extends ExpiryLimits {
+  /** Current time in ms since epoch. Default `Date.now()`. */
+  now?: number;
+  /** Longest token accepted before any crypto. Default 4096. */
+  maxLength?: number;
+}
+
+export type UnsealSessionResult<Data extends SessionData = SessionData> =
+  | {
+      ok: true;
+      data: Data;
+      meta: SessionMeta;
+      flash: Record<string, unknown> | undefined;
+      /** Sealed with a previous key of the ring: seal it again with the current one. */
+      rotated: boolean;
+    }
+  | { ok: false; reason: InvalidReason | ExpiredReason };
+
+/** Seals a session (data, metadata, flash) into a compact JWE, e.g. a cookie value. No Hono needed. */
+export function sealSession<Data extends SessionData>(envelope: Envelope<Data>, keys: Keyring): Promise<string> {
+  return seal(encodeEnvelope(envelope), keys);
+}
+
+/**
+ * Opens a sealed session and enforces its idle and absolute limits. Never throws for bad input: any refusal
+ * is `{ ok: false, reason }`.
+ */
+export async function unsealSession<Data extends SessionData = SessionData>(
+  token: string,
+  keys: Keyring,
+  options: UnsealSessionOptions = {},
+): Promise<UnsealSessionResult<Data>> {
+  const opened = await unseal(token, keys, options.maxLength ?? COOKIE_LIMIT);
+  if (!opened.ok) return opened;
+  const envelope = decodeEnvelope(opened.plaintext);
+  if (!envelope) return { ok: false, reason: "not-a-session" };
+  const verdict = expiryOf(envelope.meta, options.now ?? Date.now(), options);
+  if (verdict) return { ok: false, reason: verdict };
+  return { ok: true, data: envelope.data as Data, meta: envelope.meta, flash: envelope.flash, rotated: opened.rotated };
+}

@@ -1,0 +1,6 @@
+declare namespace Cloudflare {
+  interface Env {
+    SESSIONS: KVNamespace;
+    IDLE_TIMEOUT: string;
+  }
+}

@@ -1,0 +1,73 @@
+import { Hono } from "hono";
+import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
+
+export const SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+export const OLD_SECRET = "old-secret-9876543210-zyxwvutsrqponmlkjihgfedcba";
+
+/** A controllable clock: tests move time, never sleep. */
+export function testClock(start = Date.UTC(2026, 10, 24, 9, 0, 0)) {
+  let t = start;
+  return {
+    now: () => t,
+    advance(seconds: number) {
+      t += seconds * 1000;
+    },
+  };
+}
+
+/** A browser-like cookie jar for one cookie name over app.request(). */
+export function jar(name = "__Host-session") {
+  let value: string | undefined;
+  return {
+    get value() {
+      return value;
+    },
+    set value(v: string | undefined) {
+      value = v;
+    },
+    header(): Record<string, string> {
+      return value === undefined ? {} : { Cookie: `${name}=${value}` };
+    },
+    /** Applies the response's Set-Cookie for our name; returns the raw Set-Cookie, if any. */
+    take(res: Response): string | undefined {
+      const raw = res.headers.getSetCookie().find((h) => h.startsWith(`${name}=`));
+      if (raw === undefined) return undefined;
+      const v = raw.slice(name.length + 1, raw.indexOf(";"));
+      value = /Max-Age=0/.test(raw) ? undefined : v;
+      return raw;
+    },
+  };
+}
+
+export type Data = { count?: number; user?: string; big?: string; [k: string]: unknown };
+
+/** A small app exercising the session: read, increment, expose metadata. */
+export function counterApp(options: Partial<SessionOptions> = {}) {
+  const app = new Hono<{ Variables: SessionVariables<Data> }>();
+  app.use(session<Data>({ secret: SECRET, ...options }));
+  app.get("/inc", async (c) => {
+    const s = c.var.session;
+    const count = ((await s.get("count")) ?? 0) + 1;
+    s.set("count", count);
+    return c.json({ count, id: s.id, isNew: s.isNew, expired: s.expired ?? null, invalid: s.invalid ?? null });
+  });
+  app.get("/read", async (c) => {
+    const s = await c.var.session.load();
+    return c.json({
+      count: (await s.get("count")) ?? null,
+      id: s.id,
+      isNew: s.isNew,
+      expired: s.expired ?? null,
+      invalid: s.invalid ?? null,
+      meta: s.meta,
+      idleLeft: s.idleSecondsLeft() ?? null,
+    });
+  });
+  app.get("/poll", async (c) => {
+    c.var.session.skipRoll();
+    const s = await c.var.session.load();
+    return c.json({ idleLeft: s.idleSecondsLeft() ?? null, isNew: s.isNew });
+  });
+  app.get("/untouched", (c) => c.text("ok"));
+  return app;
+}
