@@ -16,3 +16,4 @@ export {
   SessionNotLoadedError,
   type SessionErrorCode,
 } from "./errors.js";
+export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";
