@@ -10,6 +10,8 @@ export type SessionErrorCode =
   | "LOCK_TIMEOUT"
   | "NOT_LOADED";
 
+const STATUS_TEXT: Record<number, string> = { 409: "Conflict", 503: "Service Unavailable" };
+
 export class SessionError extends Error {
   readonly code: SessionErrorCode;
   /** HTTP status of the default response (see {@link SessionError.getResponse}). */
@@ -25,10 +27,9 @@ export class SessionError extends Error {
    * `getResponse()` on errors that have it). It carries no session data and is never cached.
    */
   getResponse(): Response {
-    return new Response(this.status === 503 ? "Service Unavailable" : this.status === 409 ? "Conflict" : "Internal Server Error", {
-      status: this.status,
-      headers: { "Content-Type": "text/plain; charset=UTF-8", "Cache-Control": "no-store", ...(this.status === 503 ? { "Retry-After": "1" } : {}) },
-    });
+    const headers: Record<string, string> = { "Content-Type": "text/plain; charset=UTF-8", "Cache-Control": "no-store" };
+    if (this.status === 503) headers["Retry-After"] = "1";
+    return new Response(STATUS_TEXT[this.status] ?? "Internal Server Error", { status: this.status, headers });
   }
 }
 

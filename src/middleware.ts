@@ -5,7 +5,7 @@ import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
 import { cookieMode, type SessionMode } from "./mode.js";
-import { internals, Session, type Found, type SessionState } from "./session.js";
+import { internals, resealOf, Session, type Found, type SessionState } from "./session.js";
 
 /** A value, or a function that picks it per request (e.g. from `c.env`). */
 export type PerRequest<T> = T | ((c: Context) => T);
@@ -88,7 +88,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
       const verdict = expiryOf(opened.envelope.meta, now, limits);
       return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
     };
-    const s = new Session<Data>(open, { now, limits, lifetime, rolls: shouldRoll?.(c) !== false });
+    const s = new Session<Data>(open, { now, limits, lifetime, touchAfterMs, rolls: shouldRoll?.(c) !== false });
     c.set("session", s);
 
     await next();
@@ -117,10 +117,11 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
       if (state.replaced) await mode.discard(state.previous);
       return hadCookie ? expiredCookie(cookie) : undefined;
     }
-    const touchDue = state.rolls && now - state.meta.lastUsed >= touchAfterMs;
-    if (!state.changed && !state.isNew && !state.rotated && !state.replaced && !touchDue) return undefined;
+    const reseal = resealOf(state, now, touchAfterMs);
+    if (!reseal.due) return undefined;
     const { meta } = state;
-    if (state.rolls || state.isNew) meta.lastUsed = now;
+    const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
+    meta.lastUsed = reseal.lastUsed;
 
     const deadline = Math.min(
       idle ? meta.lastUsed + idleLimit(meta, limits) * 1000 : Infinity,
@@ -133,7 +134,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     );
     // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
     if (state.replaced) await mode.discard(state.previous);
-    if (value === incoming && !(lifetime && touchDue)) return undefined;
+    if (value === incoming && !rollsCookie) return undefined;
     const maxAge = lifetime && limits.absoluteTimeout ? Math.min(lifetime, ttl) : lifetime;
     return serializeCookie(cookie, value, maxAge);
   }

@@ -44,17 +44,22 @@ export class Session<Data extends SessionData = SessionData> {
   readonly #now: number;
   readonly #limits: ExpiryLimits;
   readonly #lifetime: number;
+  readonly #touchAfterMs: number;
   #state: SessionState | undefined;
   #loading: Promise<SessionState> | undefined;
   #pending: ((state: SessionState) => void)[] = [];
   #rolls: boolean;
 
   /** @internal created by the `session()` middleware */
-  constructor(open: () => Promise<Found>, options: { now: number; limits: ExpiryLimits; lifetime: number; rolls: boolean }) {
+  constructor(
+    open: () => Promise<Found>,
+    options: { now: number; limits: ExpiryLimits; lifetime: number; touchAfterMs: number; rolls: boolean },
+  ) {
     this.#open = open;
     this.#now = options.now;
     this.#limits = options.limits;
     this.#lifetime = options.lifetime;
+    this.#touchAfterMs = options.touchAfterMs;
     this.#rolls = options.rolls;
   }
 
@@ -144,9 +149,13 @@ export class Session<Data extends SessionData = SessionData> {
     return this.#loaded("isNew").isNew;
   }
 
-  /** Created and lastUsed in ms since epoch, lifetime in seconds. */
+  /**
+   * Created and lastUsed in ms since epoch, lifetime in seconds. `lastUsed` is what the response will seal:
+   * now when this request rolls the session, else the last sealed use.
+   */
   get meta(): SessionMeta {
-    return { ...this.#loaded("meta").meta };
+    const state = this.#loaded("meta");
+    return { ...state.meta, lastUsed: lastUsedAfter(state, this.#now, this.#touchAfterMs) };
   }
 
   /** Why the previous session was refused for its age: tell the user "you were logged out for inactivity". */
@@ -164,7 +173,8 @@ export class Session<Data extends SessionData = SessionData> {
     const state = this.#loaded("idleSecondsLeft");
     const limit = idleLimit(state.meta, this.#limits);
     if (!limit) return undefined;
-    return Math.max(0, Math.floor((state.meta.lastUsed + limit * 1000 - this.#now) / 1000));
+    const lastUsed = lastUsedAfter(state, this.#now, this.#touchAfterMs);
+    return Math.max(0, Math.floor((lastUsed + limit * 1000 - this.#now) / 1000));
   }
 
   /** @internal */
@@ -196,6 +206,17 @@ export class Session<Data extends SessionData = SessionData> {
     });
     return this.#loading;
   }
+}
+
+/** Whether the response must seal the session again, and with which lastUsed. */
+export function resealOf(state: SessionState, now: number, touchAfterMs: number): { due: boolean; lastUsed: number } {
+  const touchDue = state.rolls && now - state.meta.lastUsed >= touchAfterMs;
+  const due = touchDue || state.changed || state.isNew || state.rotated || state.replaced;
+  return { due, lastUsed: due && (state.rolls || state.isNew) ? now : state.meta.lastUsed };
+}
+
+function lastUsedAfter(state: SessionState, now: number, touchAfterMs: number): number {
+  return resealOf(state, now, touchAfterMs).lastUsed;
 }
 
 function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "invalid" | "previous" | "rolls"> {

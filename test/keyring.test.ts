@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { createKeyring, SessionConfigError } from "../src/index.js";
+import { checkSecrets } from "../src/crypto/keyring.js";
+import { OLD_SECRET, SECRET } from "./helpers.js";
+
+describe("createKeyring", () => {
+  it.each([
+    ["a short string", "too-short-secret"],
+    ["a string of few distinct characters", "ab".repeat(32)],
+    ["a raw key of the wrong size", new Uint8Array(16)],
+    ["no secret at all", []],
+    ["a missing binding (undefined)", undefined],
+  ])("rejects %s with a SessionConfigError", async (_, secret) => {
+    await expect(createKeyring(secret as never)).rejects.toBeInstanceOf(SessionConfigError);
+    expect(() => checkSecrets(secret as never)).toThrow(SessionConfigError);
+  });
+
+  it("never echoes the secret in its error message", () => {
+    const weak = "weak-but-secret-value";
+    try {
+      checkSecrets([SECRET, weak]);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain(weak);
+      expect((error as Error).message).toContain("previous secret #1");
+    }
+  });
+
+  it("rejects the same secret listed twice", async () => {
+    await expect(createKeyring([SECRET, SECRET])).rejects.toThrow(/twice/);
+  });
+
+  it("accepts raw 32- and 64-byte keys", async () => {
+    const ring = await createKeyring([new Uint8Array(32).fill(7), new Uint8Array(64).fill(9)]);
+    expect(ring.toJSON().kids).toHaveLength(2);
+  });
+
+  it("derives stable key ids that depend on purpose and encryption, not only on the secret", async () => {
+    const a = await createKeyring(SECRET, { purpose: "app-a" });
+    const again = await createKeyring(SECRET, { purpose: "app-a" });
+    const b = await createKeyring(SECRET, { purpose: "app-b" });
+    const cbc = await createKeyring(SECRET, { purpose: "app-a", encryption: "A256CBC-HS512" });
+    expect(a.current.kid).toBe(again.current.kid);
+    expect(a.current.kid).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(new Set([a.current.kid, b.current.kid, cbc.current.kid]).size).toBe(3);
+  });
+
+  it("keeps key material out of JSON and string forms", async () => {
+    const ring = await createKeyring([SECRET, OLD_SECRET], { purpose: "p" });
+    const shown = JSON.stringify(ring) + String(ring);
+    expect(shown).not.toContain(SECRET);
+    expect(JSON.parse(JSON.stringify(ring))).toEqual({ encryption: "A256GCM", purpose: "p", kids: ring.toJSON().kids });
+  });
+});
