@@ -17,3 +17,5 @@ export {
   type SessionErrorCode,
 } from "./errors.js";
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";
+export { SessionObject } from "./do/object.js";
+export { DurableObjectStore, type DurableObjectStoreOptions, type SessionObjectNamespace } from "./do/store.js";
