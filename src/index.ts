@@ -19,3 +19,6 @@ export {
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";
 export { SessionObject } from "./do/object.js";
 export { DurableObjectStore, type DurableObjectStoreOptions, type SessionObjectNamespace } from "./do/store.js";
+export { linkSession, listSessions, revokeSession, revokeAllSessions, type LinkOptions, type RevokeAllOptions } from "./do/users.js";
+export type { RevocationOptions } from "./do/revocation.js";
+export type { DeviceSession } from "./do/protocol.js";

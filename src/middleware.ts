@@ -4,6 +4,7 @@ import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
+import { revocationModeOf, type RevocationOptions } from "./do/revocation.js";
 import { cookieMode, type SessionMode } from "./mode.js";
 import { internals, resealOf, Session, type Found, type SessionState } from "./session.js";
 
@@ -38,6 +39,11 @@ export interface SessionOptions {
   shouldRoll?: (c: Context) => boolean;
   /** Clock in ms since epoch. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Cookie mode with revocation checks: each request that reads the session asks its Durable Object whether
+   * it was destroyed or revoked, so copied cookies fail after logout (one round trip; see `cacheFor`).
+   */
+  revocation?: RevocationOptions;
   /** @internal Where sessions live; the cookie-only mode by default. */
   mode?: (keys: Keyring, c: Context) => SessionMode;
 }
@@ -70,8 +76,9 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const idle = idleLimit({ lifetime }, limits);
   const touchAfterMs = 1000 * (seconds(options, "touchAfter") ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
-  const modeOf = options.mode ?? cookieMode;
   const clock = options.now ?? Date.now;
+  const revocable = options.revocation && revocationModeOf(options.revocation, { limits, lifetime, touchAfterMs, now: clock });
+  const modeOf = options.mode ?? revocable ?? cookieMode;
   const { secret, shouldRoll } = options;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
 

@@ -107,16 +107,19 @@ export class SessionObject extends DurableObject {
   /**
    * Ends the session here at once: the value, lock and user link go, and a tombstone refuses reads,
    * writes and revocation checks until the session could no longer have been valid (`ttl` seconds, or
-   * longer if the stored record or link would have lived longer). Returns the linked user, if any.
+   * longer if the stored record or link would have lived longer; `unknownTtl` seconds when the object
+   * knows nothing of the session, e.g. an unlinked cookie-mode session revoked by id). Returns the linked
+   * user, if any.
    */
-  async revoke(ttl: number): Promise<{ userId: string | undefined }> {
+  async revoke(ttl: number, unknownTtl = 0): Promise<{ userId: string | undefined }> {
     this.#role(SESSION_PREFIX);
     const now = this.clock();
     const kv = this.ctx.storage.kv;
     const userId = this.ctx.storage.transactionSync(() => {
       const record = kv.get<StoredRecord>(REC);
       const link = kv.get<Link>(LINK);
-      const until = Math.max(now + ttl * 1000, record?.expiresAt ?? 0, link?.expiresAt ?? 0, kv.get<Tombstone>(TOMB)?.until ?? 0);
+      const floor = now + (record || link ? ttl : Math.max(ttl, unknownTtl)) * 1000;
+      const until = Math.max(floor, record?.expiresAt ?? 0, link?.expiresAt ?? 0, kv.get<Tombstone>(TOMB)?.until ?? 0);
       kv.delete(REC);
       kv.delete(LINK);
       kv.delete(LOCK);

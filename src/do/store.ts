@@ -101,10 +101,14 @@ export class DurableObjectStore implements SessionStore {
     return this.#call("set", key, (stub) => stub.release(token));
   }
 
-  /** Ends the session now; the tombstone lives at least `ttl` seconds. Returns the linked user, if any. */
-  revoke(key: string, ttl: number): Promise<{ userId: string | undefined }> {
+  /**
+   * Ends the session now; the tombstone lives at least `ttl` seconds (`unknownTtl` when the object holds
+   * nothing about the session). Returns the linked user, if any.
+   */
+  revoke(key: string, ttl: number, unknownTtl = 0): Promise<{ userId: string | undefined }> {
     checkSeconds(ttl);
-    return this.#call("delete", key, (stub) => stub.revoke(ttl));
+    checkSeconds(unknownTtl);
+    return this.#call("delete", key, (stub) => stub.revoke(ttl, unknownTtl));
   }
 
   /** Cookie-mode revocation check (one round trip). */
