@@ -4,8 +4,11 @@ import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
+import { durableObjectMode } from "./do/mode.js";
 import { revocationModeOf, type RevocationOptions } from "./do/revocation.js";
+import { DurableObjectStore } from "./do/store.js";
 import { cookieMode, type SessionMode } from "./mode.js";
+import { rebase } from "./rebase.js";
 import { internals, resealOf, Session, type Found, type SessionState } from "./session.js";
 
 /** A value, or a function that picks it per request (e.g. from `c.env`). */
@@ -44,6 +47,11 @@ export interface SessionOptions {
    * it was destroyed or revoked, so copied cookies fail after logout (one round trip; see `cacheFor`).
    */
   revocation?: RevocationOptions;
+  /**
+   * Server-side sessions in Durable Objects: the cookie carries only a sealed id; the session lives in its
+   * own object (`new DurableObjectStore(env.SESSION_OBJECTS)`, or a function of the context).
+   */
+  store?: DurableObjectStore | ((c: Context) => DurableObjectStore);
   /** @internal Where sessions live; the cookie-only mode by default. */
   mode?: (keys: Keyring, c: Context) => SessionMode;
 }
@@ -78,7 +86,13 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
   const clock = options.now ?? Date.now;
   const revocable = options.revocation && revocationModeOf(options.revocation, { limits, lifetime, touchAfterMs, now: clock });
-  const modeOf = options.mode ?? revocable ?? cookieMode;
+  const { store } = options;
+  if (store !== undefined && typeof store !== "function" && !(store instanceof DurableObjectStore)) {
+    throw new SessionConfigError("store must be a DurableObjectStore or a function returning one");
+  }
+  if (store !== undefined && revocable) throw new SessionConfigError("revocation is for cookie mode; server-side stores revoke by themselves");
+  const durable = store && ((keys: Keyring, c: Context) => durableObjectMode(keys, typeof store === "function" ? store(c) : store));
+  const modeOf = options.mode ?? durable ?? revocable ?? cookieMode;
   const { secret, shouldRoll } = options;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
 
@@ -103,9 +117,15 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     await next();
 
     const { started, load } = s[internals]();
-    if (!started || c.error) return; // untouched (lazy), or the handler failed: the cookie stays as it was
-    const state = await load();
-    const setCookie = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+    if (!started) return; // untouched (lazy): the cookie stays as it was
+    let setCookie: string | undefined;
+    try {
+      if (c.error) return; // the handler failed: the cookie stays as it was
+      const state = await load();
+      setCookie = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+    } finally {
+      await mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
+    }
     if (setCookie === undefined) return;
     c.header("Set-Cookie", setCookie, { append: true });
     // A shared cache must never store (and replay) a Set-Cookie.
@@ -137,10 +157,19 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
       limits.absoluteTimeout ? meta.created + limits.absoluteTimeout * 1000 : Infinity,
     );
     const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
+    const { data, flashOut: flash, changedKeys, cleared } = state;
     const value = await mode.save(
-      { data: state.data, meta, flash: state.flashOut },
-      { cookieName: cookie.name, previous: state.previous, ttl },
+      { data, meta, flash },
+      {
+        cookieName: cookie.name,
+        previous: state.previous,
+        ttl,
+        rebase: (base, latest) => rebase(base, latest, { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared }),
+      },
     );
+    // A versioned store found the session ended meanwhile (destroyed elsewhere, or expired): nothing was
+    // written, and the cookie goes.
+    if (value === null) return hadCookie ? expiredCookie(cookie) : undefined;
     // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
     if (state.replaced) await mode.discard(state.previous);
     if (value === incoming && !rollsCookie) return undefined;

@@ -2,6 +2,7 @@ import type { Keyring } from "./crypto/keyring.js";
 import { seal, unseal } from "./crypto/seal.js";
 import { decodeEnvelope, encodeEnvelope, type Envelope } from "./envelope.js";
 import { SessionTooLargeError } from "./errors.js";
+import type { Rebased } from "./rebase.js";
 import { COOKIE_LIMIT, type InvalidReason } from "./token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
@@ -16,6 +17,11 @@ export interface SaveContext {
   previous: Opened | undefined;
   /** Seconds the stored copy must live (remaining session lifetime), for stores with a TTL. */
   ttl: number;
+  /**
+   * Versioned stores: re-applies this request's changes onto the version `latest` that another request
+   * committed since this one read `base` (see `rebase()`), returning what to write instead.
+   */
+  rebase: (base: Envelope, latest: Envelope) => Rebased;
 }
 
 /**
@@ -25,10 +31,15 @@ export interface SaveContext {
 export interface SessionMode {
   /** Opens a cookie value. Store failures throw `SessionStoreError`: never a silently fresh session. */
   open(cookie: string): Promise<Opened>;
-  /** Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`. */
-  save(envelope: Envelope, context: SaveContext): Promise<string>;
+  /**
+   * Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`.
+   * `null`: a versioned store found the session ended meanwhile (revoked or expired); nothing was written.
+   */
+  save(envelope: Envelope, context: SaveContext): Promise<string | null>;
   /** Deletes whatever a store holds for this session (destroy, regenerate). */
   discard(previous: Opened | undefined): Promise<void>;
+  /** Called once after the response is decided, also when the handler failed (e.g. releases a session lock). */
+  close?(): Promise<void>;
 }
 
 /** Mode 1: everything sealed into the cookie. */

@@ -4,7 +4,9 @@ import { SessionConfigError } from "../errors.js";
 import { CLOCK_SKEW_MS, idleLimit, type ExpiryLimits } from "../expiry.js";
 import { cookieMode, type SessionMode } from "../mode.js";
 import type { SessionMeta } from "../envelope.js";
+import { checkedUntil, remember } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
+import { endSession } from "./users.js";
 
 /**
  * Cookie mode with revocation checks: every request that reads the session asks the session's Durable
@@ -29,15 +31,6 @@ export interface RevocationPolicy {
   lifetime: number;
   touchAfterMs: number;
   now: () => number;
-}
-
-/** Isolate-wide: session id -> ms until which it was last seen not revoked. Oldest entries go first. */
-const checked = new Map<string, number>();
-const CACHE_ENTRIES = 10_000;
-
-/** Drops a session from this isolate's revocation cache (it was just revoked here). */
-export function forget(sessionId: string): void {
-  checked.delete(sessionId);
 }
 
 /** Validates the option at start-up and returns the mode factory the middleware uses per request. */
@@ -70,7 +63,7 @@ function revocableCookieMode(keys: Keyring, store: DurableObjectStore, policy: R
       if (!opened.ok) return opened;
       const { id } = opened.envelope.meta;
       const now = policy.now();
-      if ((checked.get(id) ?? 0) > now) return opened;
+      if (checkedUntil(id) > now) return opened;
       const { revoked, linked: isLinked } = await store.check(id); // fails closed: SessionStoreError
       if (revoked) return { ok: false, reason: "revoked" };
       if (isLinked) linked = id;
@@ -86,8 +79,7 @@ function revocableCookieMode(keys: Keyring, store: DurableObjectStore, policy: R
     async discard(previous) {
       if (!previous?.ok) return;
       const { meta } = previous.envelope;
-      forget(meta.id);
-      await store.revoke(meta.id, validFor(meta, policy));
+      await endSession(store.namespace, meta.id, validFor(meta, policy));
     },
   };
 }
@@ -100,10 +92,4 @@ function validFor(meta: SessionMeta, policy: RevocationPolicy): number {
   const idle = idleLimit(meta, policy.limits) || Infinity;
   const absolute = absoluteTimeout ? (meta.created + absoluteTimeout * 1000 - now) / 1000 : Infinity;
   return Math.max(0, Math.ceil(Math.min(idle, absolute) + CLOCK_SKEW_MS / 1000));
-}
-
-function remember(id: string, until: number): void {
-  checked.delete(id);
-  if (checked.size >= CACHE_ENTRIES) checked.delete(checked.keys().next().value!);
-  checked.set(id, until);
 }

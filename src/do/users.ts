@@ -4,7 +4,7 @@ import type { Session } from "../session.js";
 /** The loaded session of the request (`await c.var.session.load()`). */
 export type LinkableSession = Pick<Session, "id" | "meta" | "idleSecondsLeft">;
 import { SESSION_PREFIX, USER_PREFIX, type DeviceSession } from "./protocol.js";
-import { forget } from "./revocation.js";
+import { forget } from "./revocation-cache.js";
 import { objectNamed, type ObjectApi, type SessionObjectNamespace } from "./store.js";
 
 export interface LinkOptions {
@@ -84,8 +84,16 @@ export async function listSessions(namespace: SessionObjectNamespace, userId: st
  */
 export async function revokeSession(namespace: SessionObjectNamespace, sessionId: string): Promise<void> {
   checkId(sessionId, "sessionId");
-  await guard("delete", async () => {
-    const { userId } = await sessionObject(namespace, sessionId).revoke(0, UNBOUNDED_TTL);
+  await endSession(namespace, sessionId, 0, UNBOUNDED_TTL);
+}
+
+/**
+ * @internal Revokes a session (tombstone for at least `ttl` seconds, `unknownTtl` when its object knew
+ * nothing of it) and drops it from its user's index. destroy() in the Durable Object modes ends here too.
+ */
+export function endSession(namespace: SessionObjectNamespace, sessionId: string, ttl: number, unknownTtl = 0): Promise<void> {
+  return guard("delete", async () => {
+    const { userId } = await sessionObject(namespace, sessionId).revoke(ttl, unknownTtl);
     forget(sessionId);
     if (userId !== undefined) await user(namespace, userId).removeSessions([sessionId]);
   });
