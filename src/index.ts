@@ -17,3 +17,5 @@ export {
   type SessionErrorCode,
 } from "./errors.js";
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";
+export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
+export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions } from "./kv/kv-store.js";
