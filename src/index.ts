@@ -19,3 +19,4 @@ export {
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions } from "./kv/kv-store.js";
+export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead } from "./crypto/sealed-store.js";

@@ -2,11 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { isKVNamespace, KVStore, MemoryStore, SessionConfigError, SessionTooLargeError, type SessionStore } from "../src/index.js";
 import { testClock } from "./helpers.js";
-
-/** A KVStore over the real miniflare binding, under a prefix of its own so tests never see each other's keys. */
-export function kvStore(): KVStore {
-  return new KVStore(env.SESSIONS, { prefix: `test-${crypto.randomUUID()}:` });
-}
+import { kvStore } from "./stores.js";
 
 const stores: [string, () => SessionStore][] = [
   ["MemoryStore", () => new MemoryStore()],

@@ -1,0 +1,135 @@
+/**
+ * Test doubles around any SessionStore (and a KVStore on the real binding), shared by the store, overflow and adversarial suites:
+ * count calls (prove that nothing is written when nothing changed), inject faults (throw or hang on chosen
+ * calls), and a store without TTL (for purgeExpired, and as a model of a user's own D1/Redis store).
+ */
+import { env } from "cloudflare:workers";
+import { KVStore, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "../src/index.js";
+
+/** A KVStore over the real miniflare binding, under a prefix of its own so tests never see each other's keys. */
+export function kvStore(): KVStore {
+  return new KVStore(env.SESSIONS, { prefix: `test-${crypto.randomUUID()}:` });
+}
+
+export type StoreOperation = "get" | "set" | "delete" | "list";
+
+/** Forwards to `inner` and records every call. */
+export class CountingStore implements SessionStore {
+  readonly calls: { operation: StoreOperation; key?: string }[] = [];
+  constructor(readonly inner: SessionStore) {}
+
+  count(operation: StoreOperation): number {
+    return this.calls.filter((call) => call.operation === operation).length;
+  }
+
+  /** Keys passed to `operation`, in call order. */
+  keys(operation: StoreOperation): string[] {
+    return this.calls.filter((call) => call.operation === operation).map((call) => call.key!);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+  }
+
+  get(key: string): Promise<string | null> {
+    this.calls.push({ operation: "get", key });
+    return this.inner.get(key);
+  }
+
+  set(key: string, value: string, options: StoreSetOptions): Promise<void> {
+    this.calls.push({ operation: "set", key });
+    return this.inner.set(key, value, options);
+  }
+
+  delete(key: string): Promise<void> {
+    this.calls.push({ operation: "delete", key });
+    return this.inner.delete(key);
+  }
+
+  list(options: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
+    this.calls.push({ operation: "list" });
+    if (!this.inner.list) throw new Error("inner store cannot list");
+    return this.inner.list(options);
+  }
+}
+
+/** How an injected fault behaves: reject with {@link INJECTED}, or never settle. */
+export type Fault = "throw" | "hang";
+
+/** The error an injected "throw" fault rejects with; its message holds nothing but this marker. */
+export const INJECTED = "injected store failure";
+
+/** Forwards to `inner` except for the operations told to fail. */
+export class FaultyStore implements SessionStore {
+  readonly #faults = new Map<StoreOperation, Fault>();
+  constructor(readonly inner: SessionStore) {}
+
+  /** From now on, `operation` fails as `fault` until {@link heal}. */
+  fail(operation: StoreOperation, fault: Fault = "throw"): this {
+    this.#faults.set(operation, fault);
+    return this;
+  }
+
+  heal(): this {
+    this.#faults.clear();
+    return this;
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.#run("get", () => this.inner.get(key));
+  }
+
+  set(key: string, value: string, options: StoreSetOptions): Promise<void> {
+    return this.#run("set", () => this.inner.set(key, value, options));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.#run("delete", () => this.inner.delete(key));
+  }
+
+  list(options: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
+    return this.#run("list", () => this.inner.list!(options));
+  }
+
+  #run<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> {
+    switch (this.#faults.get(operation)) {
+      case "throw":
+        return Promise.reject(new Error(INJECTED));
+      case "hang":
+        return new Promise<T>(() => {});
+      default:
+        return call();
+    }
+  }
+}
+
+/**
+ * A store that keeps entries until deleted (like a D1 table) but reports the expiration it was asked
+ * for, so `purgeExpired` can do what a TTL would. Its cursor is a key, as purgeExpired requires.
+ */
+export class TtlLessStore implements SessionStore {
+  readonly entries = new Map<string, { value: string; expiration: number; metadata?: Record<string, unknown> | undefined }>();
+  constructor(private readonly now: () => number) {}
+
+  async get(key: string): Promise<string | null> {
+    return this.entries.get(key)?.value ?? null;
+  }
+
+  async set(key: string, value: string, { ttl, metadata }: StoreSetOptions): Promise<void> {
+    this.entries.set(key, { value, expiration: Math.floor(this.now() / 1000) + ttl, metadata });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async list({ cursor, limit = 1000 }: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
+    const names = [...this.entries.keys()].sort().filter((name) => cursor === undefined || name > cursor);
+    const page = names.slice(0, limit);
+    const keys = page.map((name) => {
+      const { expiration, metadata } = this.entries.get(name)!;
+      return { name, expiration, metadata };
+    });
+    return { keys, cursor: names.length > limit ? page.at(-1) : undefined };
+  }
+}
