@@ -20,3 +20,6 @@ export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions } from "./kv/kv-store.js";
 export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead } from "./crypto/sealed-store.js";
+export { STORE_TIMEOUT, type StoreOption } from "./store-option.js";
+export { StoreTimeout } from "./guarded-store.js";
+export { EXPIRED_GRACE, type StoredMetadata } from "./stored-session.js";

@@ -4,7 +4,18 @@
  * calls), and a store without TTL (for purgeExpired, and as a model of a user's own D1/Redis store).
  */
 import { env } from "cloudflare:workers";
-import { KVStore, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "../src/index.js";
+import { Hono, type Context } from "hono";
+import {
+  KVStore,
+  session,
+  type SessionOptions,
+  type SessionStore,
+  type SessionVariables,
+  type StoreKey,
+  type StoreListOptions,
+  type StoreSetOptions,
+} from "../src/index.js";
+import { SECRET, type jar } from "./helpers.js";
 
 /** A KVStore over the real miniflare binding, under a prefix of its own so tests never see each other's keys. */
 export function kvStore(): KVStore {
@@ -62,7 +73,13 @@ export const INJECTED = "injected store failure";
 /** Forwards to `inner` except for the operations told to fail. */
 export class FaultyStore implements SessionStore {
   readonly #faults = new Map<StoreOperation, Fault>();
+  readonly #waiting: { operation: StoreOperation; resolve: () => void }[] = [];
   constructor(readonly inner: SessionStore) {}
+
+  /** Resolves when `operation` is next called (e.g. to advance fake timers only once a call hangs). */
+  called(operation: StoreOperation): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push({ operation, resolve }));
+  }
 
   /** From now on, `operation` fails as `fault` until {@link heal}. */
   fail(operation: StoreOperation, fault: Fault = "throw"): this {
@@ -92,6 +109,10 @@ export class FaultyStore implements SessionStore {
   }
 
   #run<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> {
+    for (const waiter of this.#waiting.filter((w) => w.operation === operation)) {
+      this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     switch (this.#faults.get(operation)) {
       case "throw":
         return Promise.reject(new Error(INJECTED));
@@ -132,4 +153,65 @@ export class TtlLessStore implements SessionStore {
     });
     return { keys, cursor: names.length > limit ? page.at(-1) : undefined };
   }
+}
+
+type AppData = { count?: number; big?: string; user?: string };
+
+/** What the store app's JSON routes answer. */
+export interface StoreAppBody {
+  data: AppData;
+  id: string;
+  isNew: boolean;
+  expired: string | null;
+  invalid: string | null;
+}
+
+/**
+ * A small app over the session middleware for store-backed modes: `/read`, `/inc`, `/big/:n` (a value of n
+ * bytes), `/small` (drops it), `/user/:name`, `/regenerate`, `/destroy`, `/untouched`.
+ */
+export function storeApp(options: Partial<SessionOptions> = {}) {
+  const app = new Hono<{ Variables: SessionVariables<AppData> }>();
+  app.use(session<AppData>({ secret: SECRET, ...options }));
+  const answer = async (c: Context<{ Variables: SessionVariables<AppData> }>) => {
+    const s = await c.var.session.load();
+    const body: StoreAppBody = { data: await s.all(), id: s.id, isNew: s.isNew, expired: s.expired ?? null, invalid: s.invalid ?? null };
+    return c.json(body);
+  };
+  app.get("/read", (c) => answer(c));
+  app.get("/inc", async (c) => {
+    c.var.session.set("count", ((await c.var.session.get("count")) ?? 0) + 1);
+    return answer(c);
+  });
+  app.get("/big/:n", (c) => {
+    c.var.session.set("big", "x".repeat(Number(c.req.param("n"))));
+    return answer(c);
+  });
+  app.get("/small", (c) => {
+    c.var.session.delete("big");
+    return answer(c);
+  });
+  app.get("/user/:name", (c) => {
+    c.var.session.set("user", c.req.param("name"));
+    return answer(c);
+  });
+  app.get("/regenerate", (c) => {
+    c.var.session.regenerate();
+    return answer(c);
+  });
+  app.get("/destroy", (c) => {
+    c.var.session.destroy();
+    return c.text("bye");
+  });
+  app.get("/untouched", (c) => c.text("ok"));
+  return app;
+}
+
+/** One request through a cookie jar: the response, its Set-Cookie for the session, and the JSON body if any. */
+export async function visit(app: { request: Hono["request"] }, path: string, cookies: ReturnType<typeof jar>, env?: object) {
+  const res = await app.request(path, { headers: cookies.header() }, env);
+  const setCookie = cookies.take(res);
+  const text = await res.text();
+  const body = res.headers.get("Content-Type")?.includes("json") ? (JSON.parse(text) as StoreAppBody) : undefined;
+  return { res, status: res.status, setCookie, text, body: body! };
 }
