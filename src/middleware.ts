@@ -44,9 +44,11 @@ export interface SessionOptions {
    * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
    */
   overflow?: StoreOption;
+  /** Server-side sessions: the cookie carries only a sealed id; data and metadata are sealed into this store. */
+  store?: StoreOption;
   /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
   storeTimeout?: number;
-  /** @internal Where sessions live, for modes beyond `overflow`; the cookie-only mode by default. */
+  /** @internal Where sessions live, for modes beyond `overflow`/`store`; the cookie-only mode by default. */
   mode?: (keys: Keyring, c: Context) => SessionMode;
 }
 
@@ -79,7 +81,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const touchAfterMs = 1000 * (seconds(options, "touchAfter") ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
   const storeModes = storeModeOf(options);
-  if (options.mode && storeModes) throw new SessionConfigError("mode cannot be combined with overflow");
+  if (options.mode && storeModes) throw new SessionConfigError("mode cannot be combined with overflow or store");
   const modeOf = options.mode ?? storeModes ?? cookieMode;
   const clock = options.now ?? Date.now;
   const { secret, shouldRoll } = options;

@@ -6,6 +6,7 @@ import { isKVNamespace, KVStore } from "./kv/kv-store.js";
 import type { PerRequest } from "./middleware.js";
 import { overflowMode } from "./kv/overflow.js";
 import type { SessionMode } from "./mode.js";
+import { storeMode } from "./store-mode.js";
 import type { SessionStore } from "./store.js";
 
 /** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
@@ -13,6 +14,7 @@ export type StoreOption = PerRequest<KVNamespace | SessionStore>;
 
 export interface StoreModeOptions {
   overflow?: StoreOption | undefined;
+  store?: StoreOption | undefined;
   storeTimeout?: number | undefined;
 }
 
@@ -20,21 +22,25 @@ export interface StoreModeOptions {
 export const STORE_TIMEOUT = 5000;
 
 /**
- * The mode the `overflow` option asks for (validated at start-up), or undefined for the cookie-only
+ * The mode the `overflow`/`store` options ask for (validated at start-up), or undefined for the cookie-only
  * mode. Stores go through a guard (time limit, typed errors) and the sealing proxy inside the mode.
  */
 export function storeModeOf(options: StoreModeOptions): ((keys: Keyring, c: Context) => SessionMode) | undefined {
-  const { overflow } = options;
+  const { overflow, store } = options;
+  if (overflow !== undefined && store !== undefined) {
+    throw new SessionConfigError("choose one of overflow (large sessions spill to a store) and store (server-side sessions), not both");
+  }
   const timeout = options.storeTimeout ?? STORE_TIMEOUT;
   if (typeof timeout !== "number" || !Number.isSafeInteger(timeout) || timeout < 0) {
     throw new SessionConfigError("storeTimeout must be a whole number of milliseconds, at least 0");
   }
-  if (overflow === undefined) return undefined;
-  if (typeof overflow !== "function") {
-    const guarded = guardedStore(sessionStoreOf(overflow, "overflow"), timeout);
-    return (keys) => overflowMode(keys, guarded);
+  const [name, option, modeOf] = store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
+  if (option === undefined) return undefined;
+  if (typeof option !== "function") {
+    const guarded = guardedStore(sessionStoreOf(option, name), timeout);
+    return (keys) => modeOf(keys, guarded);
   }
-  return (keys, c) => overflowMode(keys, guardedStore(sessionStoreOf(overflow(c), "overflow"), timeout));
+  return (keys, c) => modeOf(keys, guardedStore(sessionStoreOf(option(c), name), timeout));
 }
 
 const kvStores = new WeakMap<KVNamespace, KVStore>();

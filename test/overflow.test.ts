@@ -192,6 +192,13 @@ describe("overflow mode: bad pointers and swapped values", () => {
     expect(read.text).not.toContain("alice");
     expect((await visit(app, "/read", alice)).body.data.user).toBe("alice");
   });
+
+  it("a server-side mode pointer does not open in overflow mode", async () => {
+    const cookies = jar();
+    const kv = kvStore();
+    await visit(storeApp({ store: kv }), "/user/ada", cookies);
+    expect((await visit(storeApp({ overflow: kv }), "/read", cookies)).body).toMatchObject({ isNew: true, invalid: "not-a-session" });
+  });
 });
 
 describe("overflow mode: store faults lose and leak nothing", () => {
