@@ -23,3 +23,10 @@ export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead 
 export { STORE_TIMEOUT, type StoreOption } from "./store-option.js";
 export { StoreTimeout } from "./guarded-store.js";
 export { EXPIRED_GRACE, type StoredMetadata } from "./stored-session.js";
+export {
+  listActiveSessions,
+  purgeExpired,
+  type ActiveSession,
+  type ListActiveSessionsOptions,
+  type PurgeExpiredOptions,
+} from "./admin.js";
