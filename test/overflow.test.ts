@@ -109,6 +109,15 @@ describe("overflow mode: pointer lifecycle", () => {
     expect((await visit(app, "/read", cookies)).body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
   });
 
+  it("keeps a flash for exactly one request when the session lives in KV", async () => {
+    const { app, cookies } = setup();
+    await visit(app, "/big/5000", cookies);
+    await visit(app, "/flash/saved", cookies);
+    expect((await visit(app, "/take", cookies)).text).toBe('{"notice":"saved"}');
+    expect((await visit(app, "/take", cookies)).text).toBe('{"notice":null}');
+    expect((await visit(app, "/read", cookies)).body.data.big).toHaveLength(5000);
+  });
+
   it("does not read or write KV for a small session, nor for a route that never touches the session", async () => {
     const { counting, app, cookies } = setup();
     await visit(app, "/inc", cookies);

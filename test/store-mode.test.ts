@@ -48,6 +48,14 @@ describe("server-side mode: round trips", () => {
     expect((await visit(app, "/read", cookies)).body.data.big).toHaveLength(100000);
   });
 
+  it("keeps a flash for exactly one request, in the store", async () => {
+    const { app, cookies } = setup();
+    await visit(app, "/user/ada", cookies);
+    await visit(app, "/flash/saved", cookies);
+    expect(await (await app.request("/take", { headers: cookies.header() })).json()).toEqual({ notice: "saved" });
+    expect(await (await app.request("/take", { headers: cookies.header() })).json()).toEqual({ notice: null });
+  });
+
   it("reads and writes the store once per request that changes the session, never on untouched routes", async () => {
     const { counting, app, cookies } = setup();
     await visit(app, "/inc", cookies);

@@ -168,7 +168,8 @@ export interface StoreAppBody {
 
 /**
  * A small app over the session middleware for store-backed modes: `/read`, `/inc`, `/big/:n` (a value of n
- * bytes), `/small` (drops it), `/user/:name`, `/regenerate`, `/destroy`, `/untouched`.
+ * bytes), `/small` (drops it), `/user/:name`, `/flash/:message`, `/take` (the flash), `/regenerate`, `/destroy`,
+ * `/untouched`.
  */
 export function storeApp(options: Partial<SessionOptions> = {}) {
   const app = new Hono<{ Variables: SessionVariables<AppData> }>();
@@ -199,6 +200,11 @@ export function storeApp(options: Partial<SessionOptions> = {}) {
     c.var.session.regenerate();
     return answer(c);
   });
+  app.get("/flash/:message", (c) => {
+    c.var.session.flash("notice", c.req.param("message"));
+    return c.text("flashed");
+  });
+  app.get("/take", async (c) => c.json({ notice: (await c.var.session.takeFlash<string>("notice")) ?? null }));
   app.get("/destroy", (c) => {
     c.var.session.destroy();
     return c.text("bye");
