@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { decodeProtectedHeader } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createKeyring,
   EXPIRED_GRACE,
@@ -247,6 +247,26 @@ describe("server-side mode: store faults lose and leak nothing", () => {
     const first = await visit(app, "/user/bob", fresh); // a new session whose first write fails gets no pointer
     expect(first.status).toBe(503);
     expect(fresh.value).toBeUndefined();
+    faulty.heal();
+    expect((await visit(app, "/read", cookies)).body.data.user).toBe("ada");
+  });
+
+  it("a write that hangs fails after storeTimeout, and the previous data stays", async () => {
+    const { faulty, app, cookies } = setup({ storeTimeout: 2000 });
+    await visit(app, "/user/ada", cookies);
+    faulty.fail("set", "hang");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const called = faulty.called("set");
+      const pending = visit(app, "/user/mallory", cookies);
+      await called;
+      await vi.advanceTimersByTimeAsync(2000);
+      const failed = await pending;
+      expect(failed.status).toBe(503);
+      expect(failed.setCookie).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
     faulty.heal();
     expect((await visit(app, "/read", cookies)).body.data.user).toBe("ada");
   });
