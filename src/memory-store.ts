@@ -40,7 +40,8 @@ export class MemoryStore implements SessionStore {
 
   /** Keys in order; `cursor` is the last key of the previous page. */
   async list(options: StoreListOptions = {}): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
-    const { prefix = "", cursor, limit = 1000 } = options;
+    const { prefix = "", cursor } = options;
+    const limit = Math.max(1, options.limit ?? 1000);
     const names = [...this.#entries.keys()]
       .filter((name) => name.startsWith(prefix) && (cursor === undefined || name > cursor))
       .sort();

@@ -55,6 +55,14 @@ describe("MemoryStore", () => {
     expect(store.size).toBe(0);
   });
 
+  it("lists at least one key per page, whatever the limit", async () => {
+    const store = new MemoryStore();
+    await store.set("a", "1", { ttl: 60 });
+    await store.set("b", "2", { ttl: 60 });
+    const page = await store.list({ limit: 0 });
+    expect(page).toEqual({ keys: [{ name: "a", expiration: expect.any(Number), metadata: undefined }], cursor: "a" });
+  });
+
   it("keeps its own copy of the metadata", async () => {
     const store = new MemoryStore();
     const metadata = { lastUsed: 1 };
