@@ -4,12 +4,11 @@ import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
-import { durableObjectMode } from "./do/mode.js";
 import { revocationModeOf, type RevocationOptions } from "./do/revocation.js";
-import { DurableObjectStore } from "./do/store.js";
 import { cookieMode, type SessionMode } from "./mode.js";
 import { rebase } from "./rebase.js";
 import { internals, resealOf, Session, type Found, type SessionState } from "./session.js";
+import { storeModeOf, type StoreOption } from "./store-option.js";
 
 /** A value, or a function that picks it per request (e.g. from `c.env`). */
 export type PerRequest<T> = T | ((c: Context) => T);
@@ -43,16 +42,23 @@ export interface SessionOptions {
   /** Clock in ms since epoch. Default `Date.now`. */
   now?: () => number;
   /**
+   * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes is sealed into this store
+   * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
+   */
+  overflow?: StoreOption;
+  /**
+   * Server-side sessions: the cookie carries only a sealed id; data and metadata are sealed into this store.
+   * A `DurableObjectStore` adds versioned writes (no lost updates), optional locking and final destroy().
+   */
+  store?: StoreOption;
+  /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
+  storeTimeout?: number;
+  /**
    * Cookie mode with revocation checks: each request that reads the session asks its Durable Object whether
    * it was destroyed or revoked, so copied cookies fail after logout (one round trip; see `cacheFor`).
    */
   revocation?: RevocationOptions;
-  /**
-   * Server-side sessions in Durable Objects: the cookie carries only a sealed id; the session lives in its
-   * own object (`new DurableObjectStore(env.SESSION_OBJECTS)`, or a function of the context).
-   */
-  store?: DurableObjectStore | ((c: Context) => DurableObjectStore);
-  /** @internal Where sessions live; the cookie-only mode by default. */
+  /** @internal Where sessions live, for modes beyond `overflow`/`store`; the cookie-only mode by default. */
   mode?: (keys: Keyring, c: Context) => SessionMode;
 }
 
@@ -84,15 +90,14 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const idle = idleLimit({ lifetime }, limits);
   const touchAfterMs = 1000 * (seconds(options, "touchAfter") ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
+  const storeModes = storeModeOf(options);
+  if (options.mode && storeModes) throw new SessionConfigError("mode cannot be combined with overflow or store");
   const clock = options.now ?? Date.now;
   const revocable = options.revocation && revocationModeOf(options.revocation, { limits, lifetime, touchAfterMs, now: clock });
-  const { store } = options;
-  if (store !== undefined && typeof store !== "function" && !(store instanceof DurableObjectStore)) {
-    throw new SessionConfigError("store must be a DurableObjectStore or a function returning one");
+  if (revocable && (storeModes || options.mode)) {
+    throw new SessionConfigError("revocation checks are for cookie mode; use a DurableObjectStore as store for server-side sessions");
   }
-  if (store !== undefined && revocable) throw new SessionConfigError("revocation is for cookie mode; server-side stores revoke by themselves");
-  const durable = store && ((keys: Keyring, c: Context) => durableObjectMode(keys, typeof store === "function" ? store(c) : store));
-  const modeOf = options.mode ?? durable ?? revocable ?? cookieMode;
+  const modeOf = options.mode ?? storeModes ?? revocable ?? cookieMode;
   const { secret, shouldRoll } = options;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
 
@@ -164,6 +169,8 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
         cookieName: cookie.name,
         previous: state.previous,
         ttl,
+        now,
+        incoming,
         rebase: (base, latest) => rebase(base, latest, { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared }),
       },
     );

@@ -17,6 +17,10 @@ export interface SaveContext {
   previous: Opened | undefined;
   /** Seconds the stored copy must live (remaining session lifetime), for stores with a TTL. */
   ttl: number;
+  /** The request's time, ms since epoch (for stored metadata). */
+  now: number;
+  /** The cookie value that came with the request: a mode returns it unchanged when the cookie need not change. */
+  incoming: string | undefined;
   /**
    * Versioned stores: re-applies this request's changes onto the version `latest` that another request
    * committed since this one read `base` (see `rebase()`), returning what to write instead.
@@ -32,11 +36,13 @@ export interface SessionMode {
   /** Opens a cookie value. Store failures throw `SessionStoreError`: never a silently fresh session. */
   open(cookie: string): Promise<Opened>;
   /**
-   * Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`.
+   * Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`,
+   * leaving the previous copy intact. When the same session (same id) moved, the copy it left is the mode's
+   * to delete; copies of a replaced session (other id) are the middleware's, through `discard`.
    * `null`: a versioned store found the session ended meanwhile (revoked or expired); nothing was written.
    */
   save(envelope: Envelope, context: SaveContext): Promise<string | null>;
-  /** Deletes whatever a store holds for this session (destroy, regenerate). */
+  /** Deletes whatever a store holds for a session that ended (destroy, regenerate). Failures throw. */
   discard(previous: Opened | undefined): Promise<void>;
   /** Called once after the response is decided, also when the handler failed (e.g. releases a session lock). */
   close?(): Promise<void>;

@@ -1,11 +1,16 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { seal, unseal } from "../crypto/seal.js";
-import { decodeEnvelope, encodeEnvelope, isObject, newSessionId, type Envelope } from "../envelope.js";
+import { unseal } from "../crypto/seal.js";
+import { openBound, sealBound } from "../crypto/sealed-store.js";
+import { decodeEnvelope, encodeEnvelope, newSessionId } from "../envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../errors.js";
 import type { Opened, SessionMode } from "../mode.js";
+import { pointerKey, readStored, sealPointer } from "../stored-session.js";
 import { COOKIE_LIMIT } from "../token.js";
 import { MAX_VALUE_LENGTH, type DurableObjectStore } from "./store.js";
 import { endSession } from "./users.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Rebase rounds before giving up: each lost round means another request committed meanwhile. */
 const MAX_ATTEMPTS = 8;
@@ -16,14 +21,14 @@ interface Read {
   version: number;
   /** The stored envelope as read (JSON), decoded again only on conflict: the session's data is mutated in place. */
   plaintext: string;
-  /** The pointer cookie it came with, sent back unchanged while the id stays. */
-  cookie: string;
+  /** The pointer or the value was sealed with a previous key: the pointer is sealed again. */
   rotated: boolean;
 }
 
 /**
  * Server-side sessions in Durable Objects: the cookie carries only the sealed session id; the session
- * (sealed, bound to its id) lives in the session's own object. Strongly consistent everywhere at once:
+ * (sealed, bound to its id) lives in the session's own object, in the same formats as the KV store mode.
+ * Strongly consistent everywhere at once:
  *
  * - writes are versioned: one that lost a race is rebased onto the winner (only this request's keys are
  *   re-applied) and retried, so overlapping requests changing different keys all survive;
@@ -38,7 +43,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
     async open(cookie) {
       const pointer = await unseal(cookie, keys, COOKIE_LIMIT);
       if (!pointer.ok) return pointer;
-      const id = pointerId(pointer.plaintext);
+      const id = pointerKey("s", pointer.plaintext);
       if (id === undefined) return { ok: false, reason: "not-a-session" };
       const lock = store.exclusive && { token: newSessionId(), ...store.exclusive };
       const snapshot = await store.read(id, lock);
@@ -47,20 +52,20 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
       if (snapshot.state !== "live") return { ok: false, reason: snapshot.state };
       const opened = await openValue(id, snapshot.value, keys);
       if (!opened.ok) return opened;
-      read = { id, version: snapshot.version, plaintext: opened.plaintext, cookie, rotated: pointer.rotated || opened.rotated };
+      read = { id, version: snapshot.version, plaintext: opened.plaintext, rotated: pointer.rotated || opened.rotated };
       return { ok: true, envelope: opened.envelope, rotated: read.rotated, stored: id };
     },
 
-    async save(envelope, { ttl, rebase }) {
+    async save(envelope, { ttl, rebase, incoming }) {
       const { id } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
       let expected = base?.version ?? 0;
       let next = envelope;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const plaintext = new TextDecoder().decode(encodeEnvelope(next));
+        const plaintext = decoder.decode(encodeEnvelope(next));
         const result = await store.write(id, {
-          value: await sealValue(id, plaintext, keys),
+          value: await sealBound(id, plaintext, keys),
           ttl,
           expected,
           metadata: { created: next.meta.created, lastUsed: next.meta.lastUsed },
@@ -68,15 +73,14 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
         });
         if (result.ok) {
           if (held?.id === id) held = undefined;
-          const unchanged = base && !base.rotated;
-          read = { id, version: result.version, plaintext, cookie: unchanged ? base!.cookie : await sealPointer(id, keys), rotated: false };
-          return read.cookie;
+          // Same id and a pointer sealed with the current key: the cookie stays as it is (no Set-Cookie).
+          return incoming !== undefined && base && !base.rotated ? incoming : sealPointer("s", id, keys);
         }
         if (result.state === "revoked" || result.current === null) return null; // destroyed or expired meanwhile
         if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
         const latest = await openValue(id, result.current.value, keys);
         if (!latest.ok) throw new SessionStoreError("get", { cause: latest.reason });
-        const rebased = rebase(decodeEnvelope(new TextEncoder().encode(base.plaintext))!, latest.envelope);
+        const rebased = rebase(decodeEnvelope(encoder.encode(base.plaintext))!, latest.envelope);
         if (rebased.conflicts.length && store.onConflict === "error") throw new SessionConflictError();
         next = rebased.envelope;
         base = { ...base, version: result.current.version, plaintext: latest.plaintext };
@@ -101,50 +105,10 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
   };
 }
 
-// Same formats as the KV store mode (pointer {"s": id}; stored value = JSON key literal + envelope JSON), so
-// the two are interchangeable behind the same secret.
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const ID = /^[A-Za-z0-9_-]{22,64}$/;
-
-function sealPointer(id: string, keys: Keyring): Promise<string> {
-  return seal(encoder.encode(JSON.stringify({ s: id })), keys);
-}
-
-function pointerId(plaintext: Uint8Array): string | undefined {
-  let wire: unknown;
-  try {
-    wire = JSON.parse(decoder.decode(plaintext));
-  } catch {
-    return undefined;
-  }
-  if (!isObject(wire) || Object.keys(wire).length !== 1) return undefined;
-  return typeof wire["s"] === "string" && ID.test(wire["s"]) ? wire["s"] : undefined;
-}
-
-function sealValue(id: string, plaintext: string, keys: Keyring): Promise<string> {
-  return seal(encoder.encode(JSON.stringify(id) + plaintext), keys);
-}
-
-async function openValue(
-  id: string,
-  value: string,
-  keys: Keyring,
-): Promise<{ ok: true; envelope: Envelope; plaintext: string; rotated: boolean } | Extract<Opened, { ok: false }>> {
-  const opened = await unseal(value, keys, MAX_VALUE_LENGTH);
-  if (!opened.ok) return opened;
-  let text: string;
-  try {
-    text = decoder.decode(opened.plaintext);
-  } catch {
-    return { ok: false, reason: "tampered" };
-  }
-  const prefix = JSON.stringify(id);
-  // A value copied from another session's object does not open here.
-  if (!text.startsWith(prefix)) return { ok: false, reason: "tampered" };
-  const plaintext = text.slice(prefix.length);
-  const envelope = decodeEnvelope(encoder.encode(plaintext));
-  if (!envelope) return { ok: false, reason: "not-a-session" };
-  if (envelope.meta.id !== id) return { ok: false, reason: "tampered" };
-  return { ok: true, envelope, plaintext, rotated: opened.rotated };
+/** Opens a stored value: sealed, bound to its id, an envelope of that same session. */
+async function openValue(id: string, value: string, keys: Keyring): Promise<(Opened & { ok: true; plaintext: string }) | Extract<Opened, { ok: false }>> {
+  const read = await openBound(id, value, keys, MAX_VALUE_LENGTH);
+  if (!read.ok) return read;
+  const opened = await readStored({ open: async () => read }, id, { id, rotated: false });
+  return opened.ok ? { ...opened, plaintext: read.value } : opened;
 }
