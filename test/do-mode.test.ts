@@ -7,6 +7,7 @@ import { SessionConfigError } from "../src/errors.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { jar, SECRET, type Data } from "./helpers.js";
+import { kvStore } from "./stores.js";
 
 /** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
 function barrier(count: number) {
@@ -28,7 +29,7 @@ function gate() {
 
 type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined } }) => Promise<void> };
 
-function storeApp(store: DurableObjectStore, hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
+function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
   const app = new Hono<{ Variables: SessionVariables<Data> }>();
   app.use(session<Data>({ secret: SECRET, idleTimeout: 600, store, ...options }));
   app.post("/set/:key/:value", async (c) => {
@@ -91,6 +92,18 @@ describe("Durable Object store: lost-update protection", () => {
     expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]);
     const expected = Object.fromEntries(Array.from({ length: N }, (_, i) => [`k${i}`, `v${i}`]));
     expect(await dataOf(app, j.header())).toEqual({ init: "yes", ...expected });
+  });
+
+  it("the same overlapping requests against the KV store lose all but one change (documented)", async () => {
+    const N = 8;
+    const allRead = barrier(N);
+    const app = storeApp(kvStore(), { afterRead: () => allRead() });
+    const { j } = await started(app);
+    await Promise.all(Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+    const data = await dataOf(app, j.header());
+    // KV has no compare-and-swap: every request wrote back what it read plus its own key; the last one won.
+    expect(data["init"]).toBe("yes");
+    expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
   });
 
   it('a key both requests change: "last committed wins", and the earlier request\'s other keys stay', async () => {
@@ -273,6 +286,19 @@ describe("expiry", () => {
     expect(await runDurableObjectAlarm(sessionStub(id))).toBe(true);
     expect(await storageOf(sessionStub(id))).toEqual({});
     expect(await (await app.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, invalid: "missing" });
+  });
+});
+
+describe("as an overflow target", () => {
+  it("a DurableObjectStore is a plain SessionStore: large sessions spill into objects and come back", async () => {
+    const app = new Hono<{ Variables: SessionVariables<Data> }>();
+    app.use(session<Data>({ secret: SECRET, idleTimeout: 600, overflow: doStore() }));
+    app.post("/big", (c) => (c.var.session.set("big", "x".repeat(6000)), c.text("ok")));
+    app.get("/big", async (c) => c.text(String(((await c.var.session.get("big")) as string | undefined)?.length ?? 0)));
+    const j = jar();
+    j.take(await app.request("/big", { method: "POST" }));
+    expect(j.value!.length).toBeLessThan(1000); // a pointer, not the session
+    expect(await (await app.request("/big", { headers: j.header() })).text()).toBe("6000");
   });
 });
 
