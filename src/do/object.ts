@@ -217,7 +217,7 @@ export class SessionObject extends DurableObject {
       await this.ctx.storage.deleteAll(); // nothing left: the object costs nothing until used again
       return;
     }
-    await this.#schedule();
+    await this.#schedule(true);
   }
 
   #role(prefix: string): void {
@@ -275,8 +275,11 @@ export class SessionObject extends DurableObject {
     next?.grant(true);
   }
 
-  /** Sets the alarm for the earliest deadline, converting from the object's clock to real time. */
-  async #schedule(): Promise<void> {
+  /**
+   * Sets the alarm for the earliest deadline, converting from the object's clock to real time. `force`:
+   * from the alarm handler, where the alarm that is running must not be mistaken for the next one.
+   */
+  async #schedule(force = false): Promise<void> {
     const kv = this.ctx.storage.kv;
     const deadlines = [
       kv.get<StoredRecord>(REC)?.expiresAt,
@@ -287,7 +290,7 @@ export class SessionObject extends DurableObject {
     ].filter((t): t is number => t !== undefined);
     if (deadlines.length === 0) return;
     const at = Date.now() + Math.max(0, Math.min(...deadlines) - this.clock());
-    const current = await this.ctx.storage.getAlarm();
+    const current = force ? null : await this.ctx.storage.getAlarm();
     // An earlier alarm finds nothing due and sets the next one: no alarm rewrite on every write.
     if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
