@@ -1,0 +1,150 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import app from "../../examples/bank/src/index.js";
+import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
+import { jar, SECRET } from "../helpers.js";
+
+const bindings = { ...env, SESSION_SECRET: SECRET };
+const ORIGIN = "http://localhost";
+
+/** A browser-ish client: one cookie jar, same-origin form posts. */
+function client() {
+  const cookies = jar();
+  const send = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(cookies.header())) headers.set(k, v);
+    const res = await app.request(path, { ...init, headers }, bindings);
+    cookies.take(res);
+    return res;
+  };
+  return {
+    cookies,
+    get: (path: string) => send(path),
+    post: (path: string, form: Record<string, string>, headers: Record<string, string> = { Origin: ORIGIN }) =>
+      send(path, { method: "POST", body: new URLSearchParams(form), headers }),
+  };
+}
+
+async function loggedIn() {
+  const c = client();
+  const res = await c.post("/login", DEMO_CREDENTIALS);
+  expect(res.status).toBe(303);
+  return c;
+}
+
+describe("demo bank app", () => {
+  it("refuses a wrong password without creating a session", async () => {
+    const c = client();
+    const res = await c.post("/login", { username: "alice", password: "nope" });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain("Wrong username or password");
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  });
+
+  it("logs in with a new session id, then shows the account with a one-time welcome", async () => {
+    const c = client();
+    await c.get("/login"); // an anonymous visit: no cookie
+    expect(c.cookies.value).toBeUndefined();
+    await c.post("/login", DEMO_CREDENTIALS);
+    expect(c.cookies.value).toBeDefined();
+    const page = await (await c.get("/account")).text();
+    expect(page).toContain("Welcome back, Alice Liddell.");
+    expect(page).toContain("€12,345.67");
+    expect(page).toMatch(/data-seconds-left="(29\d|300)"/);
+    expect(await (await c.get("/account")).text()).not.toContain("Welcome back");
+  });
+
+  it("sends visitors without a session to the login page", async () => {
+    const res = await client().get("/account");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/login");
+  });
+
+  it("treats a tampered cookie as no session: login page, cookie removed, no error", async () => {
+    const c = await loggedIn();
+    const v = c.cookies.value!;
+    c.cookies.value = v.slice(0, -2) + (v.endsWith("A") ? "BB" : "AA");
+    const res = await c.get("/account");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/login");
+    expect(c.cookies.value).toBeUndefined();
+  });
+
+  it("refuses cross-site form posts (CSRF) and leaves the session unchanged", async () => {
+    const c = await loggedIn();
+    const before = c.cookies.value;
+    const form = { payee: "Mallory", iban: "DE89370400440532013000", amount: "100", reference: "" };
+    const attempts: Record<string, string>[] = [{ Origin: "https://evil.example" }, { "Sec-Fetch-Site": "cross-site" }, {}];
+    for (const headers of attempts) {
+      const res = await c.post("/transfer", form, headers);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain("CSRF");
+      expect(res.headers.get("Set-Cookie")).toBeNull();
+    }
+    expect((await c.post("/logout", {}, { "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
+    expect(c.cookies.value).toBe(before);
+    expect(await (await c.get("/transfer")).text()).not.toContain("Mallory");
+  });
+
+  it("keeps a transfer draft in the session, then sends it once with a flash", async () => {
+    const c = await loggedIn();
+    const bad = await c.post("/transfer", { payee: "Bob", iban: "DE00", amount: "25", reference: "Tea" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("Enter a valid IBAN");
+    // The draft survives a detour through another page.
+    await c.get("/account");
+    expect(await (await c.get("/transfer")).text()).toContain('value="Bob"');
+
+    const ok = await c.post("/transfer", { payee: "Bob", iban: "DE89 3704 0044 0532 0130 00", amount: "25", reference: "Tea" });
+    expect(ok.headers.get("Location")).toBe("/transfer/review");
+    expect(await (await c.get("/transfer/review")).text()).toContain("€25.00");
+    const sent = await c.post("/transfer/send", {});
+    expect(sent.headers.get("Location")).toBe("/account");
+    const account = await (await c.get("/account")).text();
+    expect(account).toContain("Transfer sent: €25.00 to Bob.");
+    expect(account).toContain("€12,320.67");
+    // Sending again finds no draft: no second payment.
+    expect((await c.post("/transfer/send", {})).headers.get("Location")).toBe("/transfer");
+    expect(await (await c.get("/account")).text()).toContain("€12,320.67");
+  });
+
+  it("grows the session with statement pages until the cookie is full, then refuses without losing it", async () => {
+    const c = await loggedIn();
+    let status = 303;
+    let months = 0;
+    while (status === 303 && months < 20) {
+      status = (await c.post("/statement/more", {})).status;
+      if (status === 303) months++;
+    }
+    expect(months).toBeGreaterThan(0);
+    expect(status).toBe(413);
+    const page = await (await c.get("/statement")).text();
+    expect(page).toContain(`${months * 12} transactions`);
+    await c.post("/statement/clear", {});
+    expect(await (await c.get("/statement")).text()).toContain("0 transactions");
+  });
+
+  it("logout destroys the session; the login page then removes the notice's cookie", async () => {
+    const c = await loggedIn();
+    const res = await c.post("/logout", {});
+    expect(res.headers.get("Location")).toBe("/login");
+    expect(await (await c.get("/login")).text()).toContain("You have been logged out.");
+    expect(c.cookies.value).toBeUndefined();
+    expect((await c.get("/account")).headers.get("Location")).toBe("/login");
+  });
+
+  it("answers the countdown's status poll without extending the session", async () => {
+    const c = await loggedIn();
+    await c.get("/account");
+    const res = await c.get("/session/status");
+    expect(await res.json()).toMatchObject({ loggedIn: true, idleSecondsLeft: expect.any(Number) });
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await (await client().get("/session/status")).json()).toEqual({ loggedIn: false });
+  });
+
+  it("explains a missing SESSION_SECRET instead of failing obscurely", async () => {
+    const res = await app.request("/account", {}, { ...env, SESSION_SECRET: "" });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain("npm start");
+  });
+});
