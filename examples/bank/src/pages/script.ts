@@ -1,7 +1,7 @@
 /**
  * The only script: local times, and the idle countdown on pages that have one. The countdown asks
  * /session/status, which does not extend the session (skipRoll), so an open tab never keeps you logged in;
- * at zero it reloads and the server logs the user out.
+ * once the server says the session is over, the page goes to the login page, which tells why.
  */
 export const PAGE_SCRIPT = `
 for (const t of document.querySelectorAll("time[data-local]")) {
@@ -37,10 +37,12 @@ for (const t of document.querySelectorAll("time[data-local]")) {
   sync();
   setInterval(sync, 15000);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) sync(); });
-  const tick = setInterval(() => {
-    if (show() > 0) return;
-    clearInterval(tick);
-    setTimeout(() => location.assign("/account"), 1000);
-  }, 250);
+  // At zero, ask the server (which does not roll) until it agrees: a page load here would extend the session.
+  let asking = false;
+  setInterval(() => {
+    if (show() > 0 || asking) return;
+    asking = true;
+    sync().finally(() => { asking = false; });
+  }, 500);
 })();
 `;
