@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { settingsOf } from "../../examples/bank/src/env.js";
 import app from "../../examples/bank/src/index.js";
 import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
 import { jar, SECRET } from "../helpers.js";
@@ -140,6 +141,18 @@ describe("demo bank app", () => {
     expect(await res.json()).toMatchObject({ loggedIn: true, idleSecondsLeft: expect.any(Number) });
     expect(res.headers.get("Set-Cookie")).toBeNull();
     expect(await (await client().get("/session/status")).json()).toEqual({ loggedIn: false });
+  });
+
+  it("takes the idle timeout from [vars] IDLE_TIMEOUT", async () => {
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: undefined })).toEqual({ idleTimeout: 300, absoluteTimeout: 3600 });
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "60", ABSOLUTE_TIMEOUT: "600" })).toEqual({ idleTimeout: 60, absoluteTimeout: 600 });
+    for (const bad of ["0", "-5", "1.5", "5 minutes"]) expect(() => settingsOf({ ...bindings, IDLE_TIMEOUT: bad }), bad).toThrow(/IDLE_TIMEOUT/);
+    const env60 = { ...bindings, IDLE_TIMEOUT: "60" };
+    const login = await app.request("/login", { method: "POST", body: new URLSearchParams(DEMO_CREDENTIALS), headers: { Origin: ORIGIN } }, env60);
+    const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+    const page = await (await app.request("/account", { headers: { Cookie: cookie } }, env60)).text();
+    expect(page).toMatch(/data-seconds-left="(59|60)"/);
+    expect(page).toContain("<dd>1 minute</dd>");
   });
 
   it("explains a missing SESSION_SECRET instead of failing obscurely", async () => {
