@@ -155,9 +155,14 @@ describe("demo bank app", () => {
     expect(page).toContain("<dd>1 minute</dd>");
   });
 
-  it("explains a missing SESSION_SECRET instead of failing obscurely", async () => {
+  it("explains a missing or weak SESSION_SECRET instead of failing obscurely, without echoing it", async () => {
     const res = await app.request("/account", {}, { ...env, SESSION_SECRET: "" });
     expect(res.status).toBe(500);
     expect(await res.text()).toContain("npm start");
+    const weak = await app.request("/account", {}, { ...env, SESSION_SECRET: "hunter2" });
+    expect(weak.status).toBe(500);
+    const text = await weak.text();
+    expect(text).toContain("Session settings are not valid");
+    expect(text).not.toContain("hunter2");
   });
 });

@@ -7,7 +7,7 @@ import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import { SessionStoreError, SessionTooLargeError } from "../../../src/index.js";
+import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../../../src/index.js";
 import { bankSession, MissingSecretError } from "./bank-session.js";
 import type { BankEnv } from "./env.js";
 import { errorPage } from "./pages/error.js";
@@ -67,6 +67,10 @@ app.onError((err, c) => {
       ),
       500,
     );
+  }
+  if (err instanceof SessionConfigError) {
+    // Its message names the setting and never the secret itself.
+    return c.html(errorPage(c, "Session settings are not valid", `${err.message}.`), 500);
   }
   console.error("unexpected error", err instanceof Error ? err.name : typeof err);
   return c.html(errorPage(c, "Something went wrong", "The bank could not handle this request."), 500);
