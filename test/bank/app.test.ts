@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { settingsOf } from "../../examples/bank/src/env.js";
+import { MAX_MONTHS } from "../../examples/bank/src/statement.js";
 import app from "../../examples/bank/src/index.js";
 import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
 import { jar, SECRET } from "../helpers.js";
@@ -109,20 +110,51 @@ describe("demo bank app", () => {
     expect(await (await c.get("/account")).text()).toContain("€12,320.67");
   });
 
-  it("grows the session with statement pages until the cookie is full, then refuses without losing it", async () => {
+  it("grows the statement past the cookie limit into KV, and back into the cookie when cleared", async () => {
     const c = await loggedIn();
-    let status = 303;
-    let months = 0;
-    while (status === 303 && months < 20) {
-      status = (await c.post("/statement/more", {})).status;
-      if (status === 303) months++;
+    const storage = async () => {
+      const page = await (await c.get("/statement")).text();
+      return { kv: page.includes("badge kv"), bytes: Number(/([\d,]+) bytes of 4,096/.exec(page)![1]!.replace(/,/g, "")) };
+    };
+    const sizes: number[] = [];
+    for (let month = 1; month <= 8 && !(await storage()).kv; month++) {
+      expect((await c.post("/statement/more", {})).status).toBe(303);
+      sizes.push(c.cookies.value!.length);
     }
-    expect(months).toBeGreaterThan(0);
-    expect(status).toBe(413);
-    const page = await (await c.get("/statement")).text();
-    expect(page).toContain(`${months * 12} transactions`);
+    const inKv = await storage();
+    expect(inKv.kv).toBe(true);
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(inKv.bytes).toBeLessThan(400); // the cookie now holds only a sealed pointer
+    expect(Math.max(...sizes.slice(0, -1))).toBeGreaterThan(2500); // it was a big cookie the step before
+    expect(await (await c.get("/statement")).text()).toContain(`${sizes.length * 12} transactions`);
+
     await c.post("/statement/clear", {});
+    const back = await storage();
+    expect(back.kv).toBe(false);
     expect(await (await c.get("/statement")).text()).toContain("0 transactions");
+  });
+
+  it("caps the statement at two years", async () => {
+    const c = await loggedIn();
+    for (let month = 0; month < MAX_MONTHS; month++) await c.post("/statement/more", {});
+    await c.post("/statement/more", {});
+    const page = await (await c.get("/statement")).text();
+    expect(page).toContain(`${MAX_MONTHS * 12} transactions`);
+    expect(page).toContain(`Your history goes back ${MAX_MONTHS} months.`);
+  });
+
+  it("logout of a session in KV deletes the entry: the old pointer cookie no longer opens", async () => {
+    const c = await loggedIn();
+    for (let month = 0; month < 6; month++) await c.post("/statement/more", {});
+    expect(await (await c.get("/statement")).text()).toContain("badge kv");
+    const pointer = c.cookies.value!;
+    const copy = client();
+    copy.cookies.value = pointer;
+    expect((await copy.get("/account")).status).toBe(200); // a copy works while the entry exists
+    await c.post("/logout", {});
+    c.cookies.value = pointer; // a copy of the cookie, replayed
+    const res = await c.get("/account");
+    expect(res.headers.get("Location")).toBe("/login");
   });
 
   it("logout destroys the session; the login page then removes the notice's cookie", async () => {

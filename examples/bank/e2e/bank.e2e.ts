@@ -140,36 +140,50 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
     await context.close();
   });
 
-  it("grows the session on the statement page up to the cookie limit, and back when cleared", async () => {
+  it("grows the session past the cookie limit into KV on the statement page, and back when cleared", async () => {
     const context = await bank.newContext();
     const page = await context.newPage();
     await logIn(page, bank.url);
     await page.goto(`${bank.url}/statement`);
+    const cookieBytes = async () => Number((await page.textContent("#cookie-size"))!.match(/([\d,]+) bytes/)![1]!.replace(/,/g, ""));
     const sizes: number[] = [];
-    let full = false;
-    for (let month = 0; month < 12 && !full; month++) {
-      const response = await Promise.all([page.waitForNavigation(), page.click("#load-more")]).then(([r]) => r);
-      if (response?.status() === 413) {
-        full = true;
-        expect(await page.textContent("h1")).toBe("Your session is full");
-        expect(await page.textContent("#error")).toMatch(/over the 4,096 bytes/);
-        await page.screenshot({ path: screenshotPath("statement-full"), fullPage: true });
-      } else {
-        sizes.push(Number((await page.textContent("#cookie-size"))!.match(/([\d,]+) bytes/)![1]!.replace(/,/g, "")));
-      }
+    for (let month = 0; month < 8 && !(await page.textContent("#storage"))!.includes("KV"); month++) {
+      await Promise.all([page.waitForNavigation(), page.click("#load-more")]);
+      sizes.push(await cookieBytes());
     }
-    expect(full).toBe(true);
-    expect(sizes.length).toBeGreaterThan(1);
-    expect(sizes).toEqual([...sizes].sort((a, b) => a - b)); // growing
-    expect(sizes.at(-1)!).toBeGreaterThan(2500);
-    expect(sizes.at(-1)!).toBeLessThanOrEqual(4096);
-    // Refused writes left the session intact: still logged in, still the loaded months.
-    await page.goto(`${bank.url}/statement`);
+    expect(await page.textContent("#storage")).toContain("Workers KV");
+    await page.screenshot({ path: screenshotPath("statement-kv"), fullPage: true });
+    const inCookie = sizes.slice(0, -1);
+    expect(inCookie.length).toBeGreaterThan(1);
+    expect(inCookie).toEqual([...inCookie].sort((a, b) => a - b)); // the cookie grew month by month...
+    expect(inCookie.at(-1)!).toBeGreaterThan(2500);
+    expect(inCookie.at(-1)!).toBeLessThanOrEqual(4096);
+    expect(sizes.at(-1)!).toBeLessThan(400); // ...then the session moved to KV: the cookie holds a pointer
     expect(await page.textContent("h2:has-text('transactions')")).toBe(`${sizes.length * 12} transactions`);
-    await page.screenshot({ path: screenshotPath("statement"), fullPage: true });
+
+    // Still logged in, and the session still in KV, on the next page.
+    await page.goto(`${bank.url}/account`);
+    expect(await page.textContent("#storage")).toContain("Workers KV");
+    await page.goto(`${bank.url}/statement`);
     await Promise.all([page.waitForNavigation(), page.click("#clear")]);
     expect(await page.textContent(".notice")).toBe("Statement cleared.");
-    expect(Number((await page.textContent("#cookie-size"))!.match(/([\d,]+) bytes/)![1]!.replace(/,/g, ""))).toBeLessThan(sizes[0]!);
+    expect(await page.textContent("#storage")).toContain("Cookie");
+    expect(await cookieBytes()).toBeLessThan(inCookie[0]!);
+    await context.close();
+  });
+
+  it("logout of a session in KV deletes the entry: a copy of the cookie no longer opens", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    await page.goto(`${bank.url}/statement`);
+    for (let month = 0; month < 5; month++) await Promise.all([page.waitForNavigation(), page.click("#load-more")]);
+    expect(await page.textContent("#storage")).toContain("Workers KV");
+    const copy = (await sessionCookie(context, bank.url))!;
+    await Promise.all([page.waitForURL(`${bank.url}/login`), page.click("text=Log out")]);
+    await context.addCookies([{ ...copy, sameSite: "Lax" }]);
+    await page.goto(`${bank.url}/statement`);
+    expect(new URL(page.url()).pathname).toBe("/login");
     await context.close();
   });
 

@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { COOKIE_LIMIT, session, type ExpiredReason } from "../../../src/index.js";
+import { COOKIE_LIMIT, KVStore, session, type ExpiredReason } from "../../../src/index.js";
 import { settingsOf, type BankEnv, type Bindings } from "./env.js";
+import { meteredStore } from "./kv-usage.js";
 import type { StatementLine } from "./statement.js";
 import type { SentTransfer, TransferDraft } from "./transfer.js";
 import { findUser, type DemoUser } from "./users.js";
@@ -51,6 +52,13 @@ export function bankSession(): MiddlewareHandler<BankEnv> {
         secret: (c) => secretsOf(c.env as Bindings),
         idleTimeout,
         absoluteTimeout,
+        // Sessions that outgrow the 4 KB cookie are sealed into KV; the cookie then holds a sealed pointer.
+        // `overflow: (c) => c.env.SESSIONS` is all an app needs; the demo also counts the KV calls.
+        overflow: (c) => {
+          const usage = { reads: 0, hits: 0, writes: 0, deletes: 0 };
+          c.set("kv", usage);
+          return meteredStore(new KVStore((c.env as Bindings).SESSIONS), usage);
+        },
       });
       middlewares.set(key, middleware);
     }
@@ -90,7 +98,7 @@ export interface SessionReport {
   idleDeadline: number;
   absoluteDeadline: number;
   storage: "cookie" | "kv";
-  /** Name + value of the session cookie as the browser sent it with this request. */
+  /** Name + value of the session cookie as the browser sent it with this request (a pointer when in KV). */
   cookieBytes: number;
   cookieLimit: number;
 }
@@ -100,6 +108,7 @@ export async function sessionReport(c: Context<BankEnv>): Promise<SessionReport>
   const { idleTimeout, absoluteTimeout } = settingsOf(c.env);
   const idleSecondsLeft = s.idleSecondsLeft() ?? idleTimeout;
   const cookie = getCookie(c, COOKIE_NAME);
+  const kv = c.get("kv");
   return {
     id: s.id,
     created: s.meta.created,
@@ -107,7 +116,7 @@ export async function sessionReport(c: Context<BankEnv>): Promise<SessionReport>
     idleSecondsLeft,
     idleDeadline: s.meta.lastUsed + idleTimeout * 1000,
     absoluteDeadline: s.meta.created + absoluteTimeout * 1000,
-    storage: "cookie",
+    storage: kv?.hits ? "kv" : "cookie",
     cookieBytes: cookie === undefined ? 0 : COOKIE_NAME.length + cookie.length,
     cookieLimit: COOKIE_LIMIT,
   };

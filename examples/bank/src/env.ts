@@ -1,5 +1,6 @@
 import type { SessionVariables } from "../../../src/index.js";
 import type { BankSession } from "./bank-session.js";
+import type { KvUsage } from "./kv-usage.js";
 
 /** What wrangler.toml, .dev.vars and `wrangler secret put` give the Worker. */
 export interface Bindings {
@@ -13,7 +14,7 @@ export interface Bindings {
   SESSIONS: KVNamespace;
 }
 
-export type BankEnv = { Bindings: Bindings; Variables: SessionVariables<BankSession> };
+export type BankEnv = { Bindings: Bindings; Variables: SessionVariables<BankSession> & { kv?: KvUsage } };
 
 /** The demo's session limits, read from [vars]. */
 export interface Settings {

@@ -7,11 +7,10 @@ import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../../../src/index.js";
+import { SessionConfigError, SessionStoreError } from "../../../src/index.js";
 import { bankSession, MissingSecretError } from "./bank-session.js";
 import type { BankEnv } from "./env.js";
 import { errorPage } from "./pages/error.js";
-import { tooLargeMessage } from "./pages/too-large.js";
 import { accountRoutes } from "./routes/account.js";
 import { authRoutes } from "./routes/auth.js";
 import { statementRoutes } from "./routes/statement.js";
@@ -46,10 +45,6 @@ app.route("/", statementRoutes);
 app.notFound((c) => c.html(errorPage(c, "Page not found", "There is nothing at this address."), 404));
 
 app.onError((err, c) => {
-  if (err instanceof SessionTooLargeError) {
-    // Cookie-only sessions stop at 4 KB: the write is refused and the session stays as it was.
-    return c.html(errorPage(c, "Your session is full", tooLargeMessage(err)), 413);
-  }
   if (err instanceof HTTPException && err.status === 403) {
     return c.html(errorPage(c, "Request refused", "This form was not sent from an Edge Bank page (CSRF protection)."), 403);
   }

@@ -8,8 +8,11 @@ export interface StatementLine {
   a: number;
 }
 
-/** Lines per "load older transactions" click: about 1 KB of sealed cookie each. */
+/** Lines per "load an older month" click: about 1 KB of sealed session each. */
 export const LINES_PER_PAGE = 12;
+
+/** How far back the history goes: keeps the session (and its KV entry) bounded, at about 25 KB. */
+export const MAX_MONTHS = 24;
 
 const MERCHANTS = [
   "Mad Hatter Tea Rooms",

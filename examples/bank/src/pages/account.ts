@@ -54,7 +54,9 @@ export function sessionCard(report: SessionReport, idleTimeout: number) {
     <dt>Logged out if idle at</dt><dd id="idle" data-seconds-left="${report.idleSecondsLeft}">${time(report.idleDeadline, "idle-deadline")}
       · in <span class="countdown" id="idle-left">${minutesSeconds(report.idleSecondsLeft)}</span></dd>
     <dt>Absolute deadline</dt><dd id="absolute">${time(report.absoluteDeadline)}</dd>
-    <dt>Stored in</dt><dd id="storage"><span class="badge ${report.storage}">${report.storage === "kv" ? "KV (cookie holds a pointer)" : "Cookie (sealed, A256GCM)"}</span></dd>
+    <dt>Stored in</dt><dd id="storage">${report.storage === "kv"
+      ? html`<span class="badge kv">Workers KV</span> too big for a cookie: sealed into KV, the cookie holds a sealed pointer`
+      : html`<span class="badge cookie">Cookie</span> sealed (JWE, A256GCM) into the cookie itself`}</dd>
     <dt>Cookie size</dt><dd id="cookie-size">${bytes(report.cookieBytes)} of ${bytes(report.cookieLimit)}
       <br><meter min="0" max="${report.cookieLimit}" high="${Math.round(report.cookieLimit * 0.9)}" value="${report.cookieBytes}"></meter></dd>
   </dl>

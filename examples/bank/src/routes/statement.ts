@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { currentUser, requireUser, sessionReport } from "../bank-session.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { statementPage } from "../pages/statement.js";
-import { LINES_PER_PAGE, statementMonth } from "../statement.js";
+import { LINES_PER_PAGE, MAX_MONTHS, statementMonth } from "../statement.js";
 
-/** The statement: a page that grows the session on purpose. */
+/** The statement: a page that grows the session on purpose, past the cookie limit and into KV. */
 export const statementRoutes = new Hono<BankEnv>();
 
 statementRoutes.use("/statement", requireUser);
@@ -27,7 +27,8 @@ statementRoutes.post("/statement/more", async (c) => {
   const s = c.var.session;
   const lines = (await s.get("statement")) ?? [];
   const month = Math.floor(lines.length / LINES_PER_PAGE);
-  s.set("statement", [...lines, ...statementMonth(month, new Date())]);
+  if (month >= MAX_MONTHS) s.flash("notice", `Your history goes back ${MAX_MONTHS} months.`);
+  else s.set("statement", [...lines, ...statementMonth(month, new Date())]);
   return c.redirect("/statement", 303);
 });
 
