@@ -3,7 +3,7 @@ import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/do/store.js";
-import { SessionConfigError } from "../src/errors.js";
+import { SessionConfigError, SessionError } from "../src/errors.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { jar, SECRET, type Data } from "./helpers.js";
@@ -32,6 +32,13 @@ type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined
 function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
   const app = new Hono<{ Variables: SessionVariables<Data> }>();
   app.use(session<Data>({ secret: SECRET, idleTimeout: 600, store, ...options }));
+  // Hono's default response for a SessionError, plus its code, so tests can tell the errors apart.
+  app.onError((err) => {
+    if (!(err instanceof SessionError)) return new Response("handler failed", { status: 500 });
+    const res = err.getResponse();
+    res.headers.set("X-Error-Code", err.code);
+    return res;
+  });
   app.post("/set/:key/:value", async (c) => {
     await c.var.session.load();
     await hooks.afterRead?.(c);
@@ -137,6 +144,7 @@ describe("Durable Object store: lost-update protection", () => {
     expect((await first).status).toBe(200);
     const refused = await second;
     expect(refused.status).toBe(409);
+    expect(refused.headers.get("X-Error-Code")).toBe("CONFLICT");
     expect(refused.headers.get("Set-Cookie")).toBeNull();
     expect(await dataOf(app, j.header())).toEqual({ init: "yes", color: "red" });
   });
@@ -178,6 +186,7 @@ describe("exclusive mode", () => {
     await runDurableObjectAlarm(sessionStub(id));
     const timedOut = await second;
     expect(timedOut.status).toBe(503);
+    expect(timedOut.headers.get("X-Error-Code")).toBe("LOCK_TIMEOUT");
     expect(timedOut.headers.get("Retry-After")).toBe("1");
     held.open();
     expect((await first).status).toBe(200);
@@ -258,6 +267,7 @@ describe("faults", () => {
     const broken = storeApp(new DurableObjectStore(failingWrites, { exclusive: true }));
     const res = await broken.request("/set/k/v", { method: "POST", headers: j.header() });
     expect(res.status).toBe(503);
+    expect(res.headers.get("X-Error-Code")).toBe("STORE_UNAVAILABLE");
     expect(res.headers.get("Set-Cookie")).toBeNull();
     expect(await dataOf(app, j.header())).toEqual({ init: "yes" });
     expect(await storageOf(sessionStub(id))).not.toHaveProperty("lock");
@@ -271,7 +281,9 @@ describe("faults", () => {
     const second = app.request("/inc", { method: "POST", headers: j.header() });
     await waitersQueued(sessionStub(id), 1);
     await abortAllDurableObjects();
-    expect((await second).status).toBe(503);
+    const failed = await second;
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("X-Error-Code")).toBe("STORE_UNAVAILABLE");
     held.open();
     expect((await first).status).toBe(200);
     expect(await dataOf(app, j.header())).toMatchObject({ n: 1 });
