@@ -69,11 +69,12 @@ describe("demo bank: your devices", () => {
     expect(linked.map((d) => d.device).sort()).toEqual(["Firefox on Windows", "Safari on iPhone"]);
     const phoneId = linked.find((d) => d.device === "Safari on iPhone")!.id;
 
-    const rows = await devicesOf(laptop);
-    expect(rows).toHaveLength(2);
-    expect(rows).toContainEqual({ device: "Firefox on Windows", current: true, session: undefined });
-    expect(rows).toContainEqual({ device: "Safari on iPhone", current: false, session: phoneId });
-    expect(await devicesOf(phone)).toContainEqual({ device: "Safari on iPhone", current: true, session: undefined });
+    // This device first, then the others.
+    expect(await devicesOf(laptop)).toEqual([
+      { device: "Firefox on Windows", current: true, session: undefined },
+      { device: "Safari on iPhone", current: false, session: phoneId },
+    ]);
+    expect((await devicesOf(phone))[0]).toEqual({ device: "Safari on iPhone", current: true, session: undefined });
   });
 
   it('"Log out this device": the other device\'s next page is the login page saying why; this one stays', async () => {

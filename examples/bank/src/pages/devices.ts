@@ -7,7 +7,7 @@ import { page } from "./layout.js";
 
 export interface DevicesView {
   user: DemoUser;
-  /** Most recently used first; `current`: the session of this request. */
+  /** This device (`current`) first, then the others, most recently used first. */
   devices: (DeviceSession & { current: boolean })[];
   notice?: string | undefined;
 }

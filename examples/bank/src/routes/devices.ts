@@ -16,12 +16,14 @@ deviceRoutes.use("/devices/*", requireUser);
 deviceRoutes.get("/devices", async (c) => {
   const s = await c.var.session.load();
   const user = (await currentUser(c))!;
-  const sessions = await listSessions(c.env.SESSION_OBJECTS, user.username);
+  const sessions = await listSessions(c.env.SESSION_OBJECTS, user.username); // most recently used first
+  const current = sessions.filter((d) => d.id === s.id);
+  const others = sessions.filter((d) => d.id !== s.id);
   return c.html(
     devicesPage(c, {
       user,
-      // The index moves lastUsed at most once per touchAfter; this request knows the current one exactly.
-      devices: sessions.map((d) => (d.id === s.id ? { ...d, lastUsed: s.meta.lastUsed, current: true } : { ...d, current: false })),
+      // This device first. The index moves lastUsed at most once per touchAfter; this request knows its own exactly.
+      devices: [...current.map((d) => ({ ...d, lastUsed: s.meta.lastUsed, current: true })), ...others.map((d) => ({ ...d, current: false }))],
       notice: await s.takeFlash<string>("notice"),
     }),
   );
