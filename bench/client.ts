@@ -1,0 +1,36 @@
+import type { Hono } from "hono";
+
+/** A one-cookie browser over `app.request()`: sends the cookie it holds, keeps the one it is given. */
+export class Client {
+  /** `name=value` as the next request sends it. */
+  cookie: string | undefined;
+  /** The last response's Set-Cookie line for our cookie, if it had one. */
+  lastSetCookie: string | undefined;
+  readonly #app: Hono;
+  readonly #prefix: string;
+
+  constructor(app: Hono, cookieName: string) {
+    this.#app = app;
+    this.#prefix = `${cookieName}=`;
+  }
+
+  async get(path: string): Promise<Response> {
+    const res = await this.#app.request(path, this.cookie ? { headers: { Cookie: this.cookie } } : undefined);
+    // Browsers apply Set-Cookie lines in order: the last one for our name wins.
+    this.lastSetCookie = res.headers.getSetCookie().findLast((line) => line.startsWith(this.#prefix));
+    if (this.lastSetCookie !== undefined) this.cookie = this.lastSetCookie.split(";", 1)[0];
+    return res;
+  }
+
+  /** The counter a route answered; throws on anything but a 200 with `{ count }`. */
+  async count(path: string): Promise<number | undefined> {
+    const res = await this.get(path);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { count?: number }).count;
+  }
+}
+
+/** Throws with a message naming the contender when a check fails: a broken case must not be timed. */
+export function check(condition: unknown, contender: string, what: string): asserts condition {
+  if (!condition) throw new Error(`${contender}: ${what}`);
+}

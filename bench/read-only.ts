@@ -1,0 +1,48 @@
+/**
+ * Scenario 3: requests that do not change the session, with a valid cookie from the request before.
+ * - "read": the handler reads the counter; the session was last sealed moments ago, well within
+ *   touchAfter, so edge-session should neither seal nor send Set-Cookie.
+ * - "untouched": the route never looks at the session; edge-session is lazy and should cost about the
+ *   no-session baseline. (iron-session is called from handlers, so an untouched route never runs it.)
+ * Whether each contender still sends a Set-Cookie is recorded beside the timings.
+ */
+import { check, Client } from "./client.js";
+import { CONTENDERS, ironSession } from "./contenders.js";
+import { timeCases, type Case, type Timing, type TimingOptions } from "./harness.js";
+import { ROUND_TRIP_PAYLOADS } from "./payloads.js";
+
+export interface ReadOnlyResult {
+  timings: Timing[];
+  /** Contender -> routes ("read"/"untouched") on which it sent a Set-Cookie although nothing changed. */
+  rewrites: Record<string, string[]>;
+}
+
+export const READ = "read";
+export const UNTOUCHED = "untouched";
+
+export async function runReadOnly(options: TimingOptions): Promise<ReadOnlyResult> {
+  const rewrites: Record<string, string[]> = {};
+  const cases = ROUND_TRIP_PAYLOADS.flatMap((payload) =>
+    [READ, UNTOUCHED].flatMap((route) =>
+      CONTENDERS.filter((contender) => !(route === UNTOUCHED && contender === ironSession)).map(
+        (contender): Case => ({
+          contender: contender.name,
+          variant: `${route} ${payload.label}`,
+          async prepare() {
+            const client = new Client(await contender.app(payload.data), contender.cookieName);
+            await client.count("/inc");
+            const count = await client.count(`/${route}`);
+            if (contender.role !== "baseline" && route === READ) check(count === 1, contender.name, `read ${count}, not 1`);
+            if (client.lastSetCookie !== undefined) {
+              const routes = (rewrites[contender.name] ??= []);
+              if (!routes.includes(route)) routes.push(route);
+            }
+            if (contender.role === "edge-session") check(client.lastSetCookie === undefined, contender.name, `Set-Cookie on ${route}`);
+            return () => client.get(`/${route}`);
+          },
+        }),
+      ),
+    ),
+  );
+  return { timings: await timeCases(cases, options), rewrites };
+}

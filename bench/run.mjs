@@ -1,0 +1,110 @@
+// `npm run bench`: bundles the TypeScript scenarios with esbuild, runs them in this Node process and inside
+// workerd (a bench Worker started through Miniflare, timings taken in-isolate), then writes bench/RESULTS.md.
+//
+//   npm run bench                          full run (about 2-3 minutes on 2 cores)
+//   npm run bench -- --quick               2 short rounds: checks every case, writes bench/out/RESULTS.md
+//   npm run bench -- --only round-trip --runtime node
+//   node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile)
+//
+// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, bytes), --runtime node|workerd,
+// --out FILE.
+import { build } from "esbuild";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { Miniflare } from "miniflare";
+
+const root = new URL("..", import.meta.url);
+const out = new URL("out/", import.meta.url);
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    "batch-ms": { type: "string" },
+    only: { type: "string" },
+    runtime: { type: "string" },
+    out: { type: "string" },
+  },
+});
+const options = {
+  rounds: Number(args.rounds ?? (args.quick ? 2 : 7)),
+  batchMs: Number(args["batch-ms"] ?? (args.quick ? 10 : 100)),
+};
+const TIMED = ["seal", "round-trip", "read-only"];
+const only = args.only ? args.only.split(",") : [...TIMED, "bytes"];
+const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
+const target = new URL(args.out ?? (args.quick ? "out/RESULTS.md" : "RESULTS.md"), import.meta.url);
+
+const started = performance.now();
+const loadBefore = loadavg()[0];
+const bundle = (entry, outfile, platform) =>
+  build({
+    entryPoints: [new URL(entry, import.meta.url).pathname],
+    outfile: new URL(outfile, out).pathname,
+    bundle: true,
+    format: "esm",
+    platform,
+    target: "es2022",
+    // Node loads packages from node_modules as users would; the Worker gets everything bundled.
+    ...(platform === "node" ? { packages: "external" } : { conditions: ["workerd", "worker", "browser"] }),
+    logLevel: "warning",
+  });
+await Promise.all([bundle("node.ts", "node.mjs", "node"), bundle("worker.ts", "worker.mjs", "browser")]);
+const { SCENARIOS, renderReport } = await import(new URL("node.mjs", out).href);
+
+const workerd = createRequire(import.meta.resolve("miniflare"))("workerd");
+const runs = [];
+if (runtimes.includes("node")) {
+  const results = {};
+  for (const name of only.filter((s) => TIMED.includes(s))) {
+    log(`node: ${name}`);
+    results[name] = await SCENARIOS[name](options);
+  }
+  runs.push({ runtime: `Node ${process.version}`, results });
+}
+if (runtimes.includes("workerd")) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: new URL("worker.mjs", out).pathname,
+    compatibilityDate: workerd.compatibilityDate,
+  });
+  try {
+    const results = {};
+    for (const name of only.filter((s) => TIMED.includes(s))) {
+      log(`workerd: ${name}`);
+      const res = await mf.dispatchFetch("http://bench.local/", { method: "POST", body: JSON.stringify({ scenario: name, options }) });
+      if (!res.ok) throw new Error(`workerd ${name}: ${await res.text()}`);
+      results[name] = await res.json();
+    }
+    runs.push({ runtime: `workerd ${workerd.version}`, results });
+  } finally {
+    await mf.dispose();
+  }
+}
+let bytes;
+if (only.includes("bytes")) {
+  log("bytes");
+  bytes = await SCENARIOS.bytes();
+}
+
+const versionOf = (name) => JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, root), "utf8")).version;
+const machine = {
+  date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+  cpu: readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.*)$/m)?.[1] ?? cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  loadBefore,
+  loadAfter: loadavg()[0],
+  versions: {
+    node: process.version,
+    workerd: workerd.version,
+    ...Object.fromEntries(["miniflare", "hono", "jose", "@hono/session", "hono-sessions", "iron-session", "iron-webcrypto"].map((n) => [n, versionOf(n)])),
+  },
+};
+const seconds = (performance.now() - started) / 1000;
+writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes }) + "\n");
+log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
+
+function log(message) {
+  console.log(`[bench ${Math.round((performance.now() - started) / 1000)}s] ${message}`);
+}
