@@ -1,3 +1,5 @@
-/** The Node bundle bench/run.mjs imports: the scenarios (run in-process) and the report renderer. */
-export { SCENARIOS, type ScenarioName } from "./suite.js";
+/** The Node bundle bench/run.mjs imports: the scenarios (run in-process), the harness and the report. */
+export { prepareScenario, runBatch } from "./suite.js";
+export { timeCases } from "./harness.js";
+export { runBytes } from "./bytes.js";
 export { renderReport } from "./report.js";

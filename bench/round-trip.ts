@@ -5,11 +5,11 @@
  */
 import { check, Client } from "./client.js";
 import { CONTENDERS } from "./contenders.js";
-import { timeCases, type Case, type Timing, type TimingOptions } from "./harness.js";
+import type { Case } from "./harness.js";
 import { ROUND_TRIP_PAYLOADS } from "./payloads.js";
 
-export function roundTripCases(): Case[] {
-  return ROUND_TRIP_PAYLOADS.flatMap((payload) =>
+export function roundTrip(): { cases: Case[] } {
+  const cases = ROUND_TRIP_PAYLOADS.flatMap((payload) =>
     CONTENDERS.map(
       (contender): Case => ({
         contender: contender.name,
@@ -27,8 +27,5 @@ export function roundTripCases(): Case[] {
       }),
     ),
   );
-}
-
-export function runRoundTrip(options: TimingOptions): Promise<Timing[]> {
-  return timeCases(roundTripCases(), options);
+  return { cases };
 }

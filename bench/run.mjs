@@ -9,7 +9,7 @@
 // Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, bytes), --runtime node|workerd,
 // --out FILE.
 import { build } from "esbuild";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -51,33 +51,52 @@ const bundle = (entry, outfile, platform) =>
     logLevel: "warning",
   });
 await Promise.all([bundle("node.ts", "node.mjs", "node"), bundle("worker.ts", "worker.mjs", "browser")]);
-const { SCENARIOS, renderReport } = await import(new URL("node.mjs", out).href);
+const { prepareScenario, runBatch, timeCases, runBytes, renderReport } = await import(new URL("node.mjs", out).href);
 
 const workerd = createRequire(import.meta.resolve("miniflare"))("workerd");
 const runs = [];
 if (runtimes.includes("node")) {
-  const results = {};
-  for (const name of only.filter((s) => TIMED.includes(s))) {
-    log(`node: ${name}`);
-    results[name] = await SCENARIOS[name](options);
-  }
-  runs.push({ runtime: `Node ${process.version}`, results });
+  const runner = {
+    async batch(index, iterations) {
+      const before = process.cpuUsage();
+      const wall = await runBatch(index, iterations);
+      const { user, system } = process.cpuUsage(before);
+      return { wall, cpu: (user + system) / 1000 };
+    },
+  };
+  runs.push({ runtime: `Node ${process.version}`, results: await runScenarios("node", prepareScenario, () => runner) });
 }
 if (runtimes.includes("workerd")) {
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: new URL("worker.mjs", out).pathname,
-    compatibilityDate: workerd.compatibilityDate,
-  });
+  const mf = new Miniflare({ modules: true, scriptPath: new URL("worker.mjs", out).pathname, compatibilityDate: workerd.compatibilityDate });
   try {
-    const results = {};
-    for (const name of only.filter((s) => TIMED.includes(s))) {
-      log(`workerd: ${name}`);
-      const res = await mf.dispatchFetch("http://bench.local/", { method: "POST", body: JSON.stringify({ scenario: name, options }) });
-      if (!res.ok) throw new Error(`workerd ${name}: ${await res.text()}`);
-      results[name] = await res.json();
-    }
-    runs.push({ runtime: `workerd ${workerd.version}`, results });
+    await mf.ready;
+    const call = async (command) => {
+      const res = await mf.dispatchFetch("http://bench.local/", { method: "POST", body: JSON.stringify(command) });
+      if (!res.ok) throw new Error(`workerd: ${await res.text()}`);
+      return res.json();
+    };
+    const cpu = processCpuMs(childPids("workerd"));
+    const runner = async () => {
+      // CPU of the workerd process around each batch request, less what an empty request costs.
+      let overhead = 0;
+      if (cpu) {
+        const samples = [];
+        for (let k = 0; k < 30; k++) {
+          const before = cpu();
+          await call({ index: 0, iterations: 0 });
+          samples.push(cpu() - before);
+        }
+        overhead = median(samples);
+      }
+      return {
+        async batch(index, iterations) {
+          const before = cpu?.();
+          const wall = await call({ index, iterations });
+          return { wall, cpu: cpu ? cpu() - before - overhead : undefined };
+        },
+      };
+    };
+    runs.push({ runtime: `workerd ${workerd.version}`, results: await runScenarios("workerd", (name) => call({ prepare: name }), runner) });
   } finally {
     await mf.dispose();
   }
@@ -85,7 +104,7 @@ if (runtimes.includes("workerd")) {
 let bytes;
 if (only.includes("bytes")) {
   log("bytes");
-  bytes = await SCENARIOS.bytes();
+  bytes = await runBytes();
 }
 
 const versionOf = (name) => JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, root), "utf8")).version;
@@ -104,6 +123,52 @@ const machine = {
 const seconds = (performance.now() - started) / 1000;
 writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes }) + "\n");
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
+
+/** Prepares and times every selected scenario in one runtime. */
+async function runScenarios(runtime, prepare, runnerFor) {
+  const results = {};
+  for (const name of only.filter((s) => TIMED.includes(s))) {
+    log(`${runtime}: ${name}`);
+    const { labels, notes } = await prepare(name);
+    results[name] = { timings: await timeCases(labels, await runnerFor(), options), notes };
+  }
+  return results;
+}
+
+/** Pids of this process's children running `command` (Linux /proc; empty elsewhere). */
+function childPids(command) {
+  try {
+    return readdirSync("/proc").filter((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return stat.includes(`(${command})`) && Number(fields[1]) === process.pid;
+      } catch {
+        return false; // the process ended meanwhile
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** A clock of the CPU time (ms) the processes used, all threads (ns-resolution schedstat), if readable. */
+function processCpuMs(pids) {
+  if (!pids.length) return undefined;
+  return () => {
+    let ns = 0;
+    for (const pid of pids) {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    }
+    return ns / 1e6;
+  };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
 
 function log(message) {
   console.log(`[bench ${Math.round((performance.now() - started) / 1000)}s] ${message}`);

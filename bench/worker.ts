@@ -1,15 +1,18 @@
 /**
- * The bench Worker: runs one scenario inside workerd per request and answers its results as JSON, so the
- * timings are taken in-isolate (`POST { scenario, options }`, sent by bench/run.mjs through Miniflare).
+ * The bench Worker: prepares a scenario inside workerd and runs the batches bench/run.mjs asks for, so that
+ * operations are timed in-isolate (`POST { prepare }` answers the case labels, `POST { index, iterations }`
+ * the wall time of one batch in ms).
  */
-import type { TimingOptions } from "./harness.js";
-import { SCENARIOS, type ScenarioName } from "./suite.js";
+import { prepareScenario, runBatch, type ScenarioName } from "./suite.js";
+
+type Command = { prepare: ScenarioName } | { index: number; iterations: number };
 
 export default {
   async fetch(request: Request): Promise<Response> {
-    const { scenario, options } = await request.json<{ scenario: ScenarioName; options: TimingOptions }>();
+    const command = await request.json<Command>();
     try {
-      return Response.json(await SCENARIOS[scenario](options));
+      if ("prepare" in command) return Response.json(await prepareScenario(command.prepare));
+      return Response.json(await runBatch(command.index, command.iterations));
     } catch (error) {
       return new Response(error instanceof Error ? (error.stack ?? error.message) : String(error), { status: 500 });
     }
