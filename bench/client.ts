@@ -1,4 +1,6 @@
 import type { Hono } from "hono";
+import type { BenchData } from "./payloads.js";
+import type { Contender } from "./contenders.js";
 
 /** A one-cookie browser over `app.request()`: sends the cookie it holds, keeps the one it is given. */
 export class Client {
@@ -28,6 +30,17 @@ export class Client {
     if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { count?: number }).count;
   }
+}
+
+/**
+ * A client of the contender's app with a session: `/inc` stored `data` (counter 1), or, for the baseline,
+ * a session-sized cookie it carries anyway.
+ */
+export async function clientWithSession(contender: Contender, data: BenchData): Promise<Client> {
+  const client = new Client(await contender.app(data), contender.cookieName);
+  if (contender.carried) client.cookie = `${contender.cookieName}=${await contender.carried(data)}`;
+  else check((await client.count("/inc")) === 1 && client.cookie, contender.name, "the first /inc did not start a session at 1");
+  return client;
 }
 
 /** Throws with a message naming the contender when a check fails: a broken case must not be timed. */

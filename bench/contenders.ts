@@ -12,7 +12,7 @@ import { CookieStore, sessionMiddleware, type Session as HonoSessionsSession } f
 import { getIronSession, webCookies } from "iron-session";
 import { EncryptJWT, jwtDecrypt } from "jose";
 import { session, type SessionVariables } from "../src/index.js";
-import { floorCodec, floorKey, minimalSession, type Codec, type MinimalSession } from "./floor.js";
+import { floorCodec, floorKey, floorSeal, minimalSession, type Codec, type MinimalSession } from "./floor.js";
 import type { BenchData } from "./payloads.js";
 
 /** At least 32 characters, as every contender requires. */
@@ -36,6 +36,11 @@ export interface Contender {
   cookieName: string;
   /** Builds the app; `data` is what the first `/inc` stores. */
   app(data: BenchData): Promise<Hono>;
+  /**
+   * The cookie value to send when the app never sets one: the baseline still carries a session-sized cookie,
+   * as a browser would, so that building the request costs the same for every contender.
+   */
+  carried?(data: BenchData): Promise<string>;
 }
 
 type Counter = (count: number | undefined) => number;
@@ -46,12 +51,28 @@ export const baseline: Contender = {
   name: "no session (baseline)",
   role: "baseline",
   cookieName: "__Host-session",
+  async carried(data) {
+    return floorSeal({ ...data, count: 1 }, await floorKey());
+  },
   async app() {
     let count = 0; // not per user: just enough for the handler to do the same work
     return new Hono()
       .get("/inc", (c) => c.json({ count: ++count }))
       .get("/read", (c) => c.json({ count }))
       .get("/untouched", (c) => c.json({ count }));
+  },
+};
+
+/** The baseline behind one middleware that only awaits next(): what Hono charges for any middleware. */
+export const emptyMiddleware: Contender = {
+  ...baseline,
+  name: "empty middleware",
+  async app(data) {
+    const app = new Hono();
+    app.use(async (_, next) => {
+      await next();
+    });
+    return app.route("/", await baseline.app(data));
   },
 };
 

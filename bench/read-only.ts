@@ -3,11 +3,11 @@
  * - "read": the handler reads the counter; the session was last sealed moments ago, well within
  *   touchAfter, so edge-session should neither seal nor send Set-Cookie.
  * - "untouched": the route never looks at the session; edge-session is lazy and should cost about the
- *   no-session baseline. (iron-session is called from handlers, so an untouched route never runs it.)
+ *   no-session baseline.
  * Whether each contender still sends a Set-Cookie is recorded beside the timings.
  */
-import { check, Client } from "./client.js";
-import { CONTENDERS, ironSession } from "./contenders.js";
+import { check, clientWithSession } from "./client.js";
+import { baseline, CONTENDERS, emptyMiddleware, ironSession, type Contender } from "./contenders.js";
 import type { Case } from "./harness.js";
 import { ROUND_TRIP_PAYLOADS } from "./payloads.js";
 
@@ -17,19 +17,27 @@ export type Rewrites = Record<string, string[]>;
 export const READ = "read";
 export const UNTOUCHED = "untouched";
 
+/**
+ * iron-session is called from handlers, so an untouched route never runs it; the empty middleware shows
+ * what Hono itself charges for any middleware on that route.
+ */
+function contendersOf(route: string): readonly Contender[] {
+  if (route === READ) return CONTENDERS;
+  return [baseline, emptyMiddleware, ...CONTENDERS.filter((c) => c !== baseline && c !== ironSession)];
+}
+
 export function readOnly(): { cases: Case[]; notes: () => Rewrites } {
   const rewrites: Rewrites = {};
   const cases = ROUND_TRIP_PAYLOADS.flatMap((payload) =>
     [READ, UNTOUCHED].flatMap((route) =>
-      CONTENDERS.filter((contender) => !(route === UNTOUCHED && contender === ironSession)).map(
+      contendersOf(route).map(
         (contender): Case => ({
           contender: contender.name,
           variant: `${route} ${payload.label}`,
           async prepare() {
-            const client = new Client(await contender.app(payload.data), contender.cookieName);
-            await client.count("/inc");
+            const client = await clientWithSession(contender, payload.data);
             const count = await client.count(`/${route}`);
-            if (contender.role !== "baseline" && route === READ) check(count === 1, contender.name, `read ${count}, not 1`);
+            if (!contender.carried && route === READ) check(count === 1, contender.name, `read ${count}, not 1`);
             if (client.lastSetCookie !== undefined) {
               const routes = (rewrites[contender.name] ??= []);
               if (!routes.includes(route)) routes.push(route);
