@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { Miniflare } from "miniflare";
+import * as miniflare from "miniflare";
 
 const root = new URL("..", import.meta.url);
 const out = new URL("out/", import.meta.url);
@@ -67,7 +67,9 @@ if (runtimes.includes("node")) {
   runs.push({ runtime: `Node ${process.version}`, results: await runScenarios("node", prepareScenario, () => runner) });
 }
 if (runtimes.includes("workerd")) {
-  const mf = new Miniflare({ modules: true, scriptPath: new URL("worker.mjs", out).pathname, compatibilityDate: workerd.compatibilityDate });
+  const worker = { modules: true, scriptPath: new URL("worker.mjs", out).pathname, compatibilityDate: workerd.compatibilityDate };
+  // Miniflare 5 takes a new option shape and converts the v4 one.
+  const mf = new miniflare.Miniflare(miniflare.convertV4MiniflareOptions?.(worker) ?? worker);
   try {
     await mf.ready;
     const call = async (command) => {
