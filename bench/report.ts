@@ -1,5 +1,6 @@
 /** Renders bench/RESULTS.md from what each runtime measured: machine, method, targets, every figure. */
 import type { BytesResult } from "./bytes.js";
+import type { KvRow } from "./kv-ops.js";
 import { baseline, edgeSession, floor, honoSession, honoSessions, ironSession, type Contender } from "./contenders.js";
 import type { Stats, Timing, TimingOptions } from "./harness.js";
 import { READ, UNTOUCHED } from "./read-only.js";
@@ -29,6 +30,8 @@ export interface Report {
   seconds: number;
   runs: RuntimeRun[];
   bytes: BytesResult | undefined;
+  /** KV operations per request and mode, counted inside workerd. */
+  kvOps: KvRow[] | undefined;
 }
 
 /** A measured ratio against its bound. */
@@ -41,7 +44,7 @@ const PEERS: readonly Contender[] = [honoSession, honoSessions, ironSession];
 const SIZES = ["100 B", "1 KB"];
 
 export function renderReport(report: Report): string {
-  const { machine, options, runs, bytes } = report;
+  const { machine, options, runs, bytes, kvOps } = report;
   const out: string[] = [
     "# edge-session benchmarks",
     "",
@@ -53,11 +56,11 @@ export function renderReport(report: Report): string {
     `- Versions: ${Object.entries(machine.versions).map(([name, version]) => `${name} ${version}`).join(", ")}`,
     `- Method: ${options.rounds} rounds of ~${options.batchMs} ms batches per case. Each round runs every case of a scenario once, in an order rotated each round and reversed every other round, so contenders alternate. Figures are microseconds per operation: the median over rounds, min-max in brackets. **Wall** is timed next to the loop (inside the isolate for workerd, where \`performance.now()\` steps in ms, hence the long batches); **CPU** is the CPU time of the whole runtime process (Node: \`process.cpuUsage()\`, thread pool included; workerd: /proc schedstat of the workerd process, less an empty request), which other processes on a busy machine disturb far less. Ratios divide medians of the same run; targets are judged on CPU medians. Wall time of the run: ${Math.round(report.seconds)} s.`,
     "",
-    "## Targets (edge-session, cookie mode)",
+    "## Targets (edge-session; cookie mode unless the row says otherwise)",
     "",
     "Each cell: the ratio on CPU medians (wall medians in brackets).",
     "",
-    table(["target", "bound", ...runs.map((r) => r.runtime)], targetRows(runs, bytes)),
+    table(["target", "bound", ...runs.map((r) => r.runtime)], targetRows(runs, bytes, kvOps)),
     "",
   ];
 
@@ -126,10 +129,23 @@ export function renderReport(report: Report): string {
       "",
     );
   }
+  if (kvOps) {
+    out.push(
+      "## KV operations per request (edge-session, counted by a wrapping binding inside workerd)",
+      "",
+      "One visitor's requests in order; the clock is injected (idleTimeout 3600 s, so touchAfter 360 s). `get` includes `getWithMetadata`. The 6 KB session does not fit a cookie, so the cookie-only mode (which refuses it) runs only the small one.",
+      "",
+      table(
+        ["mode", "payload", "request", "get", "put", "delete", "list", "Set-Cookie"],
+        kvOps.map((r) => [r.mode, r.payload, r.request, String(r.get), String(r.put), String(r.delete), String(r.list), r.setCookie ? "yes" : "no"]),
+      ),
+      "",
+    );
+  }
   return out.join("\n");
 }
 
-function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined): string[][] {
+function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: KvRow[] | undefined): string[][] {
   const rows: string[][] = [];
   const perRuntime = (target: string, bound: string, check: (results: Results) => Verdict | undefined) =>
     rows.push([target, bound, ...runs.map((r) => show(check(r.results)))]);
@@ -159,6 +175,12 @@ function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined): string[
     same("cookie overhead above the floor: framing (same plaintext)", "<= 90 B", { text: `${framing} B`, ok: framing <= 90 });
     same("cookie overhead above the floor: total (with sealed metadata)", "<= 90 B", { text: `${total} B`, ok: total <= 90 });
     same("JSON in one 4096-byte cookie", ">= 2990 B", { text: `${fit} B`, ok: fit >= 2990 });
+  }
+  if (kvOps) {
+    const unchanged = kvOps.filter((r) => r.request.startsWith("read within touchAfter"));
+    const writes = unchanged.reduce((sum, r) => sum + r.put + r.delete, 0);
+    const text = `${writes} writes (${unchanged.length} mode/payload pairs)`;
+    rows.push(["KV writes on an unchanged request within touchAfter (every mode)", "0", ...runs.map((r) => (r.runtime.startsWith("workerd") ? show({ text, ok: writes === 0 }) : "not measured"))]);
   }
   return rows;
 }

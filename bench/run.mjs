@@ -6,7 +6,7 @@
 //   npm run bench -- --only round-trip --runtime node
 //   node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile)
 //
-// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, bytes), --runtime node|workerd,
+// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, bytes, kv-ops), --runtime node|workerd,
 // --out FILE.
 import { build } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -32,7 +32,7 @@ const options = {
   batchMs: Number(args["batch-ms"] ?? (args.quick ? 10 : 100)),
 };
 const TIMED = ["seal", "round-trip", "read-only"];
-const only = args.only ? args.only.split(",") : [...TIMED, "bytes"];
+const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops"];
 const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
 const target = new URL(args.out ?? (args.quick ? "out/RESULTS.md" : "RESULTS.md"), import.meta.url);
 
@@ -64,10 +64,16 @@ if (runtimes.includes("node")) {
       return { wall, cpu: (user + system) / 1000 };
     },
   };
-  runs.push({ runtime: `Node ${process.version}`, results: await runScenarios("node", prepareScenario, () => runner) });
+  addRun(`Node ${process.version}`, await runScenarios("node", prepareScenario, () => runner));
 }
+let kvOps;
 if (runtimes.includes("workerd")) {
-  const worker = { modules: true, scriptPath: new URL("worker.mjs", out).pathname, compatibilityDate: workerd.compatibilityDate };
+  const worker = {
+    modules: true,
+    scriptPath: new URL("worker.mjs", out).pathname,
+    compatibilityDate: workerd.compatibilityDate,
+    kvNamespaces: ["SESSIONS"], // in memory: nothing persists between runs
+  };
   // Miniflare 5 takes a new option shape and converts the v4 one.
   const mf = new miniflare.Miniflare(miniflare.convertV4MiniflareOptions?.(worker) ?? worker);
   try {
@@ -98,7 +104,11 @@ if (runtimes.includes("workerd")) {
         },
       };
     };
-    runs.push({ runtime: `workerd ${workerd.version}`, results: await runScenarios("workerd", (name) => call({ prepare: name }), runner) });
+    addRun(`workerd ${workerd.version}`, await runScenarios("workerd", (name) => call({ prepare: name }), runner));
+    if (only.includes("kv-ops")) {
+      log("workerd: kv-ops");
+      kvOps = await call({ kvOps: true });
+    }
   } finally {
     await mf.dispose();
   }
@@ -123,8 +133,12 @@ const machine = {
   },
 };
 const seconds = (performance.now() - started) / 1000;
-writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes }) + "\n");
+writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps }) + "\n");
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
+
+function addRun(runtime, results) {
+  if (Object.keys(results).length) runs.push({ runtime, results });
+}
 
 /** Prepares and times every selected scenario in one runtime. */
 async function runScenarios(runtime, prepare, runnerFor) {
