@@ -56,6 +56,9 @@ export function renderReport(report: Report): string {
     `- Versions: ${Object.entries(machine.versions).map(([name, version]) => `${name} ${version}`).join(", ")}`,
     `- Method: ${options.rounds} rounds of ~${options.batchMs} ms batches per case. Each round runs every case of a scenario once, in an order rotated each round and reversed every other round, so contenders alternate. Figures are microseconds per operation: the median over rounds, min-max in brackets. **Wall** is timed next to the loop (inside the isolate for workerd, where \`performance.now()\` steps in ms, hence the long batches); **CPU** is the CPU time of the whole runtime process (Node: \`process.cpuUsage()\`, thread pool included; workerd: /proc schedstat of the workerd process, less an empty request), which other processes on a busy machine disturb far less. Ratios divide medians of the same run; targets are judged on CPU medians. Wall time of the run: ${Math.round(report.seconds)} s.`,
     "",
+    "## Headline",
+    "",
+    ...headline(runs),
     "## Targets (edge-session; cookie mode unless the row says otherwise)",
     "",
     "Each cell: the ratio on CPU medians (wall medians in brackets).",
@@ -143,6 +146,29 @@ export function renderReport(report: Report): string {
     );
   }
   return out.join("\n");
+}
+
+/** Round trip per request for the floor, edge-session and the peers: the rows the README quotes. */
+function headline(runs: RuntimeRun[]): string[] {
+  const rows: string[][] = [];
+  for (const run of runs) {
+    const rt = run.results["round-trip"]?.timings;
+    if (!rt) continue;
+    for (const contender of [floor, edgeSession, ...PEERS]) {
+      const cells = SIZES.map((size) => {
+        const t = pick(rt, contender.name, size);
+        return `${us(primary(t))} us (${(primary(t) / primary(pick(rt, edgeSession.name, size))).toFixed(2)}x)`;
+      });
+      rows.push([run.runtime, contender === edgeSession ? `**${contender.name}**` : contender.name, ...cells]);
+    }
+  }
+  if (!rows.length) return [];
+  return [
+    "Round trip per request (read a counter, increment it, write it back), CPU median; in brackets: relative to edge-session.",
+    "",
+    table(["runtime", "contender", ...SIZES.map((size) => `${size} session`)], rows),
+    "",
+  ];
 }
 
 function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: KvRow[] | undefined): string[][] {

@@ -1,7 +1,7 @@
 // `npm run bench`: bundles the TypeScript scenarios with esbuild, runs them in this Node process and inside
 // workerd (a bench Worker started through Miniflare, timings taken in-isolate), then writes bench/RESULTS.md.
 //
-//   npm run bench                          full run (about 2-3 minutes on 2 cores)
+//   npm run bench                          full run (about 2.5 minutes on 2 cores)
 //   npm run bench -- --quick               2 short rounds: checks every case, writes bench/out/RESULTS.md
 //   npm run bench -- --only round-trip --runtime node
 //   node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile)
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   },
 });
 const options = {
-  rounds: Number(args.rounds ?? (args.quick ? 2 : 7)),
+  rounds: Number(args.rounds ?? (args.quick ? 2 : 9)),
   batchMs: Number(args["batch-ms"] ?? (args.quick ? 10 : 100)),
 };
 const TIMED = ["seal", "round-trip", "read-only"];
