@@ -4,14 +4,16 @@
 //   npm run bench                          full run (about 2.5 minutes on 2 cores)
 //   npm run bench -- --quick               2 short rounds: checks every case, writes bench/out/RESULTS.md
 //   npm run bench -- --only round-trip --runtime node
-//   node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile)
+//   npx node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile, Node 22)
 //
 // Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, bytes, kv-ops), --runtime node|workerd,
-// --out FILE.
+// --out FILE (relative to the current directory).
 import { build } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as miniflare from "miniflare";
 
@@ -34,7 +36,7 @@ const options = {
 const TIMED = ["seal", "round-trip", "read-only"];
 const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops"];
 const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
-const target = new URL(args.out ?? (args.quick ? "out/RESULTS.md" : "RESULTS.md"), import.meta.url);
+const target = args.out ? pathToFileURL(resolve(args.out)) : new URL(args.quick ? "out/RESULTS.md" : "RESULTS.md", import.meta.url);
 
 const started = performance.now();
 const loadBefore = loadavg()[0];
