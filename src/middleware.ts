@@ -1,5 +1,5 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
-import { expiredCookie, findCookie, resolveCookie, serializeCookie, type CookieOptions } from "./cookie.js";
+import { expiredCookie, findCookie, resolveCookie, serializeCookie, type CookieLookup, type CookieOptions } from "./cookie.js";
 import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret } from "./crypto/keyring.js";
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
@@ -77,9 +77,11 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
 
   return async (c, next) => {
     const now = clock();
-    const lookup = findCookie(c.req.raw.headers.get("Cookie"), cookie.name);
+    let lookup = { found: 0 } as CookieLookup;
     let mode: SessionMode | undefined;
+    // Runs on the session's first use only: an untouched route does not even parse the Cookie header.
     const open = async (): Promise<Found> => {
+      lookup = findCookie(c.req.raw.headers.get("Cookie"), cookie.name);
       mode = modeOf(await keyrings.get(typeof secret === "function" ? secret(c) : secret), c);
       if (lookup.found === 0) return { opened: undefined };
       if (lookup.found !== 1) return { opened: undefined, invalid: lookup.found === "many" ? "duplicate" : "malformed" };
