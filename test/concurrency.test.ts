@@ -1,0 +1,124 @@
+/**
+ * Overlapping requests on one session (parallel AJAX calls from one tab), with the interleaving forced by gates
+ * so that both requests read the session before either writes it back. Each test states, with assertions, what
+ * a mode guarantees and what it does not.
+ */
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
+import { jar, SECRET, testClock } from "./helpers.js";
+
+const NAME = "__Host-session";
+type Data = { cart?: string[]; theme?: string; count?: number };
+
+/** A promise released from outside: lets a test decide which request finishes first. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** A shop whose handlers read the session, then wait at a gate, then write: the classic lost-update window. */
+function shop(options: Partial<SessionOptions> = {}) {
+  const clock = testClock();
+  const gates = new Map<string, ReturnType<typeof gate>>();
+  const arrived = new Map<string, ReturnType<typeof gate>>();
+  const at = (name: string, map: typeof gates) => {
+    if (!map.has(name)) map.set(name, gate());
+    return map.get(name)!;
+  };
+  const app = new Hono<{ Variables: SessionVariables<Data> }>();
+  app.use(session<Data>({ secret: SECRET, now: clock.now, ...options }));
+  const pause = async (name: string | undefined) => {
+    if (!name) return;
+    at(name, arrived).open();
+    await at(name, gates).opened;
+  };
+  app.post("/cart", async (c) => {
+    const s = c.var.session;
+    const cart = (await s.get("cart")) ?? [];
+    await pause(c.req.query("gate"));
+    s.set("cart", [...cart, c.req.query("item")!]);
+    return c.json(await s.all());
+  });
+  app.post("/theme", async (c) => {
+    const s = c.var.session;
+    await s.load();
+    await pause(c.req.query("gate"));
+    s.set("theme", c.req.query("theme")!);
+    return c.json(await s.all());
+  });
+  app.post("/count", async (c) => {
+    const s = c.var.session;
+    const count = ((await s.get("count")) ?? 0) + 1;
+    await pause(c.req.query("gate"));
+    s.set("count", count);
+    return c.json({ count });
+  });
+  app.get("/all", async (c) => c.json(await c.var.session.all()));
+  return {
+    app,
+    /** Lets the request waiting at `name` continue. */
+    release: (name: string) => at(name, gates).open(),
+    /** Resolves once the request has read the session and reached gate `name`. */
+    reached: (name: string) => at(name, arrived).opened,
+  };
+}
+
+const sealedValue = (res: Response) => {
+  const raw = res.headers.getSetCookie().find((h) => h.startsWith(`${NAME}=`));
+  return raw?.slice(NAME.length + 1, raw.indexOf(";"));
+};
+
+describe("cookie mode: overlapping requests on one session", () => {
+  it("last response wins: each response seals a consistent snapshot, and an overlapping write to another key is lost", async () => {
+    for (const lastToFinish of ["cart", "theme"] as const) {
+      const s = shop();
+      const browser = jar();
+      browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
+      const start = browser.header();
+
+      const cart = s.app.request("/cart?item=pen&gate=cart", { method: "POST", headers: start });
+      const theme = s.app.request("/theme?theme=dark&gate=theme", { method: "POST", headers: start });
+      await Promise.all([s.reached("cart"), s.reached("theme")]); // both read the same sealed state
+      const order = lastToFinish === "cart" ? (["theme", "cart"] as const) : (["cart", "theme"] as const);
+      const responses: Record<string, Response> = {};
+      for (const name of order) {
+        s.release(name);
+        responses[name] = await (name === "cart" ? cart : theme);
+        browser.take(responses[name]); // the browser stores cookies in the order responses arrive
+      }
+
+      // Each response is a whole, consistent session: its own change on top of what it read, nothing mixed.
+      expect(await responses.cart!.json()).toEqual({ cart: ["book", "pen"] });
+      expect(await responses.theme!.json()).toEqual({ cart: ["book"], theme: "dark" });
+      // The browser keeps the last Set-Cookie: the other request's change is gone.
+      const final = await (await s.app.request("/all", { headers: browser.header() })).json();
+      expect(final).toEqual(lastToFinish === "cart" ? { cart: ["book", "pen"] } : { cart: ["book"], theme: "dark" });
+    }
+  });
+
+  it("a counter at 1 bumped by 10 overlapping requests ends at 2, not 11 (lost update); every cookie still opens", async () => {
+    const s = shop();
+    const first = sealedValue(await s.app.request("/count", { method: "POST" }))!;
+    const headers = { Cookie: `${NAME}=${first}` };
+    const pending = Array.from({ length: 10 }, (_, i) => s.app.request(`/count?gate=g${i}`, { method: "POST", headers }));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => s.reached(`g${i}`)));
+    for (let i = 0; i < 10; i++) s.release(`g${i}`);
+    const responses = await Promise.all(pending);
+    const cookies = responses.map(sealedValue);
+    for (const res of responses) expect(await res.json()).toEqual({ count: 2 });
+    // Whichever cookie the browser ends with, it is a valid session that counted 2, not 11.
+    for (const value of cookies) {
+      expect(await (await s.app.request("/all", { headers: { Cookie: `${NAME}=${value}` } })).json()).toEqual({ count: 2 });
+    }
+  });
+
+  it("sequential requests lose nothing: the lost update needs overlap, not load", async () => {
+    const s = shop();
+    const browser = jar();
+    for (let i = 0; i < 10; i++) browser.take(await s.app.request("/count", { method: "POST", headers: browser.header() }));
+    browser.take(await s.app.request("/theme?theme=dark", { method: "POST", headers: browser.header() }));
+    expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ count: 10, theme: "dark" });
+  });
+});
