@@ -40,14 +40,17 @@ export class SessionConfigError extends SessionError {
   }
 }
 
-/** The sealed session does not fit in a cookie and no overflow store is configured. */
+/**
+ * The sealed session does not fit in a cookie and no overflow store is configured, or a value, key or
+ * metadata exceeds a store's limit (e.g. KV's 25 MiB values).
+ */
 export class SessionTooLargeError extends SessionError {
-  /** Bytes the cookie (name + value) would have taken. */
+  /** Bytes the cookie (name + value), or the store value/key/metadata, would have taken. */
   readonly size: number;
   /** The limit it exceeded. */
   readonly limit: number;
-  constructor(size: number, limit: number) {
-    super("TOO_LARGE", `sealed session cookie would be ${size} bytes, over the ${limit}-byte limit`);
+  constructor(size: number, limit: number, what = "sealed session cookie") {
+    super("TOO_LARGE", `${what} would be ${size} bytes, over the ${limit}-byte limit`);
     this.size = size;
     this.limit = limit;
   }

@@ -17,3 +17,16 @@ export {
   type SessionErrorCode,
 } from "./errors.js";
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";
+export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
+export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions } from "./kv/kv-store.js";
+export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead } from "./crypto/sealed-store.js";
+export { STORE_TIMEOUT, type StoreOption } from "./store-option.js";
+export { StoreTimeout } from "./guarded-store.js";
+export { EXPIRED_GRACE, type StoredMetadata } from "./stored-session.js";
+export {
+  listActiveSessions,
+  purgeExpired,
+  type ActiveSession,
+  type ListActiveSessionsOptions,
+  type PurgeExpiredOptions,
+} from "./admin.js";

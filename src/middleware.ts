@@ -6,6 +6,7 @@ import { SessionConfigError } from "./errors.js";
 import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
 import { cookieMode, type SessionMode } from "./mode.js";
 import { internals, resealOf, Session, type Found, type SessionState } from "./session.js";
+import { storeModeOf, type StoreOption } from "./store-option.js";
 
 /** A value, or a function that picks it per request (e.g. from `c.env`). */
 export type PerRequest<T> = T | ((c: Context) => T);
@@ -38,7 +39,16 @@ export interface SessionOptions {
   shouldRoll?: (c: Context) => boolean;
   /** Clock in ms since epoch. Default `Date.now`. */
   now?: () => number;
-  /** @internal Where sessions live; the cookie-only mode by default. */
+  /**
+   * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes is sealed into this store
+   * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
+   */
+  overflow?: StoreOption;
+  /** Server-side sessions: the cookie carries only a sealed id; data and metadata are sealed into this store. */
+  store?: StoreOption;
+  /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
+  storeTimeout?: number;
+  /** @internal Where sessions live, for modes beyond `overflow`/`store`; the cookie-only mode by default. */
   mode?: (keys: Keyring, c: Context) => SessionMode;
 }
 
@@ -70,7 +80,9 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const idle = idleLimit({ lifetime }, limits);
   const touchAfterMs = 1000 * (seconds(options, "touchAfter") ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
-  const modeOf = options.mode ?? cookieMode;
+  const storeModes = storeModeOf(options);
+  if (options.mode && storeModes) throw new SessionConfigError("mode cannot be combined with overflow or store");
+  const modeOf = options.mode ?? storeModes ?? cookieMode;
   const clock = options.now ?? Date.now;
   const { secret, shouldRoll } = options;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
@@ -132,7 +144,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
     const value = await mode.save(
       { data: state.data, meta, flash: state.flashOut },
-      { cookieName: cookie.name, previous: state.previous, ttl },
+      { cookieName: cookie.name, previous: state.previous, ttl, now, incoming },
     );
     // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
     if (state.replaced) await mode.discard(state.previous);

@@ -16,6 +16,10 @@ export interface SaveContext {
   previous: Opened | undefined;
   /** Seconds the stored copy must live (remaining session lifetime), for stores with a TTL. */
   ttl: number;
+  /** The request's time, ms since epoch (for stored metadata). */
+  now: number;
+  /** The cookie value that came with the request: a mode returns it unchanged when the cookie need not change. */
+  incoming: string | undefined;
 }
 
 /**
@@ -25,9 +29,13 @@ export interface SaveContext {
 export interface SessionMode {
   /** Opens a cookie value. Store failures throw `SessionStoreError`: never a silently fresh session. */
   open(cookie: string): Promise<Opened>;
-  /** Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`. */
+  /**
+   * Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`,
+   * leaving the previous copy intact. When the same session (same id) moved, the copy it left is the mode's
+   * to delete; copies of a replaced session (other id) are the middleware's, through `discard`.
+   */
   save(envelope: Envelope, context: SaveContext): Promise<string>;
-  /** Deletes whatever a store holds for this session (destroy, regenerate). */
+  /** Deletes whatever a store holds for a session that ended (destroy, regenerate). Failures throw. */
   discard(previous: Opened | undefined): Promise<void>;
 }
 

@@ -1,0 +1,90 @@
+import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../store.js";
+import type { Keyring } from "./keyring.js";
+import { seal, unseal, type UnsealFailure } from "./seal.js";
+
+/** What {@link SealedStore.open} found under a key. */
+export type StoreRead =
+  | { ok: true; value: string; /** Sealed with a previous key: write it again to re-seal. */ rotated: boolean }
+  | {
+      ok: false;
+      /** `"missing"`: nothing under the key (expired, deleted); `"tampered"` also covers a value copied from another key. */
+      reason: UnsealFailure | "missing";
+    };
+
+/** A `SessionStore` whose values are sealed with a keyring and bound to their key. */
+export interface SealedStore extends SessionStore {
+  /** Reads and unseals, saying why a value was refused. Store failures throw. */
+  open(key: string): Promise<StoreRead>;
+  /** The store that holds the ciphertext. */
+  readonly inner: SessionStore;
+}
+
+export interface SealedStoreOptions {
+  /** Longest stored value accepted before any crypto. Default 25 MiB, the largest value KV holds. */
+  maxLength?: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Wraps any `SessionStore` so that it only ever holds ciphertext: every value is sealed (JWE, like the
+ * cookie) with the keyring's current key and bound to the key it is written under, so a value copied
+ * under another key does not open. Reads unseal with any key of the ring (rotation: `open` says `rotated`,
+ * the next write re-seals with the current key).
+ *
+ * Keys and the metadata passed to `set` are not encrypted: keep them non-secret (ids, timestamps).
+ * `get` returns `null` for a value that does not open; use `open` to learn why.
+ *
+ * ```ts
+ * const keys = await createKeyring(env.STORE_SECRET, { purpose: "my-app/store" });
+ * const store = sealedStore(new KVStore(env.SESSIONS), keys);
+ * ```
+ */
+export function sealedStore(inner: SessionStore, keys: Keyring, options: SealedStoreOptions = {}): SealedStore {
+  const maxLength = options.maxLength ?? 25 * 1024 * 1024;
+  const store: SealedStore = {
+    inner,
+    async open(key) {
+      const stored = await inner.get(key);
+      if (stored === null) return { ok: false, reason: "missing" };
+      const opened = await unseal(stored, keys, maxLength);
+      if (!opened.ok) return opened;
+      const value = unbind(key, opened.plaintext);
+      return value === undefined ? { ok: false, reason: "tampered" } : { ok: true, value, rotated: opened.rotated };
+    },
+    async get(key) {
+      const read = await store.open(key);
+      return read.ok ? read.value : null;
+    },
+    async set(key: string, value: string, setOptions: StoreSetOptions) {
+      await inner.set(key, await seal(bind(key, value), keys), setOptions);
+    },
+    delete: (key: string) => inner.delete(key),
+  };
+  if (inner.list) {
+    const list = inner.list.bind(inner);
+    store.list = (listOptions: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> => list(listOptions);
+  }
+  return store;
+}
+
+/**
+ * The sealed plaintext is the key as a JSON string literal followed by the value. A JSON string literal
+ * ends at its first unescaped quote, so the prefix names exactly one key: no (key, value) pair can be read
+ * as another, whatever characters keys hold.
+ */
+function bind(key: string, value: string): Uint8Array {
+  return encoder.encode(JSON.stringify(key) + value);
+}
+
+function unbind(key: string, plaintext: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    text = decoder.decode(plaintext);
+  } catch {
+    return undefined;
+  }
+  const prefix = JSON.stringify(key);
+  return text.startsWith(prefix) ? text.slice(prefix.length) : undefined;
+}

@@ -1,0 +1,110 @@
+import { SessionConfigError, SessionTooLargeError } from "../errors.js";
+import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../store.js";
+
+/** Limits of Workers KV (https://developers.cloudflare.com/kv/platform/limits/). */
+export const KV_LIMITS = {
+  /** Bytes of a key name. */
+  keyBytes: 512,
+  /** Bytes of a value. */
+  valueBytes: 25 * 1024 * 1024,
+  /** Bytes of the JSON-serialized per-key metadata. */
+  metadataBytes: 1024,
+  /** Shortest `expirationTtl` KV accepts, in seconds. */
+  minTtl: 60,
+  /** Most keys one `list` call returns. */
+  listLimit: 1000,
+} as const;
+
+export interface KVStoreOptions {
+  /** Put before every key, so sessions can share a namespace with other data. Default `""`. */
+  prefix?: string;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A `SessionStore` over a Workers KV namespace binding. Entries expire through KV's own TTL
+ * (`expirationTtl`, never below KV's 60 s minimum); the non-secret metadata given to `set` goes into KV's
+ * per-key metadata, so listings need no value reads. Limits are checked before KV is called, so an
+ * oversized key, value or metadata is a `SessionTooLargeError`, never a failed write half-way.
+ *
+ * KV is eventually consistent: a write is visible at once where it was made and within about 60 s
+ * elsewhere, and one key takes at most one write per second.
+ */
+export class KVStore implements SessionStore {
+  readonly namespace: KVNamespace;
+  readonly prefix: string;
+
+  constructor(namespace: KVNamespace, options: KVStoreOptions = {}) {
+    if (!isKVNamespace(namespace)) throw new SessionConfigError("KVStore needs a KV namespace binding");
+    const prefix = options.prefix ?? "";
+    // Our own keys are at most 64 characters; the prefix may take the rest of KV's 512 bytes.
+    if (typeof prefix !== "string" || encoder.encode(prefix).byteLength > KV_LIMITS.keyBytes - 64) {
+      throw new SessionConfigError(`KVStore prefix must be a string of at most ${KV_LIMITS.keyBytes - 64} bytes`);
+    }
+    this.namespace = namespace;
+    this.prefix = prefix;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.namespace.get(this.#name(key), "text");
+  }
+
+  async set(key: string, value: string, options: StoreSetOptions): Promise<void> {
+    const name = this.#name(key);
+    const valueBytes = encoder.encode(value).byteLength;
+    if (valueBytes > KV_LIMITS.valueBytes) throw new SessionTooLargeError(valueBytes, KV_LIMITS.valueBytes, "KV value");
+    const { metadata } = options;
+    if (metadata !== undefined) {
+      const metadataBytes = encoder.encode(JSON.stringify(metadata)).byteLength;
+      if (metadataBytes > KV_LIMITS.metadataBytes) {
+        throw new SessionTooLargeError(metadataBytes, KV_LIMITS.metadataBytes, "KV metadata");
+      }
+    }
+    await this.namespace.put(name, value, { expirationTtl: Math.max(KV_LIMITS.minTtl, Math.ceil(options.ttl)), metadata });
+  }
+
+  async delete(key: string): Promise<void> {
+    return this.namespace.delete(this.#name(key));
+  }
+
+  /** One page of keys under `prefix`, in key order; pass the returned `cursor` for the next page. */
+  async list(options: StoreListOptions = {}): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
+    const limit = Math.min(KV_LIMITS.listLimit, Math.max(1, options.limit ?? KV_LIMITS.listLimit));
+    const page = await this.namespace.list<Record<string, unknown>>({
+      prefix: this.prefix + (options.prefix ?? ""),
+      cursor: options.cursor ?? null,
+      limit,
+    });
+    const keys = page.keys.map(({ name, expiration, metadata }) => ({
+      name: name.slice(this.prefix.length),
+      expiration,
+      metadata: metadata ?? undefined,
+    }));
+    return { keys, cursor: page.list_complete ? undefined : page.cursor };
+  }
+
+  #name(key: string): string {
+    if (key.length === 0) throw new SessionConfigError("a store key must not be empty");
+    const name = this.prefix + key;
+    const bytes = encoder.encode(name).byteLength;
+    if (bytes > KV_LIMITS.keyBytes) throw new SessionTooLargeError(bytes, KV_LIMITS.keyBytes, "KV key");
+    return name;
+  }
+}
+
+/**
+ * True for a Workers KV namespace binding. There is no global class to test with `instanceof` in workerd,
+ * so this checks the methods a binding has and a `SessionStore` does not (`put`, `getWithMetadata`).
+ */
+export function isKVNamespace(value: unknown): value is KVNamespace {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Partial<Record<keyof KVNamespace, unknown>>;
+  return (
+    typeof candidate.get === "function" &&
+    typeof candidate.put === "function" &&
+    typeof candidate.delete === "function" &&
+    typeof candidate.list === "function" &&
+    typeof candidate.getWithMetadata === "function"
+  );
+}

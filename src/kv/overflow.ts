@@ -1,0 +1,54 @@
+import type { Keyring } from "../crypto/keyring.js";
+import { seal, unseal } from "../crypto/seal.js";
+import { sealedStore } from "../crypto/sealed-store.js";
+import { decodeEnvelope, encodeEnvelope, newSessionId } from "../envelope.js";
+import type { SessionMode } from "../mode.js";
+import type { SessionStore } from "../store.js";
+import { pointerKey, readStored, sealPointer, writeStored } from "../stored-session.js";
+import { COOKIE_LIMIT } from "../token.js";
+
+/**
+ * Mode 2: the session is sealed into the cookie while it fits (name + value <= 4096 bytes, exactly as in
+ * the cookie-only mode, whose cookies it reads); a larger one is sealed into the store under a fresh random
+ * key and the cookie carries a small sealed pointer to it.
+ *
+ * Every store write goes to a fresh key: KV takes one write per second per key, and a fresh key also
+ * means a pointer never names data other than what was sealed for it. The entry it replaces (same session)
+ * is deleted once the new copy is written: when the session moves to a new key or back into the cookie.
+ * That clean-up is best-effort: the entry is unreachable from the new cookie and expires with its TTL.
+ */
+export function overflowMode(keys: Keyring, store: SessionStore): SessionMode {
+  const sealed = sealedStore(store, keys);
+
+  return {
+    async open(cookie) {
+      const opened = await unseal(cookie, keys, COOKIE_LIMIT);
+      if (!opened.ok) return opened;
+      const envelope = decodeEnvelope(opened.plaintext);
+      if (envelope) return { ok: true, envelope, rotated: opened.rotated };
+      const key = pointerKey("o", opened.plaintext);
+      if (key === undefined) return { ok: false, reason: "not-a-session" };
+      return readStored(sealed, key, { rotated: opened.rotated });
+    },
+
+    async save(envelope, { cookieName, previous, ttl, now }) {
+      // The entry this same session leaves behind; a replaced session's entry goes through discard().
+      const left = previous?.ok && previous.envelope.meta.id === envelope.meta.id ? previous.stored : undefined;
+      const inline = await seal(encodeEnvelope(envelope), keys);
+      let cookie: string;
+      if (cookieName.length + inline.length <= COOKIE_LIMIT) {
+        cookie = inline;
+      } else {
+        const key = newSessionId();
+        await writeStored(sealed, key, envelope, ttl, now);
+        cookie = await sealPointer("o", key, keys);
+      }
+      if (left !== undefined) await sealed.delete(left).catch(() => {});
+      return cookie;
+    },
+
+    async discard(previous) {
+      if (previous?.ok && previous.stored !== undefined) await sealed.delete(previous.stored);
+    },
+  };
+}

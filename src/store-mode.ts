@@ -1,0 +1,44 @@
+import type { Keyring } from "./crypto/keyring.js";
+import { unseal } from "./crypto/seal.js";
+import { sealedStore } from "./crypto/sealed-store.js";
+import type { SessionMode } from "./mode.js";
+import type { SessionStore } from "./store.js";
+import { pointerKey, readStored, sealPointer, writeStored } from "./stored-session.js";
+import { COOKIE_LIMIT } from "./token.js";
+
+/**
+ * Mode 3, server-side: the cookie carries only the sealed session id; data and metadata are sealed into the
+ * store under that id. Deleting the id from the store revokes the session.
+ *
+ * The id is the key for the session's whole life (until regenerate or destroy), rather than a fresh key per
+ * write as in overflow mode: revocation and listings then need nothing but the id, the cookie does not
+ * change when the data does, and parallel requests never find their key moved away. The cost is KV's one
+ * write per second per key: the middleware writes only when the session changed or `touchAfter` passed, and
+ * a write KV refuses (429) surfaces as `SessionStoreError` (503, Retry-After: 1) with the stored session
+ * intact. Sessions that change several times a second belong in a Durable Object store.
+ */
+export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
+  const sealed = sealedStore(store, keys);
+
+  return {
+    async open(cookie) {
+      const opened = await unseal(cookie, keys, COOKIE_LIMIT);
+      if (!opened.ok) return opened;
+      const id = pointerKey("s", opened.plaintext);
+      if (id === undefined) return { ok: false, reason: "not-a-session" };
+      return readStored(sealed, id, { id, rotated: opened.rotated });
+    },
+
+    async save(envelope, { previous, ttl, now, incoming }) {
+      const { id } = envelope.meta;
+      await writeStored(sealed, id, envelope, ttl, now);
+      // Same id and a cookie sealed with the current key: the cookie stays as it is (no Set-Cookie).
+      if (incoming !== undefined && previous?.ok && previous.stored === id && !previous.rotated) return incoming;
+      return sealPointer("s", id, keys);
+    },
+
+    async discard(previous) {
+      if (previous?.ok && previous.stored !== undefined) await sealed.delete(previous.stored);
+    },
+  };
+}

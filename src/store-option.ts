@@ -1,0 +1,64 @@
+import type { Context } from "hono";
+import type { Keyring } from "./crypto/keyring.js";
+import { SessionConfigError } from "./errors.js";
+import { guardedStore } from "./guarded-store.js";
+import { isKVNamespace, KVStore } from "./kv/kv-store.js";
+import type { PerRequest } from "./middleware.js";
+import { overflowMode } from "./kv/overflow.js";
+import type { SessionMode } from "./mode.js";
+import { storeMode } from "./store-mode.js";
+import type { SessionStore } from "./store.js";
+
+/** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
+export type StoreOption = PerRequest<KVNamespace | SessionStore>;
+
+export interface StoreModeOptions {
+  overflow?: StoreOption | undefined;
+  store?: StoreOption | undefined;
+  storeTimeout?: number | undefined;
+}
+
+/** Default time limit of one store call, in ms. */
+export const STORE_TIMEOUT = 5000;
+
+/**
+ * The mode the `overflow`/`store` options ask for (validated at start-up), or undefined for the cookie-only
+ * mode. Stores go through a guard (time limit, typed errors) and the sealing proxy inside the mode.
+ */
+export function storeModeOf(options: StoreModeOptions): ((keys: Keyring, c: Context) => SessionMode) | undefined {
+  const { overflow, store } = options;
+  if (overflow !== undefined && store !== undefined) {
+    throw new SessionConfigError("choose one of overflow (large sessions spill to a store) and store (server-side sessions), not both");
+  }
+  const timeout = options.storeTimeout ?? STORE_TIMEOUT;
+  if (typeof timeout !== "number" || !Number.isSafeInteger(timeout) || timeout < 0) {
+    throw new SessionConfigError("storeTimeout must be a whole number of milliseconds, at least 0");
+  }
+  const [name, option, modeOf] = store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
+  if (option === undefined) return undefined;
+  if (typeof option !== "function") {
+    const guarded = guardedStore(sessionStoreOf(option, name), timeout);
+    return (keys) => modeOf(keys, guarded);
+  }
+  return (keys, c) => modeOf(keys, guardedStore(sessionStoreOf(option(c), name), timeout));
+}
+
+const kvStores = new WeakMap<KVNamespace, KVStore>();
+
+/** A `SessionStore` for an option value: itself, or a `KVStore` (one per binding) for a KV namespace. */
+export function sessionStoreOf(value: unknown, name: string): SessionStore {
+  if (isSessionStore(value)) return value;
+  if (isKVNamespace(value)) {
+    let kv = kvStores.get(value);
+    if (!kv) kvStores.set(value, (kv = new KVStore(value)));
+    return kv;
+  }
+  // undefined usually means a binding missing from wrangler.toml (or a typo in its name).
+  throw new SessionConfigError(`${name} must be a KV namespace binding or a SessionStore (got ${value === null ? "null" : typeof value})`);
+}
+
+function isSessionStore(value: unknown): value is SessionStore {
+  if (typeof value !== "object" || value === null || value instanceof Map) return false;
+  const candidate = value as Partial<Record<keyof SessionStore, unknown>>;
+  return typeof candidate.get === "function" && typeof candidate.set === "function" && typeof candidate.delete === "function";
+}
