@@ -54,7 +54,15 @@ export class FateDrawer {
       if (usable.length) fate = usable[Math.floor(this.#next() * usable.length)]!;
     }
     this.log.push({ operation, key, fate });
+    if (fate === "hang" || fate === "land-late") for (const wake of this.#timers.splice(0)) wake();
     return fate;
+  }
+
+  readonly #timers: (() => void)[] = [];
+
+  /** Resolves when a call is next given a fate that only time resolves ("hang", "land-late"). */
+  needsTime(): Promise<void> {
+    return new Promise((resolve) => this.#timers.push(resolve));
   }
 
   /** A uniformly drawn index below `n` (for picking a stale version). */
