@@ -5,8 +5,9 @@
  */
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
+import { MemoryStore, session, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
 import { jar, SECRET, testClock } from "./helpers.js";
+import { kvStore } from "./stores.js";
 
 const NAME = "__Host-session";
 type Data = { cart?: string[]; theme?: string; count?: number };
@@ -120,5 +121,84 @@ describe("cookie mode: overlapping requests on one session", () => {
     for (let i = 0; i < 10; i++) browser.take(await s.app.request("/count", { method: "POST", headers: browser.header() }));
     browser.take(await s.app.request("/theme?theme=dark", { method: "POST", headers: browser.header() }));
     expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ count: 10, theme: "dark" });
+  });
+});
+
+describe("server-side mode: overlapping requests on one session", () => {
+  it.each([
+    ["a MemoryStore", () => new MemoryStore()],
+    ["Workers KV", () => kvStore()],
+  ])("over %s, the later write erases an overlapping request's change to another key (lost update: a stated limitation)", async (_, makeStore) => {
+    const store = makeStore();
+    const s = shop({ store });
+    const browser = jar();
+    browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
+    const pointer = browser.value;
+    const cart = s.app.request("/cart?item=pen&gate=cart", { method: "POST", headers: browser.header() });
+    const theme = s.app.request("/theme?theme=dark&gate=theme", { method: "POST", headers: browser.header() });
+    await Promise.all([s.reached("cart"), s.reached("theme")]);
+    s.release("cart");
+    const first = await cart;
+    s.release("theme");
+    const second = await theme;
+    expect([first.status, second.status]).toEqual([200, 200]);
+    // Both requests said they saved; the cookie (a sealed id) did not change...
+    expect(first.headers.getSetCookie()).toEqual([]);
+    expect(second.headers.getSetCookie()).toEqual([]);
+    expect(browser.value).toBe(pointer);
+    // ...and the stored session is the last writer's whole snapshot: the pen is gone, silently.
+    expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book"], theme: "dark" });
+  });
+
+  it("a write that timed out (503) but lands after a newer acknowledged write overwrites it (no versions in KV: a stated limitation)", async () => {
+    const memory = new MemoryStore();
+    let holdNext = false;
+    let delayed: (() => Promise<void>) | undefined;
+    // The held write is reported failed (as a KV put past storeTimeout) and applied later.
+    const slow: SessionStore = {
+      get: (key) => memory.get(key),
+      delete: (key) => memory.delete(key),
+      set: (key, value, options) => {
+        if (!holdNext) return memory.set(key, value, options);
+        holdNext = false;
+        delayed = () => memory.set(key, value, options);
+        return Promise.reject(new Error("timed out"));
+      },
+    };
+    const s = shop({ store: slow });
+    const browser = jar();
+    browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
+    holdNext = true;
+    expect((await s.app.request("/theme?theme=dark", { method: "POST", headers: browser.header() })).status).toBe(503);
+    expect((await s.app.request("/cart?item=pen", { method: "POST", headers: browser.header() })).status).toBe(200);
+    expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book", "pen"] });
+    await delayed!(); // the "failed" write lands late
+    expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book"], theme: "dark" });
+  });
+});
+
+describe("overflow mode: overlapping requests on one big session", () => {
+  it("last response wins, as in cookie mode; each response's pointer names its own complete snapshot", async () => {
+    const store = new MemoryStore();
+    const s = shop({ overflow: store });
+    const browser = jar();
+    browser.take(await s.app.request(`/cart?item=${"b".repeat(5000)}`, { method: "POST" }));
+    expect((await store.list({})).keys).toHaveLength(1);
+    const cart = s.app.request("/cart?item=pen&gate=cart", { method: "POST", headers: browser.header() });
+    const theme = s.app.request("/theme?theme=dark&gate=theme", { method: "POST", headers: browser.header() });
+    await Promise.all([s.reached("cart"), s.reached("theme")]);
+    s.release("cart");
+    const first = await cart;
+    s.release("theme");
+    const second = await theme;
+    const pointers = [first, second].map(sealedValue);
+    expect(new Set(pointers).size).toBe(2); // a fresh key per write: neither overwrote the other
+    browser.take(first);
+    browser.take(second);
+    const final = (await (await s.app.request("/all", { headers: browser.header() })).json()) as Data;
+    expect(final.theme).toBe("dark");
+    expect(final.cart).toHaveLength(1); // the pen (first response) is not in the last response's snapshot
+    const earlier = (await (await s.app.request("/all", { headers: { Cookie: `${NAME}=${pointers[0]}` } })).json()) as Data;
+    expect(earlier.cart).toHaveLength(2);
   });
 });
