@@ -7,14 +7,18 @@ import { Hono } from "hono";
 import { base64url } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findCookie } from "../src/cookie.js";
+import { unseal } from "../src/crypto/seal.js";
 import {
   createKeyring,
+  MemoryStore,
+  sealedStore,
   sealSession,
   session,
   SessionError,
   unsealSession,
   type Envelope,
   type Keyring,
+  type SessionOptions,
   type SessionVariables,
 } from "../src/index.js";
 import { b64, forgeJwe, rawKey } from "./forge.js";
@@ -156,6 +160,82 @@ describe("round trips of arbitrary JSON session data", () => {
     // Both outcomes were exercised.
     expect(fitted).toBeGreaterThan(50);
     expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe("round trips through the store-backed modes and the sealing proxy", () => {
+  /** An app whose /put replaces the whole session with the posted data, and /get returns it. */
+  function replacingApp(options: Partial<SessionOptions>) {
+    const app = new Hono<{ Variables: SessionVariables }>();
+    app.use(session({ secret: SECRET, ...options }));
+    app.post("/put", async (c) => {
+      const s = c.var.session;
+      s.clear();
+      for (const [k, v] of Object.entries((await c.req.json()) as Record<string, unknown>)) s.set(k, v);
+      return c.text("ok");
+    });
+    app.get("/get", async (c) => c.text(JSON.stringify(await c.var.session.all())));
+    return app;
+  }
+  /** Where a cookie keeps its session: nowhere, inline in the cookie, or in the store behind a pointer. */
+  async function placeOf(cookie: string | undefined): Promise<string> {
+    if (cookie === undefined) return "none";
+    const opened = await unseal(cookie.slice(NAME.length + 1), keys, 4096);
+    if (!opened.ok) return opened.reason;
+    return "i" in (JSON.parse(new TextDecoder().decode(opened.plaintext)) as object) ? "cookie" : "store";
+  }
+  // Data that is sometimes small enough for the cookie and sometimes far too big for it.
+  const sized = fc.tuple(sessionData(4, 6), fc.constantFrom(0, 0, 100, 3000, 6000, 40_000)).map(([data, n]) => {
+    if (n) data.pad = "é".repeat(n);
+    return data;
+  });
+
+  it.each(["overflow", "store"] as const)("%s mode: successive arbitrary sessions (cookie <-> store) read back exactly", async (mode) => {
+    const store = new MemoryStore();
+    const app = replacingApp({ [mode]: store });
+    const places = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(fc.array(sized, { minLength: 1, maxLength: 6 }), async (versions) => {
+        let cookie: string | undefined;
+        for (const data of versions) {
+          const put = await app.request("/put", { method: "POST", body: JSON.stringify(data), headers: cookie ? { Cookie: cookie } : {} });
+          expect(put.status).toBe(200);
+          const raw = put.headers.getSetCookie()[0];
+          if (raw) cookie = /Max-Age=0/.test(raw) ? undefined : raw.slice(0, raw.indexOf(";"));
+          const got = await app.request("/get", { headers: cookie ? { Cookie: cookie } : {} });
+          expect(await got.text()).toBe(JSON.stringify(data));
+          places.add(await placeOf(cookie));
+        }
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+    // Overflow mode really moved sessions both ways; server-side mode kept them all in the store.
+    expect([...places].sort()).toEqual(mode === "overflow" ? ["cookie", "none", "store"] : ["none", "store"]);
+  });
+
+  it("sealedStore: any key and any well-formed value round-trip (a lone surrogate is refused), and a value copied under another key never opens", async () => {
+    const inner = new MemoryStore();
+    const sealed = sealedStore(inner, keys);
+    const key = fc.string({ unit: codeUnit, minLength: 1, maxLength: 40 });
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(key, key, fc.string({ unit: codeUnit, maxLength: 2000 }), async (a, b, value) => {
+        fc.pre(a !== b);
+        if (/\p{Surrogate}/u.test(value)) {
+          // No UTF-8 form: refused at the boundary rather than stored changed.
+          await expect(sealed.set(a, value, { ttl: 60 })).rejects.toThrow(TypeError);
+          refused++;
+          return;
+        }
+        await sealed.set(a, value, { ttl: 60 });
+        expect(await sealed.get(a)).toBe(value);
+        await inner.set(b, (await inner.get(a))!, { ttl: 60 });
+        expect(await sealed.open(b)).toEqual({ ok: false, reason: "tampered" });
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(300);
   });
 });
 
