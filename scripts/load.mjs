@@ -2,6 +2,7 @@
 // autocannon (virtual users: a login, then 20 authenticated requests, each user with its own cookie jar, many
 // users at once), checks every session afterwards, prints a report and stops the server.
 //
+// LOAD_MODE=cookie (default) or store (server-side sessions in local KV); LOAD_USERS, LOAD_CONNECTIONS.
 // Bounded: a fixed number of requests (LOAD_USERS x 21) and a hard stop after LOAD_MAX_SECONDS; loopback only.
 // A report, not a timed assertion: the exit code is non-zero only for errors or failed integrity checks.
 import autocannon from "autocannon";
@@ -16,9 +17,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 30);
 const USERS = Number(process.env.LOAD_USERS ?? 300);
 const MAX_SECONDS = Number(process.env.LOAD_MAX_SECONDS ?? 120);
+const MODE = process.env.LOAD_MODE ?? "cookie";
 const AUTHENTICATED = 20;
 const NAME = "__Host-session";
 
+if (MODE !== "cookie" && MODE !== "store") {
+  console.error(`LOAD_MODE must be "cookie" or "store"`);
+  process.exit(2);
+}
 if (USERS % CONNECTIONS !== 0) {
   // autocannon splits `amount` evenly over connections: each must run whole users (login + 20).
   console.error(`LOAD_USERS (${USERS}) must be a multiple of LOAD_CONNECTIONS (${CONNECTIONS})`);
@@ -51,6 +57,7 @@ const wrangler = spawn(
     "--persist-to", state,
     "--show-interactive-dev-session=false",
     "--log-level", "warn",
+    "--var", `MODE:${MODE}`,
   ],
   { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
 );
@@ -158,7 +165,7 @@ try {
   const errors = result.errors + result.timeouts + result.non2xx + problems.length;
   const report = {
     machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? "unknown", node: process.version, platform: `${process.platform}/${process.arch}` },
-    workload: { users: USERS, connections: CONNECTIONS, requestsPerUser: AUTHENTICATED + 1, sealing: "cookie mode, A256GCM" },
+    workload: { users: USERS, connections: CONNECTIONS, requestsPerUser: AUTHENTICATED + 1, sessions: MODE === "store" ? "server-side, local KV (wrangler dev)" : "cookie mode, A256GCM" },
     wranglerStartupSeconds: startupSeconds,
     requests: result.requests.total,
     seconds: result.duration,
@@ -169,8 +176,8 @@ try {
   };
   console.log(JSON.stringify(report, null, 2));
   console.log(
-    `\n| machine | users x requests | connections | req/s | p50 | p99 | errors | sessions intact |\n|---|---|---|---|---|---|---|---|\n` +
-      `| ${report.machine.cpus} x ${report.machine.model} | ${USERS} x ${AUTHENTICATED + 1} | ${CONNECTIONS} | ${report.requestsPerSecond} | ${report.latencyMs.p50} ms | ${report.latencyMs.p99} ms | ${errors} | ${intact}/${USERS} |`,
+    `\n| sessions | machine | users x requests | connections | req/s | p50 | p99 | errors | sessions intact |\n|---|---|---|---|---|---|---|---|---|\n` +
+      `| ${MODE} | ${report.machine.cpus} x ${report.machine.model} | ${USERS} x ${AUTHENTICATED + 1} | ${CONNECTIONS} | ${report.requestsPerSecond} | ${report.latencyMs.p50} ms | ${report.latencyMs.p99} ms | ${errors} | ${intact}/${USERS} |`,
   );
   if (problems.length) console.error(problems.slice(0, 10).join("\n"));
   if (errors !== 0 || intact !== USERS) exitCode = 1;

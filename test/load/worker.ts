@@ -6,11 +6,17 @@
 import { Hono } from "hono";
 import { session, type SessionVariables } from "../../src/index.js";
 
-type Bindings = { SESSION_SECRET: string };
+type Bindings = { SESSION_SECRET: string; MODE: string; SESSIONS: KVNamespace };
 type Data = { user: string; count: number };
 
-const app = new Hono<{ Bindings: Bindings; Variables: SessionVariables<Data> }>();
-app.use(session<Data>({ secret: (c) => (c.env as Bindings).SESSION_SECRET, idleTimeout: 600 }));
+type Env = { Bindings: Bindings };
+const secret = (c: { env: unknown }) => (c.env as Bindings).SESSION_SECRET;
+const inCookie = session<Data, Env>({ secret, idleTimeout: 600 });
+const inKV = session<Data, Env>({ secret, idleTimeout: 600, store: (c) => (c.env as Bindings).SESSIONS });
+
+const app = new Hono<Env & { Variables: SessionVariables<Data> }>();
+// MODE (wrangler --var) picks where sessions live: "cookie" (default) or "store" (server-side, local KV).
+app.use((c, next) => (c.env.MODE === "store" ? inKV : inCookie)(c, next));
 
 app.get("/", (c) => c.text("ok")); // readiness probe: never touches the session
 
