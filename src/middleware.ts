@@ -5,7 +5,7 @@ import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
 import { cookieMode, type SessionMode } from "./mode.js";
-import { internals, resealOf, Session, type Found, type SessionState } from "./session.js";
+import { flashAfter, internals, resealOf, Session, type Found, type SessionState } from "./session.js";
 import { storeModeOf, type StoreOption } from "./store-option.js";
 
 /** A value, or a function that picks it per request (e.g. from `c.env`). */
@@ -126,9 +126,11 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     incoming: string | undefined,
     hadCookie: boolean,
   ): Promise<string | undefined> {
-    if (state.isNew && !hasKeys(state.data) && !state.flashOut) {
-      // Nothing worth keeping: no empty sessions for anonymous visitors, and a refused cookie is removed.
-      if (state.replaced) await mode.discard(state.previous);
+    const flash = flashAfter(state);
+    if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
+      // Nothing worth keeping: no empty sessions for anonymous visitors, a session emptied by the app ends
+      // (with its stored copy), and a refused cookie is removed.
+      if (state.replaced || !state.isNew) await mode.discard(state.previous);
       return hadCookie ? expiredCookie(cookie) : undefined;
     }
     const reseal = resealOf(state, now, touchAfterMs);
@@ -143,7 +145,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     );
     const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
     const value = await mode.save(
-      { data: state.data, meta, flash: state.flashOut },
+      { data: state.data, meta, flash },
       { cookieName: cookie.name, previous: state.previous, ttl, now, incoming },
     );
     // Only once the new copy is safely written does the old one go (regenerate, or the session moved).

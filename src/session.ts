@@ -116,13 +116,15 @@ export class Session<Data extends SessionData = SessionData> {
     if (!state.flashIn || !Object.hasOwn(state.flashIn, key)) return undefined;
     const value = state.flashIn[key] as T;
     delete state.flashIn[key];
+    state.changed = true;
     return value;
   }
 
   /** A new id and creation time, same data: call after login (session fixation defence). */
   regenerate(): void {
     this.#write((state) => {
-      state.meta = { ...state.meta, id: newSessionId(), created: this.#now, lastUsed: this.#now };
+      const now = toSeconds(this.#now);
+      state.meta = { ...state.meta, id: newSessionId(), created: now, lastUsed: now };
       state.replaced = true;
     });
   }
@@ -208,11 +210,32 @@ export class Session<Data extends SessionData = SessionData> {
   }
 }
 
-/** Whether the response must seal the session again, and with which lastUsed. */
+/**
+ * Whether the response must seal the session again, and with which lastUsed (whole seconds, as sealed, so
+ * deadlines reported to the app are never later than the server's).
+ */
 export function resealOf(state: SessionState, now: number, touchAfterMs: number): { due: boolean; lastUsed: number } {
   const touchDue = state.rolls && now - state.meta.lastUsed >= touchAfterMs;
-  const due = touchDue || state.changed || state.isNew || state.rotated || state.replaced;
-  return { due, lastUsed: due && (state.rolls || state.isNew) ? now : state.meta.lastUsed };
+  const due = touchDue || state.changed || state.isNew || state.rotated || state.replaced || dropsFlash(state);
+  return { due, lastUsed: due && (state.rolls || state.isNew) ? toSeconds(now) : state.meta.lastUsed };
+}
+
+/**
+ * The flash values the response seals: those set during this request. Values the previous request left and
+ * nobody took live for one request that rolls the session; a request that does not roll (a polling
+ * endpoint, `skipRoll()`) passes them on, so a background poll never eats a message meant for the next page.
+ */
+export function flashAfter(state: SessionState): Record<string, unknown> | undefined {
+  if (state.rolls || !state.flashIn || !hasKeys(state.flashIn)) return state.flashOut;
+  return { ...state.flashIn, ...state.flashOut };
+}
+
+function dropsFlash(state: SessionState): boolean {
+  return state.rolls && !!state.flashIn && hasKeys(state.flashIn);
+}
+
+function toSeconds(ms: number): number {
+  return ms - (ms % 1000);
 }
 
 function lastUsedAfter(state: SessionState, now: number, touchAfterMs: number): number {
@@ -222,7 +245,7 @@ function lastUsedAfter(state: SessionState, now: number, touchAfterMs: number): 
 function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "invalid" | "previous" | "rolls"> {
   return {
     data: {},
-    meta: { id: newSessionId(), created: now, lastUsed: now, lifetime },
+    meta: { id: newSessionId(), created: toSeconds(now), lastUsed: toSeconds(now), lifetime },
     flashIn: undefined,
     flashOut: undefined,
     isNew: true,
@@ -250,8 +273,7 @@ function stateOf(found: Found, now: number, lifetime: number, rolls: boolean): S
     invalid: undefined,
     previous: opened,
     rotated: opened.rotated,
-    // Flash values live for one request that loads the session: dropping them is a change.
-    changed: !!flashIn,
+    changed: false,
     replaced: false,
     rolls,
   };

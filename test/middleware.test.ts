@@ -387,6 +387,70 @@ describe("regenerate, destroy, flash", () => {
   });
 });
 
+describe("flash and emptiness edge cases", () => {
+  function flashApp(options = {}) {
+    const app = new Hono<{ Variables: SessionVariables<Data> }>();
+    app.use(session<Data>({ secret: SECRET, ...options }));
+    app.post("/send", (c) => {
+      c.var.session.set("user", "ada");
+      c.var.session.flash("notice", "Transfer sent");
+      return c.text("ok");
+    });
+    app.get("/poll", async (c) => {
+      c.var.session.skipRoll();
+      return c.json({ user: (await c.var.session.get("user")) ?? null });
+    });
+    app.get("/page", async (c) => c.json({ notice: (await c.var.session.takeFlash("notice")) ?? null }));
+    app.get("/other", async (c) => c.json({ user: (await c.var.session.get("user")) ?? null }));
+    app.post("/clear", (c) => {
+      c.var.session.clear();
+      return c.text("ok");
+    });
+    return app;
+  }
+
+  it("a polling request that does not roll never eats a flash meant for the next page", async () => {
+    const app = flashApp();
+    const j = jar();
+    j.take(await app.request("/send", { method: "POST" }));
+    for (let i = 0; i < 3; i++) j.take(await app.request("/poll", { headers: j.header() }));
+    expect(await (await app.request("/page", { headers: j.header() })).json()).toEqual({ notice: "Transfer sent" });
+  });
+
+  it("a rolling request that loads the session but leaves the flash drops it (one request only)", async () => {
+    const app = flashApp();
+    const j = jar();
+    j.take(await app.request("/send", { method: "POST" }));
+    const other = await app.request("/other", { headers: j.header() });
+    expect(j.take(other)).toBeDefined();
+    expect(await (await app.request("/page", { headers: j.header() })).json()).toEqual({ notice: null });
+  });
+
+  it("a session the app empties ends: its cookie is expired rather than kept empty", async () => {
+    const app = flashApp();
+    const j = jar();
+    j.take(await app.request("/send", { method: "POST" }));
+    j.take(await app.request("/page", { headers: j.header() })); // flash taken, user remains
+    expect(j.value).toBeDefined();
+    const cleared = await app.request("/clear", { method: "POST", headers: j.header() });
+    expect(j.take(cleared)).toMatch(/^__Host-session=; Max-Age=0/);
+    expect(j.value).toBeUndefined();
+  });
+
+  it("reports lastUsed in whole seconds, as sealed, so a countdown is never later than the server", async () => {
+    const clock = testClock(Date.UTC(2026, 10, 24, 9, 0, 0) + 900);
+    const app = counterApp({ now: clock.now, idleTimeout: 300 });
+    const j = jar();
+    await call(app, "/inc", j);
+    const { body } = await call(app, "/read", j);
+    expect(body.meta.lastUsed % 1000).toBe(0);
+    expect(body.meta.created).toBe(body.meta.lastUsed);
+    expect(body.idleLeft).toBe(299); // 0.9 s of the 300 are already gone on the server's clock
+    clock.advance(body.idleLeft! + 1);
+    expect((await call(app, "/read", j)).body.expired).toBe("idle");
+  });
+});
+
 describe("failure handling", () => {
   it("a handler that throws leaves the cookie as it was (no half-written session)", async () => {
     const app = new Hono<{ Variables: SessionVariables<Data> }>();

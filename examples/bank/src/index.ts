@@ -1,5 +1,74 @@
+/**
+ * Edge Bank: the edge-session demo. A small online bank as plain HTML pages, served by `npm start`
+ * (wrangler dev). A real app imports from "edge-session"; the demo uses the source next door.
+ */
 import { Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { html } from "hono/html";
+import { HTTPException } from "hono/http-exception";
+import { NONCE, secureHeaders } from "hono/secure-headers";
+import { SessionConfigError, SessionStoreError } from "../../../src/index.js";
+import { bankSession, MissingSecretError } from "./bank-session.js";
+import type { BankEnv } from "./env.js";
+import { errorPage } from "./pages/error.js";
+import { accountRoutes } from "./routes/account.js";
+import { authRoutes } from "./routes/auth.js";
+import { statementRoutes } from "./routes/statement.js";
+import { transferRoutes } from "./routes/transfer.js";
 
-const app = new Hono();
-app.get("/", (c) => c.text("edge-session demo: coming with the demo issue"));
+const app = new Hono<BankEnv>();
+
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [NONCE],
+      styleSrc: [NONCE],
+      connectSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    // Hono's default (no-referrer) makes browsers send "Origin: null" with our own forms.
+    referrerPolicy: "same-origin",
+  }),
+);
+// Every form posts to this origin only: a POST whose Origin / Sec-Fetch-Site says another site gets a 403.
+app.use(csrf());
+app.use(bankSession());
+
+app.route("/", authRoutes);
+app.route("/", accountRoutes);
+app.route("/", transferRoutes);
+app.route("/", statementRoutes);
+
+app.notFound((c) => c.html(errorPage(c, "Page not found", "There is nothing at this address."), 404));
+
+app.onError((err, c) => {
+  if (err instanceof HTTPException && err.status === 403) {
+    return c.html(errorPage(c, "Request refused", "This form was not sent from an Edge Bank page (CSRF protection)."), 403);
+  }
+  if (err instanceof SessionStoreError) {
+    c.header("Retry-After", "1");
+    return c.html(errorPage(c, "Please try again", "Session storage is unavailable for a moment; nothing was changed."), 503);
+  }
+  if (err instanceof MissingSecretError) {
+    return c.html(
+      errorPage(
+        c,
+        "SESSION_SECRET is not set",
+        html`Run <code>npm start</code>, which writes a random one to <code>.dev.vars</code>, or
+        <code>npx wrangler secret put SESSION_SECRET</code> for a deployed Worker.`,
+      ),
+      500,
+    );
+  }
+  if (err instanceof SessionConfigError) {
+    // Its message names the setting and never the secret itself.
+    return c.html(errorPage(c, "Session settings are not valid", `${err.message}.`), 500);
+  }
+  console.error("unexpected error", err instanceof Error ? err.name : typeof err);
+  return c.html(errorPage(c, "Something went wrong", "The bank could not handle this request."), 500);
+});
+
 export default app;

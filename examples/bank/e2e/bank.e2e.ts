@@ -1,0 +1,201 @@
+import { copyFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../../scripts/start.mjs";
+import { COOKIE_NAME, logIn, screenshotPath, sessionCookie, startBank, type Bank } from "./harness.js";
+
+let bank: Bank;
+beforeAll(async () => {
+  bank = await startBank(); // wrangler.toml's own [vars]: the 5-minute idle timeout
+});
+afterAll(async () => {
+  await bank?.close();
+});
+
+describe("demo bank in Chromium (wrangler dev, default settings)", () => {
+  it("logs in and shows the account with the session's live metadata", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await page.goto(`${bank.url}/`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await expect(page.textContent("#demo-credentials")).resolves.toContain("rabbit-hole-1865");
+    await page.screenshot({ path: screenshotPath("login"), fullPage: true });
+
+    await logIn(page, bank.url);
+    expect(await page.textContent(".notice")).toContain("Welcome back, Alice Liddell.");
+    expect(await page.textContent("#balance")).toBe("€12,345.67");
+    expect(await page.textContent("#storage")).toContain("Cookie");
+    expect(await page.textContent("#cookie-size")).toMatch(/^\s*[1-9][\d,]* bytes of 4,096 bytes/);
+    const created = await page.getAttribute("#created time", "datetime");
+    expect(Math.abs(Date.parse(created!) - Date.now())).toBeLessThan(60_000);
+    // The countdown starts near 5:00 and ticks down in the page.
+    const first = await page.textContent("#idle-left");
+    expect(first).toMatch(/^(4:5\d|5:00)$/);
+    await page.waitForFunction((start) => document.getElementById("idle-left")?.textContent !== start, first, {
+      timeout: 5000,
+    });
+    await page.screenshot({ path: screenshotPath("account"), fullPage: true });
+    if (process.env.E2E_UPDATE_DOCS) {
+      mkdirSync(path.join(ROOT, "docs"), { recursive: true });
+      copyFileSync(screenshotPath("account"), path.join(ROOT, "docs", "account.png"));
+    }
+    await context.close();
+  });
+
+  it("keeps the session cookie from scripts, with the documented attributes", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    expect(await page.evaluate(() => document.cookie)).not.toContain(COOKIE_NAME);
+    const cookie = await sessionCookie(context, bank.url);
+    expect(cookie).toMatchObject({
+      name: COOKIE_NAME,
+      domain: "127.0.0.1", // host-only: no Domain attribute
+      path: "/",
+      httpOnly: true,
+      secure: true,
+      sameSite: "Lax",
+      expires: -1, // a browser-session cookie: no Max-Age by default
+    });
+    expect(cookie!.value).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/); // compact JWE, "dir": empty key part
+    await context.close();
+  });
+
+  it("keeps the session across a reload", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    const id = await page.textContent("#session code");
+    await page.reload();
+    expect(new URL(page.url()).pathname).toBe("/account");
+    expect(await page.textContent("#session code")).toBe(id);
+    expect(await page.locator(".notice").count()).toBe(0); // the welcome flash was shown once
+    await context.close();
+  });
+
+  it("keeps a transfer draft in the session and sends it with a flash", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    await page.goto(`${bank.url}/transfer`);
+    await page.fill("#payee", "Bob Builder");
+    await page.fill("#iban", "DE89 3704 0044 0532 0130 00");
+    await page.fill("#amount", "99999");
+    await page.fill("#reference", "Tea party");
+    await page.click("text=Review transfer");
+    expect(await page.textContent("#amount-error")).toContain("limit per transfer");
+    // Leave and come back: the draft is still there.
+    await page.goto(`${bank.url}/account`);
+    expect(await page.textContent("a.button")).toBe("Continue your transfer");
+    await page.goto(`${bank.url}/transfer`);
+    expect(await page.inputValue("#payee")).toBe("Bob Builder");
+    await page.fill("#amount", "45.50");
+    await Promise.all([page.waitForURL(`${bank.url}/transfer/review`), page.click("text=Review transfer")]);
+    expect(await page.textContent("#review")).toContain("€45.50");
+    await Promise.all([page.waitForURL(`${bank.url}/account`), page.click("text=Send now")]);
+    expect(await page.textContent(".notice")).toBe("Transfer sent: €45.50 to Bob Builder.");
+    expect(await page.textContent("#balance")).toBe("€12,300.17");
+    expect(await page.textContent("#recent")).toContain("Tea party");
+    await context.close();
+  });
+
+  it("shares one session between two tabs", async () => {
+    const context = await bank.newContext();
+    const first = await context.newPage();
+    await logIn(first, bank.url);
+    const second = await context.newPage();
+    await second.goto(`${bank.url}/account`);
+    expect(new URL(second.url()).pathname).toBe("/account");
+    expect(await second.textContent("#session code")).toBe(await first.textContent("#session code"));
+    // A transfer sent in the second tab shows in the first.
+    await second.goto(`${bank.url}/transfer`);
+    await second.fill("#payee", "Carol");
+    await second.fill("#iban", "GB82 WEST 1234 5698 7654 32");
+    await second.fill("#amount", "100");
+    await second.click("text=Review transfer");
+    await Promise.all([second.waitForURL(`${bank.url}/account`), second.click("text=Send now")]);
+    await first.reload();
+    expect(await first.textContent("#balance")).toBe("€12,245.67");
+    await context.close();
+  });
+
+  it("treats a tampered cookie as logged out: the login page, not an error", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    const cookie = (await sessionCookie(context, bank.url))!;
+    const middle = Math.floor(cookie.value.length / 2);
+    const flipped = cookie.value[middle] === "A" ? "B" : "A";
+    for (const value of [cookie.value.slice(0, middle) + flipped + cookie.value.slice(middle + 1), "not-a-session"]) {
+      // Overwrites the browser's cookie (CDP refuses a Secure cookie given with an http: url; domain + path works).
+      await context.addCookies([{ name: COOKIE_NAME, value, domain: "127.0.0.1", path: "/", secure: true, httpOnly: true, sameSite: "Lax" }]);
+      expect((await sessionCookie(context, bank.url))?.value).toBe(value);
+      const response = await page.goto(`${bank.url}/account`);
+      expect(response?.status()).toBe(200);
+      expect(new URL(page.url()).pathname).toBe("/login");
+      expect(await page.locator("#username").isVisible()).toBe(true);
+      expect(await page.locator("#error").count()).toBe(0);
+      expect(await sessionCookie(context, bank.url)).toBeUndefined(); // the bad cookie was removed
+    }
+    await context.close();
+  });
+
+  it("grows the session past the cookie limit into KV on the statement page, and back when cleared", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    await page.goto(`${bank.url}/statement`);
+    const cookieBytes = async () => Number((await page.textContent("#cookie-size"))!.match(/([\d,]+) bytes/)![1]!.replace(/,/g, ""));
+    const sizes: number[] = [];
+    for (let month = 0; month < 8 && !(await page.textContent("#storage"))!.includes("KV"); month++) {
+      await Promise.all([page.waitForNavigation(), page.click("#load-more")]);
+      sizes.push(await cookieBytes());
+    }
+    expect(await page.textContent("#storage")).toContain("Workers KV");
+    await page.screenshot({ path: screenshotPath("statement-kv"), fullPage: true });
+    const inCookie = sizes.slice(0, -1);
+    expect(inCookie.length).toBeGreaterThan(1);
+    expect(inCookie).toEqual([...inCookie].sort((a, b) => a - b)); // the cookie grew month by month...
+    expect(inCookie.at(-1)!).toBeGreaterThan(2500);
+    expect(inCookie.at(-1)!).toBeLessThanOrEqual(4096);
+    expect(sizes.at(-1)!).toBeLessThan(400); // ...then the session moved to KV: the cookie holds a pointer
+    expect(await page.textContent("h2:has-text('transactions')")).toBe(`${sizes.length * 12} transactions`);
+
+    // Still logged in, and the session still in KV, on the next page.
+    await page.goto(`${bank.url}/account`);
+    expect(await page.textContent("#storage")).toContain("Workers KV");
+    await page.goto(`${bank.url}/statement`);
+    await Promise.all([page.waitForNavigation(), page.click("#clear")]);
+    expect(await page.textContent(".notice")).toBe("Statement cleared.");
+    expect(await page.textContent("#storage")).toContain("Cookie");
+    expect(await cookieBytes()).toBeLessThan(inCookie[0]!);
+    await context.close();
+  });
+
+  it("logout of a session in KV deletes the entry: a copy of the cookie no longer opens", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    await page.goto(`${bank.url}/statement`);
+    for (let month = 0; month < 5; month++) await Promise.all([page.waitForNavigation(), page.click("#load-more")]);
+    expect(await page.textContent("#storage")).toContain("Workers KV");
+    const copy = (await sessionCookie(context, bank.url))!;
+    await Promise.all([page.waitForURL(`${bank.url}/login`), page.click("text=Log out")]);
+    await context.addCookies([{ ...copy, sameSite: "Lax" }]);
+    await page.goto(`${bank.url}/statement`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await context.close();
+  });
+
+  it("logs out: the session is destroyed and the cookie gone", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    await Promise.all([page.waitForURL(`${bank.url}/login`), page.click("text=Log out")]);
+    expect(await page.textContent(".notice")).toBe("You have been logged out.");
+    expect(await sessionCookie(context, bank.url)).toBeUndefined();
+    await page.goto(`${bank.url}/account`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await context.close();
+  });
+});

@@ -1,0 +1,123 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { COOKIE_LIMIT, KVStore, session, type ExpiredReason } from "../../../src/index.js";
+import { settingsOf, type BankEnv, type Bindings } from "./env.js";
+import { meteredStore } from "./kv-usage.js";
+import type { StatementLine } from "./statement.js";
+import type { SentTransfer, TransferDraft } from "./transfer.js";
+import { findUser, type DemoUser } from "./users.js";
+
+/** Everything the bank keeps in a session. A real bank keeps balances in its ledger; this demo has none. */
+export type BankSession = {
+  user?: string;
+  /** cents */
+  balance?: number;
+  /** The last few transfers, newest first. */
+  recent?: SentTransfer[];
+  draft?: TransferDraft;
+  /** Months of history the user loaded on the statement page. */
+  statement?: StatementLine[];
+};
+
+/** The library's default cookie name (`__Host-`: Secure, Path=/, no Domain). */
+export const COOKIE_NAME = "__Host-session";
+
+/** Thrown when the Worker runs without its secret: the error page explains how to set one. */
+export class MissingSecretError extends Error {
+  constructor() {
+    super("SESSION_SECRET is not set");
+    this.name = "MissingSecretError";
+  }
+}
+
+function secretsOf(env: Bindings): string[] {
+  if (!env.SESSION_SECRET) throw new MissingSecretError();
+  // "new,old" rotates keys: new sessions are sealed with the first, older cookies still open with the rest.
+  return env.SESSION_SECRET.split(",").map((secret) => secret.trim());
+}
+
+const middlewares = new Map<string, MiddlewareHandler<BankEnv>>();
+
+/**
+ * The session middleware configured from [vars]. Its limits are numbers fixed when it is built, while a Worker
+ * sees its vars only per request, so it is built on the first request (once per distinct setting).
+ */
+export function bankSession(): MiddlewareHandler<BankEnv> {
+  return (c, next) => {
+    const { idleTimeout, absoluteTimeout } = settingsOf(c.env);
+    const key = `${idleTimeout}/${absoluteTimeout}`;
+    let middleware = middlewares.get(key);
+    if (!middleware) {
+      middleware = session<BankSession, BankEnv>({
+        secret: (c) => secretsOf(c.env as Bindings),
+        idleTimeout,
+        absoluteTimeout,
+        // Sessions that outgrow the 4 KB cookie are sealed into KV; the cookie then holds a sealed pointer.
+        // `overflow: (c) => c.env.SESSIONS` is all an app needs; the demo also counts the KV calls.
+        overflow: (c) => {
+          const usage = { reads: 0, hits: 0, writes: 0, deletes: 0 };
+          c.set("kv", usage);
+          return meteredStore(new KVStore((c.env as Bindings).SESSIONS), usage);
+        },
+      });
+      middlewares.set(key, middleware);
+    }
+    return middleware(c, next);
+  };
+}
+
+/** The logged-in user, or undefined (the session is loaded on the way). */
+export async function currentUser(c: Context<BankEnv>): Promise<DemoUser | undefined> {
+  const username = await c.var.session.get("user");
+  return username === undefined ? undefined : findUser(username);
+}
+
+/**
+ * Lets logged-in users through; sends others to the login page. When their session just expired, the reason
+ * is flashed: the refused cookie is gone after this response, so the login page could not tell otherwise.
+ */
+export const requireUser: MiddlewareHandler<BankEnv> = async (c, next) => {
+  if (await currentUser(c)) return next();
+  const s = c.var.session;
+  if (s.expired) s.flash("expired", s.expired);
+  return c.redirect("/login", 303);
+};
+
+/** Why the user is on the login page, if their session ended on its own. */
+export async function expiryNotice(c: Context<BankEnv>): Promise<ExpiredReason | undefined> {
+  const s = await c.var.session.load();
+  return s.expired ?? (await s.takeFlash<ExpiredReason>("expired"));
+}
+
+/** What the account page shows about the session itself. Times in ms since epoch. */
+export interface SessionReport {
+  id: string;
+  created: number;
+  lastUsed: number;
+  idleSecondsLeft: number;
+  idleDeadline: number;
+  absoluteDeadline: number;
+  storage: "cookie" | "kv";
+  /** Name + value of the session cookie as the browser sent it with this request (a pointer when in KV). */
+  cookieBytes: number;
+  cookieLimit: number;
+}
+
+export async function sessionReport(c: Context<BankEnv>): Promise<SessionReport> {
+  const s = await c.var.session.load();
+  const { idleTimeout, absoluteTimeout } = settingsOf(c.env);
+  const idleSecondsLeft = s.idleSecondsLeft() ?? idleTimeout;
+  const cookie = getCookie(c, COOKIE_NAME);
+  const kv = c.get("kv");
+  return {
+    id: s.id,
+    created: s.meta.created,
+    lastUsed: s.meta.lastUsed,
+    idleSecondsLeft,
+    idleDeadline: s.meta.lastUsed + idleTimeout * 1000,
+    absoluteDeadline: s.meta.created + absoluteTimeout * 1000,
+    storage: kv?.hits ? "kv" : "cookie",
+    cookieBytes: cookie === undefined ? 0 : COOKIE_NAME.length + cookie.length,
+    cookieLimit: COOKIE_LIMIT,
+  };
+}

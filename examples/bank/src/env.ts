@@ -1,0 +1,37 @@
+import type { SessionVariables } from "../../../src/index.js";
+import type { BankSession } from "./bank-session.js";
+import type { KvUsage } from "./kv-usage.js";
+
+/** What wrangler.toml, .dev.vars and `wrangler secret put` give the Worker. */
+export interface Bindings {
+  /** At least 32 characters; several, comma-separated, rotate keys (the first seals). */
+  SESSION_SECRET: string;
+  /** Seconds of inactivity before logout. Default 300. */
+  IDLE_TIMEOUT?: string;
+  /** Seconds after login before the session ends whatever the activity. Default 3600. */
+  ABSOLUTE_TIMEOUT?: string;
+  /** Where sessions that outgrow the cookie spill over. */
+  SESSIONS: KVNamespace;
+}
+
+export type BankEnv = { Bindings: Bindings; Variables: SessionVariables<BankSession> & { kv?: KvUsage } };
+
+/** The demo's session limits, read from [vars]. */
+export interface Settings {
+  idleTimeout: number;
+  absoluteTimeout: number;
+}
+
+export function settingsOf(env: Bindings): Settings {
+  return {
+    idleTimeout: seconds(env.IDLE_TIMEOUT, "IDLE_TIMEOUT", 300),
+    absoluteTimeout: seconds(env.ABSOLUTE_TIMEOUT, "ABSOLUTE_TIMEOUT", 3600),
+  };
+}
+
+function seconds(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new Error(`${name} must be a whole number of seconds, at least 1`);
+  return parsed;
+}

@@ -1,0 +1,49 @@
+import { Hono } from "hono";
+import { currentUser, expiryNotice } from "../bank-session.js";
+import { settingsOf, type BankEnv } from "../env.js";
+import { formatDuration } from "../pages/format.js";
+import { loginPage } from "../pages/login.js";
+import { checkLogin } from "../users.js";
+
+/** Login and logout. */
+export const authRoutes = new Hono<BankEnv>();
+
+authRoutes.get("/login", async (c) => {
+  if (await currentUser(c)) return c.redirect("/account", 303);
+  const s = c.var.session;
+  const expired = await expiryNotice(c);
+  const { idleTimeout, absoluteTimeout } = settingsOf(c.env);
+  const alert =
+    expired === "idle"
+      ? `You were logged out after ${formatDuration(idleTimeout)} of inactivity.`
+      : expired === "absolute"
+        ? `Your session ended ${formatDuration(absoluteTimeout)} after you logged in. Please log in again.`
+        : undefined;
+  const notice = await s.takeFlash<string>("notice");
+  // A session without a user only carried the notice above: remove its cookie now that it is read.
+  if (!s.isNew) s.destroy();
+  return c.html(loginPage(c, { alert, notice }));
+});
+
+authRoutes.post("/login", async (c) => {
+  const form = await c.req.parseBody();
+  const username = typeof form.username === "string" ? form.username.slice(0, 100) : "";
+  const password = typeof form.password === "string" ? form.password.slice(0, 200) : "";
+  const user = await checkLogin(username, password);
+  if (!user) return c.html(loginPage(c, { failed: { username } }), 401);
+
+  const s = c.var.session;
+  s.regenerate(); // a new id: whatever id a visitor was given before logging in is worthless now
+  s.clear();
+  s.set("user", user.username);
+  s.set("balance", user.openingBalance);
+  s.flash("notice", `Welcome back, ${user.name}.`);
+  return c.redirect("/account", 303);
+});
+
+authRoutes.post("/logout", (c) => {
+  const s = c.var.session;
+  s.destroy(); // clears the data, expires the cookie and deletes any KV copy
+  s.flash("notice", "You have been logged out.");
+  return c.redirect("/login", 303);
+});

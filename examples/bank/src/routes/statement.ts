@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { currentUser, requireUser, sessionReport } from "../bank-session.js";
+import { settingsOf, type BankEnv } from "../env.js";
+import { statementPage } from "../pages/statement.js";
+import { LINES_PER_PAGE, MAX_MONTHS, statementMonth } from "../statement.js";
+
+/** The statement: a page that grows the session on purpose, past the cookie limit and into KV. */
+export const statementRoutes = new Hono<BankEnv>();
+
+statementRoutes.use("/statement", requireUser);
+statementRoutes.use("/statement/*", requireUser);
+
+statementRoutes.get("/statement", async (c) => {
+  const s = c.var.session;
+  return c.html(
+    statementPage(c, {
+      user: (await currentUser(c))!,
+      lines: (await s.get("statement")) ?? [],
+      report: await sessionReport(c),
+      idleTimeout: settingsOf(c.env).idleTimeout,
+      notice: await s.takeFlash<string>("notice"),
+    }),
+  );
+});
+
+statementRoutes.post("/statement/more", async (c) => {
+  const s = c.var.session;
+  const lines = (await s.get("statement")) ?? [];
+  const month = Math.floor(lines.length / LINES_PER_PAGE);
+  if (month >= MAX_MONTHS) s.flash("notice", `Your history goes back ${MAX_MONTHS} months.`);
+  else s.set("statement", [...lines, ...statementMonth(month, new Date())]);
+  return c.redirect("/statement", 303);
+});
+
+statementRoutes.post("/statement/clear", (c) => {
+  c.var.session.delete("statement");
+  c.var.session.flash("notice", "Statement cleared.");
+  return c.redirect("/statement", 303);
+});

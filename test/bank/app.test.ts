@@ -1,0 +1,200 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { settingsOf } from "../../examples/bank/src/env.js";
+import { MAX_MONTHS } from "../../examples/bank/src/statement.js";
+import app from "../../examples/bank/src/index.js";
+import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
+import { jar, SECRET } from "../helpers.js";
+
+const bindings = { ...env, SESSION_SECRET: SECRET };
+const ORIGIN = "http://localhost";
+
+/** A browser-ish client: one cookie jar, same-origin form posts. */
+function client() {
+  const cookies = jar();
+  const send = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(cookies.header())) headers.set(k, v);
+    const res = await app.request(path, { ...init, headers }, bindings);
+    cookies.take(res);
+    return res;
+  };
+  return {
+    cookies,
+    get: (path: string) => send(path),
+    post: (path: string, form: Record<string, string>, headers: Record<string, string> = { Origin: ORIGIN }) =>
+      send(path, { method: "POST", body: new URLSearchParams(form), headers }),
+  };
+}
+
+async function loggedIn() {
+  const c = client();
+  const res = await c.post("/login", DEMO_CREDENTIALS);
+  expect(res.status).toBe(303);
+  return c;
+}
+
+describe("demo bank app", () => {
+  it("refuses a wrong password without creating a session", async () => {
+    const c = client();
+    const res = await c.post("/login", { username: "alice", password: "nope" });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain("Wrong username or password");
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  });
+
+  it("logs in with a new session id, then shows the account with a one-time welcome", async () => {
+    const c = client();
+    await c.get("/login"); // an anonymous visit: no cookie
+    expect(c.cookies.value).toBeUndefined();
+    await c.post("/login", DEMO_CREDENTIALS);
+    expect(c.cookies.value).toBeDefined();
+    const page = await (await c.get("/account")).text();
+    expect(page).toContain("Welcome back, Alice Liddell.");
+    expect(page).toContain("€12,345.67");
+    expect(page).toMatch(/data-seconds-left="(29\d|300)"/);
+    expect(await (await c.get("/account")).text()).not.toContain("Welcome back");
+  });
+
+  it("sends visitors without a session to the login page", async () => {
+    const res = await client().get("/account");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/login");
+  });
+
+  it("treats a tampered cookie as no session: login page, cookie removed, no error", async () => {
+    const c = await loggedIn();
+    const v = c.cookies.value!;
+    c.cookies.value = v.slice(0, -2) + (v.endsWith("A") ? "BB" : "AA");
+    const res = await c.get("/account");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/login");
+    expect(c.cookies.value).toBeUndefined();
+  });
+
+  it("refuses cross-site form posts (CSRF) and leaves the session unchanged", async () => {
+    const c = await loggedIn();
+    const before = c.cookies.value;
+    const form = { payee: "Mallory", iban: "DE89370400440532013000", amount: "100", reference: "" };
+    const attempts: Record<string, string>[] = [{ Origin: "https://evil.example" }, { "Sec-Fetch-Site": "cross-site" }, {}];
+    for (const headers of attempts) {
+      const res = await c.post("/transfer", form, headers);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain("CSRF");
+      expect(res.headers.get("Set-Cookie")).toBeNull();
+    }
+    expect((await c.post("/logout", {}, { "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
+    expect(c.cookies.value).toBe(before);
+    expect(await (await c.get("/transfer")).text()).not.toContain("Mallory");
+  });
+
+  it("keeps a transfer draft in the session, then sends it once with a flash", async () => {
+    const c = await loggedIn();
+    const bad = await c.post("/transfer", { payee: "Bob", iban: "DE00", amount: "25", reference: "Tea" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("Enter a valid IBAN");
+    // The draft survives a detour through another page.
+    await c.get("/account");
+    expect(await (await c.get("/transfer")).text()).toContain('value="Bob"');
+
+    const ok = await c.post("/transfer", { payee: "Bob", iban: "DE89 3704 0044 0532 0130 00", amount: "25", reference: "Tea" });
+    expect(ok.headers.get("Location")).toBe("/transfer/review");
+    expect(await (await c.get("/transfer/review")).text()).toContain("€25.00");
+    const sent = await c.post("/transfer/send", {});
+    expect(sent.headers.get("Location")).toBe("/account");
+    const account = await (await c.get("/account")).text();
+    expect(account).toContain("Transfer sent: €25.00 to Bob.");
+    expect(account).toContain("€12,320.67");
+    // Sending again finds no draft: no second payment.
+    expect((await c.post("/transfer/send", {})).headers.get("Location")).toBe("/transfer");
+    expect(await (await c.get("/account")).text()).toContain("€12,320.67");
+  });
+
+  it("grows the statement past the cookie limit into KV, and back into the cookie when cleared", async () => {
+    const c = await loggedIn();
+    const storage = async () => {
+      const page = await (await c.get("/statement")).text();
+      return { kv: page.includes("badge kv"), bytes: Number(/([\d,]+) bytes of 4,096/.exec(page)![1]!.replace(/,/g, "")) };
+    };
+    const sizes: number[] = [];
+    for (let month = 1; month <= 8 && !(await storage()).kv; month++) {
+      expect((await c.post("/statement/more", {})).status).toBe(303);
+      sizes.push(c.cookies.value!.length);
+    }
+    const inKv = await storage();
+    expect(inKv.kv).toBe(true);
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(inKv.bytes).toBeLessThan(400); // the cookie now holds only a sealed pointer
+    expect(Math.max(...sizes.slice(0, -1))).toBeGreaterThan(2500); // it was a big cookie the step before
+    expect(await (await c.get("/statement")).text()).toContain(`${sizes.length * 12} transactions`);
+
+    await c.post("/statement/clear", {});
+    const back = await storage();
+    expect(back.kv).toBe(false);
+    expect(await (await c.get("/statement")).text()).toContain("0 transactions");
+  });
+
+  it("caps the statement at two years", async () => {
+    const c = await loggedIn();
+    for (let month = 0; month < MAX_MONTHS; month++) await c.post("/statement/more", {});
+    await c.post("/statement/more", {});
+    const page = await (await c.get("/statement")).text();
+    expect(page).toContain(`${MAX_MONTHS * 12} transactions`);
+    expect(page).toContain(`Your history goes back ${MAX_MONTHS} months.`);
+  });
+
+  it("logout of a session in KV deletes the entry: the old pointer cookie no longer opens", async () => {
+    const c = await loggedIn();
+    for (let month = 0; month < 6; month++) await c.post("/statement/more", {});
+    expect(await (await c.get("/statement")).text()).toContain("badge kv");
+    const pointer = c.cookies.value!;
+    const copy = client();
+    copy.cookies.value = pointer;
+    expect((await copy.get("/account")).status).toBe(200); // a copy works while the entry exists
+    await c.post("/logout", {});
+    c.cookies.value = pointer; // a copy of the cookie, replayed
+    const res = await c.get("/account");
+    expect(res.headers.get("Location")).toBe("/login");
+  });
+
+  it("logout destroys the session; the login page then removes the notice's cookie", async () => {
+    const c = await loggedIn();
+    const res = await c.post("/logout", {});
+    expect(res.headers.get("Location")).toBe("/login");
+    expect(await (await c.get("/login")).text()).toContain("You have been logged out.");
+    expect(c.cookies.value).toBeUndefined();
+    expect((await c.get("/account")).headers.get("Location")).toBe("/login");
+  });
+
+  it("answers the countdown's status poll without extending the session", async () => {
+    const c = await loggedIn();
+    await c.get("/account");
+    const res = await c.get("/session/status");
+    expect(await res.json()).toMatchObject({ loggedIn: true, idleSecondsLeft: expect.any(Number) });
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await (await client().get("/session/status")).json()).toEqual({ loggedIn: false });
+  });
+
+  it("takes the idle timeout from [vars] IDLE_TIMEOUT", async () => {
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: undefined })).toEqual({ idleTimeout: 300, absoluteTimeout: 3600 });
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "60", ABSOLUTE_TIMEOUT: "600" })).toEqual({ idleTimeout: 60, absoluteTimeout: 600 });
+    for (const bad of ["0", "-5", "1.5", "5 minutes"]) expect(() => settingsOf({ ...bindings, IDLE_TIMEOUT: bad }), bad).toThrow(/IDLE_TIMEOUT/);
+    const env60 = { ...bindings, IDLE_TIMEOUT: "60" };
+    const login = await app.request("/login", { method: "POST", body: new URLSearchParams(DEMO_CREDENTIALS), headers: { Origin: ORIGIN } }, env60);
+    const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+    const page = await (await app.request("/account", { headers: { Cookie: cookie } }, env60)).text();
+    expect(page).toMatch(/data-seconds-left="(59|60)"/);
+    expect(page).toContain("<dd>1 minute</dd>");
+  });
+
+  it("explains a missing or weak SESSION_SECRET instead of failing obscurely, without echoing it", async () => {
+    const res = await app.request("/account", {}, { ...env, SESSION_SECRET: "" });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain("npm start");
+    const weak = await app.request("/account", {}, { ...env, SESSION_SECRET: "hunter2" });
+    expect(weak.status).toBe(500);
+    const text = await weak.text();
+    expect(text).toContain("Session settings are not valid");
+    expect(text).not.toContain("hunter2");
+  });
+});
