@@ -31,6 +31,13 @@ function site(mode: "store" | "overflow", options: Partial<SessionOptions> = {},
   return { app, clock, memory, store: held };
 }
 
+/** A second browser holding a copy of this one's cookie (a thief, or another location). */
+function copyOf(browser: ReturnType<typeof jar>): ReturnType<typeof jar> {
+  const copy = jar();
+  copy.value = browser.value;
+  return copy;
+}
+
 async function keysIn(store: SessionStore): Promise<string[]> {
   return (await store.list!({})).keys.map((k) => k.name);
 }
@@ -40,8 +47,7 @@ describe("revocation and replay", () => {
     const { app, clock } = site("store");
     const alice = jar();
     await visit(app, "/user/alice", alice);
-    const stolen = jar();
-    stolen.value = alice.value;
+    const stolen = copyOf(alice);
     expect((await visit(app, "/destroy", alice)).setCookie).toMatch(/Max-Age=0/);
     clock.advance(60);
     const replay = await visit(app, "/read", stolen);
@@ -53,8 +59,7 @@ describe("revocation and replay", () => {
     const { app } = site("store");
     const planted = jar();
     await visit(app, "/inc", planted); // the attacker's own anonymous session
-    const victim = jar();
-    victim.value = planted.value; // planted in the victim's browser
+    const victim = copyOf(planted); // planted in the victim's browser
     await visit(app, "/user/victim", victim);
     await visit(app, "/regenerate", victim); // what a login handler does
     const attacker = await visit(app, "/read", planted);
@@ -67,8 +72,7 @@ describe("revocation and replay", () => {
     const alice = jar();
     await visit(app, "/user/alice", alice);
     await visit(app, "/big/5000", alice);
-    const stolen = jar();
-    stolen.value = alice.value;
+    const stolen = copyOf(alice);
     await visit(app, "/destroy", alice);
     expect((await visit(app, "/read", stolen)).body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
   });
@@ -78,8 +82,7 @@ describe("revocation and replay", () => {
     const alice = jar();
     await visit(app, "/user/alice", alice);
     expect(await keysIn(memory)).toEqual([]); // nothing stored: nothing to revoke
-    const stolen = jar();
-    stolen.value = alice.value;
+    const stolen = copyOf(alice);
     await visit(app, "/destroy", alice);
     expect((await visit(app, "/read", stolen)).body).toMatchObject({ isNew: false, data: { user: "alice" } });
   });
@@ -89,8 +92,7 @@ describe("revocation and replay", () => {
     const alice = jar();
     await visit(app, "/big/5000", alice);
     await visit(app, "/user/alice-v1", alice);
-    const old = jar();
-    old.value = alice.value;
+    const old = copyOf(alice);
     await visit(app, "/user/alice-v2", alice);
     expect((await visit(app, "/read", old)).body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
     expect((await visit(app, "/read", alice)).body.data).toMatchObject({ user: "alice-v2" });
@@ -105,8 +107,7 @@ describe("revocation and replay", () => {
     const alice = jar();
     await visit(here, "/user/alice", alice);
     await elsewhere.lag(); // the other location still sees the session
-    const stolen = jar();
-    stolen.value = alice.value;
+    const stolen = copyOf(alice);
     const copy = stolen.value;
     await visit(here, "/destroy", alice);
     expect((await visit(here, "/read", stolen)).body).toMatchObject({ isNew: true, invalid: "missing" });
@@ -120,8 +121,7 @@ describe("revocation and replay", () => {
     const { app, memory } = site("store");
     const alice = jar();
     const { body } = await visit(app, "/user/alice", alice);
-    const thief = jar();
-    thief.value = alice.value;
+    const thief = copyOf(alice);
     // Nothing binds a cookie to a browser: HttpOnly, Secure and SameSite keep it from being stolen.
     expect((await visit(app, "/read", thief)).body.data).toEqual({ user: "alice" });
     await memory.delete(body.id); // "log out all my sessions" / admin revocation

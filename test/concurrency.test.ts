@@ -57,14 +57,34 @@ function shop(options: Partial<SessionOptions> = {}) {
     return c.json({ count });
   });
   app.get("/all", async (c) => c.json(await c.var.session.all()));
+  const release = (name: string) => at(name, gates).open();
+  const reached = (name: string) => at(name, arrived).opened;
   return {
     app,
-    /** Lets the request waiting at `name` continue. */
-    release: (name: string) => at(name, gates).open(),
-    /** Resolves once the request has read the session and reached gate `name`. */
-    reached: (name: string) => at(name, arrived).opened,
+    release,
+    reached,
+    /**
+     * Adds a pen to the cart and sets the theme in two requests with the same cookie, both reading the session
+     * before either writes; they finish in `order`. Returns the responses by name.
+     */
+    async overlap(headers: Record<string, string>, order: readonly ["cart", "theme"] | readonly ["theme", "cart"]) {
+      const pending = {
+        cart: promised(app.request("/cart?item=pen&gate=cart", { method: "POST", headers })),
+        theme: promised(app.request("/theme?theme=dark&gate=theme", { method: "POST", headers })),
+      };
+      await Promise.all([reached("cart"), reached("theme")]);
+      const responses: Partial<Record<"cart" | "theme", Response>> = {};
+      for (const name of order) {
+        release(name);
+        responses[name] = await pending[name];
+      }
+      return responses as Record<"cart" | "theme", Response>;
+    },
   };
 }
+
+/** app.request may answer synchronously. */
+const promised = (response: Response | Promise<Response>) => Promise.resolve(response);
 
 const sealedValue = (res: Response) => {
   const raw = res.headers.getSetCookie().find((h) => h.startsWith(`${NAME}=`));
@@ -77,22 +97,13 @@ describe("cookie mode: overlapping requests on one session", () => {
       const s = shop();
       const browser = jar();
       browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
-      const start = browser.header();
-
-      const cart = s.app.request("/cart?item=pen&gate=cart", { method: "POST", headers: start });
-      const theme = s.app.request("/theme?theme=dark&gate=theme", { method: "POST", headers: start });
-      await Promise.all([s.reached("cart"), s.reached("theme")]); // both read the same sealed state
       const order = lastToFinish === "cart" ? (["theme", "cart"] as const) : (["cart", "theme"] as const);
-      const responses: Record<string, Response> = {};
-      for (const name of order) {
-        s.release(name);
-        responses[name] = await (name === "cart" ? cart : theme);
-        browser.take(responses[name]); // the browser stores cookies in the order responses arrive
-      }
+      const responses = await s.overlap(browser.header(), order);
+      for (const name of order) browser.take(responses[name]); // the browser stores cookies as responses arrive
 
       // Each response is a whole, consistent session: its own change on top of what it read, nothing mixed.
-      expect(await responses.cart!.json()).toEqual({ cart: ["book", "pen"] });
-      expect(await responses.theme!.json()).toEqual({ cart: ["book"], theme: "dark" });
+      expect(await responses.cart.json()).toEqual({ cart: ["book", "pen"] });
+      expect(await responses.theme.json()).toEqual({ cart: ["book"], theme: "dark" });
       // The browser keeps the last Set-Cookie: the other request's change is gone.
       const final = await (await s.app.request("/all", { headers: browser.header() })).json();
       expect(final).toEqual(lastToFinish === "cart" ? { cart: ["book", "pen"] } : { cart: ["book"], theme: "dark" });
@@ -134,13 +145,7 @@ describe("server-side mode: overlapping requests on one session", () => {
     const browser = jar();
     browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
     const pointer = browser.value;
-    const cart = s.app.request("/cart?item=pen&gate=cart", { method: "POST", headers: browser.header() });
-    const theme = s.app.request("/theme?theme=dark&gate=theme", { method: "POST", headers: browser.header() });
-    await Promise.all([s.reached("cart"), s.reached("theme")]);
-    s.release("cart");
-    const first = await cart;
-    s.release("theme");
-    const second = await theme;
+    const { cart: first, theme: second } = await s.overlap(browser.header(), ["cart", "theme"]);
     expect([first.status, second.status]).toEqual([200, 200]);
     // Both requests said they saved; the cookie (a sealed id) did not change...
     expect(first.headers.getSetCookie()).toEqual([]);
@@ -184,13 +189,7 @@ describe("overflow mode: overlapping requests on one big session", () => {
     const browser = jar();
     browser.take(await s.app.request(`/cart?item=${"b".repeat(5000)}`, { method: "POST" }));
     expect((await store.list({})).keys).toHaveLength(1);
-    const cart = s.app.request("/cart?item=pen&gate=cart", { method: "POST", headers: browser.header() });
-    const theme = s.app.request("/theme?theme=dark&gate=theme", { method: "POST", headers: browser.header() });
-    await Promise.all([s.reached("cart"), s.reached("theme")]);
-    s.release("cart");
-    const first = await cart;
-    s.release("theme");
-    const second = await theme;
+    const { cart: first, theme: second } = await s.overlap(browser.header(), ["cart", "theme"]);
     const pointers = [first, second].map(sealedValue);
     expect(new Set(pointers).size).toBe(2); // a fresh key per write: neither overwrote the other
     browser.take(first);
