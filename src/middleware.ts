@@ -4,7 +4,9 @@ import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
+import { revocationModeOf, type RevocationOptions } from "./do/revocation.js";
 import { cookieMode, type SessionMode } from "./mode.js";
+import { rebase } from "./rebase.js";
 import { flashAfter, internals, resealOf, Session, type Found, type SessionState } from "./session.js";
 import { storeModeOf, type StoreOption } from "./store-option.js";
 
@@ -44,10 +46,18 @@ export interface SessionOptions {
    * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
    */
   overflow?: StoreOption;
-  /** Server-side sessions: the cookie carries only a sealed id; data and metadata are sealed into this store. */
+  /**
+   * Server-side sessions: the cookie carries only a sealed id; data and metadata are sealed into this store.
+   * A `DurableObjectStore` adds versioned writes (no lost updates), optional locking and final destroy().
+   */
   store?: StoreOption;
   /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
   storeTimeout?: number;
+  /**
+   * Cookie mode with revocation checks: each request that reads the session asks its Durable Object whether
+   * it was destroyed or revoked, so copied cookies fail after logout (one round trip; see `cacheFor`).
+   */
+  revocation?: RevocationOptions;
   /** @internal Where sessions live, for modes beyond `overflow`/`store`; the cookie-only mode by default. */
   mode?: (keys: Keyring, c: Context) => SessionMode;
 }
@@ -82,8 +92,12 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
   const storeModes = storeModeOf(options);
   if (options.mode && storeModes) throw new SessionConfigError("mode cannot be combined with overflow or store");
-  const modeOf = options.mode ?? storeModes ?? cookieMode;
   const clock = options.now ?? Date.now;
+  const revocable = options.revocation && revocationModeOf(options.revocation, { limits, lifetime, touchAfterMs, now: clock });
+  if (revocable && (storeModes || options.mode)) {
+    throw new SessionConfigError("revocation checks are for cookie mode; use a DurableObjectStore as store for server-side sessions");
+  }
+  const modeOf = options.mode ?? storeModes ?? revocable ?? cookieMode;
   const { secret, shouldRoll } = options;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
 
@@ -108,14 +122,29 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     await next();
 
     const { started, load } = s[internals]();
-    if (!started || c.error) return; // untouched (lazy), or the handler failed: the cookie stays as it was
-    const state = await load();
-    const setCookie = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+    if (!started) return; // untouched (lazy): the cookie stays as it was
+    let setCookie: string | undefined;
+    try {
+      if (c.error) return; // the handler failed: the cookie stays as it was
+      const state = await load();
+      setCookie = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+    } finally {
+      await mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
+    }
     if (setCookie === undefined) return;
-    c.header("Set-Cookie", setCookie, { append: true });
+    // Like Hono's own middleware (cors, etag, timing), edit the response's headers in place: c.header()
+    // after next() copies the whole Response on every call. Only immutable headers (a response from fetch(),
+    // Response.redirect()) need that copy.
+    let headers = c.res.headers;
+    try {
+      headers.append("Set-Cookie", setCookie);
+    } catch {
+      c.header("Set-Cookie", setCookie, { append: true });
+      headers = c.res.headers;
+    }
     // A shared cache must never store (and replay) a Set-Cookie.
-    const cacheControl = c.res.headers.get("Cache-Control");
-    if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) c.header("Cache-Control", "no-store");
+    const cacheControl = headers.get("Cache-Control");
+    if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) headers.set("Cache-Control", "no-store");
   };
 
   /** Writes the session back when something requires it; returns the Set-Cookie value, if any. */
@@ -144,10 +173,21 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
       limits.absoluteTimeout ? meta.created + limits.absoluteTimeout * 1000 : Infinity,
     );
     const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
+    const { data, changedKeys, cleared } = state;
     const value = await mode.save(
-      { data: state.data, meta, flash },
-      { cookieName: cookie.name, previous: state.previous, ttl, now, incoming },
+      { data, meta, flash },
+      {
+        cookieName: cookie.name,
+        previous: state.previous,
+        ttl,
+        now,
+        incoming,
+        rebase: (base, latest) => rebase(base, latest, { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared }),
+      },
     );
+    // A versioned store found the session ended meanwhile (destroyed elsewhere, or expired): nothing was
+    // written, and the cookie goes.
+    if (value === null) return hadCookie ? expiredCookie(cookie) : undefined;
     // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
     if (state.replaced) await mode.discard(state.previous);
     if (value === incoming && !rollsCookie) return undefined;

@@ -2,6 +2,7 @@ import type { Keyring } from "./crypto/keyring.js";
 import { seal, unseal } from "./crypto/seal.js";
 import { decodeEnvelope, encodeEnvelope, type Envelope } from "./envelope.js";
 import { SessionTooLargeError } from "./errors.js";
+import type { Rebased } from "./rebase.js";
 import { COOKIE_LIMIT, type InvalidReason } from "./token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
@@ -20,6 +21,11 @@ export interface SaveContext {
   now: number;
   /** The cookie value that came with the request: a mode returns it unchanged when the cookie need not change. */
   incoming: string | undefined;
+  /**
+   * Versioned stores: re-applies this request's changes onto the version `latest` that another request
+   * committed since this one read `base` (see `rebase()`), returning what to write instead.
+   */
+  rebase: (base: Envelope, latest: Envelope) => Rebased;
 }
 
 /**
@@ -33,10 +39,13 @@ export interface SessionMode {
    * Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`,
    * leaving the previous copy intact. When the same session (same id) moved, the copy it left is the mode's
    * to delete; copies of a replaced session (other id) are the middleware's, through `discard`.
+   * `null`: a versioned store found the session ended meanwhile (revoked or expired); nothing was written.
    */
-  save(envelope: Envelope, context: SaveContext): Promise<string>;
+  save(envelope: Envelope, context: SaveContext): Promise<string | null>;
   /** Deletes whatever a store holds for a session that ended (destroy, regenerate). Failures throw. */
   discard(previous: Opened | undefined): Promise<void>;
+  /** Called once after the response is decided, also when the handler failed (e.g. releases a session lock). */
+  close?(): Promise<void>;
 }
 
 /** Mode 1: everything sealed into the cookie. */

@@ -25,6 +25,10 @@ export interface SessionState {
   rotated: boolean;
   /** Data or flash changed: the session must be sealed again. */
   changed: boolean;
+  /** Data keys this request set or deleted: what a versioned store re-applies onto a newer version. */
+  changedKeys: Set<string>;
+  /** clear() was called: every key is this request's. */
+  cleared: boolean;
   /** The id changed (regenerate/destroy): stored copies under the old id must go. */
   replaced: boolean;
   rolls: boolean;
@@ -87,18 +91,21 @@ export class Session<Data extends SessionData = SessionData> {
     this.#write((state) => {
       // defineProperty: a key named "__proto__" stays plain data, never a prototype.
       Object.defineProperty(state.data, key, { value, enumerable: true, writable: true, configurable: true });
+      state.changedKeys.add(key);
     });
   }
 
   delete(key: Key<Data>): void {
     this.#write((state) => {
       delete state.data[key];
+      state.changedKeys.add(key);
     });
   }
 
   clear(): void {
     this.#write((state) => {
       state.data = {};
+      state.cleared = true;
     });
   }
 
@@ -251,6 +258,8 @@ function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "i
     isNew: true,
     rotated: false,
     changed: false,
+    changedKeys: new Set(),
+    cleared: false,
     replaced: false,
   };
 }
@@ -274,6 +283,8 @@ function stateOf(found: Found, now: number, lifetime: number, rolls: boolean): S
     previous: opened,
     rotated: opened.rotated,
     changed: false,
+    changedKeys: new Set(),
+    cleared: false,
     replaced: false,
     rolls,
   };

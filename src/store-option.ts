@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { Keyring } from "./crypto/keyring.js";
 import { SessionConfigError } from "./errors.js";
+import { durableObjectMode } from "./do/mode.js";
+import { DurableObjectStore } from "./do/store.js";
 import { guardedStore } from "./guarded-store.js";
 import { isKVNamespace, KVStore } from "./kv/kv-store.js";
 import type { PerRequest } from "./middleware.js";
@@ -36,11 +38,20 @@ export function storeModeOf(options: StoreModeOptions): ((keys: Keyring, c: Cont
   }
   const [name, option, modeOf] = store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
   if (option === undefined) return undefined;
+  // A Durable Object store gets the versioned server-side mode (its calls fail typed by themselves, and a
+  // lock wait may rightly outlast storeTimeout); as an overflow target it is a plain SessionStore.
+  const durable = (value: unknown) => (name === "store" && value instanceof DurableObjectStore ? value : undefined);
   if (typeof option !== "function") {
+    const objects = durable(option);
+    if (objects) return (keys) => durableObjectMode(keys, objects);
     const guarded = guardedStore(sessionStoreOf(option, name), timeout);
     return (keys) => modeOf(keys, guarded);
   }
-  return (keys, c) => modeOf(keys, guardedStore(sessionStoreOf(option(c), name), timeout));
+  return (keys, c) => {
+    const value = option(c);
+    const objects = durable(value);
+    return objects ? durableObjectMode(keys, objects) : modeOf(keys, guardedStore(sessionStoreOf(value, name), timeout));
+  };
 }
 
 const kvStores = new WeakMap<KVNamespace, KVStore>();

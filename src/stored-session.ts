@@ -52,7 +52,7 @@ export function pointerKey(kind: PointerKind, plaintext: Uint8Array): string | u
  * another session id than expected is refused: never another user's data.
  */
 export async function readStored(
-  store: SealedStore,
+  store: Pick<SealedStore, "open">,
   key: string,
   expected: { id?: string | undefined; rotated: boolean },
 ): Promise<Opened> {

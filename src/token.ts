@@ -16,7 +16,9 @@ export type InvalidReason =
   /** More than one cookie with the session name: none is trusted (cookie tossing). */
   | "duplicate"
   /** A pointer or id whose stored value is gone (expired, deleted or revoked). */
-  | "missing";
+  | "missing"
+  /** The session was destroyed or revoked (Durable Object store, or cookie mode with revocation checks). */
+  | "revoked";
 
 export interface UnsealSessionOptions extends ExpiryLimits {
   /** Current time in ms since epoch. Default `Date.now()`. */

@@ -49,20 +49,14 @@ export function sealedStore(inner: SessionStore, keys: Keyring, options: SealedS
     inner,
     async open(key) {
       const stored = await inner.get(key);
-      if (stored === null) return { ok: false, reason: "missing" };
-      const opened = await unseal(stored, keys, maxLength);
-      if (!opened.ok) return opened;
-      const value = unbind(key, opened.plaintext);
-      return value === undefined ? { ok: false, reason: "tampered" } : { ok: true, value, rotated: opened.rotated };
+      return stored === null ? { ok: false, reason: "missing" } : openBound(key, stored, keys, maxLength);
     },
     async get(key) {
       const read = await store.open(key);
       return read.ok ? read.value : null;
     },
     async set(key: string, value: string, setOptions: StoreSetOptions) {
-      // UTF-8 has no lone surrogates: TextEncoder would turn one into U+FFFD and the value would come back changed.
-      if (LONE_SURROGATE.test(value)) throw new TypeError("sealedStore values must be well-formed UTF-16 (no lone surrogates)");
-      await inner.set(key, await seal(bind(key, value), keys), setOptions);
+      await inner.set(key, await sealBound(key, value, keys), setOptions);
     },
     delete: (key: string) => inner.delete(key),
   };
@@ -71,6 +65,21 @@ export function sealedStore(inner: SessionStore, keys: Keyring, options: SealedS
     store.list = (listOptions: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> => list(listOptions);
   }
   return store;
+}
+
+/** Seals one value bound to its key, as `sealedStore` writes it (for stores with their own read/write calls). */
+export async function sealBound(key: string, value: string, keys: Keyring): Promise<string> {
+  // UTF-8 has no lone surrogates: TextEncoder would turn one into U+FFFD and the value would come back changed.
+  if (LONE_SURROGATE.test(value)) throw new TypeError("sealedStore values must be well-formed UTF-16 (no lone surrogates)");
+  return seal(bind(key, value), keys);
+}
+
+/** Opens one stored value sealed by {@link sealBound} under this key. */
+export async function openBound(key: string, stored: string, keys: Keyring, maxLength: number): Promise<StoreRead> {
+  const opened = await unseal(stored, keys, maxLength);
+  if (!opened.ok) return opened;
+  const value = unbind(key, opened.plaintext);
+  return value === undefined ? { ok: false, reason: "tampered" } : { ok: true, value, rotated: opened.rotated };
 }
 
 /**

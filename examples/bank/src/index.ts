@@ -72,3 +72,4 @@ app.onError((err, c) => {
 });
 
 export default app;
+export { SessionObject } from "../../../src/index.js";

@@ -1,0 +1,114 @@
+import type { Keyring } from "../crypto/keyring.js";
+import { unseal } from "../crypto/seal.js";
+import { openBound, sealBound } from "../crypto/sealed-store.js";
+import { decodeEnvelope, encodeEnvelope, newSessionId } from "../envelope.js";
+import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../errors.js";
+import type { Opened, SessionMode } from "../mode.js";
+import { pointerKey, readStored, sealPointer } from "../stored-session.js";
+import { COOKIE_LIMIT } from "../token.js";
+import { MAX_VALUE_LENGTH, type DurableObjectStore } from "./store.js";
+import { endSession } from "./users.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Rebase rounds before giving up: each lost round means another request committed meanwhile. */
+const MAX_ATTEMPTS = 8;
+
+/** What this request read: the base its changes are rebased from when another request commits first. */
+interface Read {
+  id: string;
+  version: number;
+  /** The stored envelope as read (JSON), decoded again only on conflict: the session's data is mutated in place. */
+  plaintext: string;
+  /** The pointer or the value was sealed with a previous key: the pointer is sealed again. */
+  rotated: boolean;
+}
+
+/**
+ * Server-side sessions in Durable Objects: the cookie carries only the sealed session id; the session
+ * (sealed, bound to its id) lives in the session's own object, in the same formats as the KV store mode.
+ * Strongly consistent everywhere at once:
+ *
+ * - writes are versioned: one that lost a race is rebased onto the winner (only this request's keys are
+ *   re-applied) and retried, so overlapping requests changing different keys all survive;
+ * - destroy() leaves a tombstone: a copied cookie, or a request still running, cannot bring it back;
+ * - `exclusive` stores take a lock per session at the first read and release it with the write.
+ */
+export function durableObjectMode(keys: Keyring, store: DurableObjectStore): SessionMode {
+  let read: Read | undefined;
+  let held: { id: string; token: string } | undefined;
+
+  return {
+    async open(cookie) {
+      const pointer = await unseal(cookie, keys, COOKIE_LIMIT);
+      if (!pointer.ok) return pointer;
+      const id = pointerKey("s", pointer.plaintext);
+      if (id === undefined) return { ok: false, reason: "not-a-session" };
+      const lock = store.exclusive && { token: newSessionId(), ...store.exclusive };
+      const snapshot = await store.read(id, lock);
+      if (snapshot.state === "lock-timeout") throw new SessionLockTimeoutError(lock ? lock.waitMs : 0);
+      if (lock) held = { id, token: lock.token };
+      if (snapshot.state !== "live") return { ok: false, reason: snapshot.state };
+      const opened = await openValue(id, snapshot.value, keys);
+      if (!opened.ok) return opened;
+      read = { id, version: snapshot.version, plaintext: opened.plaintext, rotated: pointer.rotated || opened.rotated };
+      return { ok: true, envelope: opened.envelope, rotated: read.rotated, stored: id };
+    },
+
+    async save(envelope, { ttl, rebase, incoming }) {
+      const { id } = envelope.meta;
+      // A session this request did not read (new, or regenerated under a new id) must not exist yet.
+      let base = read?.id === id ? read : undefined;
+      let expected = base?.version ?? 0;
+      let next = envelope;
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const plaintext = decoder.decode(encodeEnvelope(next));
+        const result = await store.write(id, {
+          value: await sealBound(id, plaintext, keys),
+          ttl,
+          expected,
+          metadata: { created: next.meta.created, lastUsed: next.meta.lastUsed },
+          release: held?.id === id ? held.token : undefined,
+        });
+        if (result.ok) {
+          if (held?.id === id) held = undefined;
+          // Same id and a pointer sealed with the current key: the cookie stays as it is (no Set-Cookie).
+          return incoming !== undefined && base && !base.rotated ? incoming : sealPointer("s", id, keys);
+        }
+        if (result.state === "revoked" || result.current === null) return null; // destroyed or expired meanwhile
+        if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
+        const latest = await openValue(id, result.current.value, keys);
+        if (!latest.ok) throw new SessionStoreError("get", { cause: latest.reason });
+        const rebased = rebase(decodeEnvelope(encoder.encode(base.plaintext))!, latest.envelope);
+        if (rebased.conflicts.length && store.onConflict === "error") throw new SessionConflictError();
+        next = rebased.envelope;
+        base = { ...base, version: result.current.version, plaintext: latest.plaintext };
+        expected = result.current.version;
+      }
+      throw new SessionConflictError("session kept changing under concurrent requests; nothing was written");
+    },
+
+    async discard(previous) {
+      if (!previous?.ok || previous.stored === undefined) return;
+      if (held?.id === previous.stored) held = undefined; // revoking frees the lock
+      await endSession(store.namespace, previous.stored, 0);
+    },
+
+    async close() {
+      if (!held) return;
+      const { id, token } = held;
+      held = undefined;
+      // Best effort: a lock that cannot be released frees itself when its lease ends.
+      await store.release(id, token).catch(() => undefined);
+    },
+  };
+}
+
+/** Opens a stored value: sealed, bound to its id, an envelope of that same session. */
+async function openValue(id: string, value: string, keys: Keyring): Promise<(Opened & { ok: true; plaintext: string }) | Extract<Opened, { ok: false }>> {
+  const read = await openBound(id, value, keys, MAX_VALUE_LENGTH);
+  if (!read.ok) return read;
+  const opened = await readStored({ open: async () => read }, id, { id, rotated: false });
+  return opened.ok ? { ...opened, plaintext: read.value } : opened;
+}

@@ -1,0 +1,95 @@
+import type { Context } from "hono";
+import type { Keyring } from "../crypto/keyring.js";
+import { SessionConfigError } from "../errors.js";
+import { CLOCK_SKEW_MS, idleLimit, type ExpiryLimits } from "../expiry.js";
+import { cookieMode, type SessionMode } from "../mode.js";
+import type { SessionMeta } from "../envelope.js";
+import { checkedUntil, remember } from "./revocation-cache.js";
+import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
+import { endSession } from "./users.js";
+
+/**
+ * Cookie mode with revocation checks: every request that reads the session asks the session's Durable
+ * Object whether it was destroyed or revoked (one round trip), so a cookie copied before logout is refused
+ * afterwards, in every location.
+ */
+export interface RevocationOptions {
+  /** The `SessionObject` namespace binding, or a function of the context (`(c) => c.env.SESSION_OBJECTS`). */
+  namespace: SessionObjectNamespace | ((c: Context) => SessionObjectNamespace);
+  /**
+   * Seconds this isolate reuses a "not revoked" answer for a session id. Default 0: every request asks.
+   * At most `touchAfter`; a revoked cookie may then be accepted by isolates that checked it within the
+   * last `cacheFor` seconds (revocations made in the same isolate apply at once).
+   */
+  cacheFor?: number;
+}
+
+/** What the middleware knows that the revocation mode needs. */
+export interface RevocationPolicy {
+  limits: ExpiryLimits;
+  /** Cookie Max-Age in seconds (0 = browser session), which also bounds idle time. */
+  lifetime: number;
+  touchAfterMs: number;
+  now: () => number;
+}
+
+/** Validates the option at start-up and returns the mode factory the middleware uses per request. */
+export function revocationModeOf(options: RevocationOptions, policy: RevocationPolicy): (keys: Keyring, c: Context) => SessionMode {
+  const { namespace } = options;
+  const cacheFor = options.cacheFor ?? 0;
+  if (!Number.isSafeInteger(cacheFor) || cacheFor < 0) throw new SessionConfigError("revocation.cacheFor must be a whole number of seconds, at least 0");
+  if (cacheFor * 1000 > policy.touchAfterMs) throw new SessionConfigError("revocation.cacheFor must not exceed touchAfter");
+  const { limits } = policy;
+  if (!idleLimit({ lifetime: policy.lifetime }, limits) && !limits.absoluteTimeout) {
+    // A revocation record must outlive every copy of the cookie; without a limit a copy is valid forever.
+    throw new SessionConfigError("revocation needs idleTimeout, absoluteTimeout or lifetime: they bound how long a revoked cookie must be remembered");
+  }
+  const stores = new WeakMap<SessionObjectNamespace, DurableObjectStore>();
+  const storeOf = (ns: SessionObjectNamespace) => {
+    let store = stores.get(ns);
+    if (!store) stores.set(ns, (store = new DurableObjectStore(ns)));
+    return store;
+  };
+  if (typeof namespace !== "function") storeOf(namespace); // a missing binding fails at start-up
+  return (keys, c) => revocableCookieMode(keys, storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, cacheFor * 1000);
+}
+
+function revocableCookieMode(keys: Keyring, store: DurableObjectStore, policy: RevocationPolicy, cacheMs: number): SessionMode {
+  const inner = cookieMode(keys);
+  let linked: string | undefined;
+  return {
+    async open(cookie) {
+      const opened = await inner.open(cookie);
+      if (!opened.ok) return opened;
+      const { id } = opened.envelope.meta;
+      const now = policy.now();
+      if (checkedUntil(id) > now) return opened;
+      const { revoked, linked: isLinked } = await store.check(id); // fails closed: SessionStoreError
+      if (revoked) return { ok: false, reason: "revoked" };
+      if (isLinked) linked = id;
+      if (cacheMs > 0) remember(id, now + cacheMs);
+      return opened;
+    },
+    async save(envelope, context) {
+      const value = await inner.save(envelope, context);
+      // A linked session's device entry follows its use (at most once per touchAfter, when the cookie is resealed).
+      if (linked === envelope.meta.id) await store.touch(linked, envelope.meta.lastUsed, validFor(envelope.meta, policy));
+      return value;
+    },
+    async discard(previous) {
+      if (!previous?.ok) return;
+      const { meta } = previous.envelope;
+      await endSession(store.namespace, meta.id, validFor(meta, policy));
+    },
+  };
+}
+
+/** Seconds a copy of this session's cookie can still be accepted: what its revocation record must outlive. */
+function validFor(meta: SessionMeta, policy: RevocationPolicy): number {
+  const now = policy.now();
+  const { absoluteTimeout } = policy.limits;
+  // Another request may reseal the cookie right now, so idle time counts from now, not from meta.lastUsed.
+  const idle = idleLimit(meta, policy.limits) || Infinity;
+  const absolute = absoluteTimeout ? (meta.created + absoluteTimeout * 1000 - now) / 1000 : Infinity;
+  return Math.max(0, Math.ceil(Math.min(idle, absolute) + CLOCK_SKEW_MS / 1000));
+}

@@ -1,0 +1,37 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { newSessionId } from "../src/envelope.js";
+import type { SessionObject } from "../src/do/object.js";
+
+/** A fresh session key: every test works on its own objects (storage persists across tests of a file). */
+export const freshId = newSessionId;
+
+/** The stub of a session key's object, for the cloudflare:test helpers (alarms, eviction, inspection). */
+export function sessionStub(key: string): DurableObjectStub<SessionObject> {
+  return env.SESSION_OBJECTS.getByName(`s:${key}`);
+}
+
+export function userStub(userId: string): DurableObjectStub<SessionObject> {
+  return env.SESSION_OBJECTS.getByName(`u:${userId}`);
+}
+
+/** Moves the object's clock forward (objects sleep for no one: their clock is injected). */
+export async function advanceObject(stub: DurableObjectStub<SessionObject>, seconds: number): Promise<void> {
+  await runInDurableObject(stub, (object: SessionObject) => {
+    const base = object.clock;
+    object.clock = () => base() + seconds * 1000;
+  });
+}
+
+/** Every storage key the object holds, with its value. */
+export function storageOf(stub: DurableObjectStub<SessionObject>): Promise<Record<string, unknown>> {
+  return runInDurableObject(stub, (_object: SessionObject, state) => Object.fromEntries(state.storage.kv.list()));
+}
+
+/** Resolves once `count` requests wait for the object's lock (a call in flight has not queued yet). */
+export async function waitersQueued(stub: DurableObjectStub<SessionObject>, count: number): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    if ((await runInDurableObject(stub, (object: SessionObject) => object.waiting.length)) >= count) return;
+  }
+  throw new Error(`fewer than ${count} lock waiters queued`);
+}

@@ -1,0 +1,322 @@
+import { env } from "cloudflare:workers";
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/do/store.js";
+import { SessionConfigError, SessionError } from "../src/errors.js";
+import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
+import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
+import { jar, SECRET, type Data } from "./helpers.js";
+import { kvStore } from "./stores.js";
+
+/** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
+function barrier(count: number) {
+  let waiting = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    if (++waiting === count) open();
+    return opened;
+  };
+}
+
+/** A gate the test opens by hand: holds a request between its read and its write. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined } }) => Promise<void> };
+
+function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
+  const app = new Hono<{ Variables: SessionVariables<Data> }>();
+  app.use(session<Data>({ secret: SECRET, idleTimeout: 600, store, ...options }));
+  // Hono's default response for a SessionError, plus its code, so tests can tell the errors apart.
+  app.onError((err) => {
+    if (!(err instanceof SessionError)) return new Response("handler failed", { status: 500 });
+    const res = err.getResponse();
+    res.headers.set("X-Error-Code", err.code);
+    return res;
+  });
+  app.post("/set/:key/:value", async (c) => {
+    await c.var.session.load();
+    await hooks.afterRead?.(c);
+    c.var.session.set(c.req.param("key"), c.req.param("value"));
+    return c.text("ok");
+  });
+  app.post("/inc", async (c) => {
+    const n = ((await c.var.session.get("n")) as number | undefined) ?? 0;
+    await hooks.afterRead?.(c);
+    c.var.session.set("n", n + 1);
+    return c.json({ read: n });
+  });
+  app.get("/all", async (c) => {
+    const s = await c.var.session.load();
+    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, data: await s.all() });
+  });
+  app.post("/init", async (c) => {
+    c.var.session.set("init", "yes");
+    return c.text("ok");
+  });
+  app.post("/logout", (c) => {
+    c.var.session.destroy();
+    return c.text("bye");
+  });
+  app.post("/login", async (c) => {
+    (await c.var.session.load()).regenerate();
+    return c.text("welcome");
+  });
+  return app;
+}
+
+const doStore = (options: DurableObjectStoreOptions = {}) => new DurableObjectStore(env.SESSION_OBJECTS, options);
+
+/** app.request as a promise (Hono types it as Response | Promise<Response>). */
+const send = (app: ReturnType<typeof storeApp>, path: string, init: RequestInit) => Promise.resolve(app.request(path, init));
+
+/** Starts a session holding { init: "yes" }; returns its cookie and id. */
+async function started(app: ReturnType<typeof storeApp>) {
+  const j = jar();
+  j.take(await app.request("/init", { method: "POST" }));
+  const { id } = (await (await app.request("/all", { headers: j.header() })).json()) as { id: string };
+  return { j, id };
+}
+
+async function dataOf(app: ReturnType<typeof storeApp>, cookie: Record<string, string>) {
+  return ((await (await app.request("/all", { headers: cookie })).json()) as { data: Record<string, unknown> }).data;
+}
+
+describe("Durable Object store: lost-update protection", () => {
+  it("many overlapping requests, each changing its own key: every change is kept", async () => {
+    const N = 8;
+    const allRead = barrier(N);
+    const app = storeApp(doStore(), { afterRead: () => allRead() });
+    const { j } = await started(app);
+    const responses = await Promise.all(Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+    expect(responses.map((r) => r.status)).toEqual(Array(N).fill(200));
+    // The id is unchanged, so no response needs a new cookie.
+    expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]);
+    const expected = Object.fromEntries(Array.from({ length: N }, (_, i) => [`k${i}`, `v${i}`]));
+    expect(await dataOf(app, j.header())).toEqual({ init: "yes", ...expected });
+  });
+
+  it("the same overlapping requests against the KV store lose all but one change (documented)", async () => {
+    const N = 8;
+    const allRead = barrier(N);
+    const app = storeApp(kvStore(), { afterRead: () => allRead() });
+    const { j } = await started(app);
+    await Promise.all(Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+    const data = await dataOf(app, j.header());
+    // KV has no compare-and-swap: every request wrote back what it read plus its own key; the last one won.
+    expect(data["init"]).toBe("yes");
+    expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
+  });
+
+  it('a key both requests change: "last committed wins", and the earlier request\'s other keys stay', async () => {
+    const bothRead = barrier(2);
+    const firstDone = gate();
+    const app = storeApp(doStore(), {
+      afterRead: async (c) => {
+        await bothRead();
+        if (c.req.header("X-Order") === "second") await firstDone.opened;
+      },
+    });
+    const { j } = await started(app);
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const second = app.request("/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
+    expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    expect(await dataOf(app, j.header())).toEqual({ init: "yes", color: "blue" });
+  });
+
+  it('onConflict: "error" makes the second writer of a key fail with 409 and write nothing', async () => {
+    const bothRead = barrier(2);
+    const firstDone = gate();
+    const app = storeApp(doStore({ onConflict: "error" }), {
+      afterRead: async (c) => {
+        await bothRead();
+        if (c.req.header("X-Order") === "second") await firstDone.opened;
+      },
+    });
+    const { j } = await started(app);
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const second = app.request("/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
+    expect((await first).status).toBe(200);
+    const refused = await second;
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("X-Error-Code")).toBe("CONFLICT");
+    expect(refused.headers.get("Set-Cookie")).toBeNull();
+    expect(await dataOf(app, j.header())).toEqual({ init: "yes", color: "red" });
+  });
+});
+
+describe("exclusive mode", () => {
+  /** Two overlapping increments; the first holds between its read and its write until the second started. */
+  async function twoIncrements(options: DurableObjectStoreOptions) {
+    const held = gate();
+    const app = storeApp(doStore(options), { afterRead: (c) => (c.req.header("X-First") ? held.opened : Promise.resolve()) });
+    const { j, id } = await started(app);
+    const first = app.request("/inc", { method: "POST", headers: { ...j.header(), "X-First": "1" } });
+    const second = app.request("/inc", { method: "POST", headers: j.header() });
+    if (options.exclusive) await waitersQueued(sessionStub(id), 1);
+    else await second;
+    held.open();
+    await Promise.all([first, second]);
+    return (await dataOf(app, j.header()))["n"];
+  }
+
+  it("without it, two read-modify-write requests on one key overlap: one increment is lost (documented)", async () => {
+    expect(await twoIncrements({})).toBe(1);
+  });
+
+  it("with it, the second request waits for the first one's write: both increments count", async () => {
+    expect(await twoIncrements({ exclusive: true })).toBe(2);
+  });
+
+  it("a request that cannot get the lock in time fails with 503 (LOCK_TIMEOUT); the holder is unaffected", async () => {
+    const held = gate();
+    const app = storeApp(doStore({ exclusive: { leaseMs: 10_000, waitMs: 2_000 } }), {
+      afterRead: (c) => (c.req.header("X-First") ? held.opened : Promise.resolve()),
+    });
+    const { j, id } = await started(app);
+    const first = app.request("/inc", { method: "POST", headers: { ...j.header(), "X-First": "1" } });
+    const second = app.request("/inc", { method: "POST", headers: j.header() });
+    await waitersQueued(sessionStub(id), 1);
+    await advanceObject(sessionStub(id), 2.001);
+    await runDurableObjectAlarm(sessionStub(id));
+    const timedOut = await second;
+    expect(timedOut.status).toBe(503);
+    expect(timedOut.headers.get("X-Error-Code")).toBe("LOCK_TIMEOUT");
+    expect(timedOut.headers.get("Retry-After")).toBe("1");
+    held.open();
+    expect((await first).status).toBe(200);
+    expect(await dataOf(app, j.header())).toMatchObject({ n: 1 });
+    expect(await storageOf(sessionStub(id))).not.toHaveProperty("lock"); // released with the write
+  });
+
+  it("a handler that throws still releases the lock", async () => {
+    const app = storeApp(doStore({ exclusive: true }));
+    app.post("/boom", async (c) => {
+      await c.var.session.load();
+      throw new Error("handler failed");
+    });
+    const { j, id } = await started(app);
+    expect((await app.request("/boom", { method: "POST", headers: j.header() })).status).toBe(500);
+    expect(await storageOf(sessionStub(id))).not.toHaveProperty("lock");
+  });
+});
+
+describe("server-side revocation", () => {
+  it("destroy() is final at once: a cookie captured before logout opens nothing afterwards", async () => {
+    const app = storeApp(doStore());
+    const { j } = await started(app);
+    const copied = j.header();
+    j.take(await app.request("/logout", { method: "POST", headers: j.header() }));
+    expect(j.value).toBeUndefined();
+    const replay = (await (await app.request("/all", { headers: copied })).json()) as { isNew: boolean; invalid: string; data: object };
+    expect(replay).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
+  });
+
+  it("a request that read the session before logout cannot write it back afterwards", async () => {
+    const held = gate();
+    const read = gate();
+    const app = storeApp(doStore(), {
+      afterRead: async () => {
+        read.open();
+        await held.opened;
+      },
+    });
+    const { j, id } = await started(app);
+    const late = app.request("/set/cart/full", { method: "POST", headers: j.header() });
+    await read.opened;
+    expect((await app.request("/logout", { method: "POST", headers: j.header() })).status).toBe(200);
+    held.open();
+    const res = await late;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Set-Cookie")).toMatch(/Max-Age=0/);
+    expect(await doStore().read(id)).toEqual({ state: "revoked" });
+  });
+
+  it("regenerate() moves the session to a new id and ends the old one", async () => {
+    const app = storeApp(doStore());
+    const { j, id } = await started(app);
+    const before = j.header();
+    j.take(await app.request("/login", { method: "POST", headers: j.header() }));
+    const after = (await (await app.request("/all", { headers: j.header() })).json()) as { id: string; data: object };
+    expect(after.id).not.toBe(id);
+    expect(after.data).toEqual({ init: "yes" });
+    expect(await dataOf(app, before)).toEqual({});
+  });
+});
+
+describe("faults", () => {
+  it("a write that fails gives 503, no cookie, the stored session unchanged, and the lock released", async () => {
+    const real = env.SESSION_OBJECTS;
+    const failingWrites = {
+      getByName(name: string) {
+        const stub = real.getByName(name);
+        return {
+          read: (...args: Parameters<typeof stub.read>) => stub.read(...args),
+          release: (token: string) => stub.release(token),
+          write: () => Promise.reject(new Error("object reset")),
+        };
+      },
+    } as unknown as typeof real;
+    const app = storeApp(doStore({ exclusive: true }));
+    const { j, id } = await started(app);
+    const broken = storeApp(new DurableObjectStore(failingWrites, { exclusive: true }));
+    const res = await broken.request("/set/k/v", { method: "POST", headers: j.header() });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("X-Error-Code")).toBe("STORE_UNAVAILABLE");
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await dataOf(app, j.header())).toEqual({ init: "yes" });
+    expect(await storageOf(sessionStub(id))).not.toHaveProperty("lock");
+  });
+
+  it("an object reset while a request waits for the lock gives that request 503; the holder still writes", async () => {
+    const held = gate();
+    const app = storeApp(doStore({ exclusive: true }), { afterRead: (c) => (c.req.header("X-First") ? held.opened : Promise.resolve()) });
+    const { j, id } = await started(app);
+    const first = app.request("/inc", { method: "POST", headers: { ...j.header(), "X-First": "1" } });
+    const second = app.request("/inc", { method: "POST", headers: j.header() });
+    await waitersQueued(sessionStub(id), 1);
+    await abortAllDurableObjects();
+    const failed = await second;
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("X-Error-Code")).toBe("STORE_UNAVAILABLE");
+    held.open();
+    expect((await first).status).toBe(200);
+    expect(await dataOf(app, j.header())).toMatchObject({ n: 1 });
+  });
+});
+
+describe("expiry", () => {
+  it("the object's alarm deletes a session whose idle time passed; its cookie then finds nothing", async () => {
+    const app = storeApp(doStore(), {}, { idleTimeout: 60 });
+    const { j, id } = await started(app);
+    await advanceObject(sessionStub(id), 61);
+    expect(await runDurableObjectAlarm(sessionStub(id))).toBe(true);
+    expect(await storageOf(sessionStub(id))).toEqual({});
+    expect(await (await app.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, invalid: "missing" });
+  });
+});
+
+describe("as an overflow target", () => {
+  it("a DurableObjectStore is a plain SessionStore: large sessions spill into objects and come back", async () => {
+    const app = new Hono<{ Variables: SessionVariables<Data> }>();
+    app.use(session<Data>({ secret: SECRET, idleTimeout: 600, overflow: doStore() }));
+    app.post("/big", (c) => (c.var.session.set("big", "x".repeat(6000)), c.text("ok")));
+    app.get("/big", async (c) => c.text(String(((await c.var.session.get("big")) as string | undefined)?.length ?? 0)));
+    const j = jar();
+    j.take(await app.request("/big", { method: "POST" }));
+    expect(j.value!.length).toBeLessThan(1000); // a pointer, not the session
+    expect(await (await app.request("/big", { headers: j.header() })).text()).toBe("6000");
+  });
+});
+
+describe("configuration", () => {
+  it("refuses a store that is not a DurableObjectStore, and revocation checks on top of a store", () => {
+    expect(() => session({ secret: SECRET, store: {} as never })).toThrow(SessionConfigError);
+    expect(() => session({ secret: SECRET, idleTimeout: 60, store: doStore(), revocation: { namespace: env.SESSION_OBJECTS } })).toThrow(SessionConfigError);
+  });
+});
