@@ -2,10 +2,12 @@
  * The attack catalogue, store-backed modes (overflow and server-side): one test per attack, named by what a
  * user would lose. Stores are MemoryStores (exact, fast) unless the case is about KV itself.
  */
+import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import {
   createKeyring,
+  DurableObjectStore,
   MemoryStore,
   sealSession,
   session,
@@ -126,6 +128,37 @@ describe("revocation and replay", () => {
     expect((await visit(app, "/read", thief)).body.data).toEqual({ user: "alice" });
     await memory.delete(body.id); // "log out all my sessions" / admin revocation
     expect((await visit(app, "/read", thief)).body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
+  });
+});
+
+describe("revocation with Durable Objects", () => {
+  it("cookie mode with revocation checks: a cookie copied before logout is refused afterwards, in every location", async () => {
+    const app = storeApp({ revocation: { namespace: env.SESSION_OBJECTS }, idleTimeout: 1800 });
+    const elsewhere = storeApp({ revocation: { namespace: env.SESSION_OBJECTS }, idleTimeout: 1800 }); // another isolate
+    const alice = jar();
+    await visit(app, "/user/alice", alice);
+    const stolen = copyOf(alice);
+    expect((await visit(elsewhere, "/read", copyOf(alice))).body.data).toEqual({ user: "alice" });
+    await visit(app, "/destroy", alice);
+    for (const where of [app, elsewhere]) {
+      const replay = await visit(where, "/read", copyOf(stolen));
+      expect(replay.body).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
+      expect(replay.text).not.toContain("alice");
+    }
+  });
+
+  it("server-side on the Durable Object store: replay after logout is refused at once, with no propagation window", async () => {
+    const app = storeApp({ store: new DurableObjectStore(env.SESSION_OBJECTS), idleTimeout: 1800 });
+    const elsewhere = storeApp({ store: new DurableObjectStore(env.SESSION_OBJECTS), idleTimeout: 1800 });
+    const alice = jar();
+    await visit(app, "/user/alice", alice);
+    const stolen = copyOf(alice);
+    await visit(app, "/destroy", alice);
+    for (const where of [app, elsewhere]) {
+      const replay = await visit(where, "/read", copyOf(stolen));
+      expect(replay.body).toMatchObject({ isNew: true, data: {} });
+      expect(["missing", "revoked"]).toContain(replay.body.invalid);
+    }
   });
 });
 

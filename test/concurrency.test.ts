@@ -3,9 +3,10 @@
  * so that both requests read the session before either writes it back. Each test states, with assertions, what
  * a mode guarantees and what it does not.
  */
+import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { MemoryStore, session, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
+import { DurableObjectStore, MemoryStore, session, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 import { kvStore } from "./stores.js";
 
@@ -179,6 +180,17 @@ describe("server-side mode: overlapping requests on one session", () => {
     expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book", "pen"] });
     await delayed!(); // the "failed" write lands late
     expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book"], theme: "dark" });
+  });
+});
+
+describe("server-side mode on the Durable Object store: overlapping requests", () => {
+  it("the same overlap keeps both changes: writes are versioned and merged key by key (the fix for the KV lost update)", async () => {
+    const s = shop({ store: new DurableObjectStore(env.SESSION_OBJECTS) });
+    const browser = jar();
+    browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
+    const { cart, theme } = await s.overlap(browser.header(), ["cart", "theme"]);
+    expect([cart.status, theme.status]).toEqual([200, 200]);
+    expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book", "pen"], theme: "dark" });
   });
 });
 
