@@ -49,7 +49,7 @@ const bundle = (entry, outfile, platform) =>
     platform,
     target: "es2022",
     // Node loads packages from node_modules as users would; the Worker gets everything bundled.
-    ...(platform === "node" ? { packages: "external" } : { conditions: ["workerd", "worker", "browser"] }),
+    ...(platform === "node" ? { packages: "external" } : { conditions: ["workerd", "worker", "browser"], external: ["cloudflare:workers"] }),
     logLevel: "warning",
   });
 await Promise.all([bundle("node.ts", "node.mjs", "node"), bundle("worker.ts", "worker.mjs", "browser")]);
