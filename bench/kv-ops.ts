@@ -11,15 +11,8 @@ import { Hono } from "hono";
 import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
 import { check, Client } from "./client.js";
 import { SECRET } from "./contenders.js";
+import { countingKV, type KvCounts } from "./counting.js";
 import { payload, type BenchData, type Payload } from "./payloads.js";
-
-/** Operations one request made on the namespace; `get` includes `getWithMetadata`. */
-export interface KvCounts {
-  get: number;
-  put: number;
-  delete: number;
-  list: number;
-}
 
 export interface KvRow extends KvCounts {
   mode: string;
@@ -94,29 +87,4 @@ function counterApp(data: BenchData, options: Partial<SessionOptions>): Hono {
     return c.json({ count: 0 });
   });
   return app as unknown as Hono;
-}
-
-/** The namespace, with every call counted. */
-function countingKV(namespace: KVNamespace): { binding: KVNamespace; counts: KvCounts; reset(): void } {
-  const counts: KvCounts = { get: 0, put: 0, delete: 0, list: 0 };
-  const counted =
-    <A extends unknown[], R>(op: keyof KvCounts, call: (...args: A) => R) =>
-    (...args: A): R => {
-      counts[op]++;
-      return call(...args);
-    };
-  const binding = {
-    get: counted("get", namespace.get.bind(namespace)),
-    getWithMetadata: counted("get", namespace.getWithMetadata.bind(namespace)),
-    put: counted("put", namespace.put.bind(namespace)),
-    delete: counted("delete", namespace.delete.bind(namespace)),
-    list: counted("list", namespace.list.bind(namespace)),
-  } as unknown as KVNamespace;
-  return {
-    binding,
-    counts,
-    reset() {
-      counts.get = counts.put = counts.delete = counts.list = 0;
-    },
-  };
 }
