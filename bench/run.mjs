@@ -75,6 +75,7 @@ if (runtimes.includes("workerd")) {
     scriptPath: new URL("worker.mjs", out).pathname,
     compatibilityDate: workerd.compatibilityDate,
     kvNamespaces: ["SESSIONS"], // in memory: nothing persists between runs
+    durableObjects: { SESSION_OBJECTS: { className: "CountedSessionObject", useSQLite: true } },
   };
   // Miniflare 5 takes a new option shape and converts the v4 one.
   const mf = new miniflare.Miniflare(miniflare.convertV4MiniflareOptions?.(worker) ?? worker);
