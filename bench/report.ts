@@ -1,6 +1,6 @@
 /** Renders bench/RESULTS.md from what each runtime measured: machine, method, targets, every figure. */
 import type { BytesResult } from "./bytes.js";
-import type { KvRow } from "./kv-ops.js";
+import type { OpsRow } from "./kv-ops.js";
 import { baseline, edgeSession, floor, honoSession, honoSessions, ironSession, type Contender } from "./contenders.js";
 import type { Stats, Timing, TimingOptions } from "./harness.js";
 import { READ, UNTOUCHED } from "./read-only.js";
@@ -30,8 +30,8 @@ export interface Report {
   seconds: number;
   runs: RuntimeRun[];
   bytes: BytesResult | undefined;
-  /** KV operations per request and mode, counted inside workerd. */
-  kvOps: KvRow[] | undefined;
+  /** KV and Durable Object operations per request and mode, counted inside workerd. */
+  kvOps: OpsRow[] | undefined;
 }
 
 /** A measured ratio against its bound. */
@@ -134,13 +134,20 @@ export function renderReport(report: Report): string {
   }
   if (kvOps) {
     out.push(
-      "## KV operations per request (edge-session, counted by a wrapping binding inside workerd)",
+      "## KV and Durable Object operations per request (edge-session, counted by wrapping bindings inside workerd)",
       "",
-      "One visitor's requests in order; the clock is injected (idleTimeout 3600 s, so touchAfter 360 s). `get` includes `getWithMetadata`. The 6 KB session does not fit a cookie, so the cookie-only mode (which refuses it) runs only the small one.",
+      "One visitor's requests in order; the clock is injected (idleTimeout 3600 s, so touchAfter 360 s). KV: `get` includes `getWithMetadata`. DO calls: RPC methods called on object stubs (each a round trip to the session's object). DO writes: storage writes those objects made (KV-API put, delete of a key that existed, alarm set or deleted). The 6 KB session does not fit a cookie, so the modes that keep the session in the cookie (which refuse it) run only the small one. Sessions are not linked to a user (`linkSession`), so cookie mode with revocation never calls `touch`.",
       "",
       table(
-        ["mode", "payload", "request", "get", "put", "delete", "list", "Set-Cookie"],
-        kvOps.map((r) => [r.mode, r.payload, r.request, String(r.get), String(r.put), String(r.delete), String(r.list), r.setCookie ? "yes" : "no"]),
+        ["mode", "payload", "request", "KV get/put/delete/list", "DO calls / writes", "Set-Cookie"],
+        kvOps.map((r) => [
+          r.mode,
+          r.payload,
+          r.request,
+          [r.get, r.put, r.delete, r.list].join("/"),
+          `${r.objectCalls.length}${r.objectCalls.length ? ` (${r.objectCalls.join(", ")})` : ""} / ${r.objectWrites}`,
+          r.setCookie ? "yes" : "no",
+        ]),
       ),
       "",
     );
@@ -171,7 +178,7 @@ function headline(runs: RuntimeRun[]): string[] {
   ];
 }
 
-function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: KvRow[] | undefined): string[][] {
+function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: OpsRow[] | undefined): string[][] {
   const rows: string[][] = [];
   const perRuntime = (target: string, bound: string, check: (results: Results) => Verdict | undefined) =>
     rows.push([target, bound, ...runs.map((r) => show(check(r.results)))]);
@@ -204,9 +211,9 @@ function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: K
   }
   if (kvOps) {
     const unchanged = kvOps.filter((r) => r.request.startsWith("read within touchAfter"));
-    const writes = unchanged.reduce((sum, r) => sum + r.put + r.delete, 0);
+    const writes = unchanged.reduce((sum, r) => sum + r.put + r.delete + r.objectWrites, 0);
     const text = `${writes} writes (${unchanged.length} mode/payload pairs)`;
-    rows.push(["KV writes on an unchanged request within touchAfter (every mode)", "0", ...runs.map((r) => (r.runtime.startsWith("workerd") ? show({ text, ok: writes === 0 }) : "not measured"))]);
+    rows.push(["store writes on an unchanged request within touchAfter (KV and Durable Object, every mode)", "0", ...runs.map((r) => (r.runtime.startsWith("workerd") ? show({ text, ok: writes === 0 }) : "not measured"))]);
   }
   return rows;
 }

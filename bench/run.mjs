@@ -49,7 +49,7 @@ const bundle = (entry, outfile, platform) =>
     platform,
     target: "es2022",
     // Node loads packages from node_modules as users would; the Worker gets everything bundled.
-    ...(platform === "node" ? { packages: "external" } : { conditions: ["workerd", "worker", "browser"] }),
+    ...(platform === "node" ? { packages: "external" } : { conditions: ["workerd", "worker", "browser"], external: ["cloudflare:workers"] }),
     logLevel: "warning",
   });
 await Promise.all([bundle("node.ts", "node.mjs", "node"), bundle("worker.ts", "worker.mjs", "browser")]);
@@ -75,6 +75,7 @@ if (runtimes.includes("workerd")) {
     scriptPath: new URL("worker.mjs", out).pathname,
     compatibilityDate: workerd.compatibilityDate,
     kvNamespaces: ["SESSIONS"], // in memory: nothing persists between runs
+    durableObjects: { SESSION_OBJECTS: { className: "CountedSessionObject", useSQLite: true } },
   };
   // Miniflare 5 takes a new option shape and converts the v4 one.
   const mf = new miniflare.Miniflare(miniflare.convertV4MiniflareOptions?.(worker) ?? worker);
