@@ -30,7 +30,6 @@ export {
   type ListActiveSessionsOptions,
   type PurgeExpiredOptions,
 } from "./admin.js";
-export { SessionObject } from "./do/object.js";
 export { DurableObjectStore, type DurableObjectStoreOptions, type SessionObjectNamespace } from "./do/store.js";
 export { linkSession, listSessions, revokeSession, revokeAllSessions, type LinkOptions, type RevokeAllOptions } from "./do/users.js";
 export type { RevocationOptions } from "./do/revocation.js";

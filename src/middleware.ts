@@ -134,10 +134,19 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
       await mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
     }
     if (setCookie === undefined) return;
-    c.header("Set-Cookie", setCookie, { append: true });
+    // Like Hono's own middleware (cors, etag, timing), edit the response's headers in place: c.header()
+    // after next() copies the whole Response on every call. Only immutable headers (a response from fetch(),
+    // Response.redirect()) need that copy.
+    let headers = c.res.headers;
+    try {
+      headers.append("Set-Cookie", setCookie);
+    } catch {
+      c.header("Set-Cookie", setCookie, { append: true });
+      headers = c.res.headers;
+    }
     // A shared cache must never store (and replay) a Set-Cookie.
-    const cacheControl = c.res.headers.get("Cache-Control");
-    if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) c.header("Cache-Control", "no-store");
+    const cacheControl = headers.get("Cache-Control");
+    if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) headers.set("Cache-Control", "no-store");
   };
 
   /** Writes the session back when something requires it; returns the Set-Cookie value, if any. */

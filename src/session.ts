@@ -266,7 +266,8 @@ function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "i
 
 function stateOf(found: Found, now: number, lifetime: number, rolls: boolean): SessionState {
   const { opened, expired, invalid } = found;
-  if (!opened?.ok || expired) {
+  // A cookie can open and still be refused (timestamps from the future): then its data must not be used.
+  if (!opened?.ok || expired || invalid) {
     return { ...fresh(now, lifetime), expired, invalid, previous: opened, rolls };
   }
   const envelope: Envelope = opened.envelope;

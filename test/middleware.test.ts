@@ -61,6 +61,21 @@ describe("round trip", () => {
     expect((await app.request("/public")).headers.get("Cache-Control")).toBe("no-store");
   });
 
+  it("sets the cookie on a response whose headers are immutable (Response.redirect, fetch)", async () => {
+    expect(() => Response.redirect("https://example.com/").headers.append("X", "y")).toThrow(TypeError);
+    const app = new Hono<{ Variables: SessionVariables<Data> }>();
+    app.use(session<Data>({ secret: SECRET }));
+    app.get("/login", (c) => {
+      c.var.session.set("user", "ada");
+      return Response.redirect("https://example.com/home", 303);
+    });
+    const res = await app.request("/login");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("https://example.com/home");
+    expect(res.headers.get("Set-Cookie")).toMatch(/^__Host-session=[\w.-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
+  });
+
   it("sets Max-Age from lifetime, capped by the absolute timeout", async () => {
     const clock = testClock();
     const j = jar();

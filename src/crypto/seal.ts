@@ -20,6 +20,13 @@ export type UnsealResult =
 
 const ALLOWED_HEADER = new Set(["alg", "enc", "kid"]);
 
+/**
+ * One segment in canonical unpadded base64url: the decoder behind jose also accepts padding, whitespace and
+ * non-zero unused bits in the last character, which would give one sealed value many spellings (a denylist or
+ * cache keyed by the cookie string could then be bypassed).
+ */
+const SEGMENT = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?$/;
+
 /** Marks failures raised by our own header checks inside jose's key resolver. */
 class Refused extends Error {
   constructor(readonly reason: UnsealFailure) {
@@ -41,6 +48,8 @@ export function seal(plaintext: Uint8Array, keys: Keyring): Promise<string> {
  */
 export async function unseal(token: string, keys: Keyring, maxLength: number): Promise<UnsealResult> {
   if (token.length > maxLength) return { ok: false, reason: "too-large" };
+  const segments = token.split(".");
+  if (segments.length !== 5 || !segments.every((segment) => SEGMENT.test(segment))) return { ok: false, reason: "malformed" };
   let used: SealingKey | undefined;
   try {
     const { plaintext } = await compactDecrypt(

@@ -25,6 +25,7 @@ export interface SealedStoreOptions {
 }
 
 const encoder = new TextEncoder();
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
@@ -33,7 +34,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * under another key does not open. Reads unseal with any key of the ring (rotation: `open` says `rotated`,
  * the next write re-seals with the current key).
  *
- * Keys and the metadata passed to `set` are not encrypted: keep them non-secret (ids, timestamps).
+ * Keys and the metadata passed to `set` are not encrypted: keep them non-secret (ids, timestamps). Values
+ * must be well-formed strings (a lone surrogate has no UTF-8 form): `set` refuses one with a `TypeError`.
  * `get` returns `null` for a value that does not open; use `open` to learn why.
  *
  * ```ts
@@ -66,7 +68,9 @@ export function sealedStore(inner: SessionStore, keys: Keyring, options: SealedS
 }
 
 /** Seals one value bound to its key, as `sealedStore` writes it (for stores with their own read/write calls). */
-export function sealBound(key: string, value: string, keys: Keyring): Promise<string> {
+export async function sealBound(key: string, value: string, keys: Keyring): Promise<string> {
+  // UTF-8 has no lone surrogates: TextEncoder would turn one into U+FFFD and the value would come back changed.
+  if (LONE_SURROGATE.test(value)) throw new TypeError("sealedStore values must be well-formed UTF-16 (no lone surrogates)");
   return seal(bind(key, value), keys);
 }
 

@@ -1,0 +1,23 @@
+/// <reference types="vite/client" />
+import { describe, expect, it } from "vitest";
+import * as root from "../src/index.js";
+import * as durableObject from "../src/durable-object.js";
+
+// Vite resolves these files inside workerd; the static check below guards the other runtimes.
+const sources = import.meta.glob("../src/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+
+describe("package entry points", () => {
+  it("keeps the root free of Workers-only imports, so Node, Deno and Bun can import it", () => {
+    const workersOnly = Object.entries(sources)
+      .filter(([, text]) => /from\s+["']cloudflare:/.test(text))
+      .map(([file]) => file);
+    expect(workersOnly).toEqual(["../src/do/object.ts"]);
+    expect(Object.keys(root)).not.toContain("SessionObject");
+  });
+
+  it("exports the Durable Object class from edge-session/durable-object", () => {
+    expect(typeof durableObject.SessionObject).toBe("function");
+    expect(typeof root.DurableObjectStore).toBe("function");
+    expect(typeof root.session).toBe("function");
+  });
+});
