@@ -54,8 +54,9 @@ export interface SessionOptions {
   /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
   storeTimeout?: number;
   /**
-   * Cookie mode with revocation checks: each request that reads the session asks its Durable Object whether
-   * it was destroyed or revoked, so copied cookies fail after logout (one round trip; see `cacheFor`).
+   * Cookie mode (with or without `overflow`) with revocation checks: each request that reads the session asks
+   * its Durable Object whether it was destroyed or revoked, so copied cookies fail after logout (one round
+   * trip; see `cacheFor`). Not with `store:`: a `DurableObjectStore` revokes by itself.
    */
   revocation?: RevocationOptions;
   /** @internal Where sessions live, for modes beyond `overflow`/`store`; the cookie-only mode by default. */
@@ -93,11 +94,12 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const storeModes = storeModeOf(options);
   if (options.mode && storeModes) throw new SessionConfigError("mode cannot be combined with overflow or store");
   const clock = options.now ?? Date.now;
-  const revocable = options.revocation && revocationModeOf(options.revocation, { limits, lifetime, touchAfterMs, now: clock });
-  if (revocable && (storeModes || options.mode)) {
-    throw new SessionConfigError("revocation checks are for cookie mode; use a DurableObjectStore as store for server-side sessions");
+  if (options.revocation && (options.store !== undefined || options.mode)) {
+    throw new SessionConfigError("revocation checks are for cookie mode (with or without overflow); use a DurableObjectStore as store for server-side sessions");
   }
-  const modeOf = options.mode ?? storeModes ?? revocable ?? cookieMode;
+  // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
+  const revocable = options.revocation && revocationModeOf(options.revocation, { limits, lifetime, touchAfterMs, now: clock }, storeModes ?? cookieMode);
+  const modeOf = options.mode ?? revocable ?? storeModes ?? cookieMode;
   const { secret, shouldRoll } = options;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
 

@@ -5,8 +5,10 @@ import { DurableObjectStore } from "../src/do/store.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../src/do/users.js";
 import { SessionConfigError } from "../src/errors.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
+import type { SessionStore } from "../src/store.js";
 import { freshId } from "./do-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
+import { kvStore } from "./stores.js";
 
 type Namespace = typeof env.SESSION_OBJECTS;
 
@@ -29,6 +31,10 @@ function accountApp(options: Partial<SessionOptions>, namespace: Namespace = env
   app.post("/logout", (c) => {
     c.var.session.destroy();
     return c.text("bye");
+  });
+  app.post("/big/:n", (c) => {
+    c.var.session.set("big", "x".repeat(Number(c.req.param("n"))));
+    return c.text("grown");
   });
   app.post("/logout-others", async (c) => {
     const s = await c.var.session.load();
@@ -137,5 +143,60 @@ describe("cookie mode with revocation checks", () => {
     const res = await broken.request("/me", { headers: j.header() });
     expect(res.status).toBe(503);
     expect(await res.text()).toBe("Service Unavailable");
+  });
+});
+
+describe("cookie mode with overflow and revocation checks", () => {
+  const keysIn = async (store: SessionStore) => (await store.list!({})).keys.map((k) => k.name);
+  /** Logs in and grows the session past the cookie limit: its data now lives in KV behind a pointer. */
+  async function loginLarge(app: Hono<never>, user: string, device = "") {
+    const session = await login(app, user, device);
+    session.j.take(await app.request("/big/6000", { method: "POST", headers: session.j.header() }));
+    expect(session.j.value!.length).toBeLessThan(1000);
+    return session;
+  }
+
+  it("logout deletes the KV copy and revokes the id: a copied cookie is refused", async () => {
+    const kv = kvStore();
+    const app = accountApp({ overflow: kv, revocation: { namespace: env.SESSION_OBJECTS } }) as unknown as Hono<never>;
+    const user = `ivy-${freshId()}`;
+    const { j } = await loginLarge(app, user);
+    expect(await keysIn(kv)).toHaveLength(1);
+    expect(await me(app, j.header())).toMatchObject({ status: 200, body: { user } });
+    const copied = j.header();
+    j.take(await app.request("/logout", { method: "POST", headers: j.header() }));
+    expect(await keysIn(kv)).toEqual([]);
+    // Here KV already answers that the copy is gone; the revocation covers locations that still have it (next test).
+    expect(await me(app, copied)).toEqual({ status: 401, body: expect.objectContaining({ user: null, invalid: "missing" }) });
+    expect(await listSessions(env.SESSION_OBJECTS, user)).toEqual([]);
+  });
+
+  it("a location where KV still holds the deleted copy (deletes take up to ~60 s to spread) refuses it too", async () => {
+    const kv = kvStore();
+    const lagging: SessionStore = { get: (key) => kv.get(key), set: (key, value, options) => kv.set(key, value, options), delete: async () => {} };
+    const app = accountApp({ overflow: lagging, revocation: { namespace: env.SESSION_OBJECTS } }) as unknown as Hono<never>;
+    const { j } = await loginLarge(app, `ivo-${freshId()}`);
+    const copied = j.header();
+    j.take(await app.request("/logout", { method: "POST", headers: j.header() }));
+    expect(await keysIn(kv)).toHaveLength(1);
+    expect(await me(app, copied)).toMatchObject({ status: 401, body: { user: null, invalid: "revoked" } });
+  });
+
+  it("revokeSession refuses a session in KV on its next request, whatever its size", async () => {
+    const app = accountApp({ overflow: kvStore(), revocation: { namespace: env.SESSION_OBJECTS } }) as unknown as Hono<never>;
+    const { j, id } = await loginLarge(app, `jay-${freshId()}`);
+    await revokeSession(env.SESSION_OBJECTS, id);
+    expect(await me(app, j.header())).toMatchObject({ status: 401, body: { invalid: "revoked" } });
+  });
+
+  it('"log out my other devices" ends sessions in the cookie and in KV, and keeps the current one in KV', async () => {
+    const app = accountApp({ overflow: kvStore(), revocation: { namespace: env.SESSION_OBJECTS } }) as unknown as Hono<never>;
+    const user = `kim-${freshId()}`;
+    const others = [await login(app, user, "Phone"), await loginLarge(app, user, "Tablet")];
+    const current = await loginLarge(app, user, "Laptop");
+    expect(await (await app.request("/logout-others", { method: "POST", headers: current.j.header() })).json()).toEqual({ ended: 2 });
+    for (const other of others) expect(await me(app, other.j.header())).toMatchObject({ status: 401, body: { invalid: "revoked" } });
+    expect(await me(app, current.j.header())).toMatchObject({ status: 200, body: { user } });
+    expect(await listSessions(env.SESSION_OBJECTS, user)).toEqual([expect.objectContaining({ id: current.id, device: "Laptop" })]);
   });
 });

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { Keyring } from "../crypto/keyring.js";
 import { SessionConfigError } from "../errors.js";
 import { CLOCK_SKEW_MS, idleLimit, type ExpiryLimits } from "../expiry.js";
-import { cookieMode, type SessionMode } from "../mode.js";
+import type { SessionMode } from "../mode.js";
 import type { SessionMeta } from "../envelope.js";
 import { checkedUntil, remember } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
@@ -11,7 +11,8 @@ import { endSession } from "./users.js";
 /**
  * Cookie mode with revocation checks: every request that reads the session asks the session's Durable
  * Object whether it was destroyed or revoked (one round trip), so a cookie copied before logout is refused
- * afterwards, in every location.
+ * afterwards, in every location. Works with `overflow:` too: the check is on the session id, wherever the
+ * data lives.
  */
 export interface RevocationOptions {
   /** The `SessionObject` namespace binding, or a function of the context (`(c) => c.env.SESSION_OBJECTS`). */
@@ -33,8 +34,13 @@ export interface RevocationPolicy {
   now: () => number;
 }
 
-/** Validates the option at start-up and returns the mode factory the middleware uses per request. */
-export function revocationModeOf(options: RevocationOptions, policy: RevocationPolicy): (keys: Keyring, c: Context) => SessionMode {
+type ModeFactory = (keys: Keyring, c: Context) => SessionMode;
+
+/**
+ * Validates the option at start-up and returns the mode factory the middleware uses per request: `inner`
+ * (cookie only, or cookie with overflow) with the revocation check around it.
+ */
+export function revocationModeOf(options: RevocationOptions, policy: RevocationPolicy, inner: ModeFactory): ModeFactory {
   const { namespace } = options;
   const cacheFor = options.cacheFor ?? 0;
   if (!Number.isSafeInteger(cacheFor) || cacheFor < 0) throw new SessionConfigError("revocation.cacheFor must be a whole number of seconds, at least 0");
@@ -51,11 +57,10 @@ export function revocationModeOf(options: RevocationOptions, policy: RevocationP
     return store;
   };
   if (typeof namespace !== "function") storeOf(namespace); // a missing binding fails at start-up
-  return (keys, c) => revocableCookieMode(keys, storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, cacheFor * 1000);
+  return (keys, c) => revocableMode(inner(keys, c), storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, cacheFor * 1000);
 }
 
-function revocableCookieMode(keys: Keyring, store: DurableObjectStore, policy: RevocationPolicy, cacheMs: number): SessionMode {
-  const inner = cookieMode(keys);
+function revocableMode(inner: SessionMode, store: DurableObjectStore, policy: RevocationPolicy, cacheMs: number): SessionMode {
   let linked: string | undefined;
   return {
     async open(cookie) {
@@ -79,7 +84,9 @@ function revocableCookieMode(keys: Keyring, store: DurableObjectStore, policy: R
     async discard(previous) {
       if (!previous?.ok) return;
       const { meta } = previous.envelope;
+      // Revoked first: the overflow copy (if any) is unreachable from then on, whether its delete succeeds or not.
       await endSession(store.namespace, meta.id, validFor(meta, policy));
+      await inner.discard(previous);
     },
   };
 }

@@ -4,35 +4,7 @@ import { settingsOf } from "../../examples/bank/src/env.js";
 import { MAX_MONTHS } from "../../examples/bank/src/statement.js";
 import app from "../../examples/bank/src/index.js";
 import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
-import { jar, SECRET } from "../helpers.js";
-
-const bindings = { ...env, SESSION_SECRET: SECRET };
-const ORIGIN = "http://localhost";
-
-/** A browser-ish client: one cookie jar, same-origin form posts. */
-function client() {
-  const cookies = jar();
-  const send = async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    for (const [k, v] of Object.entries(cookies.header())) headers.set(k, v);
-    const res = await app.request(path, { ...init, headers }, bindings);
-    cookies.take(res);
-    return res;
-  };
-  return {
-    cookies,
-    get: (path: string) => send(path),
-    post: (path: string, form: Record<string, string>, headers: Record<string, string> = { Origin: ORIGIN }) =>
-      send(path, { method: "POST", body: new URLSearchParams(form), headers }),
-  };
-}
-
-async function loggedIn() {
-  const c = client();
-  const res = await c.post("/login", DEMO_CREDENTIALS);
-  expect(res.status).toBe(303);
-  return c;
-}
+import { bindings, client, loggedIn, ORIGIN } from "./client.js";
 
 describe("demo bank app", () => {
   it("refuses a wrong password without creating a session", async () => {

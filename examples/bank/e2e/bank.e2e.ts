@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../../scripts/start.mjs";
 import { COOKIE_NAME, logIn, screenshotPath, sessionCookie, startBank, type Bank } from "./harness.js";
 
+const IPHONE_SAFARI =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1";
+
 let bank: Bank;
 beforeAll(async () => {
   bank = await startBank(); // wrangler.toml's own [vars]: the 5-minute idle timeout
@@ -185,6 +188,36 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
     await page.goto(`${bank.url}/statement`);
     expect(new URL(page.url()).pathname).toBe("/login");
     await context.close();
+  });
+
+  it("logs out another device from the devices page: its next page says why; this device stays", async () => {
+    const laptop = await bank.newContext(); // Chromium's own User-Agent: "Chrome on Linux"
+    const phone = await bank.newContext({ userAgent: IPHONE_SAFARI });
+    const a = await laptop.newPage();
+    const b = await phone.newPage();
+    await logIn(b, bank.url);
+    await b.goto(`${bank.url}/devices`); // a page without the countdown, whose poll would notice the logout by itself
+    expect(await b.textContent("#devices tr.current")).toContain("Safari on iPhone");
+    await logIn(a, bank.url);
+    await a.goto(`${bank.url}/devices`);
+    expect(await a.textContent("#devices tr.current")).toMatch(/Chrome on Linux\s+This device/);
+    const phoneRow = a.locator("#devices tr", { hasText: "Safari on iPhone" });
+    expect(await phoneRow.count()).toBe(1);
+    await a.screenshot({ path: screenshotPath("devices"), fullPage: true });
+
+    await Promise.all([a.waitForNavigation(), phoneRow.getByRole("button", { name: "Log out this device" }).click()]);
+    expect(await a.textContent(".notice")).toBe("Logged out Safari on iPhone.");
+    expect(await phoneRow.count()).toBe(0);
+
+    await Promise.all([b.waitForURL(`${bank.url}/login`), b.click("nav >> text=Account")]);
+    expect(await b.textContent("#expired")).toBe("You were logged out from another device.");
+    expect(await sessionCookie(phone, bank.url)).toBeUndefined();
+    await b.screenshot({ path: screenshotPath("revoked"), fullPage: true });
+
+    await a.goto(`${bank.url}/account`);
+    expect(new URL(a.url()).pathname).toBe("/account");
+    await laptop.close();
+    await phone.close();
   });
 
   it("logs out: the session is destroyed and the cookie gone", async () => {

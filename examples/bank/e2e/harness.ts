@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { ensureDevVars, ROOT, startDemo } from "../../../scripts/start.mjs";
 
 export const COOKIE_NAME = "__Host-session";
@@ -29,8 +29,8 @@ async function freePort(): Promise<number> {
 export interface Bank {
   url: string;
   browser: Browser;
-  /** A fresh browser profile (cookie jar) per call: one "user". */
-  newContext(): Promise<BrowserContext>;
+  /** A fresh browser profile (cookie jar) per call: one "user", or one device (e.g. `{ userAgent }`). */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -64,8 +64,8 @@ export async function startBank(vars: Record<string, string> = {}): Promise<Bank
   return {
     url: demo.url,
     browser,
-    newContext: () =>
-      browser.newContext({ viewport: { width: 1000, height: 900 }, locale: "en-GB", timezoneId: "UTC" }),
+    newContext: (options = {}) =>
+      browser.newContext({ viewport: { width: 1000, height: 900 }, locale: "en-GB", timezoneId: "UTC", ...options }),
     async close() {
       await browser.close();
       await demo.stop();

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { COOKIE_LIMIT, KVStore, session, type ExpiredReason } from "../../../src/index.js";
+import { COOKIE_LIMIT, KVStore, session, type ExpiredReason, type Session } from "../../../src/index.js";
 import { settingsOf, type BankEnv, type Bindings } from "./env.js";
 import { meteredStore } from "./kv-usage.js";
 import type { StatementLine } from "./statement.js";
@@ -59,6 +59,9 @@ export function bankSession(): MiddlewareHandler<BankEnv> {
           c.set("kv", usage);
           return meteredStore(new KVStore((c.env as Bindings).SESSIONS), usage);
         },
+        // Every request that reads the session asks its Durable Object whether it was logged out (one call;
+        // no cacheFor), so "Log out other devices" and logout end copies of the cookie at once.
+        revocation: { namespace: (c) => (c.env as Bindings).SESSION_OBJECTS },
       });
       middlewares.set(key, middleware);
     }
@@ -72,21 +75,30 @@ export async function currentUser(c: Context<BankEnv>): Promise<DemoUser | undef
   return username === undefined ? undefined : findUser(username);
 }
 
+/** Why a session ended without its user logging out here: a time limit, or a logout from another device. */
+export type EndReason = ExpiredReason | "revoked";
+
+/** Why the cookie of this (loaded) request was refused, if its session ended: see {@link EndReason}. */
+export function endReasonOf(s: Session<BankSession>): EndReason | undefined {
+  return s.expired ?? (s.invalid === "revoked" ? "revoked" : undefined);
+}
+
 /**
- * Lets logged-in users through; sends others to the login page. When their session just expired, the reason
+ * Lets logged-in users through; sends others to the login page. When their session just ended, the reason
  * is flashed: the refused cookie is gone after this response, so the login page could not tell otherwise.
  */
 export const requireUser: MiddlewareHandler<BankEnv> = async (c, next) => {
   if (await currentUser(c)) return next();
   const s = c.var.session;
-  if (s.expired) s.flash("expired", s.expired);
+  const ended = endReasonOf(s);
+  if (ended) s.flash("ended", ended);
   return c.redirect("/login", 303);
 };
 
-/** Why the user is on the login page, if their session ended on its own. */
-export async function expiryNotice(c: Context<BankEnv>): Promise<ExpiredReason | undefined> {
+/** Why the user is on the login page, if their session ended without a logout here. */
+export async function endNotice(c: Context<BankEnv>): Promise<EndReason | undefined> {
   const s = await c.var.session.load();
-  return s.expired ?? (await s.takeFlash<ExpiredReason>("expired"));
+  return endReasonOf(s) ?? (await s.takeFlash<EndReason>("ended"));
 }
 
 /** What the account page shows about the session itself. Times in ms since epoch. */

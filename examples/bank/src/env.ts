@@ -1,4 +1,4 @@
-import type { SessionVariables } from "../../../src/index.js";
+import type { SessionObjectNamespace, SessionVariables } from "../../../src/index.js";
 import type { BankSession } from "./bank-session.js";
 import type { KvUsage } from "./kv-usage.js";
 
@@ -12,6 +12,8 @@ export interface Bindings {
   ABSOLUTE_TIMEOUT?: string;
   /** Where sessions that outgrow the cookie spill over. */
   SESSIONS: KVNamespace;
+  /** Revocation checks and the per-user device list (`SessionObject`, exported by the Worker). */
+  SESSION_OBJECTS: SessionObjectNamespace;
 }
 
 export type BankEnv = { Bindings: Bindings; Variables: SessionVariables<BankSession> & { kv?: KvUsage } };

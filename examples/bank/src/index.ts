@@ -13,6 +13,7 @@ import type { BankEnv } from "./env.js";
 import { errorPage } from "./pages/error.js";
 import { accountRoutes } from "./routes/account.js";
 import { authRoutes } from "./routes/auth.js";
+import { deviceRoutes } from "./routes/devices.js";
 import { statementRoutes } from "./routes/statement.js";
 import { transferRoutes } from "./routes/transfer.js";
 
@@ -41,6 +42,7 @@ app.route("/", authRoutes);
 app.route("/", accountRoutes);
 app.route("/", transferRoutes);
 app.route("/", statementRoutes);
+app.route("/", deviceRoutes);
 
 app.notFound((c) => c.html(errorPage(c, "Page not found", "There is nothing at this address."), 404));
 

@@ -35,6 +35,7 @@ export function page(c: Context, { title, user, notice, body }: PageOptions) {
     <a href="/account">Account</a>
     <a href="/transfer">Transfer</a>
     <a href="/statement">Statement</a>
+    <a href="/devices">Devices</a>
     <form method="post" action="/logout"><button class="link" type="submit">Log out</button></form>
   </nav>`
     : ""}

@@ -27,6 +27,8 @@ input[aria-invalid="true"] { border-color:var(--warn); }
 .error { color:var(--warn); font-size:.9rem; margin:.2rem 0 0; }
 button, a.button { display:inline-block; text-decoration:none; font:inherit; padding:.55rem 1.1rem; border-radius:6px; border:1px solid var(--brand); background:var(--brand); color:#fff; cursor:pointer; }
 button.secondary, a.button.secondary { background:#fff; color:var(--brand); }
+button:disabled { opacity:.5; cursor:default; }
+tr.current td { background:#f7fafd; }
 button.link { background:none; border:none; color:#fff; padding:0; text-decoration:underline; }
 .actions { display:flex; gap:.6rem; margin-top:1rem; flex-wrap:wrap; }
 .actions form { margin:0; }

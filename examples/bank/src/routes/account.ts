@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { currentUser, requireUser, sessionReport } from "../bank-session.js";
+import { currentUser, endReasonOf, requireUser, sessionReport } from "../bank-session.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { accountPage } from "../pages/account.js";
 
@@ -31,7 +31,8 @@ accountRoutes.get("/session/status", async (c) => {
   await s.load();
   if (!(await currentUser(c))) {
     // The page will go to /login, after this response has removed the refused cookie: tell it why.
-    if (s.expired) s.flash("expired", s.expired);
+    const ended = endReasonOf(s);
+    if (ended) s.flash("ended", ended);
     return c.json({ loggedIn: false });
   }
   const report = await sessionReport(c);

@@ -1,5 +1,7 @@
 import { Hono } from "hono";
-import { currentUser, expiryNotice } from "../bank-session.js";
+import { linkSession } from "../../../../src/index.js";
+import { currentUser, endNotice } from "../bank-session.js";
+import { deviceName } from "../device.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { formatDuration } from "../pages/format.js";
 import { loginPage } from "../pages/login.js";
@@ -11,14 +13,16 @@ export const authRoutes = new Hono<BankEnv>();
 authRoutes.get("/login", async (c) => {
   if (await currentUser(c)) return c.redirect("/account", 303);
   const s = c.var.session;
-  const expired = await expiryNotice(c);
+  const ended = await endNotice(c);
   const { idleTimeout, absoluteTimeout } = settingsOf(c.env);
   const alert =
-    expired === "idle"
+    ended === "idle"
       ? `You were logged out after ${formatDuration(idleTimeout)} of inactivity.`
-      : expired === "absolute"
+      : ended === "absolute"
         ? `Your session ended ${formatDuration(absoluteTimeout)} after you logged in. Please log in again.`
-        : undefined;
+        : ended === "revoked"
+          ? "You were logged out from another device."
+          : undefined;
   const notice = await s.takeFlash<string>("notice");
   // A session without a user only carried the notice above: remove its cookie now that it is read.
   if (!s.isNew) s.destroy();
@@ -32,12 +36,14 @@ authRoutes.post("/login", async (c) => {
   const user = await checkLogin(username, password);
   if (!user) return c.html(loginPage(c, { failed: { username } }), 401);
 
-  const s = c.var.session;
-  s.regenerate(); // a new id: whatever id a visitor was given before logging in is worthless now
+  const s = await c.var.session.load();
+  s.regenerate(); // a new id: whatever id a visitor was given before logging in is worthless now (and revoked)
   s.clear();
   s.set("user", user.username);
   s.set("balance", user.openingBalance);
   s.flash("notice", `Welcome back, ${user.name}.`);
+  // After regenerate(): the new id is the one the devices page lists and "log out other devices" ends.
+  await linkSession(c.env.SESSION_OBJECTS, s, user.username, { device: deviceName(c.req.header("User-Agent")) });
   return c.redirect("/account", 303);
 });
 
