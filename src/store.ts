@@ -21,7 +21,7 @@ export interface StoreListOptions {
 
 /**
  * Where sessions are held server-side (KV, a Durable Object, D1, Redis...). Values are opaque strings: the
- * store never needs to understand sessions, and through `encryptStore` it only ever sees ciphertext.
+ * store never needs to understand sessions, and through `sealedStore` it only ever sees ciphertext.
  */
 export interface SessionStore {
   get(key: string): Promise<string | null>;
