@@ -6,8 +6,9 @@ import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/do/st
 import { SessionConfigError, SessionError } from "../src/errors.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
-import { jar, SECRET, type Data } from "./helpers.js";
+import { jar, SECRET, testClock, type Data } from "./helpers.js";
 import { kvStore } from "./stores.js";
+import { EXPIRED_GRACE } from "../src/stored-session.js";
 
 /** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
 function barrier(count: number) {
@@ -53,7 +54,7 @@ function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Pa
   });
   app.get("/all", async (c) => {
     const s = await c.var.session.load();
-    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, data: await s.all() });
+    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, expired: s.expired ?? null, data: await s.all() });
   });
   app.post("/init", async (c) => {
     c.var.session.set("init", "yes");
@@ -291,10 +292,16 @@ describe("faults", () => {
 });
 
 describe("expiry", () => {
-  it("the object's alarm deletes a session whose idle time passed; its cookie then finds nothing", async () => {
-    const app = storeApp(doStore(), {}, { idleTimeout: 60 });
+  it("an idle session is kept a day past its deadline so the visitor is told why, then the alarm deletes it", async () => {
+    const clock = testClock(Date.now());
+    const app = storeApp(doStore(), {}, { idleTimeout: 60, now: clock.now });
     const { j, id } = await started(app);
+    clock.advance(61);
     await advanceObject(sessionStub(id), 61);
+    expect(await runDurableObjectAlarm(sessionStub(id))).toBe(true); // not due yet: it only sets the next alarm
+    expect(await storageOf(sessionStub(id))).not.toEqual({});
+    expect(await (await app.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, expired: "idle" });
+    await advanceObject(sessionStub(id), EXPIRED_GRACE);
     expect(await runDurableObjectAlarm(sessionStub(id))).toBe(true);
     expect(await storageOf(sessionStub(id))).toEqual({});
     expect(await (await app.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, invalid: "missing" });

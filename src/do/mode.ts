@@ -4,7 +4,7 @@ import { openBound, sealBound } from "../crypto/sealed-store.js";
 import { decodeEnvelope, encodeEnvelope, newSessionId } from "../envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../errors.js";
 import type { Opened, SessionMode } from "../mode.js";
-import { pointerKey, readStored, sealPointer } from "../stored-session.js";
+import { EXPIRED_GRACE, pointerKey, readStored, sealPointer } from "../stored-session.js";
 import { COOKIE_LIMIT } from "../token.js";
 import { MAX_VALUE_LENGTH, type DurableObjectStore } from "./store.js";
 import { endSession } from "./users.js";
@@ -67,6 +67,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
         const result = await store.write(id, {
           value: await sealBound(id, plaintext, keys),
           ttl,
+          keep: EXPIRED_GRACE, // as in KV: a returning visitor learns why the session ended
           expected,
           metadata: { created: next.meta.created, lastUsed: next.meta.lastUsed },
           release: held?.id === id ? held.token : undefined,

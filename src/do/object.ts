@@ -15,6 +15,9 @@ import {
 interface StoredRecord {
   value: string;
   version: number;
+  /** When the session itself expires (its idle or absolute limit). */
+  deadline: number;
+  /** When the record goes: the deadline plus the time it is kept to say why the session ended. */
   expiresAt: number;
 }
 /** Deleted or revoked: no write may bring the session back before `until`. */
@@ -89,12 +92,14 @@ export class SessionObject extends DurableObject {
       }
       // Versions keep counting past an expired record, so an old reader can never match a new record.
       const version = (stored?.version ?? 0) + 1;
-      const expiresAt = now + request.ttl * 1000;
-      kv.put<StoredRecord>(REC, { value: request.value, version, expiresAt });
+      const deadline = now + request.ttl * 1000;
+      const expiresAt = deadline + (request.keep ?? 0) * 1000;
+      kv.put<StoredRecord>(REC, { value: request.value, version, deadline, expiresAt });
       const link = kv.get<Link>(LINK);
       if (link) {
         const lastUsed = request.metadata?.["lastUsed"];
-        kv.put<Link>(LINK, { ...link, lastUsed: typeof lastUsed === "number" ? lastUsed : now, expiresAt });
+        // The device list shows live sessions only: the link ends at the deadline, not with the kept record.
+        kv.put<Link>(LINK, { ...link, lastUsed: typeof lastUsed === "number" ? lastUsed : now, expiresAt: deadline });
       }
       if (request.release !== undefined) this.#release(request.release);
       return { ok: true, version };
@@ -119,7 +124,7 @@ export class SessionObject extends DurableObject {
       const record = kv.get<StoredRecord>(REC);
       const link = kv.get<Link>(LINK);
       const floor = now + (record || link ? ttl : Math.max(ttl, unknownTtl)) * 1000;
-      const until = Math.max(floor, record?.expiresAt ?? 0, link?.expiresAt ?? 0, kv.get<Tombstone>(TOMB)?.until ?? 0);
+      const until = Math.max(floor, deadlineOf(record), link?.expiresAt ?? 0, kv.get<Tombstone>(TOMB)?.until ?? 0);
       kv.delete(REC);
       kv.delete(LINK);
       kv.delete(LOCK);
@@ -153,7 +158,7 @@ export class SessionObject extends DurableObject {
     const now = this.clock();
     if (this.#tombstone(now)) return false;
     const record = this.#record(now);
-    const expiresAt = Math.max(now + request.ttl * 1000, record?.expiresAt ?? 0);
+    const expiresAt = Math.max(now + request.ttl * 1000, deadlineOf(record));
     const { userId, device, created, lastUsed } = request;
     this.ctx.storage.kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt });
     await this.#schedule();
@@ -306,4 +311,9 @@ export class SessionObject extends DurableObject {
       // Best effort: the index is cleaned again when listed.
     }
   }
+}
+
+/** When a stored session expires; records written before `deadline` existed expire with the record. */
+function deadlineOf(record: StoredRecord | undefined): number {
+  return record?.deadline ?? record?.expiresAt ?? 0;
 }

@@ -37,6 +37,12 @@ export interface WriteRequest {
   value: string;
   /** Seconds the value must live (the session's remaining lifetime). */
   ttl: number;
+  /**
+   * Seconds the record is kept past `ttl`, so a visitor who returns after the deadline is told why the
+   * session ended (`expired: "idle"`, from the sealed metadata) rather than `invalid: "missing"`. The user
+   * index entry still ends at `ttl`. Default 0.
+   */
+  keep?: number | undefined;
   /** The version this write is based on: 0 = the key must not exist; absent = unconditional. */
   expected?: number | undefined;
   /** Non-secret metadata kept beside the value (lastUsed moves the per-user index entry). */

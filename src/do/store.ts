@@ -93,6 +93,7 @@ export class DurableObjectStore implements SessionStore {
     if (typeof request.value !== "string") throw new TypeError("value must be a string");
     if (request.value.length > MAX_VALUE_LENGTH) throw new SessionTooLargeError(request.value.length, MAX_VALUE_LENGTH);
     checkSeconds(request.ttl);
+    if (request.keep !== undefined) checkSeconds(request.keep);
     return this.#call("set", key, (stub) => stub.write(request));
   }
 
