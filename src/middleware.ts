@@ -198,19 +198,26 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   }
 }
 
+/**
+ * Derived keyrings of this isolate, shared by every middleware instance: an app that builds the middleware
+ * per request (to read options from `c.env`) still derives each key once. Keyed by the secrets themselves
+ * (already in the isolate's env); a handful of entries at most.
+ */
+const derived = new Map<string, Promise<Keyring>>();
+const KEYRINGS_KEPT = 16;
+
 function keyringCache(purpose: string, encryption: Encryption) {
-  // Keyed by the secrets themselves (already in the isolate's env): derivation runs once per secret list.
-  const cache = new Map<string, Promise<Keyring>>();
   return {
     get(secret: Secret | readonly Secret[]): Promise<Keyring> {
       const list: readonly Secret[] = Array.isArray(secret) ? secret : [secret as Secret];
-      const id = list.map((s) => (typeof s === "string" ? `s:${s}` : `b:${s.join(",")}`)).join("\u0000");
-      let ring = cache.get(id);
+      const secrets = list.map((s) => (typeof s === "string" ? `s:${s}` : `b:${s.join(",")}`)).join("\u0000");
+      const id = `${encryption}\u0000${purpose}\u0000${secrets}`;
+      let ring = derived.get(id);
       if (!ring) {
-        if (cache.size >= 8) cache.delete(cache.keys().next().value!);
+        if (derived.size >= KEYRINGS_KEPT) derived.delete(derived.keys().next().value!);
         ring = createKeyring(list, { purpose, encryption });
-        cache.set(id, ring);
-        ring.catch(() => cache.delete(id));
+        derived.set(id, ring);
+        ring.catch(() => derived.delete(id));
       }
       return ring;
     },

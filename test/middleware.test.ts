@@ -126,6 +126,28 @@ describe("laziness", () => {
   });
 });
 
+describe("key derivation", () => {
+  it("derives keys once per isolate, even when the app builds the middleware on every request", async () => {
+    const purpose = `per-request-${Math.random()}`; // a fresh cache entry for this test
+    type AppEnv = { Bindings: { SECRET: string; IDLE: string } };
+    const app = new Hono<AppEnv & { Variables: SessionVariables<Data> }>();
+    app.use((c, next) => session<Data, AppEnv>({ secret: c.env.SECRET, purpose, idleTimeout: Number(c.env.IDLE) })(c, next));
+    app.get("/", async (c) => {
+      c.var.session.set("count", ((await c.var.session.get("count")) ?? 0) + 1);
+      return c.text("ok");
+    });
+    const importKey = vi.spyOn(crypto.subtle, "importKey");
+    try {
+      const j = jar();
+      for (let i = 0; i < 5; i++) j.take(await app.request("/", { headers: j.header() }, { SECRET, IDLE: "300" }));
+      // One HKDF base key and one AES-GCM key, for the first request only.
+      expect(importKey).toHaveBeenCalledTimes(2);
+    } finally {
+      importKey.mockRestore();
+    }
+  });
+});
+
 describe("key rotation", () => {
   it("reads a cookie sealed with a previous secret and re-seals it with the current one", async () => {
     const j = jar();
