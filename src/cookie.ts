@@ -31,8 +31,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Printable ASCII without ';' (which would start a new attribute) and without spaces.
 const PATH = /^\/[\x21-\x3A\x3C-\x7E]*$/;
 const DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-/** Characters our sealed values and pointers use: base64url and the JWE dot. */
-const VALUE = /^[A-Za-z0-9_.-]*$/;
 
 /** Validates cookie options at start-up; contradictory or injectable settings throw `SessionConfigError`. */
 export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
@@ -101,9 +99,10 @@ export function expiredCookie(cookie: ResolvedCookie): string {
 /** What the Cookie header holds under one name. */
 export type CookieLookup =
   | { found: 0 }
+  /** The value as sent; its characters are checked where it is unsealed, in one scan. */
   | { found: 1; value: string }
-  /** The name appears more than once (or with a value no sealed session could have): trust none. */
-  | { found: "many" | "bad" };
+  /** The name appears more than once: trust none. */
+  | { found: "many" };
 
 /**
  * Finds one cookie in a Cookie header. Names are compared byte for byte after trimming only SP and HTAB
@@ -126,7 +125,7 @@ export function findCookie(header: string | null | undefined, name: string): Coo
     start = stop + 1;
   }
   if (value === undefined) return { found: 0 };
-  return VALUE.test(value) ? { found: 1, value } : { found: "bad" };
+  return { found: 1, value };
 }
 
 function trimmed(s: string, from: number, to: number): string {

@@ -112,7 +112,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
       lookup = findCookie(c.req.raw.headers.get("Cookie"), cookie.name);
       mode = modeOf(await keyrings.get(typeof secret === "function" ? secret(c) : secret), c);
       if (lookup.found === 0) return { opened: undefined };
-      if (lookup.found !== 1) return { opened: undefined, invalid: lookup.found === "many" ? "duplicate" : "malformed" };
+      if (lookup.found === "many") return { opened: undefined, invalid: "duplicate" };
       const opened = await mode.open(lookup.value);
       if (!opened.ok) return { opened, invalid: opened.reason };
       const verdict = expiryOf(opened.envelope.meta, now, limits);

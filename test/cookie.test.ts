@@ -29,9 +29,9 @@ describe("findCookie", () => {
     expect(findCookie(`x${name}=a; ${name}x=b`, name)).toEqual({ found: 0 });
   });
 
-  it("reports values no sealed session could have as bad", () => {
-    expect(findCookie(`${name}="quoted"`, name)).toEqual({ found: "bad" });
-    expect(findCookie(`${name}=a%20b`, name)).toEqual({ found: "bad" });
+  it("returns a value as sent, quotes and escapes included (unseal refuses it as malformed)", () => {
+    expect(findCookie(`${name}="quoted"`, name)).toEqual({ found: 1, value: '"quoted"' });
+    expect(findCookie(`${name}=a%20b`, name)).toEqual({ found: 1, value: "a%20b" });
   });
 
   it("scans thousands of cookies in one header", () => {

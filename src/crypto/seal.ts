@@ -21,11 +21,28 @@ export type UnsealResult =
 const ALLOWED_HEADER = new Set(["alg", "enc", "kid"]);
 
 /**
- * One segment in canonical unpadded base64url: the decoder behind jose also accepts padding, whitespace and
- * non-zero unused bits in the last character, which would give one sealed value many spellings (a denylist or
- * cache keyed by the cookie string could then be bypassed).
+ * Canonical unpadded base64url only: the decoder behind jose also accepts padding, whitespace and non-zero
+ * unused bits in a segment's last character, which would give one sealed value many spellings (a denylist
+ * or cache keyed by the cookie string could then be bypassed). One character-class scan over the token,
+ * then a constant-time look at each segment's end: cheaper than a per-segment grouped pattern on 4 KB.
  */
-const SEGMENT = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?$/;
+const TOKEN_CHARS = /^[A-Za-z0-9_.-]*$/;
+/** Last characters whose unused low bits are zero, for segments of length 4n+2 and 4n+3. */
+const LAST_OF_2 = "AQgw";
+const LAST_OF_3 = "AEIMQUYcgkosw048";
+
+function isCanonical(segment: string): boolean {
+  switch (segment.length % 4) {
+    case 0:
+      return true;
+    case 2:
+      return LAST_OF_2.includes(segment[segment.length - 1]!);
+    case 3:
+      return LAST_OF_3.includes(segment[segment.length - 1]!);
+    default:
+      return false; // 4n+1 characters encode no whole byte
+  }
+}
 
 /** Marks failures raised by our own header checks inside jose's key resolver. */
 class Refused extends Error {
@@ -49,7 +66,7 @@ export function seal(plaintext: Uint8Array, keys: Keyring): Promise<string> {
 export async function unseal(token: string, keys: Keyring, maxLength: number): Promise<UnsealResult> {
   if (token.length > maxLength) return { ok: false, reason: "too-large" };
   const segments = token.split(".");
-  if (segments.length !== 5 || !segments.every((segment) => SEGMENT.test(segment))) return { ok: false, reason: "malformed" };
+  if (segments.length !== 5 || !TOKEN_CHARS.test(token) || !segments.every(isCanonical)) return { ok: false, reason: "malformed" };
   let used: SealingKey | undefined;
   try {
     const { plaintext } = await compactDecrypt(
