@@ -1,3 +1,4 @@
+import { isSeconds } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { guardedStore } from "./guarded-store.js";
 import { sessionStoreOf } from "./store-option.js";
@@ -106,8 +107,4 @@ function storedMetadata(metadata: Record<string, unknown> | undefined): StoredMe
   if (!metadata) return undefined;
   const { created, lastUsed, expires } = metadata;
   return isSeconds(created) && isSeconds(lastUsed) && isSeconds(expires) ? { created, lastUsed, expires } : undefined;
-}
-
-function isSeconds(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }

@@ -45,7 +45,13 @@ export function newSessionId(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(16)));
 }
 
+/** The envelope as bytes to seal. */
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  return encoder.encode(envelopeJson(envelope));
+}
+
+/** The envelope as JSON text, for stores that take strings (no detour through bytes). */
+export function envelopeJson(envelope: Envelope): string {
   const { data, meta, flash } = envelope;
   const wire: Wire = {
     i: meta.id,
@@ -55,17 +61,34 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
     d: data,
   };
   if (flash && hasKeys(flash)) wire.f = flash;
-  return encoder.encode(JSON.stringify(wire));
+  return JSON.stringify(wire);
+}
+
+/** Decrypted bytes parsed as JSON, or undefined when they are not UTF-8 JSON. Parse once, then ask what it is. */
+export function parsePlaintext(plaintext: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(plaintext));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Parses and shape-checks a decrypted envelope; undefined when it is not one. */
 export function decodeEnvelope(plaintext: Uint8Array): Envelope | undefined {
-  let wire: unknown;
+  return envelopeOf(parsePlaintext(plaintext));
+}
+
+/** Parses and shape-checks an envelope stored as JSON text; undefined when it is not one. */
+export function parseEnvelope(json: string): Envelope | undefined {
   try {
-    wire = JSON.parse(decoder.decode(plaintext));
+    return envelopeOf(JSON.parse(json));
   } catch {
     return undefined;
   }
+}
+
+/** Shape-checks parsed JSON as an envelope; undefined when it is not one. */
+export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
   const { i, c, u, l, d, f } = wire as Partial<Wire>;
   if (typeof i !== "string" || !ID.test(i)) return undefined;
@@ -83,6 +106,7 @@ export function hasKeys(value: object): boolean {
   return false;
 }
 
-function isSeconds(value: unknown): value is number {
+/** A whole, non-negative number of seconds (sealed timestamps and durations). */
+export function isSeconds(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }

@@ -1,5 +1,6 @@
 import type { Keyring } from "./crypto/keyring.js";
 import { unseal } from "./crypto/seal.js";
+import { parsePlaintext } from "./envelope.js";
 import { sealedStore } from "./crypto/sealed-store.js";
 import type { SessionMode } from "./mode.js";
 import type { SessionStore } from "./store.js";
@@ -24,7 +25,7 @@ export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
     async open(cookie) {
       const opened = await unseal(cookie, keys, COOKIE_LIMIT);
       if (!opened.ok) return opened;
-      const id = pointerKey("s", opened.plaintext);
+      const id = pointerKey("s", parsePlaintext(opened.plaintext));
       if (id === undefined) return { ok: false, reason: "not-a-session" };
       return readStored(sealed, id, { id, rotated: opened.rotated });
     },

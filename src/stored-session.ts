@@ -1,7 +1,7 @@
 import type { Keyring } from "./crypto/keyring.js";
 import { seal } from "./crypto/seal.js";
 import type { SealedStore } from "./crypto/sealed-store.js";
-import { decodeEnvelope, encodeEnvelope, isObject, type Envelope } from "./envelope.js";
+import { envelopeJson, isObject, parseEnvelope, type Envelope } from "./envelope.js";
 import type { Opened } from "./mode.js";
 
 /**
@@ -27,21 +27,14 @@ export type StoredMetadata = {
 };
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const KEY = /^[A-Za-z0-9_-]{22,64}$/;
 
 export function sealPointer(kind: PointerKind, key: string, keys: Keyring): Promise<string> {
   return seal(encoder.encode(JSON.stringify({ [kind]: key })), keys);
 }
 
-/** The key a decrypted pointer names, or undefined when the plaintext is not a pointer of this kind. */
-export function pointerKey(kind: PointerKind, plaintext: Uint8Array): string | undefined {
-  let wire: unknown;
-  try {
-    wire = JSON.parse(decoder.decode(plaintext));
-  } catch {
-    return undefined;
-  }
+/** The key a parsed pointer names (see `parsePlaintext`), or undefined when it is not a pointer of this kind. */
+export function pointerKey(kind: PointerKind, wire: unknown): string | undefined {
   if (!isObject(wire) || Object.keys(wire).length !== 1) return undefined;
   const key = wire[kind];
   return typeof key === "string" && KEY.test(key) ? key : undefined;
@@ -58,7 +51,7 @@ export async function readStored(
 ): Promise<Opened> {
   const read = await store.open(key);
   if (!read.ok) return read;
-  const envelope = decodeEnvelope(encoder.encode(read.value));
+  const envelope = parseEnvelope(read.value);
   if (!envelope) return { ok: false, reason: "not-a-session" };
   if (expected.id !== undefined && envelope.meta.id !== expected.id) return { ok: false, reason: "tampered" };
   return { ok: true, envelope, rotated: expected.rotated || read.rotated, stored: key };
@@ -71,5 +64,5 @@ export function writeStored(store: SealedStore, key: string, envelope: Envelope,
     lastUsed: Math.floor(envelope.meta.lastUsed / 1000),
     expires: Math.floor(now / 1000) + ttl,
   };
-  return store.set(key, decoder.decode(encodeEnvelope(envelope)), { ttl: ttl + EXPIRED_GRACE, metadata });
+  return store.set(key, envelopeJson(envelope), { ttl: ttl + EXPIRED_GRACE, metadata });
 }

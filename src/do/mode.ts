@@ -1,16 +1,13 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { unseal } from "../crypto/seal.js";
 import { openBound, sealBound } from "../crypto/sealed-store.js";
-import { decodeEnvelope, encodeEnvelope, newSessionId } from "../envelope.js";
+import { envelopeJson, newSessionId, parseEnvelope, parsePlaintext } from "../envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../errors.js";
 import type { Opened, SessionMode } from "../mode.js";
 import { EXPIRED_GRACE, pointerKey, readStored, sealPointer } from "../stored-session.js";
 import { COOKIE_LIMIT } from "../token.js";
 import { MAX_VALUE_LENGTH, type DurableObjectStore } from "./store.js";
 import { endSession } from "./users.js";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Rebase rounds before giving up: each lost round means another request committed meanwhile. */
 const MAX_ATTEMPTS = 8;
@@ -43,7 +40,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
     async open(cookie) {
       const pointer = await unseal(cookie, keys, COOKIE_LIMIT);
       if (!pointer.ok) return pointer;
-      const id = pointerKey("s", pointer.plaintext);
+      const id = pointerKey("s", parsePlaintext(pointer.plaintext));
       if (id === undefined) return { ok: false, reason: "not-a-session" };
       const lock = store.exclusive && { token: newSessionId(), ...store.exclusive };
       const snapshot = await store.read(id, lock);
@@ -63,7 +60,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
       let expected = base?.version ?? 0;
       let next = envelope;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const plaintext = decoder.decode(encodeEnvelope(next));
+        const plaintext = envelopeJson(next);
         const result = await store.write(id, {
           value: await sealBound(id, plaintext, keys),
           ttl,
@@ -81,7 +78,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
         if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
         const latest = await openValue(id, result.current.value, keys);
         if (!latest.ok) throw new SessionStoreError("get", { cause: latest.reason });
-        const rebased = rebase(decodeEnvelope(encoder.encode(base.plaintext))!, latest.envelope);
+        const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope);
         if (rebased.conflicts.length && store.onConflict === "error") throw new SessionConflictError();
         next = rebased.envelope;
         base = { ...base, version: result.current.version, plaintext: latest.plaintext };

@@ -1,7 +1,7 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { seal, unseal } from "../crypto/seal.js";
 import { sealedStore } from "../crypto/sealed-store.js";
-import { decodeEnvelope, encodeEnvelope, newSessionId } from "../envelope.js";
+import { encodeEnvelope, envelopeOf, newSessionId, parsePlaintext } from "../envelope.js";
 import type { SessionMode } from "../mode.js";
 import type { SessionStore } from "../store.js";
 import { pointerKey, readStored, sealPointer, writeStored } from "../stored-session.js";
@@ -24,9 +24,10 @@ export function overflowMode(keys: Keyring, store: SessionStore): SessionMode {
     async open(cookie) {
       const opened = await unseal(cookie, keys, COOKIE_LIMIT);
       if (!opened.ok) return opened;
-      const envelope = decodeEnvelope(opened.plaintext);
+      const wire = parsePlaintext(opened.plaintext);
+      const envelope = envelopeOf(wire);
       if (envelope) return { ok: true, envelope, rotated: opened.rotated };
-      const key = pointerKey("o", opened.plaintext);
+      const key = pointerKey("o", wire);
       if (key === undefined) return { ok: false, reason: "not-a-session" };
       return readStored(sealed, key, { rotated: opened.rotated });
     },
