@@ -29,6 +29,20 @@ export function expiryOf(meta: SessionMeta, now: number, limits: ExpiryLimits): 
   return undefined;
 }
 
+/**
+ * When the session stops being accepted: its idle deadline (from `lastUsed`) or its absolute one (from
+ * `created`), whichever comes first; ms since epoch, `Infinity` when no limit applies. The one computation
+ * behind store TTLs, cookie Max-Age, revocation records, device-list links and `secondsLeft()`.
+ */
+export function deadlineOf(meta: Pick<SessionMeta, "created" | "lastUsed" | "lifetime">, limits: ExpiryLimits): number {
+  const idle = idleLimit(meta, limits);
+  const { absoluteTimeout } = limits;
+  return Math.min(
+    idle ? meta.lastUsed + idle * 1000 : Infinity,
+    absoluteTimeout ? meta.created + absoluteTimeout * 1000 : Infinity,
+  );
+}
+
 /** Effective idle limit in seconds (0 = none): the smaller of idleTimeout and a persistent cookie's lifetime. */
 export function idleLimit(meta: Pick<SessionMeta, "lifetime">, limits: ExpiryLimits): number {
   const candidates = [limits.idleTimeout, meta.lifetime].filter((s): s is number => !!s && s > 0);

@@ -3,7 +3,7 @@ import { expiredCookie, findCookie, resolveCookie, serializeCookie, type CookieL
 import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret } from "./crypto/keyring.js";
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
-import { expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
+import { deadlineOf, expiryOf, idleLimit, type ExpiryLimits } from "./expiry.js";
 import { revocationModeOf, type RevocationOptions } from "./do/revocation.js";
 import { cookieMode, type SessionMode } from "./mode.js";
 import { rebase } from "./rebase.js";
@@ -170,10 +170,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
     meta.lastUsed = reseal.lastUsed;
 
-    const deadline = Math.min(
-      idle ? meta.lastUsed + idleLimit(meta, limits) * 1000 : Infinity,
-      limits.absoluteTimeout ? meta.created + limits.absoluteTimeout * 1000 : Infinity,
-    );
+    const deadline = deadlineOf(meta, limits);
     const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
     const { data, changedKeys, cleared } = state;
     const value = await mode.save(

@@ -1,6 +1,6 @@
 import { hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
 import { SessionNotLoadedError } from "./errors.js";
-import { idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
+import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import type { Opened } from "./mode.js";
 import type { InvalidReason } from "./token.js";
 
@@ -184,6 +184,16 @@ export class Session<Data extends SessionData = SessionData> {
     if (!limit) return undefined;
     const lastUsed = lastUsedAfter(state, this.#now, this.#touchAfterMs);
     return Math.max(0, Math.floor((lastUsed + limit * 1000 - this.#now) / 1000));
+  }
+
+  /**
+   * Seconds before the server refuses the session, idle or absolute limit whichever comes first, without
+   * extending it; undefined when no limit is set. What a device list or a revocation record must outlive.
+   */
+  secondsLeft(): number | undefined {
+    const state = this.#loaded("secondsLeft");
+    const deadline = deadlineOf({ ...state.meta, lastUsed: lastUsedAfter(state, this.#now, this.#touchAfterMs) }, this.#limits);
+    return deadline === Infinity ? undefined : Math.max(0, Math.floor((deadline - this.#now) / 1000));
   }
 
   /** @internal */

@@ -271,6 +271,37 @@ describe("expiry enforced on the server", () => {
   });
 });
 
+describe("secondsLeft(): one deadline for idle and absolute limits", () => {
+  it("counts down to whichever limit comes first, and is undefined without limits", async () => {
+    const clock = testClock();
+    const left = async (app: Hono<any>, j: ReturnType<typeof jar>) => {
+      const res = await app.request("/left", { headers: j.header() });
+      j.take(res);
+      return ((await res.json()) as { left: number | null }).left;
+    };
+    const appWith = (options: Parameters<typeof session>[0]) => {
+      const app = new Hono<{ Variables: SessionVariables<Data> }>();
+      app.use(session<Data>({ now: clock.now, ...options }));
+      app.get("/left", async (c) => {
+        const s = await c.var.session.load();
+        s.set("user", "a");
+        return c.json({ left: s.secondsLeft() ?? null });
+      });
+      return app;
+    };
+    const both = appWith({ secret: SECRET, idleTimeout: 300, absoluteTimeout: 1000 });
+    const j = jar();
+    expect(await left(both, j)).toBe(300); // idle first
+    for (let i = 0; i < 3; i++) {
+      clock.advance(250);
+      await left(both, j);
+    }
+    clock.advance(50);
+    expect(await left(both, j)).toBe(200); // 800 s in: the absolute limit (1000) comes before idle (300)
+    expect(await left(appWith({ secret: SECRET }), jar())).toBeNull();
+  });
+});
+
 describe("rolling and touchAfter", () => {
   it("re-issues an unchanged session only when lastUsed is older than touchAfter", async () => {
     const clock = testClock();

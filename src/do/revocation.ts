@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { Keyring } from "../crypto/keyring.js";
 import { SessionConfigError } from "../errors.js";
-import { CLOCK_SKEW_MS, idleLimit, type ExpiryLimits } from "../expiry.js";
+import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../expiry.js";
 import type { SessionMode } from "../mode.js";
 import type { SessionMeta } from "../envelope.js";
 import { checkedUntil, remember } from "./revocation-cache.js";
@@ -94,9 +94,7 @@ function revocableMode(inner: SessionMode, store: DurableObjectStore, policy: Re
 /** Seconds a copy of this session's cookie can still be accepted: what its revocation record must outlive. */
 function validFor(meta: SessionMeta, policy: RevocationPolicy): number {
   const now = policy.now();
-  const { absoluteTimeout } = policy.limits;
   // Another request may reseal the cookie right now, so idle time counts from now, not from meta.lastUsed.
-  const idle = idleLimit(meta, policy.limits) || Infinity;
-  const absolute = absoluteTimeout ? (meta.created + absoluteTimeout * 1000 - now) / 1000 : Infinity;
-  return Math.max(0, Math.ceil(Math.min(idle, absolute) + CLOCK_SKEW_MS / 1000));
+  const deadline = deadlineOf({ ...meta, lastUsed: now }, policy.limits);
+  return Math.max(0, Math.ceil((deadline - now + CLOCK_SKEW_MS) / 1000));
 }
