@@ -8,7 +8,8 @@ export type SessionErrorCode =
   | "STORE_UNAVAILABLE"
   | "CONFLICT"
   | "LOCK_TIMEOUT"
-  | "NOT_LOADED";
+  | "NOT_LOADED"
+  | "CLOSED";
 
 const STATUS_TEXT: Record<number, string> = { 409: "Conflict", 503: "Service Unavailable" };
 
@@ -87,5 +88,15 @@ export class SessionLockTimeoutError extends SessionError {
 export class SessionNotLoadedError extends SessionError {
   constructor(property: string) {
     super("NOT_LOADED", `session.${property} needs the session loaded: call \`await session.load()\` first`);
+  }
+}
+
+/**
+ * A session was changed after its response had left the middleware (e.g. inside a `stream()` callback): the
+ * change could no longer reach the cookie or the store, so it is refused instead of being silently lost.
+ */
+export class SessionClosedError extends SessionError {
+  constructor(operation: string) {
+    super("CLOSED", `session.${operation}() after the response was sent: change the session before the handler returns its response (a streamed body cannot carry a Set-Cookie)`);
   }
 }

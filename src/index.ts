@@ -14,6 +14,7 @@ export {
   SessionConflictError,
   SessionLockTimeoutError,
   SessionNotLoadedError,
+  SessionClosedError,
   type SessionErrorCode,
 } from "./errors.js";
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";

@@ -84,12 +84,17 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
   const cookie = resolveCookie(options.cookie);
   const limits: ExpiryLimits = {
-    idleTimeout: seconds(options, "idleTimeout"),
-    absoluteTimeout: seconds(options, "absoluteTimeout"),
+    idleTimeout: limit(options, "idleTimeout"),
+    absoluteTimeout: limit(options, "absoluteTimeout"),
   };
   const lifetime = seconds(options, "lifetime") ?? 0;
   const idle = idleLimit({ lifetime }, limits);
-  const touchAfterMs = 1000 * (seconds(options, "touchAfter") ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
+  const touchAfter = seconds(options, "touchAfter");
+  if (touchAfter !== undefined && idle && touchAfter >= idle) {
+    // lastUsed would only move when the session is already expired: a user who keeps reading is logged out.
+    throw new SessionConfigError(`touchAfter (${touchAfter}) must be less than the idle limit (${idle} s, from idleTimeout or lifetime)`);
+  }
+  const touchAfterMs = 1000 * (touchAfter ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
   const storeModes = storeModeOf(options);
   if (options.mode && storeModes) throw new SessionConfigError("mode cannot be combined with overflow or store");
@@ -101,7 +106,11 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   const revocable = options.revocation && revocationModeOf(options.revocation, { limits, lifetime, touchAfterMs, now: clock }, storeModes ?? cookieMode);
   const modeOf = options.mode ?? revocable ?? storeModes ?? cookieMode;
   const { secret, shouldRoll } = options;
+  let fixedKeys: Promise<Keyring> | undefined;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
+  // Derived on first use (Workers allow no crypto at start-up); a per-request secret goes through the cache.
+  const keysFor = (c: Context): Promise<Keyring> =>
+    typeof secret === "function" ? keyrings.get(secret(c)) : (fixedKeys ??= keyrings.get(secret));
 
   return async (c, next) => {
     const now = clock();
@@ -110,7 +119,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
     // Runs on the session's first use only: an untouched route does not even parse the Cookie header.
     const open = async (): Promise<Found> => {
       lookup = findCookie(c.req.raw.headers.get("Cookie"), cookie.name);
-      mode = modeOf(await keyrings.get(typeof secret === "function" ? secret(c) : secret), c);
+      mode = modeOf(await keysFor(c).catch(reported), c);
       if (lookup.found === 0) return { opened: undefined };
       if (lookup.found === "many") return { opened: undefined, invalid: "duplicate" };
       const opened = await mode.open(lookup.value);
@@ -123,30 +132,33 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
 
     await next();
 
-    const { started, load } = s[internals]();
+    const { started, load, close } = s[internals]();
+    // From here on a change (e.g. in a stream() callback) could no longer reach the cookie: it throws instead.
+    close();
     if (!started) return; // untouched (lazy): the cookie stays as it was
     let setCookie: string | undefined;
     try {
       if (c.error) return; // the handler failed: the cookie stays as it was
       const state = await load();
       setCookie = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+    } catch (error) {
+      // The handler's response must not leave with the error: Hono copies its headers (Cache-Control: public,
+      // headers carrying data) onto whatever response the error handler builds.
+      replaceResponse(c, new Response(null, { headers: { "Cache-Control": "no-store" } }));
+      throw reported(error);
     } finally {
       await mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
     }
     if (setCookie === undefined) return;
-    // Like Hono's own middleware (cors, etag, timing), edit the response's headers in place: c.header()
-    // after next() copies the whole Response on every call. Only immutable headers (a response from fetch(),
-    // Response.redirect()) need that copy.
-    let headers = c.res.headers;
-    try {
-      headers.append("Set-Cookie", setCookie);
-    } catch {
-      c.header("Set-Cookie", setCookie, { append: true });
-      headers = c.res.headers;
-    }
+    // A copy, never an edit in place: the handler may return a Response object shared between requests (a
+    // module-level redirect), which must not carry this visitor's cookie to the next one. Immutable responses
+    // (fetch(), Response.redirect()) need the copy too. One copy, and only when a cookie is written.
+    const res = new Response(c.res.body, c.res);
+    res.headers.append("Set-Cookie", setCookie);
     // A shared cache must never store (and replay) a Set-Cookie.
-    const cacheControl = headers.get("Cache-Control");
-    if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) headers.set("Cache-Control", "no-store");
+    const cacheControl = res.headers.get("Cache-Control");
+    if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) res.headers.set("Cache-Control", "no-store");
+    replaceResponse(c, res);
   };
 
   /** Writes the session back when something requires it; returns the Set-Cookie value, if any. */
@@ -184,9 +196,10 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
         rebase: (base, latest) => rebase(base, latest, { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared }),
       },
     );
-    // A versioned store found the session ended meanwhile (destroyed elsewhere, or expired): nothing was
-    // written, and the cookie goes.
-    if (value === null) return hadCookie ? expiredCookie(cookie) : undefined;
+    // The store found the session ended meanwhile (destroyed or regenerated by another request, deleted by an
+    // admin, expired): nothing was written. The cookie is left alone: the request that ended the session has
+    // set the browser's cookie already (expired, or the regenerated id), and a dead one is refused next time.
+    if (value === null) return undefined;
     // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
     if (state.replaced) await mode.discard(state.previous);
     if (value === incoming && !rollsCookie) return undefined;
@@ -205,10 +218,11 @@ const KEYRINGS_KEPT = 16;
 
 function keyringCache(purpose: string, encryption: Encryption) {
   return {
-    get(secret: Secret | readonly Secret[]): Promise<Keyring> {
+    async get(secret: Secret | readonly Secret[]): Promise<Keyring> {
       const list: readonly Secret[] = Array.isArray(secret) ? secret : [secret as Secret];
-      const secrets = list.map((s) => (typeof s === "string" ? `s:${s}` : `b:${s.join(",")}`)).join("\u0000");
-      const id = `${encryption}\u0000${purpose}\u0000${secrets}`;
+      checkSecrets(list); // a missing Worker secret is a SessionConfigError, not a TypeError below
+      // JSON of typed entries: injective, so no list of secrets shares an entry with another list or string.
+      const id = JSON.stringify([encryption, purpose, ...list.map((s) => (typeof s === "string" ? s : [...s]))]);
       let ring = derived.get(id);
       if (!ring) {
         if (derived.size >= KEYRINGS_KEPT) derived.delete(derived.keys().next().value!);
@@ -221,11 +235,41 @@ function keyringCache(purpose: string, encryption: Encryption) {
   };
 }
 
-function seconds(options: SessionOptions, name: "lifetime" | "idleTimeout" | "absoluteTimeout" | "touchAfter"): number | undefined {
+function seconds(options: SessionOptions, name: "lifetime" | "touchAfter"): number | undefined {
   const value = options[name];
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
     throw new SessionConfigError(`${name} must be a whole number of seconds, at least 0`);
   }
-  return value || undefined;
+  return value;
+}
+
+/** A timeout: omitted means none; 0 is refused, as `Number(env.IDLE_TIMEOUT ?? 0)` must not mean "no limit". */
+function limit(options: SessionOptions, name: "idleTimeout" | "absoluteTimeout"): number | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new SessionConfigError(`${name} must be a whole number of seconds, at least 1 (omit it for no limit)`);
+  }
+  return value;
+}
+
+/**
+ * Hands Hono exactly `res`: its `c.res` setter copies the previous response's headers onto a new one, so the
+ * previous one goes first.
+ */
+function replaceResponse(c: Context, res: Response): void {
+  c.res = undefined;
+  c.res = res;
+}
+
+/** Configuration errors found per request are logged once per isolate: a bare 500 alone tells nobody why. */
+const logged = new Set<string>();
+
+function reported(error: unknown): never {
+  if (error instanceof SessionConfigError && !logged.has(error.message)) {
+    logged.add(error.message);
+    console.error(`edge-session: ${error.message}`); // messages never hold a secret
+  }
+  throw error;
 }

@@ -1,5 +1,5 @@
 import { hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
-import { SessionNotLoadedError } from "./errors.js";
+import { SessionClosedError, SessionNotLoadedError } from "./errors.js";
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import type { Opened } from "./mode.js";
 import type { InvalidReason } from "./token.js";
@@ -53,6 +53,7 @@ export class Session<Data extends SessionData = SessionData> {
   #loading: Promise<SessionState> | undefined;
   #pending: ((state: SessionState) => void)[] = [];
   #rolls: boolean;
+  #closed = false;
 
   /** @internal created by the `session()` middleware */
   constructor(
@@ -88,7 +89,7 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   set<K extends Key<Data>>(key: K, value: Data[K]): void {
-    this.#write((state) => {
+    this.#write("set", (state) => {
       // defineProperty: a key named "__proto__" stays plain data, never a prototype.
       Object.defineProperty(state.data, key, { value, enumerable: true, writable: true, configurable: true });
       state.changedKeys.add(key);
@@ -96,14 +97,14 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   delete(key: Key<Data>): void {
-    this.#write((state) => {
+    this.#write("delete", (state) => {
       delete state.data[key];
       state.changedKeys.add(key);
     });
   }
 
   clear(): void {
-    this.#write((state) => {
+    this.#write("clear", (state) => {
       state.data = {};
       state.cleared = true;
     });
@@ -111,7 +112,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** Stores a value readable once, on the next request that loads the session. */
   flash(key: string, value: unknown): void {
-    this.#write((state) => {
+    this.#write("flash", (state) => {
       state.flashOut ??= {};
       Object.defineProperty(state.flashOut, key, { value, enumerable: true, writable: true, configurable: true });
     });
@@ -121,6 +122,7 @@ export class Session<Data extends SessionData = SessionData> {
   async takeFlash<T = unknown>(key: string): Promise<T | undefined> {
     const state = await this.#load();
     if (!state.flashIn || !Object.hasOwn(state.flashIn, key)) return undefined;
+    if (this.#closed) throw new SessionClosedError("takeFlash");
     const value = state.flashIn[key] as T;
     delete state.flashIn[key];
     state.changed = true;
@@ -129,7 +131,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** A new id and creation time, same data: call after login (session fixation defence). */
   regenerate(): void {
-    this.#write((state) => {
+    this.#write("regenerate", (state) => {
       const now = toSeconds(this.#now);
       state.meta = { ...state.meta, id: newSessionId(), created: now, lastUsed: now };
       state.replaced = true;
@@ -138,7 +140,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** Clears the session, expires the cookie and deletes stored copies. Later writes start a new session. */
   destroy(): void {
-    this.#write((state) => {
+    this.#write("destroy", (state) => {
       Object.assign(state, fresh(this.#now, this.#lifetime), { replaced: true, changed: false });
     });
   }
@@ -197,11 +199,19 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   /** @internal */
-  [internals](): { state: SessionState | undefined; started: boolean; load: () => Promise<SessionState> } {
-    return { state: this.#state, started: !!this.#loading || this.#pending.length > 0, load: () => this.#load() };
+  [internals](): { state: SessionState | undefined; started: boolean; load: () => Promise<SessionState>; close: () => void } {
+    return {
+      state: this.#state,
+      started: !!this.#loading || this.#pending.length > 0,
+      load: () => this.#load(),
+      close: () => {
+        this.#closed = true;
+      },
+    };
   }
 
-  #write(change: (state: SessionState) => void): void {
+  #write(operation: string, change: (state: SessionState) => void): void {
+    if (this.#closed) throw new SessionClosedError(operation);
     const apply = (state: SessionState) => {
       change(state);
       state.changed = true;
@@ -234,7 +244,9 @@ export class Session<Data extends SessionData = SessionData> {
 export function resealOf(state: SessionState, now: number, touchAfterMs: number): { due: boolean; lastUsed: number } {
   const touchDue = state.rolls && now - state.meta.lastUsed >= touchAfterMs;
   const due = touchDue || state.changed || state.isNew || state.rotated || state.replaced || dropsFlash(state);
-  return { due, lastUsed: due && (state.rolls || state.isNew) ? toSeconds(now) : state.meta.lastUsed };
+  // max(): a location whose clock runs behind the one that created the session must not seal lastUsed < created.
+  const lastUsed = due && (state.rolls || state.isNew) ? Math.max(toSeconds(now), state.meta.created) : state.meta.lastUsed;
+  return { due, lastUsed };
 }
 
 /**

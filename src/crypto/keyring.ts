@@ -107,8 +107,10 @@ function checkSecret(secret: Secret, index: number): void {
     return;
   }
   if (!(secret instanceof Uint8Array)) {
-    // undefined usually means a missing Worker secret binding: say so without echoing anything.
-    throw new SessionConfigError(`${which} must be a string or a Uint8Array`);
+    // undefined usually means a missing Worker secret binding: say so, naming the type, never the value.
+    const got = secret === null ? "null" : Array.isArray(secret) ? "an array" : typeof secret;
+    const hint = secret === undefined ? ": is the Worker secret set (.dev.vars locally, `wrangler secret put` when deployed)?" : "";
+    throw new SessionConfigError(`${which} is ${got}, not a string or a Uint8Array${hint}`);
   }
   if (secret.byteLength !== 32 && secret.byteLength !== 64) {
     throw new SessionConfigError(`${which} is ${secret.byteLength} bytes; raw keys must be 32 or 64 bytes`);

@@ -1,0 +1,339 @@
+/**
+ * The attack catalogue, request cycle: what happens around the handler rather than inside the cookie. Clock
+ * skew between locations, secrets missing from the environment, errors after the handler ran, Response objects
+ * shared between requests, writes from a streamed body, middleware order, and options that would silently
+ * turn a limit off. Each test is named by what a user would lose if the library got it wrong.
+ */
+import { Hono, type Context } from "hono";
+import { etag } from "hono/etag";
+import { stream } from "hono/streaming";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  session,
+  SessionClosedError,
+  SessionConfigError,
+  SessionError,
+  type SessionOptions,
+  type SessionStore,
+  type SessionVariables,
+} from "../src/index.js";
+import { counterApp, jar, OLD_SECRET, SECRET, testClock, type Data } from "./helpers.js";
+
+type Env = { Variables: SessionVariables<Data> };
+
+async function inc(app: Hono<any>, j: ReturnType<typeof jar>) {
+  const res = await app.request("/inc", { headers: j.header() });
+  j.take(res);
+  return (await res.json()) as { count: number; isNew: boolean; invalid: string | null; expired: string | null };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("clock skew between locations", () => {
+  it("a write where the clock runs 5 ms behind, across a second boundary, does not log the user out", async () => {
+    const clock = testClock(Date.UTC(2026, 10, 24, 9, 0, 10)); // exactly on a second
+    const app = counterApp({ now: clock.now, idleTimeout: 300 });
+    const j = jar();
+    expect(await inc(app, j)).toMatchObject({ count: 1, isNew: true });
+    clock.advance(-0.005); // another location, 5 ms behind: its second is the previous one
+    expect(await inc(app, j)).toMatchObject({ count: 2, isNew: false, invalid: null });
+    clock.advance(1.005);
+    expect(await inc(app, j)).toMatchObject({ count: 3, isNew: false, invalid: null });
+  });
+
+  it("a location 59 s behind the one that created the session keeps it alive, and so does the next one", async () => {
+    const clock = testClock();
+    const app = counterApp({ now: clock.now, idleTimeout: 300 });
+    const j = jar();
+    await inc(app, j);
+    for (const step of [-59, 59, -59, 1]) {
+      clock.advance(step);
+      expect(await inc(app, j)).toMatchObject({ isNew: false, invalid: null, expired: null });
+    }
+    expect((await inc(app, j)).count).toBe(6);
+  });
+
+  it("a clock behind does not extend the session beyond the idle limit plus the tolerated skew", async () => {
+    const clock = testClock();
+    const app = counterApp({ now: clock.now, idleTimeout: 300 });
+    const j = jar();
+    await inc(app, j); // created at T, by a clock 50 s ahead of the next location
+    clock.advance(-50);
+    await inc(app, j); // last real use at T - 50 (seals lastUsed = created = T)
+    clock.advance(50 + 300);
+    expect(await inc(app, j)).toMatchObject({ isNew: false, count: 3 }); // T + 300: within the limit counted from T
+    const late = testClock(clock.now() + 301_000);
+    const lateApp = counterApp({ now: late.now, idleTimeout: 300 });
+    expect(await inc(lateApp, j)).toMatchObject({ isNew: true, expired: "idle" });
+  });
+});
+
+describe("secrets from the environment", () => {
+  function appWith(secret: SessionOptions["secret"]) {
+    const app = new Hono<Env>();
+    const errors: unknown[] = [];
+    app.use(session<Data>({ secret }));
+    app.get("/", async (c) => c.json({ user: (await c.var.session.get("user")) ?? null }));
+    app.get("/set", (c) => {
+      c.var.session.set("user", "a");
+      return c.text("ok");
+    });
+    app.onError((error, c) => {
+      errors.push(error);
+      return c.text("error", 500);
+    });
+    return { app, errors };
+  }
+
+  it.each([
+    ["undefined", undefined, /is undefined.*Worker secret/],
+    ["null", null, /is null/],
+    ["a number", 42, /is number/],
+    ["an object", {}, /is object/],
+    ["a list with a missing previous secret", [SECRET, undefined], /previous secret #1 is undefined/],
+  ])("a secret that is %s is a SessionConfigError naming the problem, never a TypeError", async (_, value, message) => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const { app, errors } = appWith(() => value as never);
+    expect((await app.request("/")).status).toBe(500);
+    expect((await app.request("/set")).status).toBe(500);
+    expect(errors).toHaveLength(2);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(SessionConfigError);
+      expect((error as SessionConfigError).message).toMatch(message);
+      expect((error as SessionConfigError).message).not.toContain(SECRET);
+    }
+  });
+
+  it("a list of secrets and one string spelling the list's cache key do not share derived keys", async () => {
+    const list = appWith(() => [SECRET, OLD_SECRET]);
+    const j = jar();
+    j.take(await list.app.request("/set"));
+    expect(j.value).toBeDefined();
+    const spelled = appWith(() => `${SECRET}\u0000s:${OLD_SECRET}`);
+    expect(await (await spelled.app.request("/", { headers: j.header() })).json()).toEqual({ user: null });
+    expect(await (await list.app.request("/", { headers: j.header() })).json()).toEqual({ user: "a" });
+  });
+
+  it("a misconfiguration found per request is logged once per isolate, with its message and without the secret", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const short = "0123456789abcdefghij"; // 20 characters: too short
+    const { app } = appWith(() => short);
+    for (let i = 0; i < 3; i++) expect((await app.request("/")).status).toBe(500);
+    const ours = log.mock.calls.filter(([line]) => String(line).startsWith("edge-session:"));
+    expect(ours).toHaveLength(1);
+    expect(String(ours[0]![0])).toMatch(/has 20 characters; at least 32/);
+    expect(String(ours[0]![0])).not.toContain(short);
+  });
+});
+
+describe("errors after the handler ran", () => {
+  const failing: SessionStore = {
+    get: async () => null,
+    set: async () => {
+      throw new Error("KV is down");
+    },
+    delete: async () => {},
+  };
+
+  function leakyApp(options: Partial<SessionOptions>, onError?: (error: Error, c: Context) => Response) {
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET, ...options }));
+    if (onError) app.onError(onError);
+    app.get("/header", (c) => {
+      c.var.session.set("big", "x".repeat(5000));
+      c.header("Cache-Control", "public, max-age=600");
+      c.header("X-Account-Balance", "1000000");
+      return c.text("balance page");
+    });
+    app.get("/response", (c) => {
+      c.var.session.set("big", "x".repeat(5000));
+      return new Response("balance page", { headers: { "Cache-Control": "public, max-age=600", "X-Account-Balance": "1000000" } });
+    });
+    return app;
+  }
+
+  function expectClean(res: Response, status: number) {
+    expect(res.status).toBe(status);
+    expect(res.headers.get("X-Account-Balance")).toBeNull();
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  }
+
+  it.each(["/header", "/response"])("a session too large for its cookie: a 500 without the handler's headers (%s)", async (path) => {
+    const res = await leakyApp({}).request(path);
+    expectClean(res, 500);
+    expect(await res.text()).not.toContain("balance");
+  });
+
+  it.each(["/header", "/response"])("a store that fails on the write: a 503 with Retry-After and without the handler's headers (%s)", async (path) => {
+    const res = await leakyApp({ store: failing }).request(path);
+    expectClean(res, 503);
+    expect(res.headers.get("Retry-After")).toBe("1");
+  });
+
+  it("an app's own error handler starts from a clean response too", async () => {
+    const app = leakyApp({ store: failing }, (error, c) => c.text(error instanceof SessionError ? error.code : "?", 502));
+    const res = await app.request("/header");
+    expectClean(res, 502);
+    expect(await res.text()).toBe("STORE_UNAVAILABLE");
+  });
+});
+
+describe("Response objects shared between requests", () => {
+  it("a module-level redirect never carries one visitor's cookie to the next", async () => {
+    const home = new Response(null, { status: 302, headers: { Location: "/" } });
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET }));
+    app.post("/login", (c) => {
+      c.var.session.set("user", "victim");
+      return home;
+    });
+    app.get("/anywhere", () => home);
+    const login = await app.request("/login", { method: "POST" });
+    expect(login.status).toBe(302);
+    expect(login.headers.getSetCookie()).toHaveLength(1);
+    expect(home.headers.get("Set-Cookie")).toBeNull();
+    expect(home.headers.get("Cache-Control")).toBeNull();
+    const next = await app.request("/anywhere");
+    expect(next.status).toBe(302);
+    expect(next.headers.get("Set-Cookie")).toBeNull();
+  });
+
+  it("an immutable response (Response.redirect) still gets its cookie", async () => {
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET }));
+    app.get("/go", (c) => {
+      c.var.session.set("user", "a");
+      return Response.redirect("https://example.com/next", 303);
+    });
+    const res = await app.request("/go");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("https://example.com/next");
+    expect(res.headers.getSetCookie()).toHaveLength(1);
+  });
+});
+
+describe("writes from a streamed body", () => {
+  it("a change after the response left is refused with SessionClosedError, never silently lost", async () => {
+    const app = new Hono<Env>();
+    const errors: unknown[] = [];
+    app.use(session<Data>({ secret: SECRET }));
+    app.get("/stream", (c) => {
+      c.var.session.set("user", "before"); // before the response: written
+      return stream(
+        c,
+        async (out) => {
+          await out.write("a");
+          c.var.session.set("count", 1);
+        },
+        async (error) => {
+          errors.push(error);
+        },
+      );
+    });
+    const res = await app.request("/stream");
+    expect(res.headers.getSetCookie()).toHaveLength(1);
+    await res.text();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(SessionClosedError);
+    expect((errors[0] as SessionClosedError).code).toBe("CLOSED");
+  });
+
+  it("a session first touched inside the stream cannot be written either", async () => {
+    const app = new Hono<Env>();
+    let error: unknown;
+    app.use(session<Data>({ secret: SECRET }));
+    app.get("/stream", (c) =>
+      stream(c, async (out) => {
+        await out.write("a");
+        try {
+          c.var.session.destroy();
+        } catch (e) {
+          error = e;
+        }
+      }),
+    );
+    const res = await app.request("/stream");
+    await res.text();
+    expect(error).toBeInstanceOf(SessionClosedError);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+  });
+});
+
+describe("middleware order: etag()", () => {
+  function etagApp(order: "session-first" | "etag-first") {
+    const app = new Hono<Env>();
+    const s = session<Data>({ secret: SECRET });
+    if (order === "session-first") app.use(s, etag());
+    else app.use(etag(), s);
+    app.get("/inc", async (c) => {
+      c.var.session.set("count", ((await c.var.session.get("count")) ?? 0) + 1);
+      return c.text("same body every time");
+    });
+    app.get("/count", async (c) => c.json({ count: (await c.var.session.get("count")) ?? 0 }));
+    return app;
+  }
+
+  it("session() before etag(): a 304 carries the Set-Cookie and the change is kept", async () => {
+    const app = etagApp("session-first");
+    const j = jar();
+    const first = await app.request("/inc");
+    j.take(first);
+    const tag = first.headers.get("ETag")!;
+    const second = await app.request("/inc", { headers: { ...j.header(), "If-None-Match": tag } });
+    expect(second.status).toBe(304);
+    expect(j.take(second)).toBeDefined();
+    expect(second.headers.get("Cache-Control")).toBe("no-store");
+    expect(await (await app.request("/count", { headers: j.header() })).json()).toEqual({ count: 2 });
+  });
+
+  it("etag() before session(): the 304 drops the Set-Cookie (the order the README warns against)", async () => {
+    const app = etagApp("etag-first");
+    const j = jar();
+    const first = await app.request("/inc");
+    j.take(first);
+    const second = await app.request("/inc", { headers: { ...j.header(), "If-None-Match": first.headers.get("ETag")! } });
+    expect(second.status).toBe(304);
+    expect(second.headers.get("Set-Cookie")).toBeNull();
+    expect(await (await app.request("/count", { headers: j.header() })).json()).toEqual({ count: 1 });
+  });
+});
+
+describe("options that would silently turn a limit off", () => {
+  it.each([
+    [{ idleTimeout: 0 }, /idleTimeout must be a whole number of seconds, at least 1 \(omit it for no limit\)/],
+    [{ absoluteTimeout: 0 }, /absoluteTimeout must be a whole number of seconds, at least 1/],
+    [{ idleTimeout: 300, touchAfter: 300 }, /touchAfter \(300\) must be less than the idle limit \(300 s/],
+    [{ idleTimeout: 300, touchAfter: 301 }, /touchAfter/],
+    [{ lifetime: 600, touchAfter: 600 }, /touchAfter \(600\) must be less than the idle limit \(600 s/],
+    [{ idleTimeout: Number("abc") }, /idleTimeout/],
+  ])("%o is refused at start-up", (options, message) => {
+    expect(() => session({ secret: SECRET, ...options })).toThrow(SessionConfigError);
+    expect(() => session({ secret: SECRET, ...options })).toThrow(message);
+  });
+
+  it("touchAfter just under the idle limit is accepted, and a reader stays logged in", async () => {
+    const clock = testClock();
+    const app = counterApp({ now: clock.now, idleTimeout: 300, touchAfter: 299 });
+    const j = jar();
+    await inc(app, j);
+    for (let i = 0; i < 5; i++) {
+      clock.advance(299);
+      const res = await app.request("/read", { headers: j.header() });
+      j.take(res);
+      expect(await res.json()).toMatchObject({ isNew: false, count: 1 });
+    }
+  });
+
+  it("touchAfter: 0 re-seals on every request that loads the session", async () => {
+    const clock = testClock();
+    const app = counterApp({ now: clock.now, idleTimeout: 300, touchAfter: 0 });
+    const j = jar();
+    await inc(app, j);
+    clock.advance(1);
+    const res = await app.request("/read", { headers: j.header() });
+    expect(res.headers.getSetCookie()).toHaveLength(1);
+  });
+});
