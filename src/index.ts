@@ -1,4 +1,7 @@
-export { session, type SessionOptions, type SessionVariables, type PerRequest } from "./middleware.js";
+export { session, type SessionOptions, type SessionVariables } from "./middleware.js";
+export { sessionEngine, type SessionEngine, type RequestSession } from "./core/engine.js";
+export type { SessionEngineOptions, PerRequest } from "./core/options.js";
+export { withSession, withCookies } from "./core/with-session.js";
 export { Session } from "./session.js";
 export { createKeyring, Keyring, type Encryption, type KeyringOptions, type Secret } from "./crypto/keyring.js";
 export { sealSession, unsealSession, COOKIE_LIMIT, type InvalidReason, type UnsealSessionOptions, type UnsealSessionResult } from "./token.js";

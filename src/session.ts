@@ -34,8 +34,21 @@ export interface SessionState {
   rolls: boolean;
 }
 
-/** @internal */
-export const internals = Symbol("edge-session.internals");
+/** What the engine (and nothing else) reads from a request's session once the handler is done. */
+export interface SessionControl {
+  /** The session was read or written: something may have to be written back. */
+  readonly started: boolean;
+  load(): Promise<SessionState>;
+  /** From now on writes throw `SessionClosedError`: the response has left. */
+  close(): void;
+}
+
+let controlOf: (session: Session<any>) => SessionControl;
+
+/** The engine's handle on a session it created; not part of the public API. */
+export function sessionControl(session: Session<any>): SessionControl {
+  return controlOf(session);
+}
 
 type Key<Data> = Extract<keyof Data, string>;
 
@@ -55,7 +68,7 @@ export class Session<Data extends SessionData = SessionData> {
   #rolls: boolean;
   #closed = false;
 
-  /** @internal created by the `session()` middleware */
+  /** @internal created by the session engine */
   constructor(
     open: () => Promise<Found>,
     options: { now: number; limits: ExpiryLimits; lifetime: number; touchAfterMs: number; rolls: boolean },
@@ -198,16 +211,17 @@ export class Session<Data extends SessionData = SessionData> {
     return deadline === Infinity ? undefined : Math.max(0, Math.floor((deadline - this.#now) / 1000));
   }
 
-  /** @internal */
-  [internals](): { state: SessionState | undefined; started: boolean; load: () => Promise<SessionState>; close: () => void } {
-    return {
-      state: this.#state,
-      started: !!this.#loading || this.#pending.length > 0,
-      load: () => this.#load(),
-      close: () => {
-        this.#closed = true;
+  static {
+    // Private fields stay private to this module: the engine gets at them through sessionControl() only.
+    controlOf = (session) => ({
+      get started() {
+        return !!session.#loading || session.#pending.length > 0;
       },
-    };
+      load: () => session.#load(),
+      close: () => {
+        session.#closed = true;
+      },
+    });
   }
 
   #write(operation: string, change: (state: SessionState) => void): void {

@@ -1,22 +1,21 @@
-import type { Context } from "hono";
 import type { Keyring } from "./crypto/keyring.js";
 import { SessionConfigError } from "./errors.js";
 import { durableObjectMode } from "./do/mode.js";
 import { DurableObjectStore } from "./do/store.js";
 import { guardedStore } from "./guarded-store.js";
 import { isKVNamespace, KVStore } from "./kv/kv-store.js";
-import type { PerRequest } from "./middleware.js";
+import type { PerRequest } from "./core/options.js";
 import { overflowMode } from "./kv/overflow.js";
 import type { SessionMode } from "./mode.js";
 import { storeMode } from "./store-mode.js";
 import type { SessionStore } from "./store.js";
 
 /** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
-export type StoreOption = PerRequest<KVNamespace | SessionStore>;
+export type StoreOption<C = unknown> = PerRequest<KVNamespace | SessionStore, C>;
 
-export interface StoreModeOptions {
-  overflow?: StoreOption | undefined;
-  store?: StoreOption | undefined;
+export interface StoreModeOptions<C> {
+  overflow?: StoreOption<C> | undefined;
+  store?: StoreOption<C> | undefined;
   storeTimeout?: number | undefined;
 }
 
@@ -27,7 +26,7 @@ export const STORE_TIMEOUT = 5000;
  * The mode the `overflow`/`store` options ask for (validated at start-up), or undefined for the cookie-only
  * mode. Stores go through a guard (time limit, typed errors) and the sealing proxy inside the mode.
  */
-export function storeModeOf(options: StoreModeOptions): ((keys: Keyring, c: Context) => SessionMode) | undefined {
+export function storeModeOf<C>(options: StoreModeOptions<C>): ((keys: Keyring, context: C) => SessionMode) | undefined {
   const { overflow, store } = options;
   if (overflow !== undefined && store !== undefined) {
     throw new SessionConfigError("choose one of overflow (large sessions spill to a store) and store (server-side sessions), not both");

@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import type { Keyring } from "../crypto/keyring.js";
 import { SessionConfigError } from "../errors.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../expiry.js";
@@ -14,9 +13,9 @@ import { endSession } from "./users.js";
  * afterwards, in every location. Works with `overflow:` too: the check is on the session id, wherever the
  * data lives.
  */
-export interface RevocationOptions {
+export interface RevocationOptions<C = unknown> {
   /** The `SessionObject` namespace binding, or a function of the context (`(c) => c.env.SESSION_OBJECTS`). */
-  namespace: SessionObjectNamespace | ((c: Context) => SessionObjectNamespace);
+  namespace: SessionObjectNamespace | ((context: C) => SessionObjectNamespace);
   /**
    * Seconds this isolate reuses a "not revoked" answer for a session id. Default 0: every request asks.
    * At most `touchAfter`; a revoked cookie may then be accepted by isolates that checked it within the
@@ -34,13 +33,13 @@ export interface RevocationPolicy {
   now: () => number;
 }
 
-type ModeFactory = (keys: Keyring, c: Context) => SessionMode;
+type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
 
 /**
  * Validates the option at start-up and returns the mode factory the middleware uses per request: `inner`
  * (cookie only, or cookie with overflow) with the revocation check around it.
  */
-export function revocationModeOf(options: RevocationOptions, policy: RevocationPolicy, inner: ModeFactory): ModeFactory {
+export function revocationModeOf<C>(options: RevocationOptions<C>, policy: RevocationPolicy, inner: ModeFactory<C>): ModeFactory<C> {
   const { namespace } = options;
   const cacheFor = options.cacheFor ?? 0;
   if (!Number.isSafeInteger(cacheFor) || cacheFor < 0) throw new SessionConfigError("revocation.cacheFor must be a whole number of seconds, at least 0");

@@ -1,0 +1,154 @@
+import { expiredCookie, findCookie, serializeCookie, type CookieLookup } from "../cookie.js";
+import { hasKeys, type SessionData } from "../envelope.js";
+import { SessionConfigError } from "../errors.js";
+import { deadlineOf, expiryOf } from "../expiry.js";
+import type { SessionMode } from "../mode.js";
+import { rebase } from "../rebase.js";
+import { flashAfter, resealOf, Session, sessionControl, type Found, type SessionState } from "../session.js";
+import { resolveOptions, type SessionEngineOptions } from "./options.js";
+
+/** Stored copies outlive no session; without any limit they are kept this long after the last write. */
+const UNBOUNDED_TTL = 14 * 24 * 3600;
+
+/** One request's session, from the engine's `start()` to its `commit()` or `abort()`. */
+export interface RequestSession<Data extends SessionData = SessionData> {
+  /** Hand this to the handler: it decrypts on first use, so a request that never reads it pays nothing. */
+  readonly session: Session<Data>;
+  /**
+   * After the handler: writes back what changed and returns the `Set-Cookie` header values to add to the
+   * response (none, usually). Throws a `SessionError` when the session cannot be written: the handler's
+   * response must then not be sent (it may hold data the failed write was meant to go with).
+   */
+  commit(): Promise<string[]>;
+  /** After a handler that failed: writes nothing, releases what the request held (e.g. a session lock). */
+  abort(): Promise<void>;
+}
+
+/** Sessions for any framework, or none: web-standard `Headers` in, `Set-Cookie` values out. */
+export interface SessionEngine<Data extends SessionData = SessionData, C = unknown> {
+  /**
+   * Starts a request. `headers` are the request's (only its Cookie header is read, and only when the session
+   * is used); `context` is what option functions receive (`secret: (c) => ...`).
+   */
+  start(headers: Headers, context: C): RequestSession<Data>;
+}
+
+/**
+ * Builds a session engine: validates every option now (`SessionConfigError`), then serves any number of
+ * requests. The Hono middleware is a thin adapter over it; use it directly from a plain `fetch` handler
+ * (see {@link withSession}) or another framework.
+ *
+ * @example
+ * ```ts
+ * const sessions = sessionEngine<{ user: string }, Env>({ secret: (env) => env.SESSION_SECRET, idleTimeout: 300 });
+ * const request = sessions.start(req.headers, env);
+ * await request.session.get("user");
+ * const setCookies = await request.commit(); // append each to the response's headers
+ * ```
+ */
+export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(options: SessionEngineOptions<C>): SessionEngine<Data, C> {
+  const config = resolveOptions(options);
+  const { cookie, limits, lifetime, touchAfterMs } = config;
+
+  return {
+    start(headers, context) {
+      const now = config.clock();
+      let lookup: CookieLookup = { found: 0 };
+      let mode: SessionMode | undefined;
+      // 1. cookie, 2. open through the mode, 3. expiry: on the session's first use only.
+      const open = async (): Promise<Found> => {
+        lookup = findCookie(headers.get("Cookie"), cookie.name);
+        mode = config.modeOf(await config.keysFor(context).catch(reported), context);
+        if (lookup.found === 0) return { opened: undefined };
+        if (lookup.found === "many") return { opened: undefined, invalid: "duplicate" };
+        const opened = await mode.open(lookup.value);
+        if (!opened.ok) return { opened, invalid: opened.reason };
+        const verdict = expiryOf(opened.envelope.meta, now, limits);
+        return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
+      };
+      // 4. the Session the handler uses.
+      const rolls = config.shouldRoll?.(context) !== false;
+      const session = new Session<Data>(open, { now, limits, lifetime, touchAfterMs, rolls });
+      const control = sessionControl(session);
+
+      return {
+        session,
+        // 5. after the handler: seal, write, Set-Cookie.
+        async commit() {
+          control.close(); // a change from here on (a stream() callback) could no longer reach the cookie
+          if (!control.started) return []; // untouched (lazy): the cookie stays as it was
+          try {
+            const state = await control.load();
+            const setCookie = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+            return setCookie === undefined ? [] : [setCookie];
+          } catch (error) {
+            reported(error);
+          } finally {
+            await mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
+          }
+        },
+        async abort() {
+          control.close();
+          await mode?.close?.();
+        },
+      };
+    },
+  };
+
+  /** Writes the session back when something requires it; returns the Set-Cookie value, if any. */
+  async function persist(
+    state: SessionState,
+    mode: SessionMode,
+    now: number,
+    incoming: string | undefined,
+    hadCookie: boolean,
+  ): Promise<string | undefined> {
+    const flash = flashAfter(state);
+    if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
+      // Nothing worth keeping: no empty sessions for anonymous visitors, a session emptied by the app ends
+      // (with its stored copy), and a refused cookie is removed.
+      if (state.replaced || !state.isNew) await mode.discard(state.previous);
+      return hadCookie ? expiredCookie(cookie) : undefined;
+    }
+    const reseal = resealOf(state, now, touchAfterMs);
+    if (!reseal.due) return undefined;
+    const { meta } = state;
+    const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
+    meta.lastUsed = reseal.lastUsed;
+
+    const deadline = deadlineOf(meta, limits);
+    const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
+    const { data, changedKeys, cleared } = state;
+    const value = await mode.save(
+      { data, meta, flash },
+      {
+        cookieName: cookie.name,
+        previous: state.previous,
+        ttl,
+        now,
+        incoming,
+        rebase: (base, latest) => rebase(base, latest, { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared }),
+      },
+    );
+    // The store found the session ended meanwhile (destroyed or regenerated by another request, deleted by an
+    // admin, expired): nothing was written. The cookie is left alone: the request that ended the session has
+    // set the browser's cookie already (expired, or the regenerated id), and a dead one is refused next time.
+    if (value === null) return undefined;
+    // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
+    if (state.replaced) await mode.discard(state.previous);
+    if (value === incoming && !rollsCookie) return undefined;
+    const maxAge = lifetime && limits.absoluteTimeout ? Math.min(lifetime, ttl) : lifetime;
+    return serializeCookie(cookie, value, maxAge);
+  }
+}
+
+/** Configuration errors found per request are logged once per isolate: a bare 500 alone tells nobody why. */
+const logged = new Set<string>();
+
+function reported(error: unknown): never {
+  if (error instanceof SessionConfigError && !logged.has(error.message)) {
+    logged.add(error.message);
+    console.error(`edge-session: ${error.message}`); // messages never hold a secret
+  }
+  throw error;
+}

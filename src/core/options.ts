@@ -1,0 +1,136 @@
+import { resolveCookie, type CookieOptions, type ResolvedCookie } from "../cookie.js";
+import { keyringCache } from "../crypto/keyring-cache.js";
+import { checkSecrets, type Encryption, type Keyring, type Secret } from "../crypto/keyring.js";
+import { revocationModeOf, type RevocationOptions } from "../do/revocation.js";
+import { SessionConfigError } from "../errors.js";
+import { idleLimit, type ExpiryLimits } from "../expiry.js";
+import { cookieMode, type SessionMode } from "../mode.js";
+import { storeModeOf, type StoreOption } from "../store-option.js";
+
+/** A value, or a function that picks it per request from the request's context (e.g. Hono's `c`, or `env`). */
+export type PerRequest<T, C = unknown> = T | ((context: C) => T);
+
+/**
+ * Options of a session engine (and of the Hono middleware, where the context `C` is Hono's `c`). Durations
+ * are whole seconds. Every option is validated when the engine is built, so a mistake fails at start-up.
+ */
+export interface SessionEngineOptions<C = unknown> {
+  /**
+   * One secret or a list (first seals, all unseal: rotation), or a function of the context for Worker secrets
+   * (`(c) => c.env.SESSION_SECRET`). Strings need at least 32 characters; raw keys are 32 or 64 bytes.
+   */
+  secret: PerRequest<Secret | readonly Secret[], C>;
+  /** Bound into key derivation so values sealed for another cookie or app never open here. Default: cookie name. */
+  purpose?: string;
+  /** Default `"A256GCM"`. */
+  encryption?: Encryption;
+  /** Cookie attributes; defaults: `__Host-session`, Path=/, HttpOnly, Secure, SameSite=Lax. */
+  cookie?: CookieOptions;
+  /** Cookie Max-Age, also enforced on the server as an idle bound. Default 0: browser-session cookie. */
+  lifetime?: number;
+  /**
+   * Seconds since last use after which the server refuses the session (`expired: "idle"`). At least 1;
+   * omit it for no idle limit (0 is refused: `Number(env.IDLE_TIMEOUT ?? 0)` must not turn the limit off).
+   */
+  idleTimeout?: number;
+  /** Seconds since creation after which the server refuses the session (`expired: "absolute"`). At least 1; default none. */
+  absoluteTimeout?: number;
+  /**
+   * An unchanged session is sealed again (to move `lastUsed`) only when `lastUsed` is older than this; less
+   * than the idle limit; 0 re-seals on every request. Default: a tenth of the idle limit (idleTimeout, or
+   * lifetime), else 300.
+   */
+  touchAfter?: number;
+  /** Return false for requests that must not extend the idle timer (e.g. polling). Default: every request rolls. */
+  shouldRoll?: (context: C) => boolean;
+  /** Clock in ms since epoch. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes is sealed into this store
+   * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
+   */
+  overflow?: StoreOption<C>;
+  /**
+   * Server-side sessions: the cookie carries only a sealed id; data and metadata are sealed into this store.
+   * A store with the `versioned` capability (the `DurableObjectStore`) adds versioned writes (no lost
+   * updates), optional locking and final destroy().
+   */
+  store?: StoreOption<C>;
+  /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
+  storeTimeout?: number;
+  /**
+   * Cookie mode (with or without `overflow`) with revocation checks: each request that reads the session asks
+   * its Durable Object whether it was destroyed or revoked, so copied cookies fail after logout (one round
+   * trip; see `cacheFor`). Not with `store:`: a versioned store revokes by itself.
+   */
+  revocation?: RevocationOptions<C>;
+}
+
+/** The options, validated once: what the engine reads on every request. */
+export interface ResolvedOptions<C> {
+  cookie: ResolvedCookie;
+  limits: ExpiryLimits;
+  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
+  lifetime: number;
+  touchAfterMs: number;
+  clock: () => number;
+  shouldRoll: ((context: C) => boolean) | undefined;
+  keysFor: (context: C) => Promise<Keyring>;
+  modeOf: (keys: Keyring, context: C) => SessionMode;
+}
+
+/** Validates every option (throwing `SessionConfigError`) and prepares what requests share. */
+export function resolveOptions<C>(options: SessionEngineOptions<C>): ResolvedOptions<C> {
+  const cookie = resolveCookie(options.cookie);
+  const limits: ExpiryLimits = {
+    idleTimeout: limit(options, "idleTimeout"),
+    absoluteTimeout: limit(options, "absoluteTimeout"),
+  };
+  const lifetime = seconds(options, "lifetime") ?? 0;
+  const idle = idleLimit({ lifetime }, limits);
+  const touchAfter = seconds(options, "touchAfter");
+  if (touchAfter !== undefined && idle && touchAfter >= idle) {
+    // lastUsed would only move when the session is already expired: a user who keeps reading is logged out.
+    throw new SessionConfigError(`touchAfter (${touchAfter}) must be less than the idle limit (${idle} s, from idleTimeout or lifetime)`);
+  }
+  const touchAfterMs = 1000 * (touchAfter ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
+  const clock = options.now ?? Date.now;
+  if (typeof clock !== "function") throw new SessionConfigError("now must be a function returning ms since epoch");
+  const { secret, shouldRoll } = options;
+  if (shouldRoll !== undefined && typeof shouldRoll !== "function") throw new SessionConfigError("shouldRoll must be a function");
+
+  const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
+  let fixedKeys: Promise<Keyring> | undefined;
+  if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
+  // Derived on first use (Workers allow no crypto at start-up); a per-request secret goes through the cache.
+  const keysFor = (context: C): Promise<Keyring> =>
+    typeof secret === "function" ? keyrings.get(secret(context)) : (fixedKeys ??= keyrings.get(secret));
+
+  const storeModes = storeModeOf<C>(options);
+  if (options.revocation && options.store !== undefined) {
+    throw new SessionConfigError("revocation checks are for cookie mode (with or without overflow); use a DurableObjectStore as store for server-side sessions");
+  }
+  // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
+  const revocable = options.revocation && revocationModeOf<C>(options.revocation, { limits, lifetime, touchAfterMs, now: clock }, storeModes ?? cookieMode);
+  const modeOf = revocable || storeModes || cookieMode;
+  return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf };
+}
+
+function seconds(options: SessionEngineOptions<never>, name: "lifetime" | "touchAfter"): number | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new SessionConfigError(`${name} must be a whole number of seconds, at least 0`);
+  }
+  return value;
+}
+
+/** A timeout: omitted means none; 0 is refused, as `Number(env.IDLE_TIMEOUT ?? 0)` must not mean "no limit". */
+function limit(options: SessionEngineOptions<never>, name: "idleTimeout" | "absoluteTimeout"): number | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new SessionConfigError(`${name} must be a whole number of seconds, at least 1 (omit it for no limit)`);
+  }
+  return value;
+}

@@ -1,0 +1,63 @@
+import type { SessionData } from "../envelope.js";
+import { SessionError } from "../errors.js";
+import type { Session } from "../session.js";
+import type { SessionEngine } from "./engine.js";
+
+/**
+ * Runs a `fetch` handler with a session: the whole request cycle of a plain Worker (`export default { fetch }`)
+ * or any framework that speaks `Request`/`Response`. The handler's response goes out with the session's
+ * `Set-Cookie` (and `Cache-Control: no-store`) on a copy, never on the Response object itself, which the handler
+ * may share between requests. A `SessionError` (a store that is down, a session too large) becomes its safe
+ * default response (`error.getResponse()`: no session data, no handler headers, never cached); other errors
+ * are rethrown.
+ *
+ * @example
+ * ```ts
+ * const sessions = sessionEngine<{ count: number }, Env>({ secret: (env) => env.SESSION_SECRET, idleTimeout: 300 });
+ *
+ * export default {
+ *   fetch: (request, env) =>
+ *     withSession(sessions, request, env, async (session) => {
+ *       const count = ((await session.get("count")) ?? 0) + 1;
+ *       session.set("count", count);
+ *       return new Response(`visits: ${count}`);
+ *     }),
+ * } satisfies ExportedHandler<Env>;
+ * ```
+ */
+export async function withSession<Data extends SessionData, C>(
+  engine: SessionEngine<Data, C>,
+  request: Request,
+  context: C,
+  handler: (session: Session<Data>) => Response | Promise<Response>,
+): Promise<Response> {
+  const started = engine.start(request.headers, context);
+  let response: Response;
+  let setCookies: string[];
+  try {
+    try {
+      response = await handler(started.session);
+    } catch (error) {
+      await started.abort();
+      throw error;
+    }
+    setCookies = await started.commit();
+  } catch (error) {
+    if (error instanceof SessionError) return error.getResponse();
+    throw error;
+  }
+  return setCookies.length ? withCookies(response, setCookies) : response;
+}
+
+/**
+ * A copy of `response` with the `Set-Cookie` values appended and `Cache-Control: no-store` (a shared cache
+ * must never store and replay a Set-Cookie; a stricter `no-store` policy of the app's stays). A copy: the
+ * original may be shared between requests (a module-level redirect) or immutable (`fetch()`, `Response.redirect()`).
+ */
+export function withCookies(response: Response, setCookies: readonly string[]): Response {
+  const copy = new Response(response.body, response);
+  for (const value of setCookies) copy.headers.append("Set-Cookie", value);
+  const cacheControl = copy.headers.get("Cache-Control");
+  if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) copy.headers.set("Cache-Control", "no-store");
+  return copy;
+}
