@@ -1,31 +1,24 @@
 /**
- * Every error edge-session throws extends `SessionError` and carries a stable `code`.
- * Messages never contain a secret, a key or session data.
+ * Every error edge-session throws extends `SessionError` and carries a stable, literal `code` (as jose's do):
+ * narrow with `instanceof` or with `error.code`. Messages never contain a secret, a key or session data.
  */
-export type SessionErrorCode =
-  | "CONFIG"
-  | "TOO_LARGE"
-  | "STORE_UNAVAILABLE"
-  | "CONFLICT"
-  | "LOCK_TIMEOUT"
-  | "NOT_LOADED"
-  | "CLOSED";
 
 const STATUS_TEXT: Record<number, string> = { 409: "Conflict", 503: "Service Unavailable" };
 
-export class SessionError extends Error {
-  readonly code: SessionErrorCode;
+export abstract class SessionError extends Error {
+  /** Stable identifier of the error class, e.g. `"CONFIG"`. */
+  abstract readonly code: SessionErrorCode;
   /** HTTP status of the default response (see {@link SessionError.getResponse}). */
   readonly status: number = 500;
-  constructor(code: SessionErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.code = code;
     this.name = new.target.name;
   }
 
   /**
    * The response Hono's default error handler sends when the app does not catch this error (Hono calls
-   * `getResponse()` on errors that have it). It carries no session data and is never cached.
+   * `getResponse()` on errors that have it), and `withSession` sends. It carries no session data and is
+   * never cached.
    */
   getResponse(): Response {
     const headers: Record<string, string> = { "Content-Type": "text/plain; charset=UTF-8", "Cache-Control": "no-store" };
@@ -34,11 +27,12 @@ export class SessionError extends Error {
   }
 }
 
-/** Thrown at start-up (or on the first request) for weak secrets or contradictory options. */
+/**
+ * Weak secrets, contradictory or injectable options, bad input to an API: thrown at start-up where possible,
+ * per request for options read from the context (and then logged once per isolate).
+ */
 export class SessionConfigError extends SessionError {
-  constructor(message: string) {
-    super("CONFIG", message);
-  }
+  readonly code = "CONFIG";
 }
 
 /**
@@ -46,12 +40,13 @@ export class SessionConfigError extends SessionError {
  * metadata exceeds a store's limit (e.g. KV's 25 MiB values).
  */
 export class SessionTooLargeError extends SessionError {
+  readonly code = "TOO_LARGE";
   /** Bytes the cookie (name + value), or the store value/key/metadata, would have taken. */
   readonly size: number;
   /** The limit it exceeded. */
   readonly limit: number;
   constructor(size: number, limit: number, what = "sealed session cookie") {
-    super("TOO_LARGE", `${what} would be ${size} bytes, over the ${limit}-byte limit`);
+    super(`${what} would be ${size} bytes, over the ${limit}-byte limit`);
     this.size = size;
     this.limit = limit;
   }
@@ -59,35 +54,39 @@ export class SessionTooLargeError extends SessionError {
 
 /** A session store (KV, Durable Object, custom) failed or timed out. The session was not changed. */
 export class SessionStoreError extends SessionError {
+  readonly code = "STORE_UNAVAILABLE";
   /** Which store operation failed. */
   readonly operation: "get" | "set" | "delete" | "list";
   override readonly status = 503;
   constructor(operation: "get" | "set" | "delete" | "list", options?: { cause?: unknown }) {
-    super("STORE_UNAVAILABLE", `session store ${operation} failed`, options);
+    super(`session store ${operation} failed`, options);
     this.operation = operation;
   }
 }
 
 /** A versioned write lost a race and the app asked to be told instead of merging. */
 export class SessionConflictError extends SessionError {
+  readonly code = "CONFLICT";
   override readonly status = 409;
   constructor(message = "session was changed by a concurrent request") {
-    super("CONFLICT", message);
+    super(message);
   }
 }
 
 /** Exclusive mode could not take the session lock in time. */
 export class SessionLockTimeoutError extends SessionError {
+  readonly code = "LOCK_TIMEOUT";
   override readonly status = 503;
   constructor(waitedMs: number) {
-    super("LOCK_TIMEOUT", `session lock not acquired within ${waitedMs} ms`);
+    super(`session lock not acquired within ${waitedMs} ms`);
   }
 }
 
 /** A session property that needs the decrypted session was read before `await session.load()`. */
 export class SessionNotLoadedError extends SessionError {
+  readonly code = "NOT_LOADED";
   constructor(property: string) {
-    super("NOT_LOADED", `session.${property} needs the session loaded: call \`await session.load()\` first`);
+    super(`session.${property} needs the session loaded: call \`await session.load()\` first`);
   }
 }
 
@@ -96,7 +95,21 @@ export class SessionNotLoadedError extends SessionError {
  * change could no longer reach the cookie or the store, so it is refused instead of being silently lost.
  */
 export class SessionClosedError extends SessionError {
+  readonly code = "CLOSED";
   constructor(operation: string) {
-    super("CLOSED", `session.${operation}() after the response was sent: change the session before the handler returns its response (a streamed body cannot carry a Set-Cookie)`);
+    super(`session.${operation}() after the response was sent: change the session before the handler returns its response (a streamed body cannot carry a Set-Cookie)`);
   }
 }
+
+/** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
+export type SessionErrors =
+  | SessionConfigError
+  | SessionTooLargeError
+  | SessionStoreError
+  | SessionConflictError
+  | SessionLockTimeoutError
+  | SessionNotLoadedError
+  | SessionClosedError;
+
+/** The `code` of each error class. */
+export type SessionErrorCode = "CONFIG" | "TOO_LARGE" | "STORE_UNAVAILABLE" | "CONFLICT" | "LOCK_TIMEOUT" | "NOT_LOADED" | "CLOSED";

@@ -19,6 +19,7 @@ export {
   SessionNotLoadedError,
   SessionClosedError,
   type SessionErrorCode,
+  type SessionErrors,
 } from "./errors.js";
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./store.js";
 export { MemoryStore, type MemoryStoreOptions } from "./memory-store.js";

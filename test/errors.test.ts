@@ -1,12 +1,16 @@
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import {
+  SessionClosedError,
   SessionConfigError,
   SessionConflictError,
   SessionError,
   SessionLockTimeoutError,
   SessionStoreError,
+  SessionNotLoadedError,
   SessionTooLargeError,
+  type SessionErrorCode,
+  type SessionErrors,
 } from "../src/index.js";
 
 describe("errors", () => {
@@ -16,6 +20,8 @@ describe("errors", () => {
     [new SessionStoreError("get"), "STORE_UNAVAILABLE", 503],
     [new SessionConflictError(), "CONFLICT", 409],
     [new SessionLockTimeoutError(250), "LOCK_TIMEOUT", 503],
+    [new SessionNotLoadedError("id"), "NOT_LOADED", 500],
+    [new SessionClosedError("set"), "CLOSED", 500],
   ])("%s has a stable code and a safe default response through Hono", async (error, code, status) => {
     expect(error).toBeInstanceOf(SessionError);
     expect(error.code).toBe(code);
@@ -34,5 +40,16 @@ describe("errors", () => {
     const error = new SessionStoreError("get", { cause });
     expect(error.cause).toBe(cause);
     expect(error.message).toBe("session store get failed");
+  });
+});
+
+describe("error types (checked by tsc)", () => {
+  it("each class has its literal code, and the union of classes covers every code", () => {
+    expectTypeOf<SessionConfigError["code"]>().toEqualTypeOf<"CONFIG">();
+    expectTypeOf<SessionStoreError["code"]>().toEqualTypeOf<"STORE_UNAVAILABLE">();
+    expectTypeOf<SessionErrors["code"]>().toEqualTypeOf<SessionErrorCode>();
+    const narrow = (error: SessionErrors) => (error.code === "TOO_LARGE" ? error.limit : error.code === "STORE_UNAVAILABLE" ? error.operation : null);
+    expectTypeOf(narrow).returns.toEqualTypeOf<number | "get" | "set" | "delete" | "list" | null>();
+    expect(narrow(new SessionTooLargeError(5000, 4096))).toBe(4096);
   });
 });
