@@ -125,6 +125,38 @@ export class FaultyStore implements SessionStore {
 }
 
 /**
+ * Forwards to `inner`, and runs a step of the test's choosing inside the next `get`: before it reads, or
+ * after it read and before it answers. This places another request (a logout, an admin's delete) exactly at
+ * one point of a request in flight, without timers.
+ */
+export class InterleavingStore implements SessionStore {
+  #next: { when: "before" | "after"; step: () => Promise<unknown> } | undefined;
+  constructor(readonly inner: SessionStore) {}
+
+  /** The next `get` runs `step` once, `"before"` reading or `"after"` (the read value is then answered). */
+  onNextGet(when: "before" | "after", step: () => Promise<unknown>): void {
+    this.#next = { when, step };
+  }
+
+  async get(key: string): Promise<string | null> {
+    const next = this.#next;
+    this.#next = undefined; // one-shot: the step's own requests read the store undisturbed
+    if (next?.when === "before") await next.step();
+    const value = await this.inner.get(key);
+    if (next?.when === "after") await next.step();
+    return value;
+  }
+
+  set(key: string, value: string, options: StoreSetOptions): Promise<void> {
+    return this.inner.set(key, value, options);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
+
+/**
  * A store that keeps entries until deleted (like a D1 table) but reports the expiration it was asked
  * for, so `purgeExpired` can do what a TTL would. Its cursor is a key, as purgeExpired requires.
  */
