@@ -1,6 +1,12 @@
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
-import { createKeyring, MemoryStore, sealedStore, type SessionStore } from "../src/index.js";
+import {
+  createKeyring,
+  MemoryStore,
+  sealedStore,
+  SessionStoreError,
+  type SessionStore,
+} from "../src/index.js";
 import { OLD_SECRET, SECRET } from "./helpers.js";
 import { kvStore } from "./stores.js";
 
@@ -98,5 +104,35 @@ describe("sealedStore: the encrypting proxy", () => {
     await store.set("k", "v", { ttl: 60 });
     await store.delete("k");
     expect(inner.size).toBe(0);
+  });
+});
+
+describe("sealedStore: a wrapped store that breaks the get contract", () => {
+  const answering = (answer: unknown): SessionStore => ({ get: async () => answer as string, set: async () => {}, delete: async () => {} });
+
+  it("reads undefined as a miss, like null", async () => {
+    const store = sealedStore(answering(undefined), await keysOf(SECRET));
+    expect(await store.open("k")).toEqual({ ok: false, reason: "missing" });
+    expect(await store.get("k")).toBeNull();
+  });
+
+  it.each([
+    ["a number", 42, "number"],
+    ["an ArrayBuffer", new ArrayBuffer(8), "ArrayBuffer"],
+    ["a Uint8Array", new Uint8Array(8), "typed array"],
+    ["an already-parsed object", { i: "secret-session-data" }, "object"],
+    ["an array", ["secret-session-data"], "array"],
+    ["a boolean", false, "boolean"],
+  ])("fails on %s with a SessionStoreError (get) whose cause names the contract, not the value", async (_, answer, type) => {
+    const store = sealedStore(answering(answer), await keysOf(SECRET));
+    for (const read of [() => store.open("k"), () => store.get("k")]) {
+      const error = await read().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionStoreError);
+      expect(error).toMatchObject({ operation: "get", status: 503 });
+      const cause = (error as SessionStoreError).cause;
+      expect(cause).toBeInstanceOf(TypeError);
+      expect((cause as TypeError).message).toBe(`SessionStore.get must return a string, or null for a miss; got ${type}`);
+      expect((cause as TypeError).message).not.toContain("secret-session-data");
+    }
   });
 });

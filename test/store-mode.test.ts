@@ -11,7 +11,7 @@ import {
   type SessionStore,
 } from "../src/index.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
-import { CountingStore, FaultyStore, kvStore, storeApp, visit } from "./stores.js";
+import { CountingStore, FaultyStore, kvStore, MisansweringStore, storeApp, visit, WRONG_GET_ANSWERS } from "./stores.js";
 
 const COOKIE = "__Host-session";
 
@@ -305,6 +305,34 @@ describe("server-side mode: store faults lose and leak nothing", () => {
     }
     faulty.heal();
     expect((await visit(app, "/read", cookies)).body).toMatchObject({ id: body.id, data: { user: "ada" } });
+  });
+});
+
+describe("server-side mode: a custom store whose get breaks the contract", () => {
+  it.each(WRONG_GET_ANSWERS)("a get answering %s is a 503 (SessionStoreError), never a 500 or a fresh session", async (_, answer) => {
+    const memory = new MemoryStore();
+    const cookies = jar();
+    await visit(storeApp({ store: memory }), "/user/alice-secret", cookies);
+    const app = storeApp({ store: new MisansweringStore(memory, answer) });
+    for (const path of ["/read", "/user/mallory"]) {
+      const failed = await visit(app, path, cookies);
+      expect(failed.status).toBe(503);
+      expect(failed.text).toBe("Service Unavailable");
+      expect(failed.setCookie).toBeUndefined();
+    }
+    expect((await visit(storeApp({ store: memory }), "/read", cookies)).body.data).toEqual({ user: "alice-secret" });
+  });
+
+  it("a get answering undefined for a miss reads as a miss: a fresh session, told why", async () => {
+    const memory = new MemoryStore();
+    const app = storeApp({ store: new MisansweringStore(memory, (value) => value ?? undefined) });
+    const cookies = jar();
+    const { body } = await visit(app, "/user/ada", cookies);
+    expect((await visit(app, "/inc", cookies)).body.data).toEqual({ user: "ada", count: 1 }); // hits still work
+    await memory.delete(body.id);
+    const read = await visit(app, "/read", cookies);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
   });
 });
 

@@ -157,6 +157,36 @@ export class InterleavingStore implements SessionStore {
 }
 
 /**
+ * A custom store that breaks the `get` contract: it answers `answer(value)` for what `inner` holds (`null`
+ * for a miss), e.g. `undefined` for a miss, the bytes of the value, a number, an already-parsed object.
+ */
+export class MisansweringStore implements SessionStore {
+  constructor(
+    readonly inner: SessionStore,
+    readonly answer: (value: string | null) => unknown,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    return this.answer(await this.inner.get(key)) as string | null;
+  }
+
+  set(key: string, value: string, options: StoreSetOptions): Promise<void> {
+    return this.inner.set(key, value, options);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
+
+/** Ways a custom store's `get` can answer with the wrong type, and the type name the error then reports. */
+export const WRONG_GET_ANSWERS: [what: string, answer: (value: string | null) => unknown, type: string][] = [
+  ["an ArrayBuffer (the value's bytes)", (value) => value && new TextEncoder().encode(value).buffer, "ArrayBuffer"],
+  ["a number", () => 1, "number"],
+  ["an already-parsed object", (value) => value && { value }, "object"],
+];
+
+/**
  * A store that keeps entries until deleted (like a D1 table) but reports the expiration it was asked
  * for, so `purgeExpired` can do what a TTL would. Its cursor is a key, as purgeExpired requires.
  */

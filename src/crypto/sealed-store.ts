@@ -1,4 +1,4 @@
-import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../store.js";
+import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "../store.js";
 import type { Keyring } from "./keyring.js";
 import { seal, unseal, type UnsealFailure } from "./seal.js";
 
@@ -36,7 +36,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  *
  * Keys and the metadata passed to `set` are not encrypted: keep them non-secret (ids, timestamps). Values
  * must be well-formed strings (a lone surrogate has no UTF-8 form): `set` refuses one with a `TypeError`.
- * `get` returns `null` for a value that does not open; use `open` to learn why.
+ * `get` returns `null` for a value that does not open; use `open` to learn why. A wrapped store whose `get`
+ * answers anything but a string or `null` (`undefined` counts as a miss) fails the read with `SessionStoreError`.
  *
  * ```ts
  * const keys = await createKeyring(env.STORE_SECRET, { purpose: "my-app/store" });
@@ -48,8 +49,10 @@ export function sealedStore(inner: SessionStore, keys: Keyring, options: SealedS
   const store: SealedStore = {
     inner,
     async open(key) {
-      const stored = await inner.get(key);
-      return stored === null ? { ok: false, reason: "missing" } : openBound(key, stored, keys, maxLength);
+      const stored: unknown = await inner.get(key);
+      if (stored === null || stored === undefined) return { ok: false, reason: "missing" };
+      if (typeof stored !== "string") throw brokenContract("get", "a string, or null for a miss", stored);
+      return openBound(key, stored, keys, maxLength);
     },
     async get(key) {
       const read = await store.open(key);
