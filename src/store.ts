@@ -27,6 +27,13 @@ export interface StoreListOptions {
  */
 export interface SessionStore {
   /**
+   * Where this store keeps its keys inside a backend it may share with other stores (`KVStore`'s `prefix`).
+   * `sealedStore` binds it into every value together with the key, so a value copied from one store to
+   * another over the same keyring does not open there. A store that namespaces its keys itself (e.g. adds
+   * `"session:"`) should say so here.
+   */
+  readonly prefix?: string | undefined;
+  /**
    * The value under `key`, or `null` when there is none (`undefined` is read as a miss too). Any other
    * answer breaks the contract and fails the read with `SessionStoreError`.
    */
