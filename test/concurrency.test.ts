@@ -60,6 +60,13 @@ function shop(options: Partial<SessionOptions> = {}) {
   });
   app.get("/all", async (c) => c.json(await c.var.session.all()));
   app.get("/why", async (c) => c.json({ invalid: (await c.var.session.load()).invalid ?? null }));
+  app.post("/login", async (c) => {
+    const s = c.var.session;
+    await s.load();
+    await pause(c.req.query("gate"));
+    s.regenerate();
+    return c.json(await s.all());
+  });
   app.post("/logout", (c) => {
     c.var.session.destroy();
     return c.text("bye");
@@ -333,6 +340,21 @@ describe("server-side mode: logout raced by a request in flight", () => {
     expect((await elsewhere.app.request("/cart?item=pen", { method: "POST", headers: { Cookie: `${NAME}=${old}` } })).status).toBe(200);
     there.catchUp();
     expect(await openWith(here.app, old)).toEqual({ cart: ["book", "pen"] });
+  });
+
+  it("a request in flight that regenerates the id writes under the new id without the re-read: the old cookie stays dead, the new one opens (documented)", async () => {
+    const store = new MemoryStore();
+    const { s, browser, old } = await loggedIn(store);
+    const late = promised(s.app.request("/login?gate=login", { method: "POST", headers: browser.header() }));
+    await s.reached("login");
+    await s.app.request("/logout", { method: "POST", headers: browser.header() });
+    s.release("login");
+    const response = await late;
+    expect(response.status).toBe(200);
+    expect(await openWith(s.app, old)).toEqual({});
+    // Whoever sent the regenerating request holds a live session with the data it loaded.
+    expect(await openWith(s.app, issued(response))).toEqual({ cart: ["book"] });
+    expect(await keysOf(store)).toHaveLength(1);
   });
 
   it.each(stores)("over %s, ordinary writes still work: two parallel requests of a live session both write, none is refused", async (_, make) => {

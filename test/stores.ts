@@ -1,7 +1,9 @@
 /**
  * Test doubles around any SessionStore (and a KVStore on the real binding), shared by the store, overflow and adversarial suites:
  * count calls (prove that nothing is written when nothing changed), inject faults (throw or hang on chosen
- * calls), and a store without TTL (for purgeExpired, and as a model of a user's own D1/Redis store).
+ * calls), run another request at an exact point of a read (races with a logout), answer reads with the
+ * wrong type (a custom store breaking the contract), and a store without TTL (for purgeExpired, and as a
+ * model of a user's own D1/Redis store).
  */
 import { env } from "cloudflare:workers";
 import { Hono, type Context } from "hono";
