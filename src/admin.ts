@@ -63,8 +63,11 @@ export async function listActiveSessions(store: KVNamespace | SessionStore, opti
   let skipped = 0;
   for (const { name, metadata } of page.keys) {
     const meta = listedSession(metadata, now);
-    if (meta === "impossible") skipped++;
-    if (typeof meta !== "object" || meta.expires * 1000 <= now || meta.lastUsed * 1000 < since) continue;
+    if (meta === "impossible") {
+      skipped++;
+      continue;
+    }
+    if (!meta || meta.expires * 1000 <= now || meta.lastUsed * 1000 < since) continue;
     sessions.push({ key: name, created: meta.created * 1000, lastUsed: meta.lastUsed * 1000, expires: meta.expires * 1000 });
   }
   return { sessions, cursor: page.cursor, skipped };
