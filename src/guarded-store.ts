@@ -7,10 +7,11 @@ type Operation = SessionStoreError["operation"];
  * Wraps a store so that every call either settles within `timeoutMs` or fails, and every failure is a
  * `SessionStoreError` naming the operation (the original error is its `cause`). Errors that are already
  * `SessionError`s (e.g. `SessionTooLargeError` from a store's own limit check) pass through unchanged.
- * `timeoutMs` 0 means no time limit.
+ * `timeoutMs` 0 means no time limit. The store's `prefix` is passed on: `sealedStore` binds values to it.
  */
 export function guardedStore(store: SessionStore, timeoutMs: number): SessionStore {
   const guarded: SessionStore = {
+    prefix: store.prefix,
     get: (key) => guard("get", () => store.get(key), timeoutMs),
     set: (key, value, options) => guard("set", () => store.set(key, value, options), timeoutMs),
     delete: (key) => guard("delete", () => store.delete(key), timeoutMs),

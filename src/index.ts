@@ -32,6 +32,7 @@ export {
   listActiveSessions,
   purgeExpired,
   type ActiveSession,
+  type ActiveSessionsPage,
   type ListActiveSessionsOptions,
   type PurgeExpiredOptions,
 } from "./admin.js";

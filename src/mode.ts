@@ -39,7 +39,9 @@ export interface SessionMode {
    * Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`,
    * leaving the previous copy intact. When the same session (same id) moved, the copy it left is the mode's
    * to delete; copies of a replaced session (other id) are the middleware's, through `discard`.
-   * `null`: a versioned store found the session ended meanwhile (revoked or expired); nothing was written.
+   * `null`: the session ended while this request held it, and nothing was written: a versioned store found it
+   * revoked or expired, or server-side mode found its stored copy gone (destroyed by another request, deleted
+   * by an admin) or no longer this session's. The session is not brought back.
    */
   save(envelope: Envelope, context: SaveContext): Promise<string | null>;
   /** Deletes whatever a store holds for a session that ended (destroy, regenerate). Failures throw. */

@@ -17,6 +17,14 @@ import { COOKIE_LIMIT } from "./token.js";
  * write per second per key: the middleware writes only when the session changed or `touchAfter` passed, and
  * a write KV refuses (429) surfaces as `SessionStoreError` (503, Retry-After: 1) with the stored session
  * intact. Sessions that change several times a second belong in a Durable Object store.
+ *
+ * A request still in flight when its session is destroyed (logout elsewhere, an admin's `delete(id)`) must
+ * not write it back: before writing a session it read from the store, `save` reads the id again and, if the
+ * session is gone (or no longer opens as this id), writes nothing and returns `null`. One more read per
+ * write of a loaded session; new sessions and regenerated ids are written without it. What remains: a
+ * delete that lands between that read and the write (a few milliseconds; on KV, also a delete made in
+ * another location that has not arrived yet, up to ~60 s) is undone by the write. Only a versioned store
+ * (`DurableObjectStore`) closes that.
  */
 export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
   const sealed = sealedStore(store, keys);
@@ -32,9 +40,13 @@ export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
 
     async save(envelope, { previous, ttl, now, incoming }) {
       const { id } = envelope.meta;
+      const loaded = previous?.ok && previous.stored === id;
+      // A session read from the store goes back only while it is still there: a request that loaded it
+      // before a logout or an admin's delete must not bring it back.
+      if (loaded && !(await readStored(sealed, id, { id, rotated: false })).ok) return null;
       await writeStored(sealed, id, envelope, ttl, now);
       // Same id and a cookie sealed with the current key: the cookie stays as it is (no Set-Cookie).
-      if (incoming !== undefined && previous?.ok && previous.stored === id && !previous.rotated) return incoming;
+      if (incoming !== undefined && loaded && !previous.rotated) return incoming;
       return sealPointer("s", id, keys);
     },
 

@@ -1,3 +1,5 @@
+import { SessionStoreError } from "./errors.js";
+
 /** One key of a store listing, with the non-secret metadata written beside it. */
 export interface StoreKey {
   name: string;
@@ -24,8 +26,41 @@ export interface StoreListOptions {
  * store never needs to understand sessions, and through `sealedStore` it only ever sees ciphertext.
  */
 export interface SessionStore {
+  /**
+   * Where this store keeps its keys inside a backend it may share with other stores (`KVStore`'s `prefix`).
+   * `sealedStore` binds it into every value together with the key, so a value copied from one store to
+   * another over the same keyring does not open there. A store that namespaces its keys itself (e.g. adds
+   * `"session:"`) should say so here.
+   */
+  readonly prefix?: string | undefined;
+  /**
+   * The value under `key`, or `null` when there is none (`undefined` is read as a miss too). Any other
+   * answer breaks the contract and fails the read with `SessionStoreError`.
+   */
   get(key: string): Promise<string | null>;
   set(key: string, value: string, options: StoreSetOptions): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * One page of keys, in key order. Every page but the last has a `cursor` that starts the next one; the
+   * last page has no cursor, or an empty one. A cursor must never repeat: the admin helpers stop with a
+   * `SessionStoreError` when one does, rather than list forever.
+   */
   list?(options: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }>;
+}
+
+/**
+ * The error for a store whose answer breaks the `SessionStore` contract: a `SessionStoreError` whose cause
+ * (a `TypeError`) says what was expected and names the type it got, never the value itself.
+ */
+export function brokenContract(operation: "get" | "list", expected: string, got: unknown): SessionStoreError {
+  return new SessionStoreError(operation, { cause: new TypeError(`SessionStore.${operation} must return ${expected}; got ${typeName(got)}`) });
+}
+
+/** `typeof`, with arrays, binary data and `null` told apart (never the value: it may be session data). */
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  if (Array.isArray(value)) return "array";
+  if (value instanceof ArrayBuffer) return "ArrayBuffer";
+  return ArrayBuffer.isView(value) ? "typed array" : "object";
 }

@@ -3,10 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   EXPIRED_GRACE,
   listActiveSessions,
+  MemoryStore,
   purgeExpired,
   SessionConfigError,
+  SessionStoreError,
   type ActiveSession,
   type SessionStore,
+  type StoreKey,
 } from "../src/index.js";
 import { jar, testClock } from "./helpers.js";
 import { CountingStore, FaultyStore, kvStore, storeApp, TtlLessStore, visit } from "./stores.js";
@@ -122,5 +125,101 @@ describe("purgeExpired, for stores without TTL", () => {
     const faulty = new FaultyStore(store).fail("delete");
     await expect(purgeExpired(faulty, { now: clock.now() + 10 ** 9 })).rejects.toMatchObject({ operation: "delete" });
     expect(store.entries.size).toBe(2);
+  });
+});
+
+/** A custom store whose list answers the given pages in turn (whatever it is asked), and fails past the last. */
+function pagedStore(pages: unknown[]) {
+  const asked: (string | undefined)[] = [];
+  const store: SessionStore = {
+    get: async () => null,
+    set: async () => {},
+    delete: async () => {},
+    list: async ({ cursor }) => {
+      asked.push(cursor);
+      if (asked.length > pages.length) throw new Error(`listed ${asked.length} times`);
+      return pages[asked.length - 1] as { keys: StoreKey[]; cursor?: string };
+    },
+  };
+  return { store, asked };
+}
+
+/** The error a call rejects with. */
+const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as SessionStoreError);
+
+describe("listActiveSessions: metadata someone with write access forged", () => {
+  const NOW = Date.UTC(2026, 10, 24, 9, 0, 0);
+  const s = NOW / 1000;
+
+  it("skips and counts metadata no session could have, allowing 60 s of clock skew", async () => {
+    const store = new MemoryStore({ now: () => NOW });
+    const put = (name: string, metadata: Record<string, unknown>) => store.set(name, "x", { ttl: 600, metadata });
+    await put("real", { created: s - 600, lastUsed: s - 60, expires: s + 1740 });
+    await put("ahead-within-skew", { created: s + 60, lastUsed: s + 60, expires: s + 1860 });
+    await put("year-287000", { created: s - 600, lastUsed: 8_994_000_000_000, expires: 8_994_000_001_800 });
+    await put("ahead-past-skew", { created: s - 600, lastUsed: s + 61, expires: s + 1861 });
+    await put("created-after-lastUsed", { created: s - 10, lastUsed: s - 600, expires: s + 1200 });
+    await put("lastUsed-after-expires", { created: s - 600, lastUsed: s - 10, expires: s - 20 });
+    await put("expires-past-any-date", { created: s - 600, lastUsed: s - 60, expires: 9_000_000_000_000 });
+    await put("created-ahead", { created: s + 3600, lastUsed: s + 3600, expires: s + 7200 });
+    await put("wrong-types", { created: "yesterday", lastUsed: s, expires: s + 600 });
+    await put("not-a-session", { owner: "another app" });
+    const page = await listActiveSessions(store, { now: NOW });
+    expect(page.sessions.map((x) => x.key).sort()).toEqual(["ahead-within-skew", "real"]);
+    expect(page.skipped).toBe(7);
+    expect(page.cursor).toBeUndefined();
+    // Expired and not-yet-used-since entries are filtered, not skipped: they are possible.
+    expect(await listActiveSessions(store, { now: NOW, since: NOW })).toMatchObject({ sessions: [{ key: "ahead-within-skew" }], skipped: 7 });
+  });
+});
+
+describe("admin helpers: a custom store's listing that breaks the contract", () => {
+  it.each([
+    ["no page at all", null, "null"],
+    ["keys that are not an array", { keys: "k1,k2" }, "string"],
+    ["a key without a name", { keys: [{ expiration: 1 }] }, "undefined"],
+    ["a key named by a number", { keys: [{ name: 7 }] }, "number"],
+    ["an expiration that is not a number", { keys: [{ name: "k", expiration: "soon" }] }, "string"],
+    ["metadata that is not an object", { keys: [{ name: "k", metadata: "created=1" }] }, "string"],
+    ["a cursor that is not a string", { keys: [], cursor: 2 }, "number"],
+  ])("%s is a SessionStoreError (list) whose cause names the contract", async (_, page, type) => {
+    for (const helper of [(store: SessionStore) => listActiveSessions(store), (store: SessionStore) => purgeExpired(store)]) {
+      const error = await failure(helper(pagedStore([page]).store));
+      expect(error).toBeInstanceOf(SessionStoreError);
+      expect(error).toMatchObject({ operation: "list" });
+      expect(error!.cause).toBeInstanceOf(TypeError);
+      expect((error!.cause as TypeError).message).toBe(
+        `SessionStore.list must return { keys: { name: string, expiration?: number, metadata?: object }[], cursor?: string }; got ${type}`,
+      );
+    }
+  });
+
+  it("reads null fields as absent: null expiration never makes purgeExpired delete", async () => {
+    const page = { keys: [{ name: "k", expiration: null, metadata: null }], cursor: null };
+    expect(await listActiveSessions(pagedStore([page]).store)).toEqual({ sessions: [], cursor: undefined, skipped: 0 });
+    expect(await purgeExpired(pagedStore([page]).store, { now: 10 ** 13 })).toEqual({ scanned: 1, purged: 0 });
+  });
+
+  it("an empty cursor ends the listing: purgeExpired stops, listActiveSessions returns no cursor", async () => {
+    const page = { keys: [{ name: "k", expiration: 1 }], cursor: "" };
+    const purging = pagedStore([page]);
+    expect(await purgeExpired(purging.store)).toEqual({ scanned: 1, purged: 1 });
+    expect(purging.asked).toEqual([undefined]);
+    expect((await listActiveSessions(pagedStore([page]).store)).cursor).toBeUndefined();
+  });
+
+  it("a cursor the store hands out again fails with a SessionStoreError instead of listing forever", async () => {
+    const page = (cursor: string) => ({ keys: [{ name: `k-${cursor}`, expiration: 1 }], cursor });
+    for (const cursors of [["same", "same"], ["a", "b", "a"]]) {
+      const { store, asked } = pagedStore(cursors.map(page));
+      const error = await failure(purgeExpired(store));
+      expect(error).toBeInstanceOf(SessionStoreError);
+      expect(error).toMatchObject({ operation: "list" });
+      expect((error!.cause as Error).message).toBe("SessionStore.list repeated a cursor: the listing would never end");
+      expect(asked).toHaveLength(cursors.length); // stopped at the first repeat
+    }
+    // One page at a time, listActiveSessions sees a repeat when the store answers the cursor it was given.
+    const error = await failure(listActiveSessions(pagedStore([page("x")]).store, { cursor: "x" }));
+    expect(error).toMatchObject({ operation: "list", cause: expect.objectContaining({ message: expect.stringContaining("repeated a cursor") }) });
   });
 });

@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import {
   createKeyring,
   DurableObjectStore,
+  KVStore,
+  listActiveSessions,
   MemoryStore,
   sealSession,
   session,
@@ -19,7 +21,7 @@ import {
 import { LaggingStore } from "./fault-schedule.js";
 import { b64, forgeJwe, rawKey } from "./forge.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
-import { CountingStore, kvStore, storeApp, visit } from "./stores.js";
+import { CountingStore, InterleavingStore, kvStore, MisansweringStore, storeApp, visit, WRONG_GET_ANSWERS } from "./stores.js";
 
 const NAME = "__Host-session";
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
@@ -55,6 +57,29 @@ describe("revocation and replay", () => {
     const replay = await visit(app, "/read", stolen);
     expect(replay.body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
     expect(replay.text).not.toContain("alice");
+  });
+
+  it("server-side: a request in flight when the user logs out (or an admin deletes the id) does not bring the session back", async () => {
+    for (const ending of ["logout", "admin delete"] as const) {
+      const clock = testClock(T0);
+      const memory = new MemoryStore({ now: clock.now });
+      const store = new InterleavingStore(memory);
+      const app = storeApp({ store, now: clock.now, idleTimeout: 1800 });
+      const alice = jar();
+      const { body } = await visit(app, "/user/alice", alice);
+      const stolen = copyOf(alice);
+      // The thief's request loads the session; the logout completes before it writes back.
+      store.onNextGet("after", async () => {
+        if (ending === "logout") await visit(app, "/destroy", copyOf(alice));
+        else await memory.delete(body.id);
+      });
+      const late = await visit(app, "/inc", copyOf(stolen));
+      expect(late.status).toBe(200);
+      expect(memory.size).toBe(0); // nothing written back
+      const replay = await visit(app, "/read", stolen);
+      expect(replay.body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
+      expect(replay.text).not.toContain("alice");
+    }
   });
 
   it("server-side: session fixation (a cookie planted before login) is useless after login regenerates the id", async () => {
@@ -253,6 +278,22 @@ describe("stored values", () => {
     expect(read.text).not.toContain("alice");
   });
 
+  it("a KV value copied to the same key under another prefix (another tenant, same secret) opens for nobody there", async () => {
+    const run = crypto.randomUUID();
+    const [a, b] = [new KVStore(env.SESSIONS, { prefix: `${run}-tenant-a:` }), new KVStore(env.SESSIONS, { prefix: `${run}-tenant-b:` })];
+    for (const mode of ["store", "overflow"] as const) {
+      const [tenantA, tenantB] = [storeApp({ [mode]: a }), storeApp({ [mode]: b })];
+      const alice = jar();
+      await visit(tenantA, "/user/alice", alice);
+      await visit(tenantA, "/big/5000", alice);
+      for (const { name } of (await a.list()).keys) await b.set(name, (await a.get(name))!, { ttl: 600 });
+      const read = await visit(tenantB, "/read", copyOf(alice)); // alice's cookie, presented to tenant b
+      expect(read.body).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
+      expect(read.text).not.toContain("alice");
+      expect((await visit(tenantA, "/read", alice)).body.data).toMatchObject({ user: "alice" });
+    }
+  });
+
   it("a KV value of another app sharing the namespace and the secret (other purpose) does not open here", async () => {
     const clock = testClock(T0);
     const shared = new MemoryStore({ now: clock.now });
@@ -349,6 +390,24 @@ describe("store failures", () => {
     }
   });
 
+  it("a custom store answering the wrong type (bytes, a number, a parsed object) gives a 503, never a crash; undefined is a miss", async () => {
+    for (const mode of ["store", "overflow"] as const) {
+      const { app, memory } = site(mode);
+      const alice = jar();
+      await visit(app, "/user/alice", alice);
+      await visit(app, "/big/5000", alice);
+      for (const [, answer] of WRONG_GET_ANSWERS) {
+        const broken = storeApp({ [mode]: new MisansweringStore(memory, answer), now: () => T0 });
+        const read = await visit(broken, "/read", copyOf(alice));
+        expect(read.status).toBe(503);
+        expect(read.text).not.toContain("alice");
+        expect(read.setCookie).toBeUndefined();
+      }
+      const missing = storeApp({ [mode]: new MisansweringStore(new MemoryStore(), (value) => value ?? undefined), now: () => T0 });
+      expect((await visit(missing, "/read", copyOf(alice))).body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
+    }
+  });
+
   it("KV itself (the real binding) holds only ciphertext: no session data or user name readable in any value or key", async () => {
     const kv = kvStore();
     const app = storeApp({ store: kv });
@@ -360,6 +419,24 @@ describe("store failures", () => {
     expect(stored).not.toContain("very-identifiable-name");
     expect(atobSafe(stored)).not.toContain("very-identifiable-name");
     expect(JSON.stringify(keys)).not.toContain("very-identifiable-name");
+  });
+});
+
+describe("admin listings", () => {
+  it("metadata forged by someone with KV write access (a session used in the year 287 000, timestamps out of order) is skipped and counted, not listed", async () => {
+    const { app, memory } = site("store");
+    const { body } = await visit(app, "/user/alice", jar());
+    const s = T0 / 1000;
+    const forged: Record<string, unknown>[] = [
+      { created: s, lastUsed: 8_994_000_000_000, expires: 8_994_000_001_800 },
+      { created: s, lastUsed: s - 600, expires: s + 1200 },
+      { created: s - 600, lastUsed: s, expires: s - 1 },
+      { created: s, lastUsed: s + 3600, expires: s + 5400 },
+    ];
+    for (const [i, metadata] of forged.entries()) await memory.set(`forged-${i}`, "x", { ttl: 600, metadata });
+    const page = await listActiveSessions(memory, { now: T0 });
+    expect(page.sessions.map((x) => x.key)).toEqual([body.id]);
+    expect(page.skipped).toBe(forged.length);
   });
 });
 

@@ -1,8 +1,8 @@
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { COOKIE_LIMIT, createKeyring, sealSession, STORE_TIMEOUT, type SessionOptions, type SessionStore } from "../src/index.js";
+import { COOKIE_LIMIT, createKeyring, MemoryStore, sealSession, STORE_TIMEOUT, type SessionOptions, type SessionStore } from "../src/index.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
-import { CountingStore, FaultyStore, INJECTED, kvStore, storeApp, visit } from "./stores.js";
+import { CountingStore, FaultyStore, INJECTED, kvStore, MisansweringStore, storeApp, visit, WRONG_GET_ANSWERS } from "./stores.js";
 
 const COOKIE = "__Host-session";
 
@@ -309,5 +309,35 @@ describe("overflow mode: store faults lose and leak nothing", () => {
     faulty.heal();
     expect((await visit(app, "/read", cookies)).body.data.user).toBe("ada");
     expect((await visit(app, "/destroy", cookies)).setCookie).toMatch(/Max-Age=0/);
+  });
+});
+
+describe("overflow mode: a custom store whose get breaks the contract", () => {
+  it.each(WRONG_GET_ANSWERS)("a get answering %s is a 503 (SessionStoreError), never a 500 or a fresh session", async (_, answer) => {
+    const memory = new MemoryStore();
+    const cookies = jar();
+    await visit(storeApp({ overflow: memory }), "/user/alice-secret", cookies);
+    await visit(storeApp({ overflow: memory }), "/big/5000", cookies);
+    const app = storeApp({ overflow: new MisansweringStore(memory, answer) });
+    for (const path of ["/read", "/big/6000"]) {
+      const failed = await visit(app, path, cookies);
+      expect(failed.status).toBe(503);
+      expect(failed.text).toBe("Service Unavailable");
+      expect(failed.setCookie).toBeUndefined();
+    }
+    expect((await visit(storeApp({ overflow: memory }), "/read", cookies)).body.data).toMatchObject({ user: "alice-secret" });
+  });
+
+  it("a get answering undefined for a miss reads as a miss: a fresh session, told why", async () => {
+    const memory = new MemoryStore();
+    const app = storeApp({ overflow: new MisansweringStore(memory, (value) => value ?? undefined) });
+    const cookies = jar();
+    await visit(app, "/big/5000", cookies);
+    expect((await visit(app, "/read", cookies)).body.data.big).toHaveLength(5000); // hits still work
+    const [key] = await keysIn(memory);
+    await memory.delete(key!);
+    const read = await visit(app, "/read", cookies);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
   });
 });

@@ -1,6 +1,16 @@
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
-import { createKeyring, MemoryStore, sealedStore, type SessionStore } from "../src/index.js";
+import { env } from "cloudflare:workers";
+import {
+  createKeyring,
+  KVStore,
+  MemoryStore,
+  sealedStore,
+  SessionConfigError,
+  SessionStoreError,
+  type SessionStore,
+} from "../src/index.js";
+import { seal, unseal } from "../src/crypto/seal.js";
 import { OLD_SECRET, SECRET } from "./helpers.js";
 import { kvStore } from "./stores.js";
 
@@ -98,5 +108,106 @@ describe("sealedStore: the encrypting proxy", () => {
     await store.set("k", "v", { ttl: 60 });
     await store.delete("k");
     expect(inner.size).toBe(0);
+  });
+});
+
+describe("sealedStore: values are bound to their store", () => {
+  const encoder = new TextEncoder();
+  /** A value as sealedStore wrote it before stores had names: the key as a JSON string, then the value. */
+  const oldFormat = async (key: string, value: string) => seal(encoder.encode(JSON.stringify(key) + value), await keysOf(SECRET));
+
+  it("a value copied between two KVStores with different prefixes over one keyring does not open (real KV)", async () => {
+    const run = crypto.randomUUID();
+    const [p, q] = [new KVStore(env.SESSIONS, { prefix: `${run}-p:` }), new KVStore(env.SESSIONS, { prefix: `${run}-q:` })];
+    const keys = await keysOf(SECRET);
+    const [sealedP, sealedQ] = [sealedStore(p, keys), sealedStore(q, keys)];
+    await sealedP.set("alice", "alice's data", { ttl: 60 });
+    await sealedQ.set("alice", "another alice", { ttl: 60 });
+    await q.set("alice", (await p.get("alice"))!, { ttl: 60 }); // someone with write access to the namespace
+    expect(await sealedQ.open("alice")).toEqual({ ok: false, reason: "tampered" });
+    expect(await sealedP.open("alice")).toEqual({ ok: true, value: "alice's data", rotated: false });
+    expect(sealedP.prefix).toBe(`${run}-p:`); // the proxy says where its keys live, as the store does
+  });
+
+  it("an unnamed store (no prefix) writes and opens the format of values stored before names, byte for byte", async () => {
+    const inner = new MemoryStore();
+    const keys = await keysOf(SECRET);
+    const store = sealedStore(inner, keys);
+    await inner.set("k", await oldFormat("k", "written by an older version"), { ttl: 60 });
+    expect(await store.open("k")).toEqual({ ok: true, value: "written by an older version", rotated: false });
+    await store.set("k2", "v", { ttl: 60 });
+    const opened = await unseal((await inner.get("k2"))!, keys, 10_000);
+    expect(opened.ok && new TextDecoder().decode(opened.plaintext)).toBe('"k2"v');
+    // An empty prefix is no name: KVStore's default writes the same format.
+    expect(await sealedStore(kvStore(), keys, { name: "" }).open("none")).toEqual({ ok: false, reason: "missing" });
+  });
+
+  it("a named store binds its name: old-format values, other names and the unnamed store do not open its values", async () => {
+    const inner = new MemoryStore();
+    const keys = await keysOf(SECRET);
+    const profiles = sealedStore(inner, keys, { name: "profiles" });
+    const carts = sealedStore(inner, keys, { name: "carts" });
+    const unnamed = sealedStore(inner, keys);
+    await profiles.set("ada", "profile", { ttl: 60 });
+    expect(await profiles.open("ada")).toEqual({ ok: true, value: "profile", rotated: false });
+    for (const other of [carts, unnamed, sealedStore(inner, keys, { name: "profile" }), sealedStore(inner, keys, { name: "profiles\u0000" })]) {
+      expect(await other.open("ada")).toEqual({ ok: false, reason: "tampered" });
+    }
+    await inner.set("ada", await oldFormat("ada", "profile"), { ttl: 60 });
+    expect(await profiles.open("ada")).toEqual({ ok: false, reason: "tampered" });
+    expect(await unnamed.open("ada")).toEqual({ ok: true, value: "profile", rotated: false });
+  });
+
+  it("binds (name, key) pairs unambiguously, whatever characters they hold", async () => {
+    const keys = await keysOf(SECRET);
+    // Names and keys that a naive concatenation would mix up: ("a", "bc") vs ("ab", "c"), quotes, brackets, commas.
+    const pairs: [string, string][] = [["a", "bc"], ["ab", "c"], ['a"', "b"], ["a", '"b'], ["a,", "b"], ["a", ",b"], ["]", "x"], ['"k"', "v"]];
+    for (const [name, key] of pairs) {
+      const inner = new MemoryStore();
+      await sealedStore(inner, keys, { name }).set(key, "value", { ttl: 60 });
+      for (const [otherName, otherKey] of [...pairs, ...pairs.map(([, k]): [string, string] => ["", k])]) {
+        if (otherName === name && otherKey === key) continue;
+        const copy = new MemoryStore();
+        await copy.set(otherKey, (await inner.get(key))!, { ttl: 60 });
+        expect(await sealedStore(copy, keys, { name: otherName }).open(otherKey)).toEqual({ ok: false, reason: "tampered" });
+      }
+    }
+  });
+
+  it("refuses a name that is not a string, including a store's prefix of another type", async () => {
+    const keys = await keysOf(SECRET);
+    expect(() => sealedStore(new MemoryStore(), keys, { name: 7 as unknown as string })).toThrow(SessionConfigError);
+    const odd = Object.assign(new MemoryStore(), { prefix: ["p:"] as unknown as string });
+    expect(() => sealedStore(odd, keys)).toThrow("sealedStore name (or the store's prefix) must be a string");
+  });
+});
+
+describe("sealedStore: a wrapped store that breaks the get contract", () => {
+  const answering = (answer: unknown): SessionStore => ({ get: async () => answer as string, set: async () => {}, delete: async () => {} });
+
+  it("reads undefined as a miss, like null", async () => {
+    const store = sealedStore(answering(undefined), await keysOf(SECRET));
+    expect(await store.open("k")).toEqual({ ok: false, reason: "missing" });
+    expect(await store.get("k")).toBeNull();
+  });
+
+  it.each([
+    ["a number", 42, "number"],
+    ["an ArrayBuffer", new ArrayBuffer(8), "ArrayBuffer"],
+    ["a Uint8Array", new Uint8Array(8), "typed array"],
+    ["an already-parsed object", { i: "secret-session-data" }, "object"],
+    ["an array", ["secret-session-data"], "array"],
+    ["a boolean", false, "boolean"],
+  ])("fails on %s with a SessionStoreError (get) whose cause names the contract, not the value", async (_, answer, type) => {
+    const store = sealedStore(answering(answer), await keysOf(SECRET));
+    for (const read of [() => store.open("k"), () => store.get("k")]) {
+      const error = await read().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionStoreError);
+      expect(error).toMatchObject({ operation: "get", status: 503 });
+      const cause = (error as SessionStoreError).cause;
+      expect(cause).toBeInstanceOf(TypeError);
+      expect((cause as TypeError).message).toBe(`SessionStore.get must return a string, or null for a miss; got ${type}`);
+      expect((cause as TypeError).message).not.toContain("secret-session-data");
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
   type SessionStore,
 } from "../src/index.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
-import { CountingStore, FaultyStore, kvStore, storeApp, visit } from "./stores.js";
+import { CountingStore, FaultyStore, kvStore, MisansweringStore, storeApp, visit, WRONG_GET_ANSWERS } from "./stores.js";
 
 const COOKIE = "__Host-session";
 
@@ -56,16 +56,37 @@ describe("server-side mode: round trips", () => {
     expect(await (await app.request("/take", { headers: cookies.header() })).json()).toEqual({ notice: null });
   });
 
-  it("reads and writes the store once per request that changes the session, never on untouched routes", async () => {
+  it("reads the store once to load a session and once more before writing it back; never on untouched routes", async () => {
     const { counting, app, cookies } = setup();
     await visit(app, "/inc", cookies);
     expect(counting.calls.map((c) => c.operation)).toEqual(["set"]); // a new session: nothing to read
     counting.reset();
-    await visit(app, "/inc", cookies);
-    expect(counting.calls.map((c) => c.operation)).toEqual(["get", "set"]);
+    const { body } = await visit(app, "/inc", cookies);
+    // The second read checks that the session was not destroyed meanwhile (a logout must not be undone).
+    expect(counting.calls).toEqual([
+      { operation: "get", key: body.id },
+      { operation: "get", key: body.id },
+      { operation: "set", key: body.id },
+    ]);
+    counting.reset();
+    await visit(app, "/read", cookies); // loaded, unchanged: no write, so no second read
+    expect(counting.calls.map((c) => c.operation)).toEqual(["get"]);
     counting.reset();
     await visit(app, "/untouched", cookies);
     expect(counting.calls).toEqual([]);
+  });
+
+  it("regenerate writes the new id without the extra read (it is a new key), then deletes the old one", async () => {
+    const { counting, app, cookies } = setup();
+    const before = await visit(app, "/user/ada", cookies);
+    counting.reset();
+    const after = await visit(app, "/regenerate", cookies);
+    expect(counting.calls).toEqual([
+      { operation: "get", key: before.body.id },
+      { operation: "set", key: after.body.id },
+      { operation: "delete", key: before.body.id },
+    ]);
+    expect((await visit(app, "/read", cookies)).body).toMatchObject({ id: after.body.id, data: { user: "ada" } });
   });
 
   it("writes nothing while an unchanged session is read within touchAfter, then rolls it with one write", async () => {
@@ -82,6 +103,7 @@ describe("server-side mode: round trips", () => {
     clock.advance(20); // 70 s since the last write: past touchAfter (60 s)
     const rolled = await visit(app, "/read", cookies);
     expect(counting.count("set")).toBe(1);
+    expect(counting.count("get")).toBe(7); // the roll's load, and its check that the session still exists
     expect(rolled.setCookie).toBeUndefined(); // lastUsed moved in the store; the pointer stays
   });
 });
@@ -283,6 +305,34 @@ describe("server-side mode: store faults lose and leak nothing", () => {
     }
     faulty.heal();
     expect((await visit(app, "/read", cookies)).body).toMatchObject({ id: body.id, data: { user: "ada" } });
+  });
+});
+
+describe("server-side mode: a custom store whose get breaks the contract", () => {
+  it.each(WRONG_GET_ANSWERS)("a get answering %s is a 503 (SessionStoreError), never a 500 or a fresh session", async (_, answer) => {
+    const memory = new MemoryStore();
+    const cookies = jar();
+    await visit(storeApp({ store: memory }), "/user/alice-secret", cookies);
+    const app = storeApp({ store: new MisansweringStore(memory, answer) });
+    for (const path of ["/read", "/user/mallory"]) {
+      const failed = await visit(app, path, cookies);
+      expect(failed.status).toBe(503);
+      expect(failed.text).toBe("Service Unavailable");
+      expect(failed.setCookie).toBeUndefined();
+    }
+    expect((await visit(storeApp({ store: memory }), "/read", cookies)).body.data).toEqual({ user: "alice-secret" });
+  });
+
+  it("a get answering undefined for a miss reads as a miss: a fresh session, told why", async () => {
+    const memory = new MemoryStore();
+    const app = storeApp({ store: new MisansweringStore(memory, (value) => value ?? undefined) });
+    const cookies = jar();
+    const { body } = await visit(app, "/user/ada", cookies);
+    expect((await visit(app, "/inc", cookies)).body.data).toEqual({ user: "ada", count: 1 }); // hits still work
+    await memory.delete(body.id);
+    const read = await visit(app, "/read", cookies);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ isNew: true, invalid: "missing", data: {} });
   });
 });
 

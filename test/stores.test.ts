@@ -1,8 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isKVNamespace, KVStore, MemoryStore, SessionConfigError, SessionTooLargeError, type SessionStore } from "../src/index.js";
-import { testClock } from "./helpers.js";
-import { kvStore } from "./stores.js";
+import {
+  isKVNamespace,
+  KVStore,
+  MemoryStore,
+  SessionConfigError,
+  SessionTooLargeError,
+  type SessionStore,
+  type StoreSetOptions,
+} from "../src/index.js";
+import { guardedStore } from "../src/guarded-store.js";
+import { jar, testClock } from "./helpers.js";
+import { kvStore, storeApp, visit } from "./stores.js";
 
 const stores: [string, () => SessionStore][] = [
   ["MemoryStore", () => new MemoryStore()],
@@ -128,5 +137,49 @@ describe("KVStore over a KV binding", () => {
     expect(isKVNamespace(env.SESSIONS)).toBe(true);
     expect(isKVNamespace(new MemoryStore())).toBe(false);
     expect(isKVNamespace(new Map())).toBe(false);
+  });
+});
+
+/** A custom store keeping its keys under its own prefix in a backend it shares, and saying so. */
+class PrefixedStore implements SessionStore {
+  constructor(
+    readonly backend: MemoryStore,
+    readonly prefix: string,
+  ) {}
+  get(key: string) {
+    return this.backend.get(this.prefix + key);
+  }
+  set(key: string, value: string, options: StoreSetOptions) {
+    return this.backend.set(this.prefix + key, value, options);
+  }
+  delete(key: string) {
+    return this.backend.delete(this.prefix + key);
+  }
+}
+
+describe("a store's prefix names it for the sealing proxy", () => {
+  it("guardedStore, which the middleware puts around every store, passes the prefix on", () => {
+    expect(guardedStore(new KVStore(env.SESSIONS, { prefix: "sess:" }), 0).prefix).toBe("sess:");
+    expect(guardedStore(new PrefixedStore(new MemoryStore(), "a:"), 5000).prefix).toBe("a:");
+    expect(guardedStore(new MemoryStore(), 0).prefix).toBeUndefined();
+  });
+
+  it.each(["store", "overflow"] as const)("%s mode: a session copied to the same key in another prefixed store does not open there", async (mode) => {
+    // One app per tenant, each with its own prefix in a shared backend, same secret: a tenant's session
+    // copied into the other tenant's prefix must not log the cookie into that tenant.
+    const backend = new MemoryStore();
+    const [a, b] = [new PrefixedStore(backend, "tenant-a:"), new PrefixedStore(backend, "tenant-b:")];
+    const [appA, appB] = [storeApp({ [mode]: a }), storeApp({ [mode]: b })];
+    const alice = jar();
+    await visit(appA, "/user/alice", alice);
+    await visit(appA, "/big/5000", alice);
+    const [key] = (await backend.list({ prefix: "tenant-a:" })).keys.map((k) => k.name.slice("tenant-a:".length));
+    const copy = () => Object.assign(jar(), { value: alice.value }); // the cookie, presented to tenant b
+    expect((await visit(appB, "/read", copy())).body).toMatchObject({ isNew: true, invalid: "missing" });
+    await b.set(key!, (await a.get(key!))!, { ttl: 600 }); // someone with write access to the backend
+    const read = await visit(appB, "/read", copy());
+    expect(read.body).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
+    expect(read.text).not.toContain("alice");
+    expect((await visit(appA, "/read", alice)).body.data).toMatchObject({ user: "alice" });
   });
 });

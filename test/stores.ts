@@ -1,7 +1,9 @@
 /**
  * Test doubles around any SessionStore (and a KVStore on the real binding), shared by the store, overflow and adversarial suites:
  * count calls (prove that nothing is written when nothing changed), inject faults (throw or hang on chosen
- * calls), and a store without TTL (for purgeExpired, and as a model of a user's own D1/Redis store).
+ * calls), run another request at an exact point of a read (races with a logout), answer reads with the
+ * wrong type (a custom store breaking the contract), and a store without TTL (for purgeExpired, and as a
+ * model of a user's own D1/Redis store).
  */
 import { env } from "cloudflare:workers";
 import { Hono, type Context } from "hono";
@@ -123,6 +125,68 @@ export class FaultyStore implements SessionStore {
     }
   }
 }
+
+/**
+ * Forwards to `inner`, and runs a step of the test's choosing inside the next `get`: before it reads, or
+ * after it read and before it answers. This places another request (a logout, an admin's delete) exactly at
+ * one point of a request in flight, without timers.
+ */
+export class InterleavingStore implements SessionStore {
+  #next: { when: "before" | "after"; step: () => Promise<unknown> } | undefined;
+  constructor(readonly inner: SessionStore) {}
+
+  /** The next `get` runs `step` once, `"before"` reading or `"after"` (the read value is then answered). */
+  onNextGet(when: "before" | "after", step: () => Promise<unknown>): void {
+    this.#next = { when, step };
+  }
+
+  async get(key: string): Promise<string | null> {
+    const next = this.#next;
+    this.#next = undefined; // one-shot: the step's own requests read the store undisturbed
+    if (next?.when === "before") await next.step();
+    const value = await this.inner.get(key);
+    if (next?.when === "after") await next.step();
+    return value;
+  }
+
+  set(key: string, value: string, options: StoreSetOptions): Promise<void> {
+    return this.inner.set(key, value, options);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
+
+/**
+ * A custom store that breaks the `get` contract: it answers `answer(value)` for what `inner` holds (`null`
+ * for a miss), e.g. `undefined` for a miss, the bytes of the value, a number, an already-parsed object.
+ */
+export class MisansweringStore implements SessionStore {
+  constructor(
+    readonly inner: SessionStore,
+    readonly answer: (value: string | null) => unknown,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    return this.answer(await this.inner.get(key)) as string | null;
+  }
+
+  set(key: string, value: string, options: StoreSetOptions): Promise<void> {
+    return this.inner.set(key, value, options);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
+
+/** Ways a custom store's `get` can answer with the wrong type, and the type name the error then reports. */
+export const WRONG_GET_ANSWERS: [what: string, answer: (value: string | null) => unknown, type: string][] = [
+  ["an ArrayBuffer (the value's bytes)", (value) => value && new TextEncoder().encode(value).buffer, "ArrayBuffer"],
+  ["a number", () => 1, "number"],
+  ["an already-parsed object", (value) => value && { value }, "object"],
+];
 
 /**
  * A store that keeps entries until deleted (like a D1 table) but reports the expiration it was asked

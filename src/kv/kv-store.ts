@@ -16,7 +16,11 @@ export const KV_LIMITS = {
 } as const;
 
 export interface KVStoreOptions {
-  /** Put before every key, so sessions can share a namespace with other data. Default `""`. */
+  /**
+   * Put before every key, so sessions can share a namespace with other data. Default `""`. It also names
+   * the store for `sealedStore` (and so for the `overflow`/`store` options): a sealed value copied from one
+   * prefix to another does not open there. Changing it ends the sessions stored under the old one.
+   */
   prefix?: string;
 }
 
@@ -33,6 +37,7 @@ const encoder = new TextEncoder();
  */
 export class KVStore implements SessionStore {
   readonly namespace: KVNamespace;
+  /** See {@link KVStoreOptions.prefix}. */
   readonly prefix: string;
 
   constructor(namespace: KVNamespace, options: KVStoreOptions = {}) {
