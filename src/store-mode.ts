@@ -20,8 +20,9 @@ import { COOKIE_LIMIT } from "./token.js";
  *
  * A request still in flight when its session is destroyed (logout elsewhere, an admin's `delete(id)`) must
  * not write it back: before writing a session it read from the store, `save` reads the id again and, if the
- * session is gone (or no longer opens as this id), writes nothing and returns `null`. One more read per
- * write of a loaded session; new sessions and regenerated ids are written without it. What remains: a
+ * session is gone (or no longer opens as this id), writes nothing and returns `null`; the same before a
+ * loaded session moves to a regenerated id. One more read per write of a loaded session; new sessions are
+ * written without it. What remains: a
  * delete that lands between that read and the write (a few milliseconds; on KV, also a delete made in
  * another location that has not arrived yet, up to ~60 s) is undone by the write. Only a versioned store
  * (`DurableObjectStore`) closes that.
@@ -40,13 +41,14 @@ export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
 
     async save(envelope, { previous, ttl, now, incoming }) {
       const { id } = envelope.meta;
-      const loaded = previous?.ok && previous.stored === id;
+      // The id this request read from the store (stored key = session id in this mode), if any.
+      const read = previous?.ok ? previous.stored : undefined;
       // A session read from the store goes back only while it is still there: a request that loaded it
-      // before a logout or an admin's delete must not bring it back.
-      if (loaded && !(await readStored(sealed, id, { id, rotated: false })).ok) return null;
+      // before a logout or an admin's delete must not bring it back, under its id or (regenerate) a new one.
+      if (read !== undefined && !(await readStored(sealed, read, { id: read, rotated: false })).ok) return null;
       await writeStored(sealed, id, envelope, ttl, now);
       // Same id and a cookie sealed with the current key: the cookie stays as it is (no Set-Cookie).
-      if (incoming !== undefined && loaded && !previous.rotated) return incoming;
+      if (incoming !== undefined && read === id && previous?.ok && !previous.rotated) return incoming;
       return sealPointer("s", id, keys);
     },
 
