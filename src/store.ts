@@ -1,3 +1,5 @@
+import type { VersionedSessions } from "./do/protocol.js";
+
 /** One key of a store listing, with the non-secret metadata written beside it. */
 export interface StoreKey {
   name: string;
@@ -28,4 +30,10 @@ export interface SessionStore {
   set(key: string, value: string, options: StoreSetOptions): Promise<void>;
   delete(key: string): Promise<void>;
   list?(options: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }>;
+  /**
+   * Capability: versioned sessions (compare-and-swap writes, optional lock, revocation). As `store:`, a store
+   * that offers it gets the versioned server-side mode, whose reads and writes go through it rather than
+   * `get`/`set`. `DurableObjectStore` offers it; a wrapper around one keeps it by forwarding the property.
+   */
+  readonly versioned?: VersionedSessions | undefined;
 }
