@@ -37,6 +37,15 @@ export {
   type PurgeExpiredOptions,
 } from "./admin.js";
 export { DurableObjectStore, type DurableObjectStoreOptions, type SessionObjectNamespace } from "./do/store.js";
-export { linkSession, listSessions, revokeSession, revokeAllSessions, type LinkOptions, type RevokeAllOptions } from "./do/users.js";
+export {
+  linkSession,
+  listSessions,
+  revokeSession,
+  revokeAllSessions,
+  type LinkableSession,
+  type LinkOptions,
+  type RevokeAllOptions,
+  type RevokeSessionOptions,
+} from "./do/users.js";
 export type { RevocationOptions } from "./do/revocation.js";
-export type { DeviceSession } from "./do/protocol.js";
+export type { DeviceSession, VersionedSessions } from "./do/protocol.js";

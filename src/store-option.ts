@@ -1,7 +1,7 @@
 import type { Keyring } from "./crypto/keyring.js";
 import { SessionConfigError } from "./errors.js";
 import { durableObjectMode } from "./do/mode.js";
-import { DurableObjectStore } from "./do/store.js";
+import type { VersionedSessions } from "./do/protocol.js";
 import { guardedStore } from "./guarded-store.js";
 import { isKVNamespace, KVStore } from "./kv/kv-store.js";
 import type { PerRequest } from "./core/options.js";
@@ -37,20 +37,44 @@ export function storeModeOf<C>(options: StoreModeOptions<C>): ((keys: Keyring, c
   }
   const [name, option, modeOf] = store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
   if (option === undefined) return undefined;
-  // A Durable Object store gets the versioned server-side mode (its calls fail typed by themselves, and a
-  // lock wait may rightly outlast storeTimeout); as an overflow target it is a plain SessionStore.
-  const durable = (value: unknown) => (name === "store" && value instanceof DurableObjectStore ? value : undefined);
+  // A store offering the versioned capability gets the versioned server-side mode (its calls fail typed by
+  // themselves, and a lock wait may rightly outlast storeTimeout); as an overflow target it is a plain
+  // SessionStore, which must then not have been asked for guarantees only that mode gives.
+  const versioned = (value: unknown) => {
+    const capability = versionedOf(value);
+    if (capability && name === "overflow" && (capability.exclusive || capability.onConflict !== "merge")) {
+      throw new SessionConfigError('exclusive and onConflict: "error" apply to server-side sessions (store:), not to an overflow store');
+    }
+    return name === "store" ? capability : undefined;
+  };
   if (typeof option !== "function") {
-    const objects = durable(option);
+    const objects = versioned(option);
     if (objects) return (keys) => durableObjectMode(keys, objects);
     const guarded = guardedStore(sessionStoreOf(option, name), timeout);
     return (keys) => modeOf(keys, guarded);
   }
   return (keys, c) => {
     const value = option(c);
-    const objects = durable(value);
+    const objects = versioned(value);
     return objects ? durableObjectMode(keys, objects) : modeOf(keys, guardedStore(sessionStoreOf(value, name), timeout));
   };
+}
+
+/** The versioned capability a store offers (`store.versioned`), checked; undefined when it offers none. */
+function versionedOf(value: unknown): VersionedSessions | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const capability: unknown = (value as { versioned?: unknown }).versioned;
+  if (capability === undefined) return undefined;
+  const candidate = capability as Partial<Record<keyof VersionedSessions, unknown>> | null;
+  const methods = ["read", "write", "release", "end"] as const;
+  if (
+    typeof candidate !== "object" || candidate === null ||
+    methods.some((method) => typeof candidate[method] !== "function") ||
+    (candidate.onConflict !== "merge" && candidate.onConflict !== "error")
+  ) {
+    throw new SessionConfigError("store.versioned must be the versioned capability of a store (e.g. a DurableObjectStore's own `versioned`)");
+  }
+  return capability as VersionedSessions;
 }
 
 const kvStores = new WeakMap<KVNamespace, KVStore>();

@@ -1,3 +1,4 @@
+import type { VersionedSessions } from "./do/protocol.js";
 import { SessionStoreError } from "./errors.js";
 
 /** One key of a store listing, with the non-secret metadata written beside it. */
@@ -46,6 +47,12 @@ export interface SessionStore {
    * `SessionStoreError` when one does, rather than list forever.
    */
   list?(options: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }>;
+  /**
+   * Capability: versioned sessions (compare-and-swap writes, optional lock, revocation). As `store:`, a store
+   * that offers it gets the versioned server-side mode, whose reads and writes go through it rather than
+   * `get`/`set`. `DurableObjectStore` offers it; a wrapper around one keeps it by forwarding the property.
+   */
+  readonly versioned?: VersionedSessions | undefined;
 }
 
 /**

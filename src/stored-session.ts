@@ -1,7 +1,7 @@
 import type { Keyring } from "./crypto/keyring.js";
 import { seal } from "./crypto/seal.js";
 import type { SealedStore } from "./crypto/sealed-store.js";
-import { envelopeJson, isObject, parseEnvelope, type Envelope } from "./envelope.js";
+import { envelopeJson, isObject, isSeconds, parseEnvelope, type Envelope } from "./envelope.js";
 import type { Opened } from "./mode.js";
 
 /**
@@ -18,7 +18,10 @@ export type PointerKind = "o" | "s";
  */
 export const EXPIRED_GRACE = 24 * 3600;
 
-/** Non-secret metadata written beside every stored session, in seconds since epoch. */
+/**
+ * Non-secret metadata written beside every stored session, in seconds since epoch: in KV metadata (read
+ * by the admin helpers), and in the Durable Object store (whose device list converts to ms).
+ */
 export type StoredMetadata = {
   created: number;
   lastUsed: number;
@@ -57,12 +60,34 @@ export async function readStored(
   return { ok: true, envelope, rotated: expected.rotated || read.rotated, stored: key };
 }
 
+/** The metadata of a session (`meta` in ms) that expires `ttl` seconds after `now` (ms) unless used again. */
+export function metadataOf(meta: Pick<Envelope["meta"], "created" | "lastUsed">, ttl: number, now: number): StoredMetadata {
+  return { created: Math.floor(meta.created / 1000), lastUsed: Math.floor(meta.lastUsed / 1000), expires: Math.floor(now / 1000) + ttl };
+}
+
+/** The metadata beside a stored value if it is `StoredMetadata` (as written here), else undefined. */
+export function readMetadata(metadata: unknown): StoredMetadata | undefined {
+  if (!isObject(metadata)) return undefined;
+  const { created, lastUsed, expires } = metadata;
+  return isSeconds(created) && isSeconds(lastUsed) && isSeconds(expires) ? { created, lastUsed, expires } : undefined;
+}
+
 /** Writes the session under `key` for `ttl` seconds (plus {@link EXPIRED_GRACE}) with its metadata. */
 export function writeStored(store: SealedStore, key: string, envelope: Envelope, ttl: number, now: number): Promise<void> {
-  const metadata: StoredMetadata = {
-    created: Math.floor(envelope.meta.created / 1000),
-    lastUsed: Math.floor(envelope.meta.lastUsed / 1000),
-    expires: Math.floor(now / 1000) + ttl,
-  };
-  return store.set(key, envelopeJson(envelope), { ttl: ttl + EXPIRED_GRACE, metadata });
+  return store.set(key, envelopeJson(envelope), { ttl: ttl + EXPIRED_GRACE, metadata: metadataOf(envelope.meta, ttl, now) });
+}
+
+/**
+ * How a store that knows sessions reads a write of {@link writeStored}: the session itself lives `ttl`
+ * seconds, and the record is kept `keep` seconds more (the grace) to say why it ended. Any other write
+ * (other metadata, or a ttl shorter than the grace) is kept exactly `ttl` seconds.
+ */
+export function storedLifetime(options: { ttl: number; metadata?: Record<string, unknown> | undefined }): {
+  ttl: number;
+  keep: number;
+  metadata: StoredMetadata | undefined;
+} {
+  const metadata = readMetadata(options.metadata);
+  const keep = metadata && options.ttl >= EXPIRED_GRACE ? EXPIRED_GRACE : 0;
+  return { ttl: options.ttl - keep, keep, metadata };
 }

@@ -35,3 +35,10 @@ export async function waitersQueued(stub: DurableObjectStub<SessionObject>, coun
   }
   throw new Error(`fewer than ${count} lock waiters queued`);
 }
+
+/** The session ids a user object indexes (its `d:<id>` entries). */
+export async function indexedIds(userId: string): Promise<string[]> {
+  return Object.keys(await storageOf(userStub(userId)))
+    .filter((key) => key.startsWith("d:"))
+    .map((key) => key.slice(2));
+}

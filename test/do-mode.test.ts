@@ -3,7 +3,9 @@ import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/do/store.js";
+import { linkSession, listSessions } from "../src/do/users.js";
 import { SessionConfigError, SessionError } from "../src/errors.js";
+import type { SessionStore } from "../src/store.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
@@ -320,6 +322,115 @@ describe("as an overflow target", () => {
     j.take(await app.request("/big", { method: "POST" }));
     expect(j.value!.length).toBeLessThan(1000); // a pointer, not the session
     expect(await (await app.request("/big", { headers: j.header() })).text()).toBe("6000");
+  });
+});
+
+/** A logging wrapper: what apps put around a store. `forward` keeps the versioned capability. */
+function logging(inner: DurableObjectStore, forward: boolean): SessionStore & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    get: (key) => (calls.push("get"), inner.get(key)),
+    set: (key, value, options) => (calls.push("set"), inner.set(key, value, options)),
+    delete: (key) => (calls.push("delete"), inner.delete(key)),
+    ...(forward ? { versioned: inner.versioned } : {}),
+  };
+}
+
+/** The ways to wrap a store that keep its versioned capability. */
+const forwardingWrappers: [string, (inner: DurableObjectStore) => SessionStore][] = [
+  ["a wrapper forwarding `versioned`", (inner) => logging(inner, true)],
+  ["a Proxy", (inner) => new Proxy(inner, {})],
+  ["a subclass", (inner) => new (class Metered extends DurableObjectStore {})(env.SESSION_OBJECTS, { exclusive: inner.exclusive ?? false })],
+];
+
+describe("a wrapped DurableObjectStore keeps its guarantees through its `versioned` capability", () => {
+  it.each(forwardingWrappers)("%s: 8 overlapping requests keep 8 of 8 changes", async (_name, wrap) => {
+    const N = 8;
+    const allRead = barrier(N);
+    const app = storeApp(wrap(doStore()), { afterRead: () => allRead() });
+    const { j } = await started(app);
+    const responses = await Promise.all(Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+    expect(responses.map((r) => r.status)).toEqual(Array(N).fill(200));
+    const expected = Object.fromEntries(Array.from({ length: N }, (_, i) => [`k${i}`, `v${i}`]));
+    expect(await dataOf(app, j.header())).toEqual({ init: "yes", ...expected });
+  });
+
+  it.each(forwardingWrappers)("%s: exclusive locking still serializes two increments", async (_name, wrap) => {
+    const held = gate();
+    const app = storeApp(wrap(doStore({ exclusive: true })), { afterRead: (c) => (c.req.header("X-First") ? held.opened : Promise.resolve()) });
+    const { j, id } = await started(app);
+    const first = app.request("/inc", { method: "POST", headers: { ...j.header(), "X-First": "1" } });
+    const second = app.request("/inc", { method: "POST", headers: j.header() });
+    await waitersQueued(sessionStub(id), 1); // the second request waits for the lock
+    held.open();
+    expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    expect((await dataOf(app, j.header()))["n"]).toBe(2);
+  });
+
+  it.each([
+    ["exclusive", { exclusive: true }],
+    ['onConflict: "error"', { onConflict: "error" }],
+  ] as const)("a wrapper that hides `versioned` from a store configured with %s fails loudly (CONFIG), writing nothing", async (_name, options) => {
+    const direct = storeApp(doStore(options));
+    const { j } = await started(direct);
+    const wrapped = storeApp(logging(doStore(options), false));
+    const res = await wrapped.request("/set/k/v", { method: "POST", headers: j.header() });
+    expect(res.status).toBe(500);
+    expect(res.headers.get("X-Error-Code")).toBe("CONFIG");
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await dataOf(direct, j.header())).toEqual({ init: "yes" });
+    await expect(doStore(options).set("k", "v", { ttl: 60 })).rejects.toThrow(/forward its `versioned`/);
+  });
+
+  it("a store offering a malformed `versioned`, or an exclusive store as overflow target, is refused at start-up", () => {
+    const bogus = { get: async () => null, set: async () => {}, delete: async () => {}, versioned: { read: 1 } } as unknown as SessionStore;
+    expect(() => session({ secret: SECRET, store: bogus })).toThrow(SessionConfigError);
+    expect(() => session({ secret: SECRET, overflow: doStore({ exclusive: true }) })).toThrow(SessionConfigError);
+    expect(() => session({ secret: SECRET, overflow: doStore({ onConflict: "error" }) })).toThrow(SessionConfigError);
+  });
+});
+
+describe("stored metadata has one time unit", () => {
+  it.each([
+    ["the store itself", () => doStore()],
+    ["a plain wrapper (no `versioned`)", () => logging(doStore(), false)],
+  ] as const)("through %s, listSessions reports lastUsed in ms, consistent with created", async (_name, makeStore) => {
+    const clock = testClock(Date.now());
+    const app = storeApp(makeStore(), {}, { now: clock.now, touchAfter: 60 });
+    const user = `metric-${Math.random()}`;
+    app.post("/link", async (c) => {
+      const s = await c.var.session.load();
+      await linkSession(env.SESSION_OBJECTS, s, user);
+      return c.text("linked");
+    });
+    const { j } = await started(app);
+    await app.request("/link", { method: "POST", headers: j.header() });
+    const [linked] = await listSessions(env.SESSION_OBJECTS, user);
+    clock.advance(120);
+    j.take(await app.request("/all", { headers: j.header() })); // a write: touchAfter passed
+    const [listed] = await listSessions(env.SESSION_OBJECTS, user);
+    expect(listed!.created).toBe(linked!.created);
+    expect(listed!.lastUsed).toBe(clock.now() - (clock.now() % 1000));
+    expect(listed!.lastUsed - listed!.created).toBe(120_000);
+  });
+
+  it("a plain write keeps the grace its ttl includes, so the device list ends at the session's own deadline", async () => {
+    const clock = testClock(Date.now());
+    const app = storeApp(logging(doStore(), false), {}, { now: clock.now, idleTimeout: 600 });
+    const user = `grace-${Math.random()}`;
+    app.post("/link", async (c) => {
+      const s = await c.var.session.load();
+      await linkSession(env.SESSION_OBJECTS, s, user);
+      c.var.session.set("linked", true);
+      return c.text("linked");
+    });
+    const { j, id } = await started(app);
+    await app.request("/link", { method: "POST", headers: j.header() });
+    expect(await listSessions(env.SESSION_OBJECTS, user)).toHaveLength(1);
+    await advanceObject(sessionStub(id), 601);
+    expect(await listSessions(env.SESSION_OBJECTS, user)).toEqual([]);
+    expect(await storageOf(sessionStub(id))).toHaveProperty("rec"); // kept for the grace: "expired: idle"
   });
 });
 

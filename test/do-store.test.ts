@@ -20,8 +20,8 @@ describe("DurableObjectStore: SessionStore over one object per key", () => {
   it("refuses a namespace that is not a binding, oversized values and bad keys", async () => {
     expect(() => new DurableObjectStore(undefined as never)).toThrow(SessionConfigError);
     expect(() => new DurableObjectStore(env.SESSION_OBJECTS, { exclusive: { waitMs: 0 } })).toThrow(SessionConfigError);
-    expect(() => store.write(freshId(), { value: "x".repeat(1024 * 1024 + 1), ttl: 60 })).toThrow(SessionTooLargeError);
-    await expect(store.get("")).rejects.toThrow(TypeError);
+    await expect(store.write(freshId(), { value: "x".repeat(1024 * 1024 + 1), ttl: 60 })).rejects.toThrow(SessionTooLargeError);
+    await expect(store.get("")).rejects.toThrow(SessionConfigError);
   });
 });
 
@@ -152,6 +152,31 @@ describe("exclusive mode: a lock per session that expires on its own", () => {
   });
 });
 
+describe("exclusive mode: bounded lease and wait", () => {
+  it.each([
+    { leaseMs: Number.MAX_SAFE_INTEGER },
+    { leaseMs: 5 * 60_000 + 1 },
+    { leaseMs: 0 },
+    { waitMs: 60_001 },
+    { waitMs: Number.POSITIVE_INFINITY },
+    { waitMs: 1.5 },
+  ])("refuses %o at construction (SessionConfigError)", (exclusive) => {
+    expect(() => new DurableObjectStore(env.SESSION_OBJECTS, { exclusive })).toThrow(SessionConfigError);
+  });
+
+  it("accepts the documented maximums: a 5-minute lease and a 1-minute wait", () => {
+    const bounded = new DurableObjectStore(env.SESSION_OBJECTS, { exclusive: { leaseMs: 5 * 60_000, waitMs: 60_000 } });
+    expect(bounded.exclusive).toEqual({ leaseMs: 300_000, waitMs: 60_000 });
+  });
+
+  it("a lock asked for directly is bounded too, and refused before it is taken", async () => {
+    const key = freshId();
+    await expect(store.read(key, lock("A", Number.MAX_SAFE_INTEGER))).rejects.toThrow(SessionConfigError);
+    await expect(store.read(key, lock("A", 10_000, 60_001))).rejects.toThrow(SessionConfigError);
+    expect(await storageOf(sessionStub(key))).toEqual({});
+  });
+});
+
 describe("faults: a typed error and no partial write", () => {
   it("an object reset while a request waits fails that request with SessionStoreError; the stored session is intact", async () => {
     const key = freshId();
@@ -170,7 +195,7 @@ describe("faults: a typed error and no partial write", () => {
     const key = freshId();
     const stub = sessionStub(key);
     await store.write(key, { value: "v1", ttl: 60, expected: 0 });
-    await stub.link({ userId: "u-fault", device: "d", created: 0, lastUsed: 0, ttl: 60 });
+    await stub.link({ userId: "u-fault", device: "d", created: 0, lastUsed: 0, ttl: 60, seq: 1 });
     const before = await storageOf(stub);
     // The write puts the record, then the user link: fail the second put.
     await runInDurableObject(stub, (object: SessionObject, state) => {

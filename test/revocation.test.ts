@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { DurableObjectStore } from "../src/do/store.js";
@@ -6,7 +7,8 @@ import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../
 import { SessionConfigError } from "../src/errors.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
 import type { SessionStore } from "../src/store.js";
-import { freshId } from "./do-helpers.js";
+import { advanceObject, freshId, sessionStub, storageOf } from "./do-helpers.js";
+import type { SessionObject } from "../src/do/object.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 import { kvStore } from "./stores.js";
 
@@ -143,6 +145,57 @@ describe("cookie mode with revocation checks", () => {
     const res = await broken.request("/me", { headers: j.header() });
     expect(res.status).toBe(503);
     expect(await res.text()).toBe("Service Unavailable");
+  });
+});
+
+describe("cookie mode with revocation checks: how long links and revocations last", () => {
+  const namespace = env.SESSION_OBJECTS;
+  const DAY = 24 * 3600;
+  /** Moves the app's clock and the session object's clock together. */
+  async function advance(clock: ReturnType<typeof testClock>, id: string, seconds: number) {
+    clock.advance(seconds);
+    await advanceObject(sessionStub(id), seconds);
+    await runDurableObjectAlarm(sessionStub(id));
+  }
+
+  it("a session refused as absolute leaves listSessions then too (absoluteTimeout 3600, no idle limit)", async () => {
+    const clock = testClock(Date.now());
+    const app = accountApp({ revocation: { namespace }, idleTimeout: undefined, absoluteTimeout: 3600, now: clock.now }) as unknown as Hono<never>;
+    const user = `abs-${freshId()}`;
+    const { j, id } = await login(app, user);
+    await advance(clock, id, 3500);
+    expect((await me(app, j.header())).status).toBe(200);
+    expect((await listSessions(namespace, user)).map((s) => s.id)).toEqual([id]);
+    await advance(clock, id, 101); // the request above resealed the cookie: the link still ends with the session
+    expect((await me(app, j.header())).status).toBe(401);
+    expect(await listSessions(namespace, user)).toEqual([]);
+    await advance(clock, id, 3600); // two hours after login
+    expect(await listSessions(namespace, user)).toEqual([]);
+  });
+
+  it("revokeSession of an unlinked session outlives every copy: idleTimeout 30 days, refused after 15 and 29 days", async () => {
+    const clock = testClock(Date.now());
+    const app = accountApp({ revocation: { namespace }, idleTimeout: 30 * DAY, now: clock.now }) as unknown as Hono<never>;
+    const j = jar();
+    j.take(await app.request("/big/10", { method: "POST" })); // a session, never linked to a user
+    const { id } = (await (await app.request("/me", { headers: j.header() })).json()) as { id: string };
+    await revokeSession(namespace, id);
+    await advance(clock, id, 15 * DAY);
+    expect(await me(app, j.header())).toMatchObject({ status: 401, body: { invalid: "revoked" } });
+    await advance(clock, id, 14 * DAY);
+    expect(await me(app, j.header())).toMatchObject({ status: 401, body: { invalid: "revoked" } });
+  });
+
+  it("without the middleware in this isolate, revokeSession remembers 14 days, or the ttl it is given", async () => {
+    const admin = { getByName: (name: string) => namespace.getByName(name) } as unknown as Namespace; // not registered
+    const T = Date.now();
+    const tombUntil = async (id: string) => ((await storageOf(sessionStub(id))) as { tomb: { until: number } }).tomb.until - T;
+    const [a, b] = [freshId(), freshId()];
+    for (const id of [a, b]) await runInDurableObject(sessionStub(id), (object: SessionObject) => void (object.clock = () => T));
+    await revokeSession(admin, a);
+    expect(await tombUntil(a)).toBe(14 * DAY * 1000);
+    await revokeSession(admin, b, { ttl: 40 * DAY });
+    expect(await tombUntil(b)).toBe(40 * DAY * 1000);
   });
 });
 

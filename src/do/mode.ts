@@ -4,10 +4,10 @@ import { openBound, sealBound } from "../crypto/sealed-store.js";
 import { envelopeJson, newSessionId, parseEnvelope, parsePlaintext } from "../envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../errors.js";
 import type { Opened, SessionMode } from "../mode.js";
-import { EXPIRED_GRACE, pointerKey, readStored, sealPointer } from "../stored-session.js";
+import { EXPIRED_GRACE, metadataOf, pointerKey, readStored, sealPointer } from "../stored-session.js";
 import { COOKIE_LIMIT } from "../token.js";
-import { MAX_VALUE_LENGTH, type DurableObjectStore } from "./store.js";
-import { endSession } from "./users.js";
+import type { VersionedSessions } from "./protocol.js";
+import { MAX_VALUE_LENGTH } from "./store.js";
 
 /** Rebase rounds before giving up: each lost round means another request committed meanwhile. */
 const MAX_ATTEMPTS = 8;
@@ -23,16 +23,17 @@ interface Read {
 }
 
 /**
- * Server-side sessions in Durable Objects: the cookie carries only the sealed session id; the session
- * (sealed, bound to its id) lives in the session's own object, in the same formats as the KV store mode.
- * Strongly consistent everywhere at once:
+ * Server-side sessions in a store with the versioned capability (`DurableObjectStore`, or a wrapper that
+ * forwards its `versioned`): the cookie carries only the sealed session id; the session (sealed, bound to
+ * its id) lives in the session's own object, in the same formats (value and `StoredMetadata`) as the KV
+ * store mode. Strongly consistent everywhere at once:
  *
  * - writes are versioned: one that lost a race is rebased onto the winner (only this request's keys are
  *   re-applied) and retried, so overlapping requests changing different keys all survive;
  * - destroy() leaves a tombstone: a copied cookie, or a request still running, cannot bring it back;
  * - `exclusive` stores take a lock per session at the first read and release it with the write.
  */
-export function durableObjectMode(keys: Keyring, store: DurableObjectStore): SessionMode {
+export function durableObjectMode(keys: Keyring, store: VersionedSessions): SessionMode {
   let read: Read | undefined;
   let held: { id: string; token: string } | undefined;
 
@@ -53,7 +54,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
       return { ok: true, envelope: opened.envelope, rotated: read.rotated, stored: id };
     },
 
-    async save(envelope, { ttl, rebase, incoming }) {
+    async save(envelope, { ttl, now, rebase, incoming }) {
       const { id } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
@@ -66,7 +67,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
           ttl,
           keep: EXPIRED_GRACE, // as in KV: a returning visitor learns why the session ended
           expected,
-          metadata: { created: next.meta.created, lastUsed: next.meta.lastUsed },
+          metadata: metadataOf(next.meta, ttl, now),
           release: held?.id === id ? held.token : undefined,
         });
         if (result.ok) {
@@ -90,7 +91,7 @@ export function durableObjectMode(keys: Keyring, store: DurableObjectStore): Ses
     async discard(previous) {
       if (!previous?.ok || previous.stored === undefined) return;
       if (held?.id === previous.stored) held = undefined; // revoking frees the lock
-      await endSession(store.namespace, previous.stored, 0);
+      await store.end(previous.stored);
     },
 
     async close() {

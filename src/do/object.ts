@@ -1,12 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
+import { SessionConfigError } from "../errors.js";
+import { CLOCK_SKEW_MS } from "../expiry.js";
 import {
+  isLockRequest,
+  isTime,
+  isTtl,
   SESSION_PREFIX,
   USER_PREFIX,
   type CheckResult,
   type DeviceSession,
+  type Indexed,
+  type IndexKey,
+  type IndexedSession,
   type LinkRequest,
+  type LinkResult,
   type LockRequest,
+  type RevokeResult,
   type Snapshot,
+  type UserLink,
   type WriteRequest,
   type WriteResult,
 } from "./protocol.js";
@@ -28,17 +39,26 @@ interface Lock {
   token: string;
   until: number;
 }
+/** Times in ms since epoch: the device list's unit. */
 interface Link {
   userId: string;
   device: string;
   created: number;
   lastUsed: number;
   expiresAt: number;
+  /** The user index entry it belongs to (absent in links written before entries had one: 0). */
+  seq?: number;
 }
-/** Storage layout of a user object: one entry per linked session under `d:<sessionId>`. */
+/**
+ * Storage layout of a user object: one entry per indexed session under `d:<sessionId>`, the last entry
+ * number under `seq`, and the revocation generation under `gen` (bumped by every revokeAllSessions).
+ */
 interface IndexEntry {
-  device: string;
-  created: number;
+  seq?: number;
+  /** The linkSession that indexed it confirmed (absent in entries written before confirmation existed: true). */
+  confirmed?: boolean;
+  /** When the link it was indexed for ends unless extended (ms). */
+  expiresAt?: number;
 }
 
 interface Waiter extends LockRequest {
@@ -51,6 +71,8 @@ const TOMB = "tomb";
 const LOCK = "lock";
 const LINK = "link";
 const ENTRY = "d:";
+const SEQ = "seq";
+const GEN = "gen";
 
 /**
  * The Durable Object behind `DurableObjectStore`, bound once in wrangler.toml. Each object is one stored
@@ -71,6 +93,7 @@ export class SessionObject extends DurableObject {
   /** Reads the session, first taking the lock when asked (waiting up to `lock.waitMs`). */
   async read(lock?: LockRequest): Promise<Snapshot> {
     this.#role(SESSION_PREFIX);
+    if (lock !== undefined && !isLockRequest(lock)) throw new SessionConfigError("lock lease or wait out of bounds");
     if (lock && !(await this.#acquire(lock))) return { state: "lock-timeout" };
     const now = this.clock();
     if (this.#tombstone(now)) return { state: "revoked" };
@@ -81,6 +104,9 @@ export class SessionObject extends DurableObject {
   /** Writes the value if the stored version is still `expected` (compare-and-swap), in one transaction. */
   async write(request: WriteRequest): Promise<WriteResult> {
     this.#role(SESSION_PREFIX);
+    if (typeof request.value !== "string" || !isTtl(request.ttl) || !isTtl(request.keep ?? 0) || !isTtl(request.ttl + (request.keep ?? 0))) {
+      throw new SessionConfigError("write needs a string value and ttl/keep within bounds");
+    }
     const now = this.clock();
     const kv = this.ctx.storage.kv;
     const result = this.ctx.storage.transactionSync((): WriteResult => {
@@ -97,9 +123,10 @@ export class SessionObject extends DurableObject {
       kv.put<StoredRecord>(REC, { value: request.value, version, deadline, expiresAt });
       const link = kv.get<Link>(LINK);
       if (link) {
-        const lastUsed = request.metadata?.["lastUsed"];
-        // The device list shows live sessions only: the link ends at the deadline, not with the kept record.
-        kv.put<Link>(LINK, { ...link, lastUsed: typeof lastUsed === "number" ? lastUsed : now, expiresAt: deadline });
+        // Stored metadata is in seconds; the device list keeps ms. It shows live sessions only: the link
+        // ends at the deadline, not with the kept record.
+        const lastUsed = request.metadata?.lastUsed;
+        kv.put<Link>(LINK, { ...link, lastUsed: Number.isSafeInteger(lastUsed) ? lastUsed! * 1000 : now, expiresAt: deadline });
       }
       if (request.release !== undefined) this.#release(request.release);
       return { ok: true, version };
@@ -111,29 +138,38 @@ export class SessionObject extends DurableObject {
 
   /**
    * Ends the session here at once: the value, lock and user link go, and a tombstone refuses reads,
-   * writes and revocation checks until the session could no longer have been valid (`ttl` seconds, or
-   * longer if the stored record or link would have lived longer; `unknownTtl` seconds when the object
-   * knows nothing of the session, e.g. an unlinked cookie-mode session revoked by id). Returns the linked
-   * user, if any.
+   * writes, links and revocation checks until no copy of the session could still be accepted: at least
+   * `ttl` seconds, and past the stored record's and the link's deadlines (plus the clock skew the server
+   * tolerates). With `ifUser`, a session linked to another user is left alone (`revoked: false`): a user's
+   * "log out everywhere" ends only sessions still linked to that user, or linked to no one (a login that
+   * indexed the session and has not linked it yet must not link it afterwards).
    */
-  async revoke(ttl: number, unknownTtl = 0): Promise<{ userId: string | undefined }> {
+  async revoke(ttl: number, ifUser?: string): Promise<RevokeResult> {
     this.#role(SESSION_PREFIX);
+    if (!isTtl(ttl)) throw new SessionConfigError("revoke ttl out of bounds");
     const now = this.clock();
     const kv = this.ctx.storage.kv;
-    const userId = this.ctx.storage.transactionSync(() => {
+    const result = this.ctx.storage.transactionSync((): RevokeResult => {
       const record = kv.get<StoredRecord>(REC);
-      const link = kv.get<Link>(LINK);
-      const floor = now + (record || link ? ttl : Math.max(ttl, unknownTtl)) * 1000;
-      const until = Math.max(floor, deadlineOf(record), link?.expiresAt ?? 0, kv.get<Tombstone>(TOMB)?.until ?? 0);
+      const stored = kv.get<Link>(LINK);
+      const link = stored && { userId: stored.userId, seq: stored.seq ?? 0 };
+      const live = this.#link(now);
+      if (ifUser !== undefined && live && live.userId !== ifUser) return { revoked: false, link, live: true };
+      const until = Math.max(
+        now + ttl * 1000,
+        record ? recordDeadline(record) + CLOCK_SKEW_MS : 0,
+        stored ? stored.expiresAt + CLOCK_SKEW_MS : 0,
+        kv.get<Tombstone>(TOMB)?.until ?? 0,
+      );
       kv.delete(REC);
       kv.delete(LINK);
       kv.delete(LOCK);
       if (until > now) kv.put<Tombstone>(TOMB, { until });
-      return link?.userId;
+      return { revoked: true, link, live: live !== undefined };
     });
     this.#grantNext(now); // waiters get the lock and read "revoked" at once
     await this.#schedule();
-    return { userId };
+    return result;
   }
 
   /** Releases the lock if `token` still holds it (an expired lease may already belong to another request). */
@@ -152,22 +188,31 @@ export class SessionObject extends DurableObject {
     return { revoked, linked: !revoked && this.#link(now) !== undefined };
   }
 
-  /** Links the session to a user (at login). Refused (false) when the session was already revoked. */
-  async link(request: LinkRequest): Promise<boolean> {
+  /**
+   * Links the session to a user (at login). Refused (`linked: false`) when the session was revoked. A link
+   * to another user is replaced, and returned as `previous`: its index entry must go.
+   */
+  async link(request: LinkRequest): Promise<LinkResult> {
     this.#role(SESSION_PREFIX);
+    const { userId, device, created, lastUsed, ttl, seq } = request;
+    if (!isTtl(ttl, 1) || !isTime(created) || !isTime(lastUsed) || !Number.isSafeInteger(seq) || typeof userId !== "string" || typeof device !== "string") {
+      throw new SessionConfigError("link request out of bounds");
+    }
     const now = this.clock();
-    if (this.#tombstone(now)) return false;
-    const record = this.#record(now);
-    const expiresAt = Math.max(now + request.ttl * 1000, deadlineOf(record));
-    const { userId, device, created, lastUsed } = request;
-    this.ctx.storage.kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt });
+    const kv = this.ctx.storage.kv;
+    if (this.#tombstone(now)) return { linked: false };
+    const old = kv.get<Link>(LINK);
+    const previous: UserLink | undefined = old && old.userId !== userId ? { userId: old.userId, seq: old.seq ?? 0 } : undefined;
+    const expiresAt = Math.max(now + ttl * 1000, recordDeadline(this.#record(now)));
+    kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt, seq });
     await this.#schedule();
-    return true;
+    return { linked: true, previous };
   }
 
   /** Cookie mode: a linked session was used; moves lastUsed and the link's expiry. */
   async touch(lastUsed: number, ttl: number): Promise<void> {
     this.#role(SESSION_PREFIX);
+    if (!isTtl(ttl) || !isTime(lastUsed)) throw new SessionConfigError("touch out of bounds");
     const now = this.clock();
     const link = this.#link(now);
     if (!link || this.#tombstone(now)) return;
@@ -184,23 +229,65 @@ export class SessionObject extends DurableObject {
     return { userId: link.userId, device: link.device, created: link.created, lastUsed: link.lastUsed };
   }
 
-  /** User object: records a session of this user. */
-  addSession(id: string, entry: IndexEntry): void {
+  /**
+   * User object: indexes a session (linkSession's first step, before the session object is linked), as
+   * pending until confirmed. Answers the entry's number and the current revocation generation.
+   */
+  addSession(id: string, ttl: number): Indexed {
     this.#role(USER_PREFIX);
-    this.ctx.storage.kv.put<IndexEntry>(ENTRY + id, { device: entry.device, created: entry.created });
+    if (!isTtl(ttl, 1)) throw new SessionConfigError("index ttl out of bounds");
+    const kv = this.ctx.storage.kv;
+    return this.ctx.storage.transactionSync(() => {
+      const seq = (kv.get<number>(SEQ) ?? 0) + 1;
+      kv.put(SEQ, seq);
+      kv.put<IndexEntry>(ENTRY + id, { seq, confirmed: false, expiresAt: this.clock() + ttl * 1000 });
+      return { seq, generation: kv.get<number>(GEN) ?? 0 };
+    });
   }
 
-  /** User object: forgets sessions (revoked, expired). */
-  removeSessions(ids: string[]): void {
+  /**
+   * User object: linkSession's last step. True when no revokeAllSessions started since the session was
+   * indexed (`generation`) and its entry is still there: then the entry is confirmed. False means the
+   * caller must revoke the session it linked.
+   */
+  confirmSession(id: string, seq: number, generation: number): boolean {
     this.#role(USER_PREFIX);
     const kv = this.ctx.storage.kv;
-    this.ctx.storage.transactionSync(() => ids.forEach((id) => kv.delete(ENTRY + id)));
+    return this.ctx.storage.transactionSync(() => {
+      const entry = kv.get<IndexEntry>(ENTRY + id);
+      if ((kv.get<number>(GEN) ?? 0) !== generation || !entry) return false;
+      // A newer linkSession of the same session re-indexed it meanwhile: that one confirms its own entry.
+      if (entry.seq === seq) kv.put<IndexEntry>(ENTRY + id, { ...entry, confirmed: true });
+      return true;
+    });
   }
 
-  /** User object: the ids of the sessions linked to this user. */
-  sessionIds(): string[] {
+  /** User object: the sessions indexed for this user. */
+  sessions(): IndexedSession[] {
     this.#role(USER_PREFIX);
-    return [...this.ctx.storage.kv.list({ prefix: ENTRY })].map(([key]) => key.slice(ENTRY.length));
+    return this.#entries();
+  }
+
+  /**
+   * User object: revokeAllSessions' first step. Bumps the revocation generation (a linkSession that indexed
+   * a session before this cannot confirm it any more) and answers the sessions to end, in one step.
+   */
+  beginRevokeAll(): IndexedSession[] {
+    this.#role(USER_PREFIX);
+    const kv = this.ctx.storage.kv;
+    return this.ctx.storage.transactionSync(() => {
+      kv.put(GEN, (kv.get<number>(GEN) ?? 0) + 1);
+      return this.#entries();
+    });
+  }
+
+  /** User object: forgets sessions (revoked, expired, linked elsewhere): each only if its entry is still `seq`. */
+  removeSessions(entries: readonly IndexKey[]): void {
+    this.#role(USER_PREFIX);
+    const kv = this.ctx.storage.kv;
+    this.ctx.storage.transactionSync(() => {
+      for (const { id, seq } of entries) if ((kv.get<IndexEntry>(ENTRY + id)?.seq ?? 0) === seq) kv.delete(ENTRY + id);
+    });
   }
 
   /** Deletes whatever has passed its deadline, times out lock waiters, and sets the next alarm. */
@@ -217,7 +304,7 @@ export class SessionObject extends DurableObject {
       return link;
     });
     this.#grantNext(now);
-    if (expiredLink) await this.#unindex(expiredLink.userId);
+    if (expiredLink) await this.#unindex({ userId: expiredLink.userId, seq: expiredLink.seq ?? 0 });
     if (this.waiting.length === 0 && [...kv.list({ limit: 1 })].length === 0) {
       await this.ctx.storage.deleteAll(); // nothing left: the object costs nothing until used again
       return;
@@ -227,7 +314,15 @@ export class SessionObject extends DurableObject {
 
   #role(prefix: string): void {
     // Role by name: a stub made with idFromString (no name) or the other prefix cannot be misused.
-    if (!this.ctx.id.name?.startsWith(prefix)) throw new TypeError(`this method needs an object named ${prefix}...`);
+    if (!this.ctx.id.name?.startsWith(prefix)) throw new SessionConfigError(`this method needs an object named ${prefix}...`);
+  }
+
+  #entries(): IndexedSession[] {
+    const now = this.clock();
+    return [...this.ctx.storage.kv.list<IndexEntry>({ prefix: ENTRY })].map(([key, entry]) => {
+      const ttlLeft = Math.max(0, Math.ceil(((entry.expiresAt ?? 0) - now) / 1000));
+      return { id: key.slice(ENTRY.length), seq: entry.seq ?? 0, pending: entry.confirmed === false && ttlLeft > 0, ttlLeft };
+    });
   }
 
   #tombstone(now: number): Tombstone | undefined {
@@ -301,12 +396,12 @@ export class SessionObject extends DurableObject {
   }
 
   /** Drops this (expired) session from its user's index; listSessions prunes it too if this fails. */
-  async #unindex(userId: string): Promise<void> {
+  async #unindex(link: UserLink): Promise<void> {
     const name = this.ctx.id.name!;
     const namespace = (this.ctx.exports as Partial<Record<string, DurableObjectNamespace<SessionObject>>>).SessionObject;
     if (!namespace) return;
     try {
-      await namespace.getByName(USER_PREFIX + userId).removeSessions([name.slice(SESSION_PREFIX.length)]);
+      await namespace.getByName(USER_PREFIX + link.userId).removeSessions([{ id: name.slice(SESSION_PREFIX.length), seq: link.seq }]);
     } catch {
       // Best effort: the index is cleaned again when listed.
     }
@@ -314,6 +409,6 @@ export class SessionObject extends DurableObject {
 }
 
 /** When a stored session expires; records written before `deadline` existed expire with the record. */
-function deadlineOf(record: StoredRecord | undefined): number {
+function recordDeadline(record: StoredRecord | undefined): number {
   return record?.deadline ?? record?.expiresAt ?? 0;
 }

@@ -8,6 +8,38 @@
 export const SESSION_PREFIX = "s:";
 export const USER_PREFIX = "u:";
 
+/**
+ * Longest time, in seconds, anything is kept for (a stored value, its grace, a user link, a tombstone): ten
+ * years. Larger values are refused before anything is written (Durable Object alarms end in the year 2189,
+ * and a session meant to outlive this has no limit worth the name).
+ */
+export const MAX_TTL = 10 * 365 * 24 * 3600;
+/** Longest lock lease (exclusive mode): a crashed holder blocks its session at most this long. */
+export const MAX_LEASE_MS = 5 * 60_000;
+/** Longest wait for the lock (exclusive mode): a request waits at most this long before LOCK_TIMEOUT. */
+export const MAX_WAIT_MS = 60_000;
+
+/** Whether `value` is a whole number of seconds from `min` to {@link MAX_TTL}. */
+export function isTtl(value: unknown, min = 0): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= min && value <= MAX_TTL;
+}
+
+/** Whether `value` is a time in ms since epoch that a `Date` can hold. */
+export function isTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= 8.64e15;
+}
+
+/** Whether `lock` asks for a lease and a wait within bounds ({@link MAX_LEASE_MS}, {@link MAX_WAIT_MS}). */
+export function isLockRequest(lock: unknown): lock is LockRequest {
+  if (typeof lock !== "object" || lock === null) return false;
+  const { token, leaseMs, waitMs } = lock as Partial<Record<keyof LockRequest, unknown>>;
+  return (
+    typeof token === "string" && token.length > 0 && token.length <= 64 &&
+    Number.isSafeInteger(leaseMs) && (leaseMs as number) >= 1 && (leaseMs as number) <= MAX_LEASE_MS &&
+    Number.isSafeInteger(waitMs) && (waitMs as number) >= 0 && (waitMs as number) <= MAX_WAIT_MS
+  );
+}
+
 /** A stored value and the version it was written as (1 for the first write, +1 per write). */
 export interface Versioned {
   value: string;
@@ -45,8 +77,11 @@ export interface WriteRequest {
   keep?: number | undefined;
   /** The version this write is based on: 0 = the key must not exist; absent = unconditional. */
   expected?: number | undefined;
-  /** Non-secret metadata kept beside the value (lastUsed moves the per-user index entry). */
-  metadata?: Record<string, unknown> | undefined;
+  /**
+   * The session's metadata, `StoredMetadata` (stored-session.ts): in seconds since epoch as everywhere it is
+   * stored. Its `lastUsed` moves the session's entry in the device list (which the object keeps in ms).
+   */
+  metadata?: { created: number; lastUsed: number; expires: number } | undefined;
   /** Release this lock token in the same transaction. */
   release?: string | undefined;
 }
@@ -72,10 +107,76 @@ export interface DeviceSession {
 export interface LinkRequest {
   userId: string;
   device: string;
+  /** ms since epoch. */
   created: number;
+  /** ms since epoch. */
   lastUsed: number;
   /** Seconds the link lives unless a later write or touch extends it. */
   ttl: number;
+  /** The user index entry this link belongs to (see `IndexEntry.seq`): only that entry is removed with it. */
+  seq: number;
+}
+
+/** What linking found: refused (revoked), or linked; `previous` names the link it replaced for another user. */
+export type LinkResult = { linked: false } | { linked: true; previous?: UserLink | undefined };
+
+/** A session's link to a user, as named in that user's index. */
+export interface UserLink {
+  userId: string;
+  seq: number;
+}
+
+/** What revoking found. `revoked` is false only when `ifUser` was given and the session is linked to another user. */
+export interface RevokeResult {
+  revoked: boolean;
+  /** The user the session was linked to, if any, even if the link had lapsed (its index entry is what must go). */
+  link: UserLink | undefined;
+  /** The link had not lapsed: the session was in that user's device list. */
+  live: boolean;
+}
+
+/** One entry of a user's index: removals name its `seq`, so a stale removal never drops a newer entry. */
+export interface IndexKey {
+  id: string;
+  /** Numbers the entry: a new one with every (re-)indexing of the session. */
+  seq: number;
+}
+
+/** One session in a user's index, as the user object reports it. */
+export interface IndexedSession extends IndexKey {
+  /**
+   * Indexed by a `linkSession` that has not confirmed yet and may still link the session: never pruned as
+   * dead (its session object may not know the link yet).
+   */
+  pending: boolean;
+  /** Seconds the link was asked to live, from now (0 once passed): how long a revocation must at least last. */
+  ttlLeft: number;
+}
+
+/** What indexing a session answers: its entry's seq, and the user's revocation generation at that moment. */
+export interface Indexed {
+  seq: number;
+  generation: number;
+}
+
+/**
+ * The interface the versioned server-side mode needs from a store: reads with an optional lock,
+ * compare-and-swap writes, lock release, and ending a session for good. A `SessionStore` offers it as
+ * `store.versioned`; `DurableObjectStore` does (a wrapper keeps every guarantee by forwarding the property).
+ */
+export interface VersionedSessions {
+  /** Lease and wait of exclusive mode (a lock per session), or undefined when requests run in parallel. */
+  readonly exclusive: { leaseMs: number; waitMs: number } | undefined;
+  /** What a write that lost a race does when both requests changed the same key. */
+  readonly onConflict: "merge" | "error";
+  /** The stored value with its version, after taking the lock when `lock` is given. */
+  read(key: string, lock?: LockRequest): Promise<Snapshot>;
+  /** Versioned write: commits only if the stored version is still `request.expected`. */
+  write(key: string, request: WriteRequest): Promise<WriteResult>;
+  /** Releases a lock taken by `read(key, lock)`. */
+  release(key: string, token: string): Promise<void>;
+  /** Ends the session stored under `key` for good: no write brings it back, and it leaves its user's list. */
+  end(key: string): Promise<void>;
 }
 
 export interface CheckResult {

@@ -3,9 +3,10 @@ import { SessionConfigError } from "../errors.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../expiry.js";
 import type { SessionMode } from "../mode.js";
 import type { SessionMeta } from "../envelope.js";
+import { MAX_TTL } from "./protocol.js";
+import { registerRevocationBound } from "./revocation-bound.js";
 import { checkedUntil, remember } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
-import { endSession } from "./users.js";
 
 /**
  * Cookie mode with revocation checks: every request that reads the session asks the session's Durable
@@ -45,14 +46,21 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
   if (!Number.isSafeInteger(cacheFor) || cacheFor < 0) throw new SessionConfigError("revocation.cacheFor must be a whole number of seconds, at least 0");
   if (cacheFor * 1000 > policy.touchAfterMs) throw new SessionConfigError("revocation.cacheFor must not exceed touchAfter");
   const { limits } = policy;
-  if (!idleLimit({ lifetime: policy.lifetime }, limits) && !limits.absoluteTimeout) {
+  const idle = idleLimit({ lifetime: policy.lifetime }, limits);
+  if (!idle && !limits.absoluteTimeout) {
     // A revocation record must outlive every copy of the cookie; without a limit a copy is valid forever.
     throw new SessionConfigError("revocation needs idleTimeout, absoluteTimeout or lifetime: they bound how long a revoked cookie must be remembered");
   }
+  // The longest a copy can be accepted after its session was revoked: a refused copy is never resealed, so
+  // its idle deadline stops moving; what revokeSession remembers by default for these namespaces.
+  const bound = Math.min(MAX_TTL, Math.min(idle || Infinity, limits.absoluteTimeout || Infinity) + Math.ceil(CLOCK_SKEW_MS / 1000));
   const stores = new WeakMap<SessionObjectNamespace, DurableObjectStore>();
   const storeOf = (ns: SessionObjectNamespace) => {
     let store = stores.get(ns);
-    if (!store) stores.set(ns, (store = new DurableObjectStore(ns)));
+    if (!store) {
+      stores.set(ns, (store = new DurableObjectStore(ns)));
+      registerRevocationBound(ns, bound);
+    }
     return store;
   };
   if (typeof namespace !== "function") storeOf(namespace); // a missing binding fails at start-up
@@ -76,18 +84,24 @@ function revocableMode(inner: SessionMode, store: DurableObjectStore, policy: Re
     },
     async save(envelope, context) {
       const value = await inner.save(envelope, context);
-      // A linked session's device entry follows its use (at most once per touchAfter, when the cookie is resealed).
-      if (linked === envelope.meta.id) await store.touch(linked, envelope.meta.lastUsed, validFor(envelope.meta, policy));
+      // A linked session's device entry follows its use (at most once per touchAfter, when the cookie is
+      // resealed), and lives as long as the session just sealed can be accepted.
+      if (linked === envelope.meta.id) await store.touch(linked, envelope.meta.lastUsed, secondsLeft(envelope.meta, policy));
       return value;
     },
     async discard(previous) {
       if (!previous?.ok) return;
       const { meta } = previous.envelope;
       // Revoked first: the overflow copy (if any) is unreachable from then on, whether its delete succeeds or not.
-      await endSession(store.namespace, meta.id, validFor(meta, policy));
+      await store.end(meta.id, validFor(meta, policy));
       await inner.discard(previous);
     },
   };
+}
+
+/** Seconds before the server refuses the session as sealed in `meta` (its link lasts that long, no longer). */
+function secondsLeft(meta: SessionMeta, policy: RevocationPolicy): number {
+  return Math.min(MAX_TTL, Math.max(0, Math.floor((deadlineOf(meta, policy.limits) - policy.now()) / 1000)));
 }
 
 /** Seconds a copy of this session's cookie can still be accepted: what its revocation record must outlive. */
@@ -95,5 +109,5 @@ function validFor(meta: SessionMeta, policy: RevocationPolicy): number {
   const now = policy.now();
   // Another request may reseal the cookie right now, so idle time counts from now, not from meta.lastUsed.
   const deadline = deadlineOf({ ...meta, lastUsed: now }, policy.limits);
-  return Math.max(0, Math.ceil((deadline - now + CLOCK_SKEW_MS) / 1000));
+  return Math.min(MAX_TTL, Math.max(0, Math.ceil((deadline - now + CLOCK_SKEW_MS) / 1000)));
 }

@@ -1,7 +1,25 @@
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../errors.js";
 import type { SessionStore, StoreSetOptions } from "../store.js";
+import { storedLifetime } from "../stored-session.js";
 import type { SessionObject } from "./object.js";
-import { SESSION_PREFIX, type CheckResult, type LockRequest, type Snapshot, type WriteRequest, type WriteResult } from "./protocol.js";
+import {
+  isLockRequest,
+  isTime,
+  isTtl,
+  MAX_LEASE_MS,
+  MAX_TTL,
+  MAX_WAIT_MS,
+  SESSION_PREFIX,
+  USER_PREFIX,
+  type CheckResult,
+  type LockRequest,
+  type RevokeResult,
+  type Snapshot,
+  type VersionedSessions,
+  type WriteRequest,
+  type WriteResult,
+} from "./protocol.js";
+import { forget } from "./revocation-cache.js";
 
 /** What the stores and helpers take: the `SessionObject` namespace binding from wrangler.toml. */
 export type SessionObjectNamespace = DurableObjectNamespace<SessionObject>;
@@ -12,7 +30,14 @@ export interface DurableObjectStoreOptions {
    * each request waits for the previous one to write back. `true` takes the defaults below.
    * Without it, overlapping requests run in parallel and their writes are merged key by key.
    */
-  exclusive?: boolean | { /** Default 10 000: the lock frees itself after this (the holder crashed or hangs). */ leaseMs?: number; /** Default 5 000: longest wait before `SessionLockTimeoutError`. */ waitMs?: number };
+  exclusive?:
+    | boolean
+    | {
+        /** Default 10 000, at most 300 000 (5 minutes): the lock frees itself after this (the holder crashed or hangs). */
+        leaseMs?: number;
+        /** Default 5 000, at most 60 000 (1 minute): longest wait before `SessionLockTimeoutError`. */
+        waitMs?: number;
+      };
   /**
    * Two overlapping requests changed the same key: `"merge"` (default) keeps the last committed value,
    * `"error"` throws `SessionConflictError` (409) in the request that committed second, which writes nothing.
@@ -22,7 +47,20 @@ export interface DurableObjectStoreOptions {
 
 /** The object's methods as a caller sees them (plain data in, a promise of plain data out). */
 export type ObjectApi = {
-  [K in "read" | "write" | "release" | "revoke" | "check" | "touch" | "link" | "info" | "addSession" | "removeSessions" | "sessionIds"]: SessionObject[K] extends (
+  [K in
+    | "read"
+    | "write"
+    | "release"
+    | "revoke"
+    | "check"
+    | "touch"
+    | "link"
+    | "info"
+    | "addSession"
+    | "confirmSession"
+    | "sessions"
+    | "beginRevokeAll"
+    | "removeSessions"]: SessionObject[K] extends (
     ...args: infer A
   ) => infer R
     ? (...args: A) => Promise<Awaited<R>>
@@ -48,85 +86,129 @@ const MAX_KEY_LENGTH = 512;
  * const store = new DurableObjectStore(env.SESSION_OBJECTS);
  * ```
  *
+ * As `store:` its `versioned` property selects the versioned server-side mode. A wrapper (logging,
+ * metrics) keeps those guarantees by forwarding it (`versioned: inner.versioned`; a Proxy or a subclass
+ * does so already); a wrapper that does not is served through the plain `get`/`set`, which refuse to run
+ * when `exclusive` or `onConflict: "error"` was asked for, since they cannot honour either.
+ *
  * No `list`: objects cannot be enumerated. Per-user listings come from `listSessions`.
  */
-export class DurableObjectStore implements SessionStore {
+export class DurableObjectStore implements SessionStore, VersionedSessions {
   readonly namespace: SessionObjectNamespace;
   /** Lease and wait of exclusive mode, or undefined when requests of a session run in parallel. */
   readonly exclusive: { leaseMs: number; waitMs: number } | undefined;
   readonly onConflict: "merge" | "error";
+  /** The versioned capability (this store itself): what a wrapper forwards to keep every guarantee. */
+  readonly versioned: VersionedSessions;
 
   constructor(namespace: SessionObjectNamespace, options: DurableObjectStoreOptions = {}) {
-    if (!namespace || typeof (namespace as { getByName?: unknown }).getByName !== "function") {
-      throw new SessionConfigError("DurableObjectStore needs the SessionObject namespace binding (env.SESSION_OBJECTS)");
-    }
+    checkNamespace(namespace, "DurableObjectStore");
     this.namespace = namespace;
+    if (typeof options !== "object" || options === null) throw new SessionConfigError("DurableObjectStore options must be an object");
     this.exclusive = exclusiveOf(options.exclusive);
     const onConflict = options.onConflict ?? "merge";
     if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
     this.onConflict = onConflict;
+    this.versioned = this;
   }
 
+  /** Plain read (no lock, no version). Refused when the store was configured for exclusive or onConflict "error". */
   async get(key: string): Promise<string | null> {
+    this.#plain("get");
     const snapshot = await this.read(key);
     return snapshot.state === "live" ? snapshot.value : null;
   }
 
-  /** Unconditional write. A key deleted (revoked) before cannot be written again: that throws. */
+  /**
+   * Unconditional write. A key deleted (revoked) before cannot be written again: that throws. Metadata in
+   * the form the server-side mode writes (`StoredMetadata`) moves the device list, and the grace included in
+   * such a write's ttl is kept as grace. Refused when the store was configured for exclusive or onConflict "error".
+   */
   async set(key: string, value: string, options: StoreSetOptions): Promise<void> {
-    const result = await this.write(key, { value, ttl: options.ttl, metadata: options.metadata });
+    this.#plain("set");
+    if (typeof options !== "object" || options === null) throw new SessionConfigError("set needs options with a ttl");
+    const { ttl, keep, metadata } = storedLifetime(options);
+    const result = await this.write(key, { value, ttl, keep, metadata });
     if (!result.ok) throw new SessionStoreError("set", { cause: "revoked" });
   }
 
-  /** Deletes the value and keeps a tombstone until it would have expired: no late write brings it back. */
+  /** Ends the key for good, as {@link DurableObjectStore.end} with no ttl. */
   async delete(key: string): Promise<void> {
-    await this.revoke(key, 0);
+    await this.end(key);
   }
 
   /** The stored value with its version, after taking the lock when `lock` is given. */
-  read(key: string, lock?: LockRequest): Promise<Snapshot> {
+  async read(key: string, lock?: LockRequest): Promise<Snapshot> {
+    if (lock !== undefined && !isLockRequest(lock)) {
+      throw new SessionConfigError(`a lock needs a token, leaseMs from 1 to ${MAX_LEASE_MS} and waitMs from 0 to ${MAX_WAIT_MS}`);
+    }
     return this.#call("get", key, (stub) => stub.read(lock));
   }
 
   /** Versioned write: commits only if the stored version is still `expected`. */
-  write(key: string, request: WriteRequest): Promise<WriteResult> {
-    if (typeof request.value !== "string") throw new TypeError("value must be a string");
-    if (request.value.length > MAX_VALUE_LENGTH) throw new SessionTooLargeError(request.value.length, MAX_VALUE_LENGTH);
-    checkSeconds(request.ttl);
-    if (request.keep !== undefined) checkSeconds(request.keep);
+  async write(key: string, request: WriteRequest): Promise<WriteResult> {
+    if (typeof request !== "object" || request === null || typeof request.value !== "string") throw new SessionConfigError("a stored value must be a string");
+    if (request.value.length > MAX_VALUE_LENGTH) throw new SessionTooLargeError(request.value.length, MAX_VALUE_LENGTH, "Durable Object store value");
+    checkTtl(request.ttl, "ttl");
+    checkTtl(request.keep ?? 0, "keep");
+    checkTtl(request.ttl + (request.keep ?? 0), "ttl + keep");
+    if (request.expected !== undefined && !(Number.isSafeInteger(request.expected) && request.expected >= 0)) {
+      throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
+    }
     return this.#call("set", key, (stub) => stub.write(request));
   }
 
   /** Releases a lock taken by `read(key, lock)`. */
-  release(key: string, token: string): Promise<void> {
+  async release(key: string, token: string): Promise<void> {
+    if (typeof token !== "string") throw new SessionConfigError("a lock token is a string");
     return this.#call("set", key, (stub) => stub.release(token));
   }
 
   /**
-   * Ends the session now; the tombstone lives at least `ttl` seconds (`unknownTtl` when the object holds
-   * nothing about the session). Returns the linked user, if any.
+   * Ends the session now; the tombstone lives at least `ttl` seconds, and as long as the session's record
+   * or user link could still be valid. With `ifUser`, a session linked to another user is left alone.
+   * Does not touch the user's index (see {@link DurableObjectStore.end}).
    */
-  revoke(key: string, ttl: number, unknownTtl = 0): Promise<{ userId: string | undefined }> {
-    checkSeconds(ttl);
-    checkSeconds(unknownTtl);
-    return this.#call("delete", key, (stub) => stub.revoke(ttl, unknownTtl));
+  async revoke(key: string, ttl: number, ifUser?: string): Promise<RevokeResult> {
+    checkTtl(ttl, "ttl");
+    if (ifUser !== undefined && typeof ifUser !== "string") throw new SessionConfigError("ifUser must be a user id");
+    return this.#call("delete", key, (stub) => stub.revoke(ttl, ifUser));
+  }
+
+  /**
+   * Ends the session stored (or linked) under `key` for good: revoked as {@link DurableObjectStore.revoke},
+   * then dropped from its user's device list.
+   */
+  async end(key: string, ttl = 0): Promise<void> {
+    const { link } = await this.revoke(key, ttl);
+    forget(key);
+    if (link) await this.#call("delete", key, () => objectNamed(this.namespace, USER_PREFIX + link.userId).removeSessions([{ id: key, seq: link.seq }]));
   }
 
   /** Cookie-mode revocation check (one round trip). */
-  check(key: string): Promise<CheckResult> {
+  async check(key: string): Promise<CheckResult> {
     return this.#call("get", key, (stub) => stub.check());
   }
 
-  /** Moves a linked session's lastUsed and expiry (cookie mode, where no value is stored). */
-  touch(key: string, lastUsed: number, ttl: number): Promise<void> {
-    checkSeconds(ttl);
+  /** Moves a linked session's lastUsed (ms since epoch) and expiry (cookie mode, where no value is stored). */
+  async touch(key: string, lastUsed: number, ttl: number): Promise<void> {
+    checkTtl(ttl, "ttl");
+    if (!isTime(lastUsed)) throw new SessionConfigError("lastUsed must be a time in ms since epoch");
     return this.#call("set", key, (stub) => stub.touch(lastUsed, ttl));
   }
 
+  /** Plain get/set serve a wrapper that hid `versioned`: refused when that lost a setting the app asked for. */
+  #plain(operation: "get" | "set"): void {
+    if (!this.exclusive && this.onConflict === "merge") return;
+    throw new SessionConfigError(
+      `DurableObjectStore.${operation}() cannot honour exclusive or onConflict: "error" (it takes no lock and checks no version): ` +
+        "pass the store itself as `store`, or forward its `versioned` property from a wrapper",
+    );
+  }
+
   async #call<T>(operation: SessionStoreError["operation"], key: string, call: (stub: ObjectApi) => Promise<T>): Promise<T> {
-    if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new TypeError(`store keys are non-empty strings of at most ${MAX_KEY_LENGTH} characters`);
-    }
+    if (typeof key !== "string" || key.length === 0) throw new SessionConfigError("a store key must be a non-empty string");
+    if (key.length > MAX_KEY_LENGTH) throw new SessionTooLargeError(key.length, MAX_KEY_LENGTH, "Durable Object store key");
     try {
       return await call(objectNamed(this.namespace, SESSION_PREFIX + key));
     } catch (cause) {
@@ -136,15 +218,24 @@ export class DurableObjectStore implements SessionStore {
   }
 }
 
-function exclusiveOf(option: DurableObjectStoreOptions["exclusive"]): DurableObjectStore["exclusive"] {
-  if (!option) return undefined;
-  const { leaseMs = 10_000, waitMs = 5_000 } = option === true ? {} : option;
-  for (const [name, value] of [["leaseMs", leaseMs], ["waitMs", waitMs]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new SessionConfigError(`exclusive.${name} must be a whole number of ms, at least 1`);
+/** Throws a SessionConfigError unless `namespace` looks like the SessionObject namespace binding. */
+export function checkNamespace(namespace: unknown, who: string): asserts namespace is SessionObjectNamespace {
+  if (typeof namespace !== "object" || namespace === null || typeof (namespace as { getByName?: unknown }).getByName !== "function") {
+    throw new SessionConfigError(`${who} needs the SessionObject namespace binding (env.SESSION_OBJECTS)`);
   }
-  return { leaseMs, waitMs };
 }
 
-function checkSeconds(ttl: number): void {
-  if (!Number.isSafeInteger(ttl) || ttl < 0) throw new TypeError("ttl must be a whole number of seconds, at least 0");
+/** Throws a SessionConfigError unless `value` is a whole number of seconds from `min` to {@link MAX_TTL}. */
+export function checkTtl(value: unknown, name: string, min = 0): asserts value is number {
+  if (!isTtl(value, min)) throw new SessionConfigError(`${name} must be a whole number of seconds from ${min} to ${MAX_TTL} (10 years)`);
+}
+
+function exclusiveOf(option: DurableObjectStoreOptions["exclusive"]): DurableObjectStore["exclusive"] {
+  if (!option) return undefined;
+  if (option !== true && typeof option !== "object") throw new SessionConfigError("exclusive must be true or { leaseMs, waitMs }");
+  const { leaseMs = 10_000, waitMs = 5_000 } = option === true ? {} : option;
+  for (const [name, value, max] of [["leaseMs", leaseMs, MAX_LEASE_MS], ["waitMs", waitMs, MAX_WAIT_MS]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new SessionConfigError(`exclusive.${name} must be a whole number of ms from 1 to ${max}`);
+  }
+  return { leaseMs, waitMs };
 }

@@ -1,18 +1,23 @@
-import { SessionStoreError } from "../errors.js";
+import { SessionConfigError, SessionError, SessionStoreError } from "../errors.js";
+import { CLOCK_SKEW_MS } from "../expiry.js";
 import type { Session } from "../session.js";
+import { isTime, MAX_TTL, SESSION_PREFIX, USER_PREFIX, type DeviceSession } from "./protocol.js";
+import { forget } from "./revocation-cache.js";
+import { revocationBoundOf } from "./revocation-bound.js";
+import { checkNamespace, checkTtl, DurableObjectStore, objectNamed, type ObjectApi, type SessionObjectNamespace } from "./store.js";
 
 /** The loaded session of the request (`await c.var.session.load()`). */
-export type LinkableSession = Pick<Session, "id" | "meta" | "idleSecondsLeft">;
-import { SESSION_PREFIX, USER_PREFIX, type DeviceSession } from "./protocol.js";
-import { forget } from "./revocation-cache.js";
-import { objectNamed, type ObjectApi, type SessionObjectNamespace } from "./store.js";
+export type LinkableSession = Pick<Session, "id" | "meta" | "secondsLeft">;
 
 export interface LinkOptions {
   /** What the device list shows, e.g. "Firefox on Linux". At most 256 characters. Default "". */
   device?: string;
   /**
-   * Seconds the link lives unless the session is written or touched again. Default: the session's idle time
-   * left, or 14 days when it has no idle limit. Server-side sessions carry it forward on every write.
+   * Seconds the link lives unless the session is written or touched again; at most the session's time left
+   * (`secondsLeft()`), to which a larger value is cut. Default: the session's time left (idle, absolute and
+   * cookie lifetime limits), or 14 days when it has no limit at all. Server-side sessions carry it forward
+   * on every write, cookie-mode sessions with revocation checks on every reseal. A session whose link has
+   * lapsed leaves the device list and is no longer ended by `revokeAllSessions` (`revokeSession` still ends it).
    */
   ttl?: number;
 }
@@ -22,16 +27,29 @@ export type RevokeAllOptions = {
   except?: string | readonly string[];
 };
 
-/** Link lifetime without an idle limit, and how long a revocation of an unknown session is remembered. */
+export interface RevokeSessionOptions {
+  /**
+   * Seconds a copied cookie of the session stays refused (cookie mode with revocation checks), at least.
+   * Default: as long as the revocation middleware built in this isolate for this namespace lets a copy be
+   * accepted (its idle or absolute limit, plus clock skew), or 14 days when no such middleware was built
+   * here: an admin Worker without the middleware passes its own limits (e.g. `idleTimeout + 60`).
+   */
+  ttl?: number;
+}
+
+/** Link lifetime of a session with no limit at all, and how long a revocation is remembered without a bound. */
 const UNBOUNDED_TTL = 14 * 24 * 3600;
 const MAX_ID_LENGTH = 256;
+const SKEW_SECONDS = Math.ceil(CLOCK_SKEW_MS / 1000);
 /** Objects called at once when a listing or revocation fans out over a user's sessions. */
 const FAN_OUT = 16;
 
 /**
  * Links the (loaded) session to a user at login, so it shows in `listSessions` and ends with
  * `revokeAllSessions`. Call it after `session.regenerate()`: a new id is a new, unlinked session.
- * Returns false when the session was revoked meanwhile (nothing linked).
+ * Returns false, with nothing linked, when the session was revoked meanwhile, has no time left, or a
+ * `revokeAllSessions` of this user ran while it was being linked (then the session is revoked too).
+ * A session linked to another user before leaves that user's list.
  *
  * ```ts
  * const s = await c.var.session.load();
@@ -41,36 +59,52 @@ const FAN_OUT = 16;
  * ```
  */
 export async function linkSession(namespace: SessionObjectNamespace, session: LinkableSession, userId: string, options: LinkOptions = {}): Promise<boolean> {
+  checkNamespace(namespace, "linkSession");
   checkId(userId, "userId");
-  const { id, meta } = session;
+  const { id, created, lastUsed, left } = linkable(session);
+  if (typeof options !== "object" || options === null) throw new SessionConfigError("linkSession options must be an object");
   const device = options.device ?? "";
-  if (typeof device !== "string" || device.length > MAX_ID_LENGTH) throw new TypeError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
-  const ttl = options.ttl ?? (session.idleSecondsLeft() || UNBOUNDED_TTL);
-  if (!Number.isSafeInteger(ttl) || ttl < 1) throw new TypeError("ttl must be a whole number of seconds, at least 1");
+  if (typeof device !== "string" || device.length > MAX_ID_LENGTH) throw new SessionConfigError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
+  if (options.ttl !== undefined) checkTtl(options.ttl, "ttl", 1);
+  // The link lives as long as the session can be accepted: never longer (a dead session must not be listed).
+  const ttl = Math.min(options.ttl ?? left ?? UNBOUNDED_TTL, left ?? MAX_TTL, MAX_TTL);
+  if (ttl < 1) return false;
   return guard("set", async () => {
-    // The index first: a session that is linked but not indexed could escape "log out everywhere".
-    await user(namespace, userId).addSession(id, { device, created: meta.created });
-    const linked = await sessionObject(namespace, id).link({ userId, device, created: meta.created, lastUsed: meta.lastUsed, ttl });
-    if (!linked) await user(namespace, userId).removeSessions([id]);
-    return linked;
+    const index = user(namespace, userId);
+    // Index, link, confirm: a revokeAllSessions running meanwhile either finds the entry (and revokes the
+    // session, linked or not yet) or bumps the generation, so the confirmation fails and the link is undone.
+    const { seq, generation } = await index.addSession(id, ttl);
+    const linked = await sessionObject(namespace, id).link({ userId, device, created, lastUsed, ttl, seq });
+    if (!linked.linked) {
+      await index.removeSessions([{ id, seq }]);
+      return false;
+    }
+    // An account switch without regenerate(): the session leaves the previous user's list (and reach).
+    if (linked.previous) await user(namespace, linked.previous.userId).removeSessions([{ id, seq: linked.previous.seq }]);
+    if (await index.confirmSession(id, seq, generation)) return true;
+    await new DurableObjectStore(namespace).end(id, Math.min(MAX_TTL, Math.max(ttl, revocationBoundOf(namespace) ?? 0) + SKEW_SECONDS));
+    return false;
   });
 }
 
 /**
- * The user's live sessions, most recently used first. Costs one call to the user's object and one per
- * session (in parallel); entries of sessions that expired or were revoked are dropped from the index.
+ * The user's live sessions, most recently used first: those linked to this user whose link has not lapsed
+ * (it lasts as long as the session can be accepted). Costs one call to the user's object and one per
+ * session (in parallel); entries of sessions that expired, were revoked or were linked to another user
+ * are dropped from the index.
  */
 export async function listSessions(namespace: SessionObjectNamespace, userId: string): Promise<DeviceSession[]> {
+  checkNamespace(namespace, "listSessions");
   checkId(userId, "userId");
   return guard("list", async () => {
-    const ids = await user(namespace, userId).sessionIds();
-    const infos = await inBatches(ids, (id) => sessionObject(namespace, id).info());
+    const entries = await user(namespace, userId).sessions();
+    const infos = await inBatches(entries, (entry) => sessionObject(namespace, entry.id).info());
     const live: DeviceSession[] = [];
-    const dead: string[] = [];
-    ids.forEach((id, i) => {
+    const dead: { id: string; seq: number }[] = [];
+    entries.forEach(({ id, seq, pending }, i) => {
       const info = infos[i];
       if (info && info.userId === userId) live.push({ id, device: info.device, created: info.created, lastUsed: info.lastUsed });
-      else dead.push(id);
+      else if (!pending) dead.push({ id, seq }); // a pending entry's session may be linked any moment now
     });
     if (dead.length) await user(namespace, userId).removeSessions(dead);
     return live.sort((a, b) => b.lastUsed - a.lastUsed);
@@ -79,46 +113,47 @@ export async function listSessions(namespace: SessionObjectNamespace, userId: st
 
 /**
  * Ends one session now, in every location: its stored value is deleted, a copied cookie is refused (in
- * cookie mode with revocation checks on), and it leaves its user's list. For a session its object knows
- * nothing about (an unlinked cookie-mode session), the refusal lasts 14 days.
+ * cookie mode with revocation checks on) for `options.ttl` seconds at least (see
+ * {@link RevokeSessionOptions.ttl} for the default), and it leaves its user's list.
  */
-export async function revokeSession(namespace: SessionObjectNamespace, sessionId: string): Promise<void> {
+export async function revokeSession(namespace: SessionObjectNamespace, sessionId: string, options: RevokeSessionOptions = {}): Promise<void> {
+  checkNamespace(namespace, "revokeSession");
   checkId(sessionId, "sessionId");
-  await endSession(namespace, sessionId, 0, UNBOUNDED_TTL);
-}
-
-/**
- * @internal Revokes a session (tombstone for at least `ttl` seconds, `unknownTtl` when its object knew
- * nothing of it) and drops it from its user's index. destroy() in the Durable Object modes ends here too.
- */
-export function endSession(namespace: SessionObjectNamespace, sessionId: string, ttl: number, unknownTtl = 0): Promise<void> {
-  return guard("delete", async () => {
-    const { userId } = await sessionObject(namespace, sessionId).revoke(ttl, unknownTtl);
-    forget(sessionId);
-    if (userId !== undefined) await user(namespace, userId).removeSessions([sessionId]);
-  });
+  if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeSession options must be an object");
+  if (options.ttl !== undefined) checkTtl(options.ttl, "ttl");
+  await new DurableObjectStore(namespace).end(sessionId, options.ttl ?? revocationBoundOf(namespace) ?? UNBOUNDED_TTL);
 }
 
 /**
  * Ends every session of the user ("log out everywhere", after a password change, by an admin), except
- * those in `except` ("log out my other devices"). Returns the number of sessions ended. A failure part-way
- * throws `SessionStoreError` and leaves the sessions not yet ended in the index, so a retry finishes the job.
+ * those in `except` ("log out my other devices"). Returns the number of listed sessions ended. Once it
+ * returns, every session of the user is revoked or was linked after it started: a login racing it is
+ * undone (its `linkSession` returns false). A session linked to another user since (an account switch)
+ * is left alone, as `listSessions` leaves it out. A failure part-way throws `SessionStoreError` and leaves
+ * the sessions not yet ended in the index, so a retry finishes the job.
  */
 export async function revokeAllSessions(namespace: SessionObjectNamespace, userId: string, options: RevokeAllOptions = {}): Promise<number> {
+  checkNamespace(namespace, "revokeAllSessions");
   checkId(userId, "userId");
-  const keep = new Set(typeof options.except === "string" ? [options.except] : (options.except ?? []));
+  if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeAllSessions options must be an object");
+  const except = typeof options.except === "string" ? [options.except] : (options.except ?? []);
+  if (!Array.isArray(except) || except.some((id) => typeof id !== "string")) throw new SessionConfigError("except must be a session id or a list of them");
+  const keep = new Set(except);
+  const bound = revocationBoundOf(namespace) ?? 0;
   return guard("delete", async () => {
-    const targets = (await user(namespace, userId).sessionIds()).filter((id) => !keep.has(id));
-    const results = await inBatches(targets, (id) =>
+    const index = user(namespace, userId);
+    const targets = (await index.beginRevokeAll()).filter(({ id }) => !keep.has(id));
+    const results = await inBatches(targets, ({ id, ttlLeft }) =>
       sessionObject(namespace, id)
-        .revoke(0)
-        .then(() => true, () => false),
+        // ttlLeft: a session indexed but not linked yet is revoked for as long as its link would have lived.
+        .revoke(Math.min(MAX_TTL, Math.max(bound, ttlLeft + SKEW_SECONDS)), userId)
+        .catch(() => undefined),
     );
-    targets.forEach(forget);
-    const ended = targets.filter((_, i) => results[i]);
-    await user(namespace, userId).removeSessions(ended);
-    if (ended.length < targets.length) throw new Error(`${targets.length - ended.length} sessions could not be revoked`);
-    return ended.length;
+    targets.forEach(({ id }) => forget(id));
+    const done = targets.filter((_, i) => results[i]).map(({ id, seq }) => ({ id, seq }));
+    await index.removeSessions(done);
+    if (done.length < targets.length) throw new Error(`${targets.length - done.length} sessions could not be revoked`);
+    return results.filter((result) => result?.revoked && result.live && result.link?.userId === userId).length;
   });
 }
 
@@ -130,9 +165,23 @@ function sessionObject(namespace: SessionObjectNamespace, sessionId: string): Ob
   return objectNamed(namespace, SESSION_PREFIX + sessionId);
 }
 
-function checkId(id: string, name: string): void {
+/** What linking reads from the session, checked: a session that is not loaded throws `SessionNotLoadedError`. */
+function linkable(session: LinkableSession): { id: string; created: number; lastUsed: number; left: number | undefined } {
+  if (typeof session !== "object" || session === null || typeof session.secondsLeft !== "function") {
+    throw new SessionConfigError("linkSession needs the loaded session (`await c.var.session.load()`)");
+  }
+  const { id, meta } = session;
+  checkId(id, "session id");
+  const left = session.secondsLeft();
+  if (!isTime(meta?.created) || !isTime(meta.lastUsed) || (left !== undefined && !(Number.isSafeInteger(left) && left >= 0))) {
+    throw new SessionConfigError("linkSession needs a session with created/lastUsed in ms and secondsLeft() in seconds");
+  }
+  return { id, created: meta.created, lastUsed: meta.lastUsed, left };
+}
+
+function checkId(id: unknown, name: string): asserts id is string {
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH) {
-    throw new TypeError(`${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+    throw new SessionConfigError(`${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   }
 }
 
@@ -140,6 +189,7 @@ async function guard<T>(operation: SessionStoreError["operation"], run: () => Pr
   try {
     return await run();
   } catch (cause) {
+    if (cause instanceof SessionError) throw cause;
     throw new SessionStoreError(operation, { cause });
   }
 }

@@ -121,7 +121,7 @@ describe("demo bank: your devices", () => {
   it("ends only another session of this user: not this device's own, not another user's", async () => {
     const laptop = await device(FIREFOX_WINDOWS);
     const own = (await listSessions(env.SESSION_OBJECTS, USER))[0]!;
-    const stranger = { id: freshId(), meta: { id: "", created: Date.now(), lastUsed: Date.now(), lifetime: 0 }, idleSecondsLeft: () => 300 };
+    const stranger = { id: freshId(), meta: { id: "", created: Date.now(), lastUsed: Date.now(), lifetime: 0 }, secondsLeft: () => 300 };
     const bob = `bob-${freshId()}`;
     await linkSession(env.SESSION_OBJECTS, stranger, bob, { device: "Bob's phone" });
 
