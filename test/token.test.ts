@@ -1,6 +1,6 @@
 import { CompactEncrypt, base64url } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { createKeyring, sealSession, unsealSession, type Envelope } from "../src/index.js";
+import { createKeyring, newSessionId, sealSession, SessionConfigError, unsealSession, type Envelope } from "../src/index.js";
 import { envelopeText, forgeJwe, rawKey, stringWork } from "./forge.js";
 import { OLD_SECRET, SECRET } from "./helpers.js";
 
@@ -150,6 +150,14 @@ describe("unsealSession: input of the wrong type", () => {
       expect(await unsealSession(wrapped as never, keys, { now: T0 })).toEqual({ ok: false, reason: "malformed" });
     }
   });
+
+  it("throws SessionConfigError (a programming error) for keys that are not a Keyring", async () => {
+    const token = await sealSession(envelope(), await createKeyring(SECRET));
+    for (const keys of [undefined, null, SECRET, {}, { current: {}, encryption: "A256GCM" }]) {
+      await expect(unsealSession(token, keys as never, { now: T0 })).rejects.toBeInstanceOf(SessionConfigError);
+      await expect(sealSession(envelope(), keys as never)).rejects.toBeInstanceOf(SessionConfigError);
+    }
+  });
 });
 
 describe("unseal: shape before work", () => {
@@ -291,6 +299,70 @@ describe("unseal: the protected header is checked byte for byte", () => {
       const ring = await createKeyring([SECRET, OLD_SECRET], { encryption });
       expect(await unsealSession(await sealSession(envelope(), current), ring, { now: T0 })).toMatchObject({ ok: true, rotated: false });
       expect(await unsealSession(await sealSession(envelope(), old), ring, { now: T0 })).toMatchObject({ ok: true, rotated: true });
+    }
+  });
+});
+
+describe("sealSession: only envelopes unsealSession opens", () => {
+  const bad: [string, (e: Envelope) => unknown][] = [
+    ["an id that is too short (17 characters)", (e) => ({ ...e, meta: { ...e.meta, id: "test-session-id-1" } })],
+    ["an id of 65 characters", (e) => ({ ...e, meta: { ...e.meta, id: "A".repeat(65) } })],
+    ["an id with a dot", (e) => ({ ...e, meta: { ...e.meta, id: `${"A".repeat(22)}.` } })],
+    ["an id with + and /", (e) => ({ ...e, meta: { ...e.meta, id: `${"A".repeat(22)}+/` } })],
+    ["an id with a trailing newline", (e) => ({ ...e, meta: { ...e.meta, id: `${"A".repeat(22)}\n` } })],
+    ["a numeric id", (e) => ({ ...e, meta: { ...e.meta, id: 1234567890123456789012345 } })],
+    ["a missing id", (e) => ({ ...e, meta: { ...e.meta, id: undefined } })],
+    ["a negative created", (e) => ({ ...e, meta: { ...e.meta, created: -1000, lastUsed: 0 } })],
+    ["a fractional created", (e) => ({ ...e, meta: { ...e.meta, created: T0 + 0.5 } })],
+    ["a created of NaN", (e) => ({ ...e, meta: { ...e.meta, created: Number.NaN } })],
+    ["a created of Infinity", (e) => ({ ...e, meta: { ...e.meta, created: Infinity, lastUsed: Infinity } })],
+    ["a created given as a Date", (e) => ({ ...e, meta: { ...e.meta, created: new Date(T0) } })],
+    ["a lastUsed given as a string", (e) => ({ ...e, meta: { ...e.meta, lastUsed: String(T0) } })],
+    ["a lastUsed before created", (e) => ({ ...e, meta: { ...e.meta, lastUsed: T0 - 1000 } })],
+    ["a negative lifetime", (e) => ({ ...e, meta: { ...e.meta, lifetime: -1 } })],
+    ["a fractional lifetime", (e) => ({ ...e, meta: { ...e.meta, lifetime: 1.5 } })],
+    ["data that is an array", (e) => ({ ...e, data: ["secret-value"] })],
+    ["data that is null", (e) => ({ ...e, data: null })],
+    ["data that is a string", (e) => ({ ...e, data: "secret-value" })],
+    ["a flash that is a string", (e) => ({ ...e, flash: "secret-value" })],
+    ["a flash that is null", (e) => ({ ...e, flash: null })],
+    ["a flash that is an array", (e) => ({ ...e, flash: ["secret-value"] })],
+    ["no meta", (e) => ({ data: e.data })],
+    ["meta that is null", (e) => ({ ...e, meta: null })],
+    ["an envelope that is null", () => null],
+    ["data with a cycle", (e) => {
+      const data: Record<string, unknown> = { note: "secret-value" };
+      data.self = data;
+      return { ...e, data };
+    }],
+    ["data with a BigInt", (e) => ({ ...e, data: { "secret-value": 1n } })],
+  ];
+
+  it.each(bad)("refuses %s with a SessionConfigError that never quotes the data", async (_, make) => {
+    const keys = await createKeyring(SECRET);
+    const error = await sealSession(make(envelope()) as Envelope, keys).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SessionConfigError);
+    expect((error as Error).message).toMatch(/^envelope/);
+    expect((error as Error).message).not.toContain("secret-value");
+  });
+
+  it("accepts what the middleware writes: newSessionId(), ms timestamps (sealed to the second), no flash", async () => {
+    const keys = await createKeyring(SECRET);
+    const id = newSessionId();
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const meta = { id, created: T0 + 1999, lastUsed: T0 + 1999, lifetime: 3600 };
+    const opened = await unsealSession(await sealSession({ data: {}, meta }, keys), keys, { now: T0 + 2000 });
+    expect(opened).toEqual({ ok: true, data: {}, meta: { ...meta, created: T0 + 1000, lastUsed: T0 + 1000 }, flash: undefined, rotated: false });
+  });
+
+  it("accepts ids of 22 to 64 base64url characters, each opening again", async () => {
+    const keys = await createKeyring(SECRET);
+    for (const id of ["A".repeat(22), "-_".repeat(32), "test-session-id-0000001"]) {
+      const token = await sealSession(envelope({ id }), keys);
+      expect(await unsealSession(token, keys, { now: T0 })).toMatchObject({ ok: true, meta: { id } });
     }
   });
 });
