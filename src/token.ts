@@ -64,7 +64,9 @@ export async function sealSession<Data extends SessionData>(envelope: Envelope<D
 /**
  * Opens a sealed session and enforces its idle and absolute limits. Never throws for bad input: any refusal
  * is `{ ok: false, reason }`, and a token that is not a string (undefined, null, a number, an object) is
- * `"malformed"`. Only a `keys` that is not a `Keyring` (a programming error) throws `SessionConfigError`.
+ * `"malformed"`. Only programming errors throw `SessionConfigError`: a `keys` that is not a `Keyring`, or
+ * options of the wrong type (a `now` that is not a finite number, a `maxLength` that is not a positive whole
+ * number or Infinity, timeouts that are not whole seconds), which would otherwise switch the expiry checks off silently.
  */
 export async function unsealSession<Data extends SessionData = SessionData>(
   token: string,
@@ -72,6 +74,7 @@ export async function unsealSession<Data extends SessionData = SessionData>(
   options: UnsealSessionOptions = {},
 ): Promise<UnsealSessionResult<Data>> {
   checkKeyring(keys);
+  checkOptions(options);
   const opened = await unseal(token, keys, options.maxLength ?? COOKIE_LIMIT);
   if (!opened.ok) return opened;
   const envelope = decodeEnvelope(opened.plaintext);
@@ -83,4 +86,18 @@ export async function unsealSession<Data extends SessionData = SessionData>(
 
 function checkKeyring(keys: unknown): asserts keys is Keyring {
   if (!(keys instanceof Keyring)) throw new SessionConfigError("keys must be a Keyring made by createKeyring()");
+}
+
+function checkOptions(options: UnsealSessionOptions): void {
+  if (typeof options !== "object" || options === null) throw new SessionConfigError("unsealSession options must be an object");
+  const { now, maxLength, idleTimeout, absoluteTimeout } = options;
+  if (now !== undefined && !Number.isFinite(now)) throw new SessionConfigError("now must be a finite number of ms since epoch");
+  if (maxLength !== undefined && maxLength !== Infinity && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {
+    throw new SessionConfigError("maxLength must be a whole number of characters, at least 1 (or Infinity)");
+  }
+  for (const [name, value] of [["idleTimeout", idleTimeout], ["absoluteTimeout", absoluteTimeout]] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new SessionConfigError(`${name} must be a whole number of seconds, at least 0`);
+    }
+  }
 }

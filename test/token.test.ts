@@ -160,6 +160,32 @@ describe("unsealSession: input of the wrong type", () => {
   });
 });
 
+describe("unsealSession: options of the wrong type", () => {
+  it.each([
+    ["null options", null],
+    ["now as a string", { now: String(T0) }],
+    ["now as NaN", { now: Number.NaN }],
+    ["now as a Date", { now: new Date(T0) }],
+    ["idleTimeout as a string", { idleTimeout: "300" }],
+    ["idleTimeout as NaN", { idleTimeout: Number.NaN }],
+    ["a negative absoluteTimeout", { absoluteTimeout: -1 }],
+    ["a fractional idleTimeout", { idleTimeout: 0.5 }],
+    ["maxLength 0", { maxLength: 0 }],
+    ["maxLength as a string", { maxLength: "4096" }],
+  ])("throws SessionConfigError for %s instead of switching expiry checks off", async (_, options) => {
+    const keys = await createKeyring(SECRET);
+    const token = await sealSession(envelope(), keys);
+    await expect(unsealSession(token, keys, options as never)).rejects.toBeInstanceOf(SessionConfigError);
+  });
+
+  it("control: well-typed options, maxLength Infinity (no limit) included, still enforce expiry", async () => {
+    const keys = await createKeyring(SECRET);
+    const token = await sealSession(envelope(), keys);
+    expect(await unsealSession(token, keys, { now: T0 + 301_000, idleTimeout: 300, maxLength: Infinity })).toEqual({ ok: false, reason: "idle" });
+    expect(await unsealSession(token, keys, { now: T0 + 299_000, idleTimeout: 300, maxLength: Infinity })).toMatchObject({ ok: true });
+  });
+});
+
 describe("unseal: shape before work", () => {
   const MiB = 1024 * 1024;
 
