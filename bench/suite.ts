@@ -2,6 +2,7 @@
  * Every timed scenario by name, and the one scenario prepared in this runtime. bench/run.mjs calls these
  * directly in Node, and through the bench Worker (bench/worker.ts) inside workerd.
  */
+import { cookieHeader } from "./cookie-header.js";
 import { prepareCases, type Case, type Label, type Timing } from "./harness.js";
 import { readOnly } from "./read-only.js";
 import { roundTrip } from "./round-trip.js";
@@ -17,6 +18,7 @@ export const SCENARIOS = {
   seal: sealUnseal,
   "round-trip": roundTrip,
   "read-only": readOnly,
+  "cookie-header": cookieHeader,
 } satisfies Record<string, () => Scenario<unknown>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

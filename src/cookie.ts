@@ -51,11 +51,19 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   if (domain !== undefined && (typeof domain !== "string" || !DOMAIN.test(domain))) {
     throw new SessionConfigError("cookie.domain must be a plain host name");
   }
-  if (name.startsWith("__Host-") && (!secure || path !== "/" || domain !== undefined)) {
-    throw new SessionConfigError('a "__Host-" cookie needs secure: true, path: "/" and no domain');
+  // Browsers match name prefixes case-insensitively (RFC 6265bis): "__HOST-s" is held to the __Host- rules and
+  // silently dropped when it breaks them, so every spelling is checked here, at start-up.
+  const lower = name.toLowerCase();
+  const host = lower.startsWith("__host-");
+  if (host && (!secure || path !== "/" || domain !== undefined)) {
+    throw new SessionConfigError(`a cookie named "${name}" (prefix "__Host-", in any case) needs secure: true, path: "/" and no domain`);
   }
-  if (name.startsWith("__Secure-") && !secure) {
-    throw new SessionConfigError('a "__Secure-" cookie needs secure: true');
+  if (lower.startsWith("__secure-") && !secure) {
+    throw new SessionConfigError(`a cookie named "${name}" (prefix "__Secure-", in any case) needs secure: true`);
+  }
+  // The newer "__Http-" and "__Host-Http-" prefixes also demand HttpOnly (and Secure).
+  if ((lower.startsWith("__http-") || (host && lower.startsWith("http-", 7))) && (!secure || !httpOnly)) {
+    throw new SessionConfigError(`a cookie named "${name}" (prefix "__Http-" or "__Host-Http-", in any case) needs secure: true and httpOnly: true`);
   }
   if (sameSite === "None" && !secure) {
     throw new SessionConfigError('sameSite: "None" needs secure: true (browsers drop it otherwise)');
@@ -107,26 +115,50 @@ export type CookieLookup =
 /**
  * Finds one cookie in a Cookie header. Names are compared byte for byte after trimming only SP and HTAB
  * (RFC 6265): a name padded with other (Unicode) whitespace, such as `\u00A0__Host-session`, is another
- * cookie, so a subdomain cannot forge a `__Host-` cookie that way.
+ * cookie, so a subdomain cannot forge a `__Host-` cookie that way. `name` is a cookie-name token (as
+ * {@link resolveCookie} checks): no `;`, `=` or whitespace.
+ *
+ * Linear in the header's length whatever it holds: only the places where `name` occurs are examined, each
+ * with a look at the spaces around it, so a header of thousands of `=`-less segments (`;;;`, `a;a;`) costs
+ * one search, not a rescan per segment.
  */
 export function findCookie(header: string | null | undefined, name: string): CookieLookup {
-  if (!header || !header.includes(name)) return { found: 0 };
+  if (!header || !name) return { found: 0 };
   let value: string | undefined;
-  let start = 0;
-  const end = header.length;
-  while (start < end) {
-    let stop = header.indexOf(";", start);
-    if (stop === -1) stop = end;
-    const eq = header.indexOf("=", start);
-    if (eq !== -1 && eq < stop && trimmed(header, start, eq) === name) {
-      if (value !== undefined) return { found: "many" };
-      value = trimmed(header, eq + 1, stop);
+  let at = header.indexOf(name);
+  while (at !== -1) {
+    const eq = equalsAfterName(header, at, name.length);
+    if (eq === -1) {
+      // Inside another cookie's name or value: look further.
+      at = header.indexOf(name, at + 1);
+      continue;
     }
-    start = stop + 1;
+    if (value !== undefined) return { found: "many" };
+    let stop = header.indexOf(";", eq + 1);
+    if (stop === -1) stop = header.length;
+    value = trimmed(header, eq + 1, stop);
+    at = header.indexOf(name, stop + 1);
   }
   if (value === undefined) return { found: 0 };
   return { found: 1, value };
 }
+
+/**
+ * Where the "=" of the cookie whose whole name is `s[at, at + length)` is, or -1 when that occurrence is
+ * not a whole name: between the start of its segment (the header's start or a ";") and the name, and
+ * between the name and the "=", only SP and HTAB.
+ */
+function equalsAfterName(s: string, at: number, length: number): number {
+  let before = at;
+  while (before > 0 && isSpace(s.charCodeAt(before - 1))) before--;
+  if (before > 0 && s.charCodeAt(before - 1) !== SEMICOLON) return -1;
+  let after = at + length;
+  while (after < s.length && isSpace(s.charCodeAt(after))) after++;
+  return s.charCodeAt(after) === EQUALS ? after : -1;
+}
+
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
 
 function trimmed(s: string, from: number, to: number): string {
   while (from < to && isSpace(s.charCodeAt(from))) from++;

@@ -1,11 +1,15 @@
 import { base64url } from "jose";
+import { SessionConfigError } from "./errors.js";
 
 /** Session data: a JSON object. */
 export type SessionData = Record<string, unknown>;
 
 /** Metadata sealed with the data and enforced on the server. */
 export interface SessionMeta {
-  /** 128 random bits, base64url. */
+  /**
+   * 22 to 64 characters of the base64url alphabet (`A-Z a-z 0-9 - _`); {@link newSessionId} makes one of
+   * 128 random bits. A sealed session with any other id does not open.
+   */
   readonly id: string;
   /** When the session was created, ms since epoch (second precision). */
   readonly created: number;
@@ -40,9 +44,39 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const ID = /^[A-Za-z0-9_-]{22,64}$/;
 
-/** A new random session id (128 bits). */
+/** A new random session id: 128 bits from `crypto.getRandomValues`, as 22 base64url characters. */
 export function newSessionId(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** Whether a value is a session id as sealed sessions carry it: 22-64 characters of base64url. */
+export function isSessionId(value: unknown): value is string {
+  return typeof value === "string" && ID.test(value);
+}
+
+/**
+ * Throws `SessionConfigError` for an envelope that would seal into something no reader opens: every field
+ * is checked against what {@link envelopeOf} accepts. Messages name the field, never its value (data and
+ * flash may hold anything).
+ */
+export function checkEnvelope(envelope: unknown): asserts envelope is Envelope {
+  if (!isObject(envelope)) throw new SessionConfigError("envelope must be an object { data, meta, flash? }");
+  const { data, meta, flash } = envelope;
+  if (!isObject(meta)) throw new SessionConfigError("envelope.meta must be an object { id, created, lastUsed, lifetime }");
+  if (!isSessionId(meta.id)) {
+    throw new SessionConfigError("envelope.meta.id must be 22-64 characters of A-Z a-z 0-9 - _ (use newSessionId())");
+  }
+  for (const field of ["created", "lastUsed"] as const) {
+    if (!isSeconds(meta[field])) {
+      throw new SessionConfigError(`envelope.meta.${field} must be a whole, non-negative number of ms since epoch`);
+    }
+  }
+  if ((meta.lastUsed as number) < (meta.created as number)) {
+    throw new SessionConfigError("envelope.meta.lastUsed must not be before envelope.meta.created");
+  }
+  if (!isSeconds(meta.lifetime)) throw new SessionConfigError("envelope.meta.lifetime must be a whole, non-negative number of seconds");
+  if (!isObject(data)) throw new SessionConfigError("envelope.data must be an object (not an array or null)");
+  if (flash !== undefined && !isObject(flash)) throw new SessionConfigError("envelope.flash must be an object when given");
 }
 
 /** The envelope as bytes to seal. */
@@ -91,7 +125,7 @@ export function parseEnvelope(json: string): Envelope | undefined {
 export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
   const { i, c, u, l, d, f } = wire as Partial<Wire>;
-  if (typeof i !== "string" || !ID.test(i)) return undefined;
+  if (!isSessionId(i)) return undefined;
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
   return { data: d, meta: { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l }, flash: f };
@@ -106,7 +140,7 @@ export function hasKeys(value: object): boolean {
   return false;
 }
 
-/** A whole, non-negative number of seconds (sealed timestamps and durations). */
+/** A whole, non-negative number (in safe-integer range): sealed seconds, and the ms they are made from. */
 export function isSeconds(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }

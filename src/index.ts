@@ -6,7 +6,7 @@ export { Session } from "./session.js";
 export { createKeyring, Keyring, type Encryption, type KeyringOptions, type Secret } from "./crypto/keyring.js";
 export { sealSession, unsealSession, COOKIE_LIMIT, type InvalidReason, type UnsealSessionOptions, type UnsealSessionResult } from "./token.js";
 export type { UnsealFailure } from "./crypto/seal.js";
-export type { Envelope, SessionData, SessionMeta } from "./envelope.js";
+export { newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
 export type { ExpiredReason, ExpiryLimits } from "./expiry.js";
 export type { CookieOptions, SameSite } from "./cookie.js";
 export {

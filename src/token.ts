@@ -1,6 +1,7 @@
-import { decodeEnvelope, encodeEnvelope, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
+import { checkEnvelope, decodeEnvelope, encodeEnvelope, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
+import { SessionConfigError } from "./errors.js";
 import { expiryOf, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
-import type { Keyring } from "./crypto/keyring.js";
+import { Keyring } from "./crypto/keyring.js";
 import { seal, unseal, type UnsealFailure } from "./crypto/seal.js";
 
 /** Browsers keep at most 4096 bytes of name + value per cookie. */
@@ -38,20 +39,42 @@ export type UnsealSessionResult<Data extends SessionData = SessionData> =
     }
   | { ok: false; reason: InvalidReason | ExpiredReason };
 
-/** Seals a session (data, metadata, flash) into a compact JWE, e.g. a cookie value. No Hono needed. */
-export function sealSession<Data extends SessionData>(envelope: Envelope<Data>, keys: Keyring): Promise<string> {
-  return seal(encodeEnvelope(envelope), keys);
+/**
+ * Seals a session (data, metadata, flash) into a compact JWE, e.g. a cookie value. No Hono needed.
+ *
+ * The envelope must be one {@link unsealSession} opens, or this throws `SessionConfigError` (naming the
+ * field, never its value): `meta.id` 22-64 characters of base64url (`A-Z a-z 0-9 - _`; `newSessionId()`
+ * makes one), `meta.created` and `meta.lastUsed` whole non-negative ms since epoch (sealed to the second)
+ * with `lastUsed >= created`, `meta.lifetime` whole non-negative seconds, `data` an object, `flash` an
+ * object or undefined, and data and flash JSON-serializable. `keys` must come from `createKeyring`.
+ */
+export async function sealSession<Data extends SessionData>(envelope: Envelope<Data>, keys: Keyring): Promise<string> {
+  checkKeyring(keys);
+  checkEnvelope(envelope);
+  let plaintext: Uint8Array;
+  try {
+    plaintext = encodeEnvelope(envelope);
+  } catch {
+    // JSON.stringify's own message may quote keys of the data: say what is wrong, not where.
+    throw new SessionConfigError("envelope.data and envelope.flash must be JSON-serializable (no cycles, no BigInt, no throwing toJSON)");
+  }
+  return seal(plaintext, keys);
 }
 
 /**
  * Opens a sealed session and enforces its idle and absolute limits. Never throws for bad input: any refusal
- * is `{ ok: false, reason }`.
+ * is `{ ok: false, reason }`, and a token that is not a string (undefined, null, a number, an object) is
+ * `"malformed"`. Only programming errors throw `SessionConfigError`: a `keys` that is not a `Keyring`, or
+ * options of the wrong type (a `now` that is not a finite number, a `maxLength` that is not a positive whole
+ * number or Infinity, timeouts that are not whole seconds), which would otherwise switch the expiry checks off silently.
  */
 export async function unsealSession<Data extends SessionData = SessionData>(
   token: string,
   keys: Keyring,
   options: UnsealSessionOptions = {},
 ): Promise<UnsealSessionResult<Data>> {
+  checkKeyring(keys);
+  checkOptions(options);
   const opened = await unseal(token, keys, options.maxLength ?? COOKIE_LIMIT);
   if (!opened.ok) return opened;
   const envelope = decodeEnvelope(opened.plaintext);
@@ -59,4 +82,22 @@ export async function unsealSession<Data extends SessionData = SessionData>(
   const verdict = expiryOf(envelope.meta, options.now ?? Date.now(), options);
   if (verdict) return { ok: false, reason: verdict };
   return { ok: true, data: envelope.data as Data, meta: envelope.meta, flash: envelope.flash, rotated: opened.rotated };
+}
+
+function checkKeyring(keys: unknown): asserts keys is Keyring {
+  if (!(keys instanceof Keyring)) throw new SessionConfigError("keys must be a Keyring made by createKeyring()");
+}
+
+function checkOptions(options: UnsealSessionOptions): void {
+  if (typeof options !== "object" || options === null) throw new SessionConfigError("unsealSession options must be an object");
+  const { now, maxLength, idleTimeout, absoluteTimeout } = options;
+  if (now !== undefined && !Number.isFinite(now)) throw new SessionConfigError("now must be a finite number of ms since epoch");
+  if (maxLength !== undefined && maxLength !== Infinity && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {
+    throw new SessionConfigError("maxLength must be a whole number of characters, at least 1 (or Infinity)");
+  }
+  for (const [name, value] of [["idleTimeout", idleTimeout], ["absoluteTimeout", absoluteTimeout]] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new SessionConfigError(`${name} must be a whole number of seconds, at least 0`);
+    }
+  }
 }

@@ -13,11 +13,12 @@ import {
   SessionConfigError,
   SessionError,
   SessionTooLargeError,
+  unsealSession,
   type SessionOptions,
   type SessionVariables,
 } from "../src/index.js";
 import { findCookie } from "../src/cookie.js";
-import { b64, envelopeText, forgeJwe, rawKey } from "./forge.js";
+import { b64, envelopeText, forgeJwe, rawKey, stringWork } from "./forge.js";
 import { OLD_SECRET, SECRET, testClock } from "./helpers.js";
 
 const NAME = "__Host-session";
@@ -258,12 +259,25 @@ describe("header attacks: refused before any decryption", () => {
     expectRefused(await withoutDecryption(() => b.me(cookie(token))), ["malformed", "algorithm"]);
   });
 
-  it("a header equivalent but re-serialized (members reordered): the header is authenticated byte for byte, so no one can edit it", async () => {
+  it.each([
+    ["members reordered", (k: string) => `{"enc":"A256GCM","alg":"dir","kid":"${k}"}`],
+    ["a UTF-8 byte-order mark in front (which jose's decoder strips)", (k: string) => `\uFEFF{"alg":"dir","enc":"A256GCM","kid":"${k}"}`],
+    ["whitespace inside the JSON", (k: string) => `{"alg": "dir", "enc": "A256GCM", "kid": "${k}"}`],
+    ["a duplicate member (a parser keeping the first would read alg none)", (k: string) => `{"alg":"none","alg":"dir","enc":"A256GCM","kid":"${k}"}`],
+    ["an escaped character", (k: string) => `{"alg":"dir","enc":"A256\\u0047CM","kid":"${k}"}`],
+  ])("a header with the right members but %s (by someone holding the key): only the exact header seal writes opens", async (_, text) => {
+    const b = bank();
+    const token = await forgeJwe({ header: text(kid), plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }), key });
+    expectRefused(await withoutDecryption(() => b.me(cookie(token))), "malformed");
+  });
+
+  it("a header equivalent but re-serialized from a real session: refused before decryption, the session still opens as sent", async () => {
     const b = bank();
     const token = await b.login();
     const [, ...rest] = token.split(".");
     const reordered = [b64(`{"enc":"A256GCM","alg":"dir","kid":"${kid}"}`), ...rest].join(".");
-    expectRefused(await b.me(cookie(reordered)), "tampered");
+    expectRefused(await withoutDecryption(() => b.me(cookie(reordered))), "malformed");
+    expect(await b.me(cookie(token))).toMatchObject({ isNew: false, data: { user: "victim" } });
   });
 });
 
@@ -342,6 +356,30 @@ describe("structure and encoding", () => {
     expect(await b.me(header)).toMatchObject({ status: 200, isNew: false, invalid: null, data: { user: "victim", balance: 1000 } });
   });
 
+  it.each([
+    ["100 000 empty segments", ";".repeat(100_000)],
+    ["100 000 '='-less names", "a;".repeat(100_000)],
+    ["100 000 spaces-only segments", " ;".repeat(100_000)],
+  ])("%s before and after the session cookie: found, in work linear in the header (no CPU burnt per request)", async (_, junk) => {
+    const b = bank();
+    const token = await b.login();
+    const header = `${junk}${cookie(token)};${junk}`;
+    expect(await b.me(header)).toMatchObject({ status: 200, isNew: false, invalid: null, data: { user: "victim", balance: 1000 } });
+    // The parser the middleware uses, on the same header: a quadratic one looked at ~10^10 characters here.
+    let found: unknown;
+    const work = await stringWork(() => {
+      found = findCookie(header, NAME);
+    });
+    expect(found).toEqual({ found: 1, value: token });
+    expect(work).toBeLessThan(4 * header.length);
+  });
+
+  it("100 000 '='-less segments around two session cookies: still refused as duplicates", async () => {
+    const b = bank();
+    const token = await b.login();
+    expectRefused(await b.me(`${"a;".repeat(100_000)}${cookie(token)};${";".repeat(100_000)}${cookie(token)}`), "duplicate");
+  });
+
   it("2000 copies of the session cookie in one header: refused as duplicates without a crash", async () => {
     const b = bank();
     const token = await b.login();
@@ -365,7 +403,7 @@ describe("structure and encoding", () => {
     expectRefused(await b.me(headers), ["malformed", "duplicate"]);
   });
 
-  it("a lower-case __host-session cookie (which browsers let any subdomain set): not the session cookie", async () => {
+  it("a lower-case __host-session cookie (which browsers without case-insensitive prefixes let any subdomain set): not the session cookie", async () => {
     const b = bank();
     const token = await b.login("attacker");
     expect(await b.me(`__host-session=${token}`)).toMatchObject({ status: 200, isNew: true, invalid: null, data: {}, setCookie: [] });
@@ -456,6 +494,38 @@ describe("structure and encoding", () => {
     const parts = (await b.login()).split(".");
     parts[1] = "AAAAAAAAAAAAAAAAAAAAAA";
     expectRefused(await b.me(cookie(parts.join("."))), ["malformed", "algorithm"]);
+  });
+});
+
+describe("sealed values outside a cookie (unsealSession, store-sized limits)", () => {
+  const MiB = 1024 * 1024;
+
+  it.each([
+    ["25 MiB of '.'", () => ".".repeat(25 * MiB)],
+    ["25 MiB of 'A.'", () => "A.".repeat(12.5 * MiB)],
+    ["four dots and 25 MiB of dots after a real header", () => `${b64(`{"alg":"dir","enc":"A256GCM","kid":"${kid}"}`)}....${".".repeat(25 * MiB)}`],
+  ])("%s where a store allows 25 MiB values: refused as malformed after a handful of characters, never split", async (_, make) => {
+    const keys = await createKeyring(SECRET, { purpose: NAME });
+    const value = make();
+    let result: unknown;
+    const work = await stringWork(() =>
+      withoutDecryption(async () => {
+        result = await unsealSession(value, keys, { maxLength: 25 * MiB + 1024 });
+      }),
+    );
+    expect(result).toEqual({ ok: false, reason: "malformed" });
+    expect(work).toBeLessThan(10_000);
+  });
+
+  it.each([
+    ["undefined (a missing cookie passed on)", undefined],
+    ["null", null],
+    ["a number", 0],
+    ["an object", { value: "x" }],
+    ["an array of the segments", ["a", "", "b", "c", "d"]],
+  ])("%s as the token: a typed refusal, never a TypeError that takes the request down", async (_, bad) => {
+    const keys = await createKeyring(SECRET, { purpose: NAME });
+    expect(await unsealSession(bad as never, keys)).toEqual({ ok: false, reason: "malformed" });
   });
 });
 
@@ -637,6 +707,18 @@ describe("options and errors", () => {
     ["lifetime as a string", { lifetime: "3600; Domain=attacker.example" as never }],
   ])("Set-Cookie injection through %s: a misconfiguration could otherwise widen the cookie's scope", (_, options) => {
     expect(() => session({ secret: SECRET, ...options })).toThrow(SessionConfigError);
+  });
+
+  it.each([
+    ["__HOST-session with a Domain", { name: "__HOST-session", domain: "example.com" }],
+    ["__host-session on a sub-path", { name: "__host-session", path: "/app" }],
+    ["__Host-session without Secure", { name: "__Host-session", secure: false }],
+    ["__SECURE-session without Secure", { name: "__SECURE-session", secure: false }],
+    ["__secure-session without Secure", { name: "__secure-session", secure: false }],
+    ["__HTTP-session without HttpOnly", { name: "__HTTP-session", httpOnly: false }],
+    ["__host-http-session without HttpOnly", { name: "__host-http-session", httpOnly: false }],
+  ])("a cookie prefix in another case, %s: browsers apply prefix rules in any case and would drop every session cookie", (_, cookieOptions) => {
+    expect(() => session({ secret: SECRET, cookie: cookieOptions })).toThrow(SessionConfigError);
   });
 
   it("header injection through session data: a value with CRLF never reaches a header", async () => {

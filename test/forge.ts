@@ -1,9 +1,11 @@
 /**
- * Hand-built JWEs for attack tests. The library refuses anything but `{alg: "dir", enc, kid}`, so jose's own
- * encrypt cannot produce most of what an attacker sends; these helpers build compact JWEs byte by byte with
- * Web Crypto, with any header text, IV, tag or encrypted-key segment.
+ * Hand-built attack inputs. The library refuses anything but `{alg: "dir", enc, kid}`, so jose's own encrypt
+ * cannot produce most of what an attacker sends; these helpers build compact JWEs byte by byte with Web
+ * Crypto, with any header text, IV, tag or encrypted-key segment. {@link stringWork} counts what parsing
+ * such inputs costs, so that CPU-cost attacks are tested without timing anything.
  */
 import { base64url } from "jose";
+import { vi } from "vitest";
 
 const encoder = new TextEncoder();
 const FORMAT = "edge-session/v1";
@@ -80,4 +82,37 @@ export function envelopeText(
 /** Base64url of a string's UTF-8 bytes. */
 export function b64(text: string): string {
   return base64url.encode(encoder.encode(text));
+}
+
+/** Characters a call of each String method looks at, from its receiver, arguments and result. */
+const WORK: Record<string, (self: string, args: unknown[], result: unknown) => number> = {
+  // A search scans from its start to the match (or to the end when there is none).
+  indexOf: (self, [search, from], result) => Math.max(0, ((result as number) === -1 ? self.length : (result as number) + String(search).length) - Number(from ?? 0)),
+  includes: (self) => self.length,
+  startsWith: (_, [search]) => String(search).length,
+  charCodeAt: () => 1,
+  slice: (_, __, result) => (result as string).length,
+  split: (self) => self.length,
+};
+
+/**
+ * How many characters String methods looked at while `run` ran: a deterministic stand-in for CPU time.
+ * Parsing that rescans its input shows up as a multiple of the input's length; tests assert a bound on this
+ * count, never a duration. Counts every string in the runtime meanwhile, so keep `run` short (no I/O).
+ */
+export async function stringWork(run: () => unknown): Promise<number> {
+  const spies = Object.keys(WORK).map((name) => [name, vi.spyOn(String.prototype, name as "indexOf")] as const);
+  let recorded: [string, unknown[][], unknown[], unknown[]][];
+  try {
+    await run();
+  } finally {
+    // Copied before restoring (restoring clears what the spies recorded).
+    recorded = spies.map(([name, { mock }]) => [name, mock.calls.slice(), mock.contexts.slice(), mock.results.map((r) => r.value)]);
+    for (const [, spy] of spies) spy.mockRestore();
+  }
+  let work = 0;
+  for (const [name, calls, contexts, results] of recorded) {
+    for (let i = 0; i < calls.length; i++) work += WORK[name]!(String(contexts[i]), calls[i]!, results[i]);
+  }
+  return work;
 }

@@ -1,6 +1,8 @@
+import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
 import { createKeyring, SessionConfigError } from "../src/index.js";
-import { checkSecrets } from "../src/crypto/keyring.js";
+import { checkSecrets, protectedHeader } from "../src/crypto/keyring.js";
+import { seal } from "../src/crypto/seal.js";
 import { OLD_SECRET, SECRET } from "./helpers.js";
 
 describe("createKeyring", () => {
@@ -50,5 +52,32 @@ describe("createKeyring", () => {
     const shown = JSON.stringify(ring) + String(ring);
     expect(shown).not.toContain(SECRET);
     expect(JSON.parse(JSON.stringify(ring))).toEqual({ encryption: "A256GCM", purpose: "p", kids: ring.toJSON().kids });
+  });
+
+  it.each(["A256GCM", "A256CBC-HS512"] as const)("knows, per key, the exact header segment seal writes with %s", async (encryption) => {
+    const ring = await createKeyring([SECRET, OLD_SECRET], { encryption, purpose: "p" });
+    const old = await createKeyring(OLD_SECRET, { encryption, purpose: "p" });
+    for (const [sealer, key] of [[ring, ring.current], [old, ring.find(old.current.kid)!]] as const) {
+      const header = (await seal(new Uint8Array([1]), sealer)).split(".")[0]!;
+      expect(header).toBe(protectedHeader(encryption, key.kid));
+      expect(ring.findByHeader(header)).toBe(key);
+      expect(JSON.parse(new TextDecoder().decode(base64url.decode(header)))).toEqual({ alg: "dir", enc: encryption, kid: key.kid });
+    }
+  });
+
+  it("finds no key for another spelling of the same header", async () => {
+    const ring = await createKeyring(SECRET);
+    const { kid } = ring.current;
+    const b64 = (text: string) => base64url.encode(text);
+    expect(ring.findByHeader(b64(`{"alg":"dir","enc":"A256GCM","kid":"${kid}"}`))).toBe(ring.current);
+    for (const text of [
+      `\uFEFF{"alg":"dir","enc":"A256GCM","kid":"${kid}"}`,
+      `{"alg":"dir", "enc":"A256GCM","kid":"${kid}"}`,
+      `{"enc":"A256GCM","alg":"dir","kid":"${kid}"}`,
+      `{"alg":"dir","alg":"dir","enc":"A256GCM","kid":"${kid}"}`,
+    ]) {
+      expect(ring.findByHeader(b64(text))).toBeUndefined();
+    }
+    expect(ring.findByHeader(kid)).toBeUndefined();
   });
 });

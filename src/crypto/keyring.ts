@@ -39,6 +39,7 @@ export class Keyring {
   /** The key that seals. */
   readonly current: SealingKey;
   readonly #byKid: ReadonlyMap<string, SealingKey>;
+  readonly #byHeader: ReadonlyMap<string, SealingKey>;
 
   /** @internal use {@link createKeyring} */
   constructor(encryption: Encryption, purpose: string, keys: readonly SealingKey[]) {
@@ -46,6 +47,7 @@ export class Keyring {
     this.purpose = purpose;
     this.current = keys[0]!;
     this.#byKid = new Map(keys.map((k) => [k.kid, k]));
+    this.#byHeader = new Map(keys.map((k) => [protectedHeader(encryption, k.kid), k]));
   }
 
   /** The key with this id, or undefined when it is not (or no longer) in the ring. */
@@ -53,10 +55,32 @@ export class Keyring {
     return this.#byKid.get(kid);
   }
 
+  /**
+   * The key whose exact protected-header segment (the first of a compact JWE) this is, or undefined. Only
+   * the header bytes `seal` writes match: no other spelling of the same members (whitespace, order,
+   * escapes, a byte-order mark, duplicates) names a key.
+   */
+  findByHeader(segment: string): SealingKey | undefined {
+    return this.#byHeader.get(segment);
+  }
+
   /** Keeps key material out of logs and error reports. */
   toJSON(): { encryption: Encryption; purpose: string; kids: string[] } {
     return { encryption: this.encryption, purpose: this.purpose, kids: [...this.#byKid.keys()] };
   }
+}
+
+/**
+ * The protected header `seal` writes for a key, as its base64url segment: jose encodes the header object it
+ * is given with `JSON.stringify`, in insertion order, so this is byte for byte what it puts in the token.
+ */
+export function protectedHeader(encryption: Encryption, kid: string): string {
+  return base64url.encode(JSON.stringify(sealingHeader(encryption, kid)));
+}
+
+/** The header object `seal` hands to jose: exactly these members, in this order. */
+export function sealingHeader(encryption: Encryption, kid: string): { alg: "dir"; enc: Encryption; kid: string } {
+  return { alg: "dir", enc: encryption, kid };
 }
 
 /**

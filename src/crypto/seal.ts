@@ -1,11 +1,14 @@
-import { CompactEncrypt, compactDecrypt, type CompactJWEHeaderParameters } from "jose";
-import type { Keyring, SealingKey } from "./keyring.js";
+import { base64url, CompactEncrypt, compactDecrypt } from "jose";
+import { sealingHeader, type Encryption, type Keyring } from "./keyring.js";
 
 /** Why a sealed value was refused. Never carries key material or plaintext. */
 export type UnsealFailure =
-  /** Not a compact JWE: wrong segment count, bad base64url, bad header JSON. */
+  /**
+   * Not a compact JWE as `seal` writes it: not a string, wrong segment count or lengths, bad or non-canonical
+   * base64url, bad header JSON, or the right header members spelled otherwise than byte for byte.
+   */
   | "malformed"
-  /** A header other than exactly `{ alg: "dir", enc: <configured>, kid }` (alg confusion, zip, crit, jku...). */
+  /** A header with other members or values than `{ alg: "dir", enc: <configured>, kid }` (alg confusion, zip, crit, jku...). */
   | "algorithm"
   /** Sealed with a key that is not (or no longer) in the ring, or for another purpose. */
   | "unknown-key"
@@ -27,85 +30,112 @@ const ALLOWED_HEADER = new Set(["alg", "enc", "kid"]);
  * then a constant-time look at each segment's end: cheaper than a per-segment grouped pattern on 4 KB.
  */
 const TOKEN_CHARS = /^[A-Za-z0-9_.-]*$/;
+/** One segment alone (a header refused before the token scan). */
+const SEGMENT_CHARS = /^[A-Za-z0-9_-]*$/;
 /** Last characters whose unused low bits are zero, for segments of length 4n+2 and 4n+3. */
 const LAST_OF_2 = "AQgw";
 const LAST_OF_3 = "AEIMQUYcgkosw048";
 
-function isCanonical(segment: string): boolean {
-  switch (segment.length % 4) {
+/** Whether `token[from, to)` is canonical base64url, its characters already checked. */
+function isCanonical(token: string, from: number, to: number): boolean {
+  switch ((to - from) % 4) {
     case 0:
       return true;
     case 2:
-      return LAST_OF_2.includes(segment[segment.length - 1]!);
+      return LAST_OF_2.includes(token[to - 1]!);
     case 3:
-      return LAST_OF_3.includes(segment[segment.length - 1]!);
+      return LAST_OF_3.includes(token[to - 1]!);
     default:
       return false; // 4n+1 characters encode no whole byte
   }
 }
 
-/** Marks failures raised by our own header checks inside jose's key resolver. */
-class Refused extends Error {
-  constructor(readonly reason: UnsealFailure) {
-    super(reason);
-  }
-}
+/**
+ * Longest protected header decoded to say why it was refused. The headers `seal` writes take 70 or 76
+ * characters; anything else is refused whatever its length, and past this one without being decoded.
+ */
+const MAX_HEADER_CHARS = 1024;
+
+/** Base64url lengths of the IV and the tag, fixed by the content encryption (12/16-byte IV, 16/32-byte tag). */
+const SHAPE: Record<Encryption, { iv: number; tag: number }> = {
+  A256GCM: { iv: 16, tag: 22 },
+  "A256CBC-HS512": { iv: 22, tag: 43 },
+};
 
 /** Seals bytes as a compact JWE (`dir`, the ring's `enc`, `kid` of the current key). */
 export function seal(plaintext: Uint8Array, keys: Keyring): Promise<string> {
   const { kid, key } = keys.current;
-  return new CompactEncrypt(plaintext)
-    .setProtectedHeader({ alg: "dir", enc: keys.encryption, kid })
-    .encrypt(key);
+  return new CompactEncrypt(plaintext).setProtectedHeader(sealingHeader(keys.encryption, kid)).encrypt(key);
 }
 
 /**
- * Opens a compact JWE sealed by {@link seal} with any key of the ring. Never throws for bad input: every
- * refusal is a typed reason.
+ * Opens a compact JWE sealed by {@link seal} with any key of the ring. Never throws for bad input (a
+ * non-string included): every refusal is a typed reason.
+ *
+ * The shape is checked before anything is split, decoded or decrypted, in time linear in the token and
+ * without building per-segment strings: exactly four dots, the header being byte for byte one that `seal`
+ * writes for a key of the ring (which names the key), an empty encrypted key, an IV and a tag of the
+ * lengths the ring's `enc` fixes, canonical base64url everywhere.
  */
-export async function unseal(token: string, keys: Keyring, maxLength: number): Promise<UnsealResult> {
+export async function unseal(token: unknown, keys: Keyring, maxLength: number): Promise<UnsealResult> {
+  if (typeof token !== "string") return { ok: false, reason: "malformed" };
   if (token.length > maxLength) return { ok: false, reason: "too-large" };
-  const segments = token.split(".");
-  if (segments.length !== 5 || !TOKEN_CHARS.test(token) || !segments.every(isCanonical)) return { ok: false, reason: "malformed" };
-  let used: SealingKey | undefined;
+  // header . encryptedKey . iv . ciphertext . tag: four dots, and no fifth (found without splitting, so a
+  // value of millions of dots costs no more than five look-ups).
+  const d1 = token.indexOf(".");
+  if (d1 === -1 || d1 > MAX_HEADER_CHARS) return { ok: false, reason: "malformed" };
+  const d2 = token.indexOf(".", d1 + 1);
+  const d3 = d2 === -1 ? -1 : token.indexOf(".", d2 + 1);
+  const d4 = d3 === -1 ? -1 : token.indexOf(".", d3 + 1);
+  if (d4 === -1 || token.indexOf(".", d4 + 1) !== -1) return { ok: false, reason: "malformed" };
+  const header = token.slice(0, d1);
+  const used = keys.findByHeader(header);
+  if (!used) return { ok: false, reason: refusedHeader(header, keys) };
+  const shape = SHAPE[keys.encryption];
+  if (d2 !== d1 + 1 || d3 - d2 - 1 !== shape.iv || token.length - d4 - 1 !== shape.tag) return { ok: false, reason: "malformed" };
+  // The header matched a known one, so it is canonical; the encrypted key is empty.
+  if (!TOKEN_CHARS.test(token) || !isCanonical(token, d2 + 1, d3) || !isCanonical(token, d3 + 1, d4) || !isCanonical(token, d4 + 1, token.length)) {
+    return { ok: false, reason: "malformed" };
+  }
   try {
-    const { plaintext } = await compactDecrypt(
-      token,
-      (header: CompactJWEHeaderParameters) => {
-        used = resolveKey(header, keys);
-        return used.key;
-      },
-      {
-        keyManagementAlgorithms: ["dir"],
-        contentEncryptionAlgorithms: [keys.encryption],
-        // Compression is refused outright: no decompression bombs, no compression oracles.
-        maxDecompressedLength: 0,
-      },
-    );
+    const { plaintext } = await compactDecrypt(token, used.key, {
+      keyManagementAlgorithms: ["dir"],
+      contentEncryptionAlgorithms: [keys.encryption],
+      // Compression is refused outright: no decompression bombs, no compression oracles.
+      maxDecompressedLength: 0,
+    });
     return { ok: true, plaintext, rotated: used !== keys.current };
   } catch (error) {
     return { ok: false, reason: failureOf(error) };
   }
 }
 
-function resolveKey(header: CompactJWEHeaderParameters, keys: Keyring): SealingKey {
-  for (const name in header) if (!ALLOWED_HEADER.has(name)) throw new Refused("algorithm");
-  if (header.alg !== "dir" || header.enc !== keys.encryption) throw new Refused("algorithm");
-  const key = typeof header.kid === "string" ? keys.find(header.kid) : undefined;
-  if (!key) throw new Refused("unknown-key");
-  return key;
+/**
+ * Why a header that is not byte for byte one `seal` writes is refused, for the caller's logs: decoded and
+ * parsed only here, off the hot path, and bounded by {@link MAX_HEADER_CHARS}.
+ */
+function refusedHeader(segment: string, keys: Keyring): UnsealFailure {
+  if (!SEGMENT_CHARS.test(segment) || !isCanonical(segment, 0, segment.length)) return "malformed";
+  let header: unknown;
+  try {
+    header = JSON.parse(strictDecoder.decode(base64url.decode(segment)));
+  } catch {
+    return "malformed";
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) return "malformed";
+  const { alg, enc, kid } = header as Record<string, unknown>;
+  for (const name in header) if (!ALLOWED_HEADER.has(name)) return "algorithm";
+  if (alg !== "dir" || enc !== keys.encryption) return "algorithm";
+  if (typeof kid !== "string" || !keys.find(kid)) return "unknown-key";
+  // The right members and values, spelled otherwise (whitespace, order, escapes, duplicates, a BOM).
+  return "malformed";
 }
 
+/** Header bytes as they are: a byte-order mark stays a character (and makes the JSON invalid), bad UTF-8 throws. */
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 function failureOf(error: unknown): UnsealFailure {
-  if (error instanceof Refused) return error.reason;
-  switch ((error as { code?: unknown } | null)?.code) {
-    case "ERR_JWE_DECRYPTION_FAILED":
-      return "tampered";
-    case "ERR_JOSE_ALG_NOT_ALLOWED":
-    case "ERR_JOSE_NOT_SUPPORTED":
-      return "algorithm";
-    default:
-      // JWEInvalid, bad base64url, a TypeError from Web Crypto on a wrong-length IV or tag...
-      return "malformed";
-  }
+  // The header is one `seal` wrote, so jose has no algorithm to refuse: it either fails authentication or
+  // finds a segment it cannot use (a TypeError from Web Crypto, a ciphertext CBC cannot unpad...).
+  return (error as { code?: unknown } | null)?.code === "ERR_JWE_DECRYPTION_FAILED" ? "tampered" : "malformed";
 }
