@@ -11,7 +11,7 @@
 import { Client } from "./client.js";
 import { CONTENDERS, SECRET, type Contender } from "./contenders.js";
 import { seal } from "../src/crypto/seal.js";
-import { newSessionId } from "../src/envelope.js";
+import { newSessionId } from "../src/core/envelope.js";
 import { createKeyring, sealSession } from "../src/index.js";
 import { floorKey, floorSeal } from "./floor.js";
 import { payload, ROUND_TRIP_PAYLOADS } from "./payloads.js";

@@ -11,7 +11,7 @@ import { Hono } from "hono";
 import { CookieStore, sessionMiddleware, type Session as HonoSessionsSession } from "hono-sessions";
 import { getIronSession, webCookies } from "iron-session";
 import { EncryptJWT, jwtDecrypt } from "jose";
-import { newSessionId } from "../src/envelope.js";
+import { newSessionId } from "../src/core/envelope.js";
 import { createKeyring, sealSession, session, type SessionVariables } from "../src/index.js";
 import { floorCodec, floorKey, minimalSession, type Codec, type MinimalSession } from "./floor.js";
 import type { BenchData } from "./payloads.js";

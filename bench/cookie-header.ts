@@ -8,7 +8,7 @@
  * Hono's own parser (`hono/utils/cookie`, what `getCookie` uses) is timed on the same headers as a reference.
  */
 import { parse } from "hono/utils/cookie";
-import { findCookie } from "../src/cookie.js";
+import { findCookie } from "../src/core/cookie.js";
 import type { Case } from "./harness.js";
 
 const NAME = "__Host-session";

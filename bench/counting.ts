@@ -4,7 +4,7 @@
  * Worker's Durable Object class, which counts the storage writes of its objects. src/ is unchanged: the
  * library gets these in place of the real bindings.
  */
-import { SessionObject } from "../src/durable-object.js";
+import { SessionObject } from "../src/durable-object/index.js";
 import type { SessionObjectNamespace } from "../src/index.js";
 
 /** Operations one request made on the namespace; `get` includes `getWithMetadata`. */

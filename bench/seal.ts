@@ -7,7 +7,7 @@
  */
 import * as Iron from "iron-webcrypto";
 import { CompactEncrypt, compactDecrypt } from "jose";
-import { newSessionId } from "../src/envelope.js";
+import { newSessionId } from "../src/core/envelope.js";
 import { createKeyring, sealSession, unsealSession } from "../src/index.js";
 import { SECRET } from "./contenders.js";
 import { floorKey, floorSeal, floorUnseal } from "./floor.js";

@@ -17,7 +17,7 @@ import {
   type SessionOptions,
   type SessionVariables,
 } from "../src/index.js";
-import { findCookie } from "../src/cookie.js";
+import { findCookie } from "../src/core/cookie.js";
 import { b64, envelopeText, forgeJwe, rawKey, stringWork } from "./forge.js";
 import { OLD_SECRET, SECRET, testClock } from "./helpers.js";
 

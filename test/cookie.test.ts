@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { describe, expect, it } from "vitest";
-import { expiredCookie, findCookie, resolveCookie, serializeCookie, type CookieOptions } from "../src/cookie.js";
+import { expiredCookie, findCookie, resolveCookie, serializeCookie, type CookieOptions } from "../src/core/cookie.js";
 import { SessionConfigError } from "../src/index.js";
 import { stringWork } from "./forge.js";
 

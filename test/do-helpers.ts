@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { newSessionId } from "../src/envelope.js";
-import type { SessionObject } from "../src/do/object.js";
+import { newSessionId } from "../src/core/envelope.js";
+import type { SessionObject } from "../src/durable-object/object.js";
 
 /** A fresh session key: every test works on its own objects (storage persists across tests of a file). */
 export const freshId = newSessionId;

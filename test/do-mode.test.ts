@@ -2,15 +2,15 @@ import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/do/store.js";
-import { linkSession, listSessions } from "../src/do/users.js";
-import { SessionConfigError, SessionError } from "../src/errors.js";
-import type { SessionStore } from "../src/store.js";
-import { session, type SessionOptions, type SessionVariables } from "../src/middleware.js";
+import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/durable-object/store.js";
+import { linkSession, listSessions } from "../src/durable-object/users.js";
+import { SessionConfigError, SessionError } from "../src/core/errors.js";
+import type { SessionStore } from "../src/stores/store.js";
+import { session, type SessionOptions, type SessionVariables } from "../src/hono/middleware.js";
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 import { kvStore } from "./stores.js";
-import { EXPIRED_GRACE } from "../src/stored-session.js";
+import { EXPIRED_GRACE } from "../src/stores/stored-session.js";
 
 /** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
 function barrier(count: number) {

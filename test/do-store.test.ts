@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DurableObjectStore } from "../src/do/store.js";
-import type { SessionObject } from "../src/do/object.js";
-import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../src/errors.js";
+import { DurableObjectStore } from "../src/durable-object/store.js";
+import type { SessionObject } from "../src/durable-object/object.js";
+import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../src/core/errors.js";
 import { advanceObject, freshId, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 
 const store = new DurableObjectStore(env.SESSION_OBJECTS);

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SessionObject } from "../src/do/object.js";
-import { DurableObjectStore } from "../src/do/store.js";
-import { linkSession, listSessions, revokeAllSessions, revokeSession, type LinkableSession } from "../src/do/users.js";
-import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../src/errors.js";
+import type { SessionObject } from "../src/durable-object/object.js";
+import { DurableObjectStore } from "../src/durable-object/store.js";
+import { linkSession, listSessions, revokeAllSessions, revokeSession, type LinkableSession } from "../src/durable-object/users.js";
+import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../src/core/errors.js";
 import { advanceObject, freshId, indexedIds, sessionStub, storageOf } from "./do-helpers.js";
 
 const ns = env.SESSION_OBJECTS;

@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 import * as root from "../src/index.js";
-import * as durableObject from "../src/durable-object.js";
+import * as durableObject from "../src/durable-object/index.js";
 
 // Vite resolves these files inside workerd; the static check below guards the other runtimes.
 const sources = import.meta.glob("../src/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
@@ -11,7 +11,7 @@ describe("package entry points", () => {
     const workersOnly = Object.entries(sources)
       .filter(([, text]) => /from\s+["']cloudflare:/.test(text))
       .map(([file]) => file);
-    expect(workersOnly).toEqual(["../src/do/object.ts"]);
+    expect(workersOnly).toEqual(["../src/durable-object/object.ts"]);
     expect(Object.keys(root)).not.toContain("SessionObject");
   });
 

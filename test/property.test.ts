@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { Hono } from "hono";
 import { base64url } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { findCookie } from "../src/cookie.js";
+import { findCookie } from "../src/core/cookie.js";
 import { unseal } from "../src/crypto/seal.js";
 import {
   createKeyring,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Envelope } from "../src/envelope.js";
-import { rebase, type Changes } from "../src/rebase.js";
+import type { Envelope } from "../src/core/envelope.js";
+import { rebase, type Changes } from "../src/modes/rebase.js";
 
 const meta = { id: "x".repeat(22), created: 1_000, lastUsed: 2_000, lifetime: 0 };
 const env = (data: Record<string, unknown>, flash?: Record<string, unknown>): Envelope => ({ data, meta, flash });

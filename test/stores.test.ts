@@ -9,7 +9,7 @@ import {
   type SessionStore,
   type StoreSetOptions,
 } from "../src/index.js";
-import { guardedStore } from "../src/guarded-store.js";
+import { guardedStore } from "../src/stores/guarded-store.js";
 import { jar, testClock } from "./helpers.js";
 import { kvStore, storeApp, visit } from "./stores.js";
 

@@ -1,10 +1,10 @@
-import { expiredCookie, findCookie, serializeCookie, type CookieLookup } from "../cookie.js";
-import { hasKeys, type SessionData } from "../envelope.js";
-import { SessionConfigError } from "../errors.js";
-import { deadlineOf, expiryOf } from "../expiry.js";
-import type { SessionMode } from "../mode.js";
-import { rebase } from "../rebase.js";
-import { flashAfter, resealOf, Session, sessionControl, type Found, type SessionState } from "../session.js";
+import { expiredCookie, findCookie, serializeCookie, type CookieLookup } from "./cookie.js";
+import { hasKeys, type SessionData } from "./envelope.js";
+import { SessionConfigError } from "./errors.js";
+import { deadlineOf, expiryOf } from "./expiry.js";
+import type { SessionMode } from "../modes/mode.js";
+import { rebase } from "../modes/rebase.js";
+import { flashAfter, resealOf, Session, sessionControl, type Found, type SessionState } from "./session.js";
 import { resolveOptions, type SessionEngineOptions } from "./options.js";
 
 /** Stored copies outlive no session; without any limit they are kept this long after the last write. */

@@ -1,11 +1,11 @@
-import { resolveCookie, type CookieOptions, type ResolvedCookie } from "../cookie.js";
+import { resolveCookie, type CookieOptions, type ResolvedCookie } from "./cookie.js";
 import { keyringCache } from "../crypto/keyring-cache.js";
 import { checkSecrets, type Encryption, type Keyring, type Secret } from "../crypto/keyring.js";
-import { revocationModeOf, type RevocationOptions } from "../do/revocation.js";
-import { SessionConfigError } from "../errors.js";
-import { idleLimit, type ExpiryLimits } from "../expiry.js";
-import { cookieMode, type SessionMode } from "../mode.js";
-import { storeModeOf, type StoreOption } from "../store-option.js";
+import { revocationModeOf, type RevocationOptions } from "../durable-object/revocation.js";
+import { SessionConfigError } from "./errors.js";
+import { idleLimit, type ExpiryLimits } from "./expiry.js";
+import { cookieMode, type SessionMode } from "../modes/mode.js";
+import { storeModeOf, type StoreOption } from "../modes/choose.js";
 
 /** A value, or a function that picks it per request from the request's context (e.g. Hono's `c`, or `env`). */
 export type PerRequest<T, C = unknown> = T | ((context: C) => T);

@@ -1,6 +1,6 @@
-import type { SessionData } from "../envelope.js";
-import { SessionError } from "../errors.js";
-import type { Session } from "../session.js";
+import type { SessionData } from "./envelope.js";
+import { SessionError } from "./errors.js";
+import type { Session } from "./session.js";
 import type { SessionEngine } from "./engine.js";
 
 /**

@@ -1,5 +1,5 @@
 import { base64url } from "jose";
-import { SessionConfigError } from "../errors.js";
+import { SessionConfigError } from "../core/errors.js";
 
 /** Content encryption of the sealed session (JWE `enc`). */
 export type Encryption = "A256GCM" | "A256CBC-HS512";

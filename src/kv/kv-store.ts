@@ -1,5 +1,5 @@
-import { SessionConfigError, SessionTooLargeError } from "../errors.js";
-import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../store.js";
+import { SessionConfigError, SessionTooLargeError } from "../core/errors.js";
+import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
 
 /** Limits of Workers KV (https://developers.cloudflare.com/kv/platform/limits/). */
 export const KV_LIMITS = {

@@ -74,4 +74,4 @@ app.onError((err, c) => {
 });
 
 export default app;
-export { SessionObject } from "../../../src/durable-object.js";
+export { SessionObject } from "../../../src/durable-object/index.js";

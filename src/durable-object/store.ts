@@ -1,6 +1,6 @@
-import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../errors.js";
-import type { SessionStore, StoreSetOptions } from "../store.js";
-import { storedLifetime } from "../stored-session.js";
+import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
+import type { SessionStore, StoreSetOptions } from "../stores/store.js";
+import { storedLifetime } from "../stores/stored-session.js";
 import type { SessionObject } from "./object.js";
 import {
   isLockRequest,

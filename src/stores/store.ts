@@ -1,5 +1,5 @@
-import type { VersionedSessions } from "./do/protocol.js";
-import { SessionStoreError } from "./errors.js";
+import type { VersionedSessions } from "../durable-object/protocol.js";
+import { SessionStoreError } from "../core/errors.js";
 
 /** One key of a store listing, with the non-secret metadata written beside it. */
 export interface StoreKey {

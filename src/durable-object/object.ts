@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { SessionConfigError } from "../errors.js";
-import { CLOCK_SKEW_MS } from "../expiry.js";
+import { SessionConfigError } from "../core/errors.js";
+import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import {
   isLockRequest,
   isTime,

@@ -1,4 +1,4 @@
-import { SessionError, SessionStoreError } from "./errors.js";
+import { SessionError, SessionStoreError } from "../core/errors.js";
 import type { SessionStore } from "./store.js";
 
 type Operation = SessionStoreError["operation"];

@@ -1,7 +1,7 @@
-import { SessionConfigError } from "../errors.js";
-import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "../store.js";
-import type { Keyring } from "./keyring.js";
-import { seal, unseal, type UnsealFailure } from "./seal.js";
+import { SessionConfigError } from "../core/errors.js";
+import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "./store.js";
+import type { Keyring } from "../crypto/keyring.js";
+import { seal, unseal, type UnsealFailure } from "../crypto/seal.js";
 
 /** What {@link SealedStore.open} found under a key. */
 export type StoreRead =

@@ -1,4 +1,4 @@
-import { hasKeys, type Envelope, type SessionData } from "./envelope.js";
+import { hasKeys, type Envelope, type SessionData } from "../core/envelope.js";
 
 /** What this request did to its session: the keys it set or deleted (or all of them, after clear()). */
 export interface Changes {

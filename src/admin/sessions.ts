@@ -1,10 +1,10 @@
-import { isObject, isSeconds } from "./envelope.js";
-import { SessionConfigError, SessionStoreError } from "./errors.js";
-import { CLOCK_SKEW_MS } from "./expiry.js";
-import { guardedStore } from "./guarded-store.js";
-import { sessionStoreOf } from "./store-option.js";
-import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions } from "./store.js";
-import { EXPIRED_GRACE, type StoredMetadata } from "./stored-session.js";
+import { isObject, isSeconds } from "../core/envelope.js";
+import { SessionConfigError, SessionStoreError } from "../core/errors.js";
+import { CLOCK_SKEW_MS } from "../core/expiry.js";
+import { guardedStore } from "../stores/guarded-store.js";
+import { sessionStoreOf } from "../modes/choose.js";
+import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions } from "../stores/store.js";
+import { EXPIRED_GRACE, type StoredMetadata } from "../stores/stored-session.js";
 
 /** One stored session as its listing metadata tells it; nothing is decrypted. Times in ms since epoch. */
 export interface ActiveSession {

@@ -1,9 +1,9 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
-import { sessionEngine } from "./core/engine.js";
-import type { SessionEngineOptions } from "./core/options.js";
-import { withCookies } from "./core/with-session.js";
-import type { SessionData } from "./envelope.js";
-import type { Session } from "./session.js";
+import { sessionEngine } from "../core/engine.js";
+import type { SessionEngineOptions } from "../core/options.js";
+import { withCookies } from "../core/with-session.js";
+import type { SessionData } from "../core/envelope.js";
+import type { Session } from "../core/session.js";
 
 /**
  * Options of {@link session}: those of the engine, with option functions receiving Hono's context, typed by

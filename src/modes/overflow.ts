@@ -1,11 +1,11 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { seal, unseal } from "../crypto/seal.js";
-import { sealedStore } from "../crypto/sealed-store.js";
-import { encodeEnvelope, envelopeOf, newSessionId, parsePlaintext } from "../envelope.js";
-import type { SessionMode } from "../mode.js";
-import type { SessionStore } from "../store.js";
-import { pointerKey, readStored, sealPointer, writeStored } from "../stored-session.js";
-import { COOKIE_LIMIT } from "../token.js";
+import { sealedStore } from "../stores/sealed-store.js";
+import { encodeEnvelope, envelopeOf, newSessionId, parsePlaintext } from "../core/envelope.js";
+import type { SessionMode } from "./mode.js";
+import type { SessionStore } from "../stores/store.js";
+import { pointerKey, readStored, sealPointer, writeStored } from "../stores/stored-session.js";
+import { COOKIE_LIMIT } from "../core/token.js";
 
 /**
  * Mode 2: the session is sealed into the cookie while it fits (name + value <= 4096 bytes, exactly as in

@@ -1,13 +1,13 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { unseal } from "../crypto/seal.js";
-import { openBound, sealBound } from "../crypto/sealed-store.js";
-import { envelopeJson, newSessionId, parseEnvelope, parsePlaintext } from "../envelope.js";
-import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../errors.js";
-import type { Opened, SessionMode } from "../mode.js";
-import { EXPIRED_GRACE, metadataOf, pointerKey, readStored, sealPointer } from "../stored-session.js";
-import { COOKIE_LIMIT } from "../token.js";
-import type { VersionedSessions } from "./protocol.js";
-import { MAX_VALUE_LENGTH } from "./store.js";
+import { openBound, sealBound } from "../stores/sealed-store.js";
+import { envelopeJson, newSessionId, parseEnvelope, parsePlaintext } from "../core/envelope.js";
+import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../core/errors.js";
+import type { Opened, SessionMode } from "./mode.js";
+import { EXPIRED_GRACE, metadataOf, pointerKey, readStored, sealPointer } from "../stores/stored-session.js";
+import { COOKIE_LIMIT } from "../core/token.js";
+import type { VersionedSessions } from "../durable-object/protocol.js";
+import { MAX_VALUE_LENGTH } from "../durable-object/store.js";
 
 /** Rebase rounds before giving up: each lost round means another request committed meanwhile. */
 const MAX_ATTEMPTS = 8;

@@ -1,17 +1,16 @@
-import type { Keyring } from "./crypto/keyring.js";
-import { SessionConfigError } from "./errors.js";
-import { durableObjectMode } from "./do/mode.js";
-import type { VersionedSessions } from "./do/protocol.js";
-import { guardedStore } from "./guarded-store.js";
-import { isKVNamespace, KVStore } from "./kv/kv-store.js";
-import type { PerRequest } from "./core/options.js";
-import { overflowMode } from "./kv/overflow.js";
+import type { Keyring } from "../crypto/keyring.js";
+import { SessionConfigError } from "../core/errors.js";
+import { durableObjectMode } from "./versioned.js";
+import type { VersionedSessions } from "../durable-object/protocol.js";
+import { guardedStore } from "../stores/guarded-store.js";
+import { isKVNamespace, KVStore } from "../kv/kv-store.js";
+import { overflowMode } from "./overflow.js";
 import type { SessionMode } from "./mode.js";
-import { storeMode } from "./store-mode.js";
-import type { SessionStore } from "./store.js";
+import { storeMode } from "./server-side.js";
+import type { SessionStore } from "../stores/store.js";
 
 /** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
-export type StoreOption<C = unknown> = PerRequest<KVNamespace | SessionStore, C>;
+export type StoreOption<C = unknown> = KVNamespace | SessionStore | ((context: C) => KVNamespace | SessionStore);
 
 export interface StoreModeOptions<C> {
   overflow?: StoreOption<C> | undefined;

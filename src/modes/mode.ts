@@ -1,9 +1,9 @@
-import type { Keyring } from "./crypto/keyring.js";
-import { seal, unseal } from "./crypto/seal.js";
-import { decodeEnvelope, encodeEnvelope, type Envelope } from "./envelope.js";
-import { SessionTooLargeError } from "./errors.js";
+import type { Keyring } from "../crypto/keyring.js";
+import { seal, unseal } from "../crypto/seal.js";
+import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/envelope.js";
+import { SessionTooLargeError } from "../core/errors.js";
 import type { Rebased } from "./rebase.js";
-import { COOKIE_LIMIT, type InvalidReason } from "./token.js";
+import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
 export type Opened =

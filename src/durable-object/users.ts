@@ -1,6 +1,6 @@
-import { SessionConfigError, SessionError, SessionStoreError } from "../errors.js";
-import { CLOCK_SKEW_MS } from "../expiry.js";
-import type { Session } from "../session.js";
+import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
+import { CLOCK_SKEW_MS } from "../core/expiry.js";
+import type { Session } from "../core/session.js";
 import { isTime, MAX_TTL, SESSION_PREFIX, USER_PREFIX, type DeviceSession } from "./protocol.js";
 import { forget } from "./revocation-cache.js";
 import { revocationBoundOf } from "./revocation-bound.js";

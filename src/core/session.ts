@@ -1,7 +1,7 @@
 import { hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
 import { SessionClosedError, SessionNotLoadedError } from "./errors.js";
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
-import type { Opened } from "./mode.js";
+import type { Opened } from "../modes/mode.js";
 import type { InvalidReason } from "./token.js";
 
 /** What the middleware found for this request, before the handler's changes. */

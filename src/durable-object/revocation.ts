@@ -1,8 +1,8 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { SessionConfigError } from "../errors.js";
-import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../expiry.js";
-import type { SessionMode } from "../mode.js";
-import type { SessionMeta } from "../envelope.js";
+import { SessionConfigError } from "../core/errors.js";
+import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../core/expiry.js";
+import type { SessionMode } from "../modes/mode.js";
+import type { SessionMeta } from "../core/envelope.js";
 import { MAX_TTL } from "./protocol.js";
 import { registerRevocationBound } from "./revocation-bound.js";
 import { checkedUntil, remember } from "./revocation-cache.js";

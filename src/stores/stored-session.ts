@@ -1,8 +1,8 @@
-import type { Keyring } from "./crypto/keyring.js";
-import { seal } from "./crypto/seal.js";
-import type { SealedStore } from "./crypto/sealed-store.js";
-import { envelopeJson, isObject, isSeconds, parseEnvelope, type Envelope } from "./envelope.js";
-import type { Opened } from "./mode.js";
+import type { Keyring } from "../crypto/keyring.js";
+import { seal } from "../crypto/seal.js";
+import type { SealedStore } from "./sealed-store.js";
+import { envelopeJson, isObject, isSeconds, parseEnvelope, type Envelope } from "../core/envelope.js";
+import type { Opened } from "../modes/mode.js";
 
 /**
  * What a pointer cookie names: `"o"` an overflow entry under a fresh random key, `"s"` a server-side

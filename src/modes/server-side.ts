@@ -1,11 +1,11 @@
-import type { Keyring } from "./crypto/keyring.js";
-import { unseal } from "./crypto/seal.js";
-import { parsePlaintext } from "./envelope.js";
-import { sealedStore } from "./crypto/sealed-store.js";
+import type { Keyring } from "../crypto/keyring.js";
+import { unseal } from "../crypto/seal.js";
+import { parsePlaintext } from "../core/envelope.js";
+import { sealedStore } from "../stores/sealed-store.js";
 import type { SessionMode } from "./mode.js";
-import type { SessionStore } from "./store.js";
-import { pointerKey, readStored, sealPointer, writeStored } from "./stored-session.js";
-import { COOKIE_LIMIT } from "./token.js";
+import type { SessionStore } from "../stores/store.js";
+import { pointerKey, readStored, sealPointer, writeStored } from "../stores/stored-session.js";
+import { COOKIE_LIMIT } from "../core/token.js";
 
 /**
  * Mode 3, server-side: the cookie carries only the sealed session id; data and metadata are sealed into the

@@ -1,8 +1,8 @@
 import { checkEnvelope, decodeEnvelope, encodeEnvelope, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
-import { Keyring } from "./crypto/keyring.js";
-import { seal, unseal, type UnsealFailure } from "./crypto/seal.js";
+import { Keyring } from "../crypto/keyring.js";
+import { seal, unseal, type UnsealFailure } from "../crypto/seal.js";
 
 /** Browsers keep at most 4096 bytes of name + value per cookie. */
 export const COOKIE_LIMIT = 4096;
