@@ -1,0 +1,72 @@
+// `npm run size`: what an app bundles of edge-session. Each app in bench/size/ is bundled as wrangler would
+// (esbuild, minified, Workers conditions); the metafile says how many output bytes each source file takes.
+// Prints a Markdown table and writes bench/SIZE.md (`npm run bench` copies it into RESULTS.md).
+//
+//   npm run size
+import { build } from "esbuild";
+import { writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+const APPS = [
+  ["cookie-only.ts", "cookie only (README's ten lines)"],
+  ["overflow-kv.ts", "cookie + overflow to KV"],
+  ["durable-object.ts", "server-side in Durable Objects + device list"],
+];
+/** Code a cookie-only app never runs: its bytes in that bundle are what the engine redesign targets. */
+const NOT_FOR_COOKIES = [/^src\/durable-object\//, /^src\/kv\//, /^src\/modes\/(overflow|versioned|rebase|server-side)\.ts$/, /^src\/stores\//, /^src\/admin\//];
+
+export async function measureSizes() {
+  const rows = [];
+  for (const [file, label] of APPS) {
+    const result = await build({
+      entryPoints: [new URL(`size/${file}`, import.meta.url).pathname],
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      conditions: ["workerd", "worker", "browser"],
+      external: ["cloudflare:workers"],
+      metafile: true,
+      write: false,
+      logLevel: "warning",
+    });
+    const output = Object.values(result.metafile.outputs)[0];
+    const by = { ours: 0, jose: 0, hono: 0, other: 0 };
+    const modules = {};
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const path = input.replace(/^(\.\.\/)+/, "");
+      const kind = path.startsWith("src/") ? "ours" : path.includes("node_modules/jose/") ? "jose" : path.includes("node_modules/hono/") ? "hono" : "other";
+      by[kind] += bytesInOutput;
+      if (kind === "ours") modules[path] = bytesInOutput;
+    }
+    const unused = Object.entries(modules).filter(([path]) => NOT_FOR_COOKIES.some((re) => re.test(path)));
+    rows.push({ label, total: output.bytes, gzip: gzipSync(result.outputFiles[0].contents).length, ...by, modules, unused });
+  }
+  return rows;
+}
+
+export function renderSizes(rows, date = new Date()) {
+  const kb = (n) => (n / 1024).toFixed(1);
+  const lines = [
+    "## Bundle size",
+    "",
+    `Measured ${date.toISOString().slice(0, 16).replace("T", " ")} UTC with \`npm run size\` (esbuild, minified, Workers conditions).`,
+    "",
+    "| app | bundle KB (gzip) | edge-session's own KB | jose KB | hono KB | store/Durable Object code in it (KB) |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.label} | ${kb(r.total)} (${kb(r.gzip)}) | ${kb(r.ours)} | ${kb(r.jose)} | ${kb(r.hono)} | ${kb(r.unused.reduce((a, [, b]) => a + b, 0))} |`),
+    "",
+    `The cookie-only app's own code by module (bytes): ${Object.entries(rows[0].modules)
+      .sort((a, b) => b[1] - a[1])
+      .map(([path, bytes]) => `${path.replace(/^src\//, "")} ${bytes}`)
+      .join(", ")}.`,
+  ];
+  return lines.join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const markdown = renderSizes(await measureSizes());
+  writeFileSync(new URL("SIZE.md", import.meta.url), markdown + "\n");
+  console.log(markdown);
+}
