@@ -1,0 +1,30 @@
+// What the guides' code samples take as given: your app, its bindings, your own functions. Each sample is
+// compiled as its own module with these in scope (scripts/check-docs.mjs).
+import type { Hono } from "hono";
+import type { SessionObjectNamespace, SessionStore, SessionVariables, StoreSetOptions } from "../src/index.js";
+
+declare global {
+  interface Env {
+    SESSION_SECRET: string;
+    OLD_SESSION_SECRET: string;
+    STORE_SECRET: string;
+    OLD_STORE_SECRET: string;
+    SESSIONS: KVNamespace;
+    PROFILES: KVNamespace;
+    SESSION_OBJECTS: SessionObjectNamespace;
+    DB: D1Database;
+  }
+  type AppEnv = { Bindings: Env; Variables: SessionVariables<Record<string, any>> };
+  const app: Hono<AppEnv>;
+  const env: Env;
+  function checkPassword(c: unknown): Promise<{ id: string }>;
+  function deviceName(userAgent: string | undefined): string;
+  function log(what: string): void;
+  /** The D1 store of docs/stores.md ("Your own store in a few lines"). */
+  class D1Store implements SessionStore {
+    constructor(db: D1Database);
+    get(key: string): Promise<string | null>;
+    set(key: string, value: string, options: StoreSetOptions): Promise<void>;
+    delete(key: string): Promise<void>;
+  }
+}
