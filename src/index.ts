@@ -23,7 +23,7 @@ export {
 } from "./core/errors.js";
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./stores/store.js";
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory-store.js";
-export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions } from "./kv/kv-store.js";
+export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions, type KVNamespaceLike, type KVListPage } from "./kv/kv-store.js";
 export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead } from "./stores/sealed-store.js";
 export { STORE_TIMEOUT, type StoreOption } from "./modes/choose.js";
 export { StoreTimeout } from "./stores/guarded-store.js";

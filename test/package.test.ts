@@ -5,6 +5,9 @@ import * as durableObject from "../src/durable-object/index.js";
 
 // Vite resolves these files inside workerd; the static check below guards the other runtimes.
 const sources = import.meta.glob("../src/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+const manifest = JSON.parse(
+  Object.values(import.meta.glob("../package.json", { query: "?raw", import: "default", eager: true }) as Record<string, string>)[0]!,
+) as { peerDependencies: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
 
 describe("package entry points", () => {
   it("keeps the root free of Workers-only imports, so Node, Deno and Bun can import it", () => {
@@ -19,5 +22,17 @@ describe("package entry points", () => {
     expect(typeof durableObject.SessionObject).toBe("function");
     expect(typeof root.DurableObjectStore).toBe("function");
     expect(typeof root.session).toBe("function");
+  });
+
+  it("imports hono for its types only, so apps without it (sessionEngine, withSession) need not install it", () => {
+    const importsHono = Object.entries(sources).filter(([, text]) => /from\s+["']hono(\/[^"']*)?["']/.test(text));
+    expect(importsHono.map(([file]) => file)).toEqual(["../src/hono/middleware.ts"]);
+    for (const [, text] of importsHono) {
+      for (const statement of text.match(/^(?:import|export)\b[^;]*from\s+["']hono(?:\/[^"']*)?["']/gm) ?? []) {
+        expect(statement).toMatch(/^(?:import|export) type\b/);
+      }
+    }
+    expect(manifest.peerDependencies.hono).toBeDefined();
+    expect(manifest.peerDependenciesMeta?.hono?.optional).toBe(true);
   });
 });

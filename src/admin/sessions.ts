@@ -1,6 +1,7 @@
 import { isObject, isSeconds } from "../core/envelope.js";
 import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
+import type { KVNamespaceLike } from "../kv/kv-store.js";
 import { guardedStore } from "../stores/guarded-store.js";
 import { sessionStoreOf } from "../modes/choose.js";
 import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions } from "../stores/store.js";
@@ -54,7 +55,7 @@ export interface ActiveSessionsPage {
  * const { sessions, cursor } = await listActiveSessions(env.SESSIONS, { since: Date.now() - 10 * 60_000 });
  * ```
  */
-export async function listActiveSessions(store: KVNamespace | SessionStore, options: ListActiveSessionsOptions = {}): Promise<ActiveSessionsPage> {
+export async function listActiveSessions(store: KVNamespaceLike | SessionStore, options: ListActiveSessionsOptions = {}): Promise<ActiveSessionsPage> {
   const now = options.now ?? Date.now();
   const since = options.since ?? 0;
   const page = await listOf(store, "listActiveSessions")({ cursor: options.cursor, limit: options.limit });
@@ -122,7 +123,7 @@ export async function purgeExpired(store: SessionStore, options: PurgeExpiredOpt
 type ListPage = { keys: StoreKey[]; cursor: string | undefined };
 
 /** The store's `list`, guarded, with every page checked against the contract and an empty cursor read as none. */
-function listOf(store: KVNamespace | SessionStore, helper: string): (options: StoreListOptions) => Promise<ListPage> {
+function listOf(store: KVNamespaceLike | SessionStore, helper: string): (options: StoreListOptions) => Promise<ListPage> {
   const { list } = guardedStore(sessionStoreOf(store, `${helper}'s store`), 0);
   if (!list) throw new SessionConfigError(`${helper} needs a store with list()`);
   return async (options) => checkedPage(await list(options));

@@ -1,4 +1,4 @@
-import { base64url } from "jose";
+import { base64url, type CryptoKey } from "jose";
 import { SessionConfigError } from "../core/errors.js";
 
 /** Content encryption of the sealed session (JWE `enc`). */
@@ -17,7 +17,10 @@ export interface KeyringOptions {
   encryption?: Encryption;
 }
 
-/** The one derived key of one secret. `key` is a CryptoKey for AES-GCM; jose needs raw bytes for CBC-HS. */
+/**
+ * The one derived key of one secret. `key` is a CryptoKey for AES-GCM; jose needs raw bytes for CBC-HS.
+ * (jose's `CryptoKey` type is the runtime's own where it has one: these types compile without DOM or Workers types.)
+ */
 export interface SealingKey {
   readonly kid: string;
   readonly key: CryptoKey | Uint8Array;

@@ -4,6 +4,16 @@
  * answers, not failures.
  */
 
+/**
+ * What the stores and helpers take: the `SessionObject` namespace binding from wrangler.toml
+ * (`env.SESSION_OBJECTS`). Declared structurally, with the one method they call, so the package root's types
+ * need no Workers types: a `DurableObjectNamespace<SessionObject>` is one as it is.
+ */
+export interface SessionObjectNamespace {
+  /** The stub of the object named `name`. */
+  getByName(name: string): unknown;
+}
+
 /** Name prefixes: one object per stored session key, one per user (the index). */
 export const SESSION_PREFIX = "s:";
 export const USER_PREFIX = "u:";

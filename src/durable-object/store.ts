@@ -1,7 +1,6 @@
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
 import type { SessionStore, StoreSetOptions } from "../stores/store.js";
 import { storedLifetime } from "../stores/stored-session.js";
-import type { SessionObject } from "./object.js";
 import {
   isLockRequest,
   isTime,
@@ -14,15 +13,16 @@ import {
   type CheckResult,
   type LockRequest,
   type RevokeResult,
+  type SessionObjectNamespace,
   type Snapshot,
   type VersionedSessions,
   type WriteRequest,
   type WriteResult,
 } from "./protocol.js";
 import { forget } from "./revocation-cache.js";
+import { objectNamed, type ObjectApi } from "./stub.js";
 
-/** What the stores and helpers take: the `SessionObject` namespace binding from wrangler.toml. */
-export type SessionObjectNamespace = DurableObjectNamespace<SessionObject>;
+export type { SessionObjectNamespace };
 
 export interface DurableObjectStoreOptions {
   /**
@@ -43,34 +43,6 @@ export interface DurableObjectStoreOptions {
    * `"error"` throws `SessionConflictError` (409) in the request that committed second, which writes nothing.
    */
   onConflict?: "merge" | "error";
-}
-
-/** The object's methods as a caller sees them (plain data in, a promise of plain data out). */
-export type ObjectApi = {
-  [K in
-    | "read"
-    | "write"
-    | "release"
-    | "revoke"
-    | "check"
-    | "touch"
-    | "link"
-    | "info"
-    | "addSession"
-    | "confirmSession"
-    | "sessions"
-    | "beginRevokeAll"
-    | "removeSessions"]: SessionObject[K] extends (
-    ...args: infer A
-  ) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
-};
-
-/** A typed stub for the object named `name` (`s:<key>` or `u:<userId>`). */
-export function objectNamed(namespace: SessionObjectNamespace, name: string): ObjectApi {
-  // The runtime's stub type distributes unions of results over promises; callers only need plain data.
-  return namespace.getByName(name) as unknown as ObjectApi;
 }
 
 /** Key and value must fit in 2 MB per Durable Object storage entry; sessions this large are a bug anyway. */

@@ -4,7 +4,8 @@ import type { Session } from "../core/session.js";
 import { isTime, MAX_TTL, SESSION_PREFIX, USER_PREFIX, type DeviceSession } from "./protocol.js";
 import { forget } from "./revocation-cache.js";
 import { revocationBoundOf } from "./revocation-bound.js";
-import { checkNamespace, checkTtl, DurableObjectStore, objectNamed, type ObjectApi, type SessionObjectNamespace } from "./store.js";
+import { checkNamespace, checkTtl, DurableObjectStore, type SessionObjectNamespace } from "./store.js";
+import { objectNamed, type ObjectApi } from "./stub.js";
 
 /** The loaded session of the request (`await c.var.session.load()`). */
 export type LinkableSession = Pick<Session, "id" | "meta" | "secondsLeft">;

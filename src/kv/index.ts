@@ -8,4 +8,4 @@
  * app.use(session({ secret: (c) => c.env.SESSION_SECRET, store: (c) => new KVStore(c.env.SESSIONS, { prefix: "s:" }) }));
  * ```
  */
-export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions } from "./kv-store.js";
+export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions, type KVNamespaceLike, type KVListPage } from "./kv-store.js";

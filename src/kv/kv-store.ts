@@ -15,6 +15,29 @@ export const KV_LIMITS = {
   listLimit: 1000,
 } as const;
 
+/**
+ * A Workers KV namespace binding, as far as `KVStore` uses it: declared here, so the package's types need no
+ * Workers types (a Node project type-checks them as they are) and a binding typed by
+ * `@cloudflare/workers-types` (`KVNamespace`) or a test double is accepted as it is.
+ */
+export interface KVNamespaceLike {
+  get(key: string, type: "text"): Promise<string | null>;
+  /** Never called: its presence tells a binding from a `SessionStore` (see {@link isKVNamespace}). */
+  getWithMetadata(key: string): Promise<unknown>;
+  put(key: string, value: string, options: { expirationTtl: number; metadata?: Record<string, unknown> | undefined }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list<Metadata = unknown>(options: { prefix: string; cursor: string | null; limit: number }): Promise<KVListPage<Metadata>>;
+}
+
+/** One page of `KVNamespaceLike.list`. */
+export interface KVListPage<Metadata = unknown> {
+  keys: { name: string; expiration?: number | undefined; metadata?: Metadata | undefined }[];
+  /** True on the last page. */
+  list_complete: boolean;
+  /** Where the next page starts, when `list_complete` is false. */
+  cursor?: string | undefined;
+}
+
 export interface KVStoreOptions {
   /**
    * Put before every key, so sessions can share a namespace with other data. Default `""`. It also names
@@ -36,11 +59,11 @@ const encoder = new TextEncoder();
  * elsewhere, and one key takes at most one write per second.
  */
 export class KVStore implements SessionStore {
-  readonly namespace: KVNamespace;
+  readonly namespace: KVNamespaceLike;
   /** See {@link KVStoreOptions.prefix}. */
   readonly prefix: string;
 
-  constructor(namespace: KVNamespace, options: KVStoreOptions = {}) {
+  constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (!isKVNamespace(namespace)) throw new SessionConfigError("KVStore needs a KV namespace binding");
     const prefix = options.prefix ?? "";
     // Our own keys are at most 64 characters; the prefix may take the rest of KV's 512 bytes.
@@ -102,9 +125,9 @@ export class KVStore implements SessionStore {
  * True for a Workers KV namespace binding. There is no global class to test with `instanceof` in workerd,
  * so this checks the methods a binding has and a `SessionStore` does not (`put`, `getWithMetadata`).
  */
-export function isKVNamespace(value: unknown): value is KVNamespace {
+export function isKVNamespace(value: unknown): value is KVNamespaceLike {
   if (typeof value !== "object" || value === null) return false;
-  const candidate = value as Partial<Record<keyof KVNamespace, unknown>>;
+  const candidate = value as Partial<Record<keyof KVNamespaceLike, unknown>>;
   return (
     typeof candidate.get === "function" &&
     typeof candidate.put === "function" &&

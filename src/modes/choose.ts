@@ -3,14 +3,14 @@ import { SessionConfigError } from "../core/errors.js";
 import { durableObjectMode } from "./versioned.js";
 import type { VersionedSessions } from "../durable-object/protocol.js";
 import { guardedStore } from "../stores/guarded-store.js";
-import { isKVNamespace, KVStore } from "../kv/kv-store.js";
+import { isKVNamespace, KVStore, type KVNamespaceLike } from "../kv/kv-store.js";
 import { overflowMode } from "./overflow.js";
 import type { SessionMode } from "./mode.js";
 import { storeMode } from "./server-side.js";
 import type { SessionStore } from "../stores/store.js";
 
 /** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
-export type StoreOption<C = unknown> = KVNamespace | SessionStore | ((context: C) => KVNamespace | SessionStore);
+export type StoreOption<C = unknown> = KVNamespaceLike | SessionStore | ((context: C) => KVNamespaceLike | SessionStore);
 
 export interface StoreModeOptions<C> {
   overflow?: StoreOption<C> | undefined;
@@ -76,7 +76,7 @@ function versionedOf(value: unknown): VersionedSessions | undefined {
   return capability as VersionedSessions;
 }
 
-const kvStores = new WeakMap<KVNamespace, KVStore>();
+const kvStores = new WeakMap<KVNamespaceLike, KVStore>();
 
 /** A `SessionStore` for an option value: itself, or a `KVStore` (one per binding) for a KV namespace. */
 export function sessionStoreOf(value: unknown, name: string): SessionStore {

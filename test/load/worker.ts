@@ -10,9 +10,8 @@ type Bindings = { SESSION_SECRET: string; MODE: string; SESSIONS: KVNamespace };
 type Data = { user: string; count: number };
 
 type Env = { Bindings: Bindings };
-const secret = (c: { env: unknown }) => (c.env as Bindings).SESSION_SECRET;
-const inCookie = session<Data, Env>({ secret, idleTimeout: 600 });
-const inKV = session<Data, Env>({ secret, idleTimeout: 600, store: (c) => (c.env as Bindings).SESSIONS });
+const inCookie = session<Data, Env>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 600 });
+const inKV = session<Data, Env>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 600, store: (c) => c.env.SESSIONS });
 
 const app = new Hono<Env & { Variables: SessionVariables<Data> }>();
 // MODE (wrangler --var) picks where sessions live: "cookie" (default) or "store" (server-side, local KV).

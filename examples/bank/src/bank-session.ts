@@ -49,7 +49,7 @@ export function bankSession(): MiddlewareHandler<BankEnv> {
     let middleware = middlewares.get(key);
     if (!middleware) {
       middleware = session<BankSession, BankEnv>({
-        secret: (c) => secretsOf(c.env as Bindings),
+        secret: (c) => secretsOf(c.env),
         idleTimeout,
         absoluteTimeout,
         // Sessions that outgrow the 4 KB cookie are sealed into KV; the cookie then holds a sealed pointer.
@@ -57,11 +57,11 @@ export function bankSession(): MiddlewareHandler<BankEnv> {
         overflow: (c) => {
           const usage = { reads: 0, hits: 0, writes: 0, deletes: 0 };
           c.set("kv", usage);
-          return meteredStore(new KVStore((c.env as Bindings).SESSIONS), usage);
+          return meteredStore(new KVStore(c.env.SESSIONS), usage);
         },
         // Every request that reads the session asks its Durable Object whether it was logged out (one call;
         // no cacheFor), so "Log out other devices" and logout end copies of the cookie at once.
-        revocation: { namespace: (c) => (c.env as Bindings).SESSION_OBJECTS },
+        revocation: { namespace: (c) => c.env.SESSION_OBJECTS },
       });
       middlewares.set(key, middleware);
     }

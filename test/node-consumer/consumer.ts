@@ -1,0 +1,63 @@
+/**
+ * What a Node (or Deno, Bun) project sees of the package root: this file is type-checked against the built
+ * dist/index.d.ts by test/node-consumer/tsconfig.json, with Node's types only and skipLibCheck off, so a
+ * public type that needs the Workers types (or imports "cloudflare:workers") fails the check.
+ */
+import { Hono } from "hono";
+import {
+  DurableObjectStore,
+  KVStore,
+  listActiveSessions,
+  MemoryStore,
+  revokeAllSessions,
+  session,
+  sessionEngine,
+  SessionError,
+  type KVNamespaceLike,
+  type SessionObjectNamespace,
+  type SessionVariables,
+} from "edge-session";
+import { KVStore as KVStoreFromSubpath } from "edge-session/kv";
+
+type Data = { user: string; visits: number };
+
+/** A KV binding is taken structurally: a test double (or a binding typed by another package) needs no cast. */
+const kv: KVNamespaceLike = {
+  async get() {
+    return null;
+  },
+  async getWithMetadata() {
+    return { value: null, metadata: null };
+  },
+  async put() {},
+  async delete() {},
+  async list() {
+    return { keys: [], list_complete: true as const };
+  },
+};
+
+/** So is the SessionObject namespace: only `getByName` is called. */
+const objects: SessionObjectNamespace = { getByName: () => ({}) };
+
+type Bindings = { SESSION_SECRET: string; SESSIONS: KVNamespaceLike; SESSION_OBJECTS: SessionObjectNamespace };
+const app = new Hono<{ Bindings: Bindings; Variables: SessionVariables<Data> }>();
+app.use(
+  session<Data, { Bindings: Bindings }>({
+    secret: (c) => c.env.SESSION_SECRET,
+    overflow: (c) => c.env.SESSIONS,
+    revocation: { namespace: (c) => c.env.SESSION_OBJECTS },
+  }),
+);
+app.get("/", async (c) => {
+  const user: string | undefined = await c.var.session.get("user");
+  return c.text(user ?? "stranger");
+});
+
+const engine = sessionEngine<Data, { secret: string }>({ secret: (context) => context.secret, store: new KVStore(kv, { prefix: "s:" }) });
+const request = engine.start(new Headers(), { secret: "x".repeat(32) });
+export const cookies: Promise<string[]> = request.commit();
+
+export const stores = [new KVStoreFromSubpath(kv), new MemoryStore(), new DurableObjectStore(objects, { exclusive: true })];
+export const page = listActiveSessions(kv, { limit: 10 });
+export const revoked: Promise<number> = revokeAllSessions(objects, "alice");
+export const isSessionError = (error: unknown): boolean => error instanceof SessionError;
