@@ -76,6 +76,11 @@ describe("the cookie.chunks option", () => {
     expect(() => session({ secret: SECRET, overflow: new MemoryStore(), cookie: { chunks: 3 } })).not.toThrow();
   });
 
+  it("refuses more than 2 chunks for a partitioned cookie (browsers keep 10 KiB of them per site and partition)", () => {
+    expect(() => resolveCookie({ partitioned: true, sameSite: "None", chunks: 3 })).toThrow(/at most cookie\.chunks: 2/);
+    expect(resolveCookie({ partitioned: true, sameSite: "None", chunks: 2 }).chunks).toBe(2);
+  });
+
   it("keeps the prefix rules (they hold for every chunk name, which starts with the same prefix) and refuses a name too long to chunk", () => {
     expect(() => resolveCookie({ name: "__Host-s", path: "/app", chunks: 3 })).toThrow(SessionConfigError);
     expect(() => resolveCookie({ name: "s".repeat(1025), chunks: 2 })).toThrow(/at most 1024 characters/);

@@ -30,6 +30,12 @@ export interface CookieOptions {
 const MAX_CHUNKS = 10;
 
 /**
+ * Most chunks of a partitioned cookie: Chrome keeps at most 10 KiB of partitioned cookies (name + value) per
+ * site in each top-level partition (the CHIPS limit), so a third 4 KB chunk would evict the others.
+ */
+const MAX_PARTITIONED_CHUNKS = 2;
+
+/**
  * Longest cookie name allowed with `chunks` above 1: every chunk then still carries at least 3 KB of the
  * sealed session (a longer name would eat what chunking is for).
  */
@@ -89,6 +95,9 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   if (partitioned && !secure) throw new SessionConfigError("partitioned cookies need secure: true");
   if (typeof chunks !== "number" || !Number.isSafeInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) {
     throw new SessionConfigError(`cookie.chunks must be a whole number from 1 (one cookie) to ${MAX_CHUNKS}`);
+  }
+  if (partitioned && chunks > MAX_PARTITIONED_CHUNKS) {
+    throw new SessionConfigError(`partitioned cookies take at most cookie.chunks: ${MAX_PARTITIONED_CHUNKS} (browsers keep 10 KiB of partitioned cookies per site and partition)`);
   }
   if (chunks > 1 && name.length > MAX_CHUNKED_NAME) {
     throw new SessionConfigError(`cookie.name must be at most ${MAX_CHUNKED_NAME} characters with cookie.chunks above 1`);
