@@ -173,6 +173,8 @@ describe("splitting and reassembling", () => {
     const off = resolveCookie({});
     expect(valueLimit(off)).toBe(single);
     expect(sessionCookies(off, "eyJvalue", 60)).toEqual([serializeCookie(off, "eyJvalue", 60)]);
+    expect(sessionCookies(off, sealedLike(single), 0)).toEqual([`${NAME}=${sealedLike(single)}${ATTRIBUTES}`]);
+    expect(() => sessionCookies(off, sealedLike(single + 1), 0)).toThrow(SessionTooLargeError);
     expect(expiredCookies(off)).toEqual([`${NAME}${EXPIRED}`]);
     expect(readSessionCookie(`${NAME}=2~AAAAAAAA~eyJ; ${NAME}.1=AAAAAAAA~x`, off)).toEqual({ found: 1, value: "2~AAAAAAAA~eyJ" });
   });
