@@ -1,5 +1,6 @@
 /** Renders bench/RESULTS.md from what each runtime measured: machine, method, targets, every figure. */
 import type { BytesResult } from "./bytes.js";
+import { CHUNKED } from "./chunks.js";
 import type { OpsRow } from "./kv-ops.js";
 import { COOKIE_HEADERS } from "./cookie-header.js";
 import { baseline, edgeSession, floor, honoSession, honoSessions, ironSession, type Contender } from "./contenders.js";
@@ -69,7 +70,7 @@ export function renderReport(report: Report): string {
   ];
 
   for (const run of runs) {
-    const { seal, "round-trip": roundTrip, "read-only": readOnly, "cookie-header": cookieHeader } = run.results;
+    const { seal, "round-trip": roundTrip, "read-only": readOnly, "cookie-header": cookieHeader, chunks } = run.results;
     out.push(`## ${run.runtime}`, "");
     if (roundTrip) {
       const rt = roundTrip.timings;
@@ -118,6 +119,25 @@ export function renderReport(report: Report): string {
         "x normal: / the same parser on the normal header. A parser that rescanned the header per `=`-less segment took ~120 ms on 128 KB of them.",
         "",
         timingTable(ch, ["x normal"], (t) => [ratio(t, find(ch, t.contender, COOKIE_HEADERS[0]!.variant))]),
+        "",
+      );
+    }
+    if (chunks) {
+      const ct = chunks.timings;
+      const overflowOf = (t: Timing) => ct.find((o) => o.contender !== CHUNKED && o.variant === t.variant);
+      out.push(
+        "### Sessions too large for one cookie: split over cookies (`cookie.chunks`) vs overflow to a store",
+        "",
+        "Round trip (read a counter, increment it, write it back) with 6 KB and 12 KB of session data; `cookie: { chunks: 5 }` takes the fewest chunks that hold it (every write also expires the chunk names above them). x overflow: / the overflow case of the same size (CPU medians, wall in brackets). The overflow store is the bench Worker's local KV inside workerd (Miniflare, no network: deployed KV adds a network round trip per read, and a write and a delete per change), a MemoryStore in Node.",
+        "",
+        timingTable(ct, ["x overflow"], (t) => [t.contender === CHUNKED ? ratio(t, overflowOf(t)) : ""]),
+        "",
+        "On the wire per request once the session is in place (the request's session cookies; the response's Set-Cookie lines, expired chunk names included):",
+        "",
+        table(
+          ["payload", "contender", "cookies sent", "Cookie header bytes", "Set-Cookie lines", "Set-Cookie bytes"],
+          (chunks.notes ?? []).map((w) => [w.variant, w.contender, String(w.cookies), String(w.cookieHeader), String(w.setCookies), String(w.setCookieBytes)]),
+        ),
         "",
       );
     }

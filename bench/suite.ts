@@ -1,7 +1,9 @@
 /**
  * Every timed scenario by name, and the one scenario prepared in this runtime. bench/run.mjs calls these
- * directly in Node, and through the bench Worker (bench/worker.ts) inside workerd.
+ * directly in Node, and through the bench Worker (bench/worker.ts) inside workerd, which also hands over its
+ * KV binding (scenarios that need a store use a `MemoryStore` without it).
  */
+import { chunkedRoundTrip } from "./chunks.js";
 import { cookieHeader } from "./cookie-header.js";
 import { prepareCases, type Case, type Label, type Timing } from "./harness.js";
 import { readOnly } from "./read-only.js";
@@ -19,7 +21,8 @@ export const SCENARIOS = {
   "round-trip": roundTrip,
   "read-only": readOnly,
   "cookie-header": cookieHeader,
-} satisfies Record<string, () => Scenario<unknown>>;
+  chunks: chunkedRoundTrip,
+} satisfies Record<string, (kv?: KVNamespace) => Scenario<unknown>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
 
@@ -35,9 +38,10 @@ export type Results = { [K in ScenarioName]?: { timings: Timing[]; notes: NotesO
 
 let batch: ((index: number, iterations: number) => Promise<number>) | undefined;
 
-/** Prepares (and checks) every case of a scenario here; `runBatch` then times them. */
-export async function prepareScenario(name: ScenarioName): Promise<Prepared> {
-  const scenario: Scenario<unknown> = SCENARIOS[name]();
+/** Prepares (and checks) every case of a scenario here; `runBatch` then times them. `kv`: the runtime's KV binding, if any. */
+export async function prepareScenario(name: ScenarioName, kv?: KVNamespace): Promise<Prepared> {
+  const make: (kv?: KVNamespace) => Scenario<unknown> = SCENARIOS[name];
+  const scenario = make(kv);
   batch = await prepareCases(scenario.cases);
   return { labels: scenario.cases.map(({ contender, variant }) => ({ contender, variant })), notes: scenario.notes?.() };
 }

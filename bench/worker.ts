@@ -1,7 +1,7 @@
 /**
  * The bench Worker: prepares a scenario inside workerd and runs the batches bench/run.mjs asks for, so that
  * operations are timed in-isolate (`POST { prepare }` answers the case labels, `POST { index, iterations }`
- * the wall time of one batch in ms). `POST { kvOps: true }` counts KV and Durable Object operations on its
+ * the wall time of one batch in ms; scenarios get the `SESSIONS` KV binding). `POST { kvOps: true }` counts KV and Durable Object operations on its
  * `SESSIONS` and `SESSION_OBJECTS` bindings.
  */
 import type { SessionObjectNamespace } from "../src/index.js";
@@ -17,7 +17,7 @@ export default {
   async fetch(request: Request, env: { SESSIONS: KVNamespace; SESSION_OBJECTS: SessionObjectNamespace }): Promise<Response> {
     const command = await request.json<Command>();
     try {
-      if ("prepare" in command) return Response.json(await prepareScenario(command.prepare));
+      if ("prepare" in command) return Response.json(await prepareScenario(command.prepare, env.SESSIONS));
       if ("kvOps" in command) return Response.json(await runKvOps(env.SESSIONS, env.SESSION_OBJECTS));
       return Response.json(await runBatch(command.index, command.iterations));
     } catch (error) {

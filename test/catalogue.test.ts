@@ -17,7 +17,7 @@ import {
   type SessionOptions,
   type SessionVariables,
 } from "../src/index.js";
-import { findCookie } from "../src/core/cookie.js";
+import { findCookie, findCookies } from "../src/core/cookie.js";
 import { b64, envelopeText, forgeJwe, rawKey, stringWork } from "./forge.js";
 import { OLD_SECRET, SECRET, testClock } from "./helpers.js";
 
@@ -50,6 +50,10 @@ function bank(options: Partial<SessionOptions> = {}) {
     c.var.session.destroy();
     return c.text("bye");
   });
+  app.post("/grow", async (c) => {
+    c.var.session.set("history", "h".repeat(Number(await c.req.text())));
+    return c.text("grown");
+  });
   app.get("/me", async (c) => {
     const s = await c.var.session.load();
     return c.json({ isNew: s.isNew, invalid: s.invalid ?? null, expired: s.expired ?? null, data: await s.all() });
@@ -76,7 +80,19 @@ function bank(options: Partial<SessionOptions> = {}) {
     return (await app.request("/logout", { method: "POST", headers: { Cookie: `${NAME}=${cookie}` } })).headers.getSetCookie();
   }
 
-  return { app, clock, me, login, logout };
+  /** Logs a user in and grows the session to `size` bytes of history: every cookie it then holds (chunks too). */
+  async function grown(user: string, size: number): Promise<Map<string, string>> {
+    const jar = new Map([[NAME, await login(user)]]);
+    const res = await app.request("/grow", { method: "POST", body: String(size), headers: { Cookie: cookie(jar.get(NAME)!) } });
+    for (const line of res.headers.getSetCookie()) {
+      const name = line.slice(0, line.indexOf("="));
+      if (line.includes("Max-Age=0")) jar.delete(name);
+      else jar.set(name, line.slice(name.length + 1, line.indexOf(";")));
+    }
+    return jar;
+  }
+
+  return { app, clock, me, login, logout, grown };
 }
 
 /** A refused cookie: fresh and empty session, the reason told, the bad cookie removed, no error. */
@@ -526,6 +542,99 @@ describe("sealed values outside a cookie (unsealSession, store-sized limits)", (
   ])("%s as the token: a typed refusal, never a TypeError that takes the request down", async (_, bad) => {
     const keys = await createKeyring(SECRET, { purpose: NAME });
     expect(await unsealSession(bad as never, keys)).toEqual({ ok: false, reason: "malformed" });
+  });
+});
+
+describe("chunked sessions (cookie.chunks: 3): reassembly refuses before any crypto, authentication refuses the rest", () => {
+  const CHUNKS = 3;
+  const header = (jar: Map<string, string>) => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+  const chunked = () => bank({ cookie: { chunks: CHUNKS } });
+
+  /** Refused: a fresh empty session, the reason told, the first cookie and every chunk name expired. */
+  function expectRefusedChunks(probe: Probe, reason: string | readonly string[]) {
+    expect(probe).toMatchObject({ status: 200, isNew: true, expired: null, data: {} });
+    expect(typeof reason === "string" ? [reason] : reason).toContain(probe.invalid);
+    expect(probe.setCookie).toEqual([NAME, `${NAME}.1`, `${NAME}.2`].map((name) => expect.stringMatching(new RegExp(`^${name.replace(".", "\\.")}=; Max-Age=0;`))));
+  }
+
+  it("control: a victim's 3-chunk session opens", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 8000);
+    expect([...victim.keys()].sort()).toEqual([NAME, `${NAME}.1`, `${NAME}.2`]);
+    expect(await b.me(header(victim))).toMatchObject({ isNew: false, invalid: null, data: { user: "victim", history: "h".repeat(8000) } });
+  });
+
+  it("reordering the chunks (values swapped between names): the joined value no longer authenticates", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 8000);
+    const swapped = new Map(victim).set(`${NAME}.1`, victim.get(`${NAME}.2`)!).set(`${NAME}.2`, victim.get(`${NAME}.1`)!);
+    expectRefusedChunks(await b.me(header(swapped)), ["tampered", "malformed"]);
+    // The first cookie's piece moved into a chunk: the count is gone from the first cookie.
+    const rotated = new Map(victim).set(NAME, victim.get(`${NAME}.1`)!).set(`${NAME}.1`, victim.get(NAME)!);
+    expectRefusedChunks(await withoutDecryption(() => b.me(header(rotated))), "chunks");
+  });
+
+  it("splicing chunks of two sessions (the attacker's first cookie, the victim's chunks): refused as chunks of two writes, never either account", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 8000);
+    const attacker = await b.grown("attacker", 8000);
+    for (const [first, rest] of [[attacker, victim], [victim, attacker]] as const) {
+      const spliced = new Map(rest).set(NAME, first.get(NAME)!);
+      expectRefusedChunks(await withoutDecryption(() => b.me(header(spliced))), "chunks");
+      // With the chunks' ids rewritten to the first cookie's: the splice gets as far as decryption, which refuses it.
+      const id = first.get(`${NAME}.1`)!.slice(0, 8);
+      const aligned = new Map(first).set(`${NAME}.2`, id + rest.get(`${NAME}.2`)!.slice(8));
+      expectRefusedChunks(await b.me(header(aligned)), ["tampered", "malformed"]);
+    }
+  });
+
+  it("a forged extra chunk after a 2-chunk session: refused (a write of 2 chunks expired the third name)", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 5000);
+    expect(victim.size).toBe(2);
+    const forged = new Map(victim).set(`${NAME}.2`, `${victim.get(`${NAME}.1`)!.slice(0, 8)}~AAAA`);
+    expectRefusedChunks(await withoutDecryption(() => b.me(header(forged))), "chunks");
+    // A chunk name beyond the configured maximum is no chunk of this app: ignored, the session opens as it was.
+    const beyond = new Map(victim).set(`${NAME}.3`, "AAAAAAAA~AAAA");
+    expect(await b.me(header(beyond))).toMatchObject({ isNew: false, data: { user: "victim" } });
+  });
+
+  it("a first cookie that claims 200 chunks, sent with 200 chunk cookies: refused on the count, in work linear in the header", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 8000);
+    const id = victim.get(`${NAME}.1`)!.slice(0, 8);
+    const huge = `${NAME}=200~${id}~${victim.get(NAME)!.slice(11)}; ${Array.from({ length: 199 }, (_, k) => `${NAME}.${k + 1}=${id}~AAAA`).join("; ")}`;
+    expectRefusedChunks(await withoutDecryption(() => b.me(huge)), "chunks");
+    const work = await stringWork(() => findCookies(huge, NAME, CHUNKS));
+    expect(work).toBeLessThan(4 * huge.length);
+    // Counts above the configured maximum but below 10, and a count of zero, are refused the same way.
+    for (const count of [4, 9, 0]) {
+      const wrong = new Map(victim).set(NAME, victim.get(NAME)!.replace(/^3/, String(count)));
+      expectRefusedChunks(await withoutDecryption(() => b.me(header(wrong))), "chunks");
+    }
+  });
+
+  it("a copy of the first cookie alone (chunks missing) and chunks alone: refused, nothing decrypted", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 8000);
+    expectRefusedChunks(await withoutDecryption(() => b.me(cookie(victim.get(NAME)!))), "chunks");
+    const chunksOnly = new Map(victim);
+    chunksOnly.delete(NAME);
+    expectRefusedChunks(await withoutDecryption(() => b.me(header(chunksOnly))), "chunks");
+  });
+
+  it("a chunk tossed in twice (two cookies of one chunk name): refused as a duplicate", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 8000);
+    const attacker = await b.grown("attacker", 8000);
+    expectRefusedChunks(await withoutDecryption(() => b.me(`${header(victim)}; ${NAME}.1=${attacker.get(`${NAME}.1`)}`)), "duplicate");
+  });
+
+  it("100 KB chunks: the joined value is refused by length before any crypto", async () => {
+    const b = chunked();
+    const victim = await b.grown("victim", 8000);
+    const padded = new Map(victim).set(`${NAME}.2`, victim.get(`${NAME}.2`)!.padEnd(100 * 1024, "A"));
+    expectRefusedChunks(await withoutDecryption(() => b.me(header(padded))), "too-large");
   });
 });
 

@@ -39,6 +39,35 @@ export function jar(name = "__Host-session") {
   };
 }
 
+/**
+ * A browser-like jar for every cookie a response sets (a session split over chunks: `<name>`, `<name>.1`...):
+ * Set-Cookie lines are applied in order, by name; `Max-Age=0` removes the cookie.
+ */
+export function cookieJar() {
+  const cookies = new Map<string, string>();
+  return {
+    cookies,
+    /** Names held, sorted. */
+    names(): string[] {
+      return [...cookies.keys()].sort();
+    },
+    header(): Record<string, string> {
+      return cookies.size ? { Cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join("; ") } : {};
+    },
+    /** Applies every Set-Cookie of the response; returns them as sent. */
+    take(res: Response): string[] {
+      const lines = res.headers.getSetCookie();
+      for (const line of lines) {
+        const pair = line.slice(0, line.indexOf(";"));
+        const name = pair.slice(0, pair.indexOf("="));
+        if (/; Max-Age=0(;|$)/.test(line)) cookies.delete(name);
+        else cookies.set(name, pair.slice(name.length + 1));
+      }
+      return lines;
+    },
+  };
+}
+
 export type Data = { count?: number; user?: string; big?: string; [k: string]: unknown };
 
 /** A small app exercising the session: read, increment, expose metadata. */

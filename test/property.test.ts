@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { Hono } from "hono";
 import { base64url } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { findCookie } from "../src/core/cookie.js";
+import { valueLimit } from "../src/core/chunks.js";
+import { findCookie, resolveCookie } from "../src/core/cookie.js";
 import { unseal } from "../src/crypto/seal.js";
 import {
   createKeyring,
@@ -15,6 +16,7 @@ import {
   sealSession,
   session,
   SessionError,
+  SessionTooLargeError,
   unsealSession,
   type Envelope,
   type Keyring,
@@ -22,7 +24,7 @@ import {
   type SessionVariables,
 } from "../src/index.js";
 import { b64, forgeJwe, rawKey } from "./forge.js";
-import { SECRET, testClock } from "./helpers.js";
+import { cookieJar, SECRET, testClock } from "./helpers.js";
 
 const NAME = "__Host-session";
 /** Deepest nesting the data generators produce (objects and arrays inside the session's top-level object). */
@@ -236,6 +238,75 @@ describe("round trips through the store-backed modes and the sealing proxy", () 
     );
     expect(refused).toBeGreaterThan(0);
     expect(refused).toBeLessThan(300);
+  });
+});
+
+describe("sessions split over cookies (cookie.chunks)", () => {
+  /** An app whose /put replaces the whole session with the posted data and /get returns it; errors are kept. */
+  function chunkedApp(chunks: number, overflow: MemoryStore | undefined, errors: unknown[]) {
+    const app = new Hono<{ Variables: SessionVariables }>();
+    app.use(session({ secret: SECRET, now: () => T0, cookie: { chunks }, overflow }));
+    app.onError((error, c) => {
+      errors.push(error);
+      return c.text("error", 500);
+    });
+    app.post("/put", async (c) => {
+      const s = c.var.session;
+      s.clear();
+      for (const [k, v] of Object.entries((await c.req.json()) as Record<string, unknown>)) s.set(k, v);
+      return c.text("ok");
+    });
+    app.get("/get", async (c) => c.text(JSON.stringify(await c.var.session.all())));
+    return app;
+  }
+  /** What the session's sealed value would take: the same wire format, so the same length whatever the id. */
+  const sealedLength = async (data: Record<string, unknown>) => (await sealSession({ data, meta }, keys)).length;
+  // Data from a few bytes to beyond what 3 chunks hold, escapes and multi-byte characters included.
+  const sized = fc.tuple(sessionData(3, 4), fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 16_000 })), fc.boolean()).map(([data, n, ascii]) => {
+    if (n) data.pad = ascii ? "a".repeat(n) : "é\u0001".repeat(Math.ceil(n / 3));
+    return data;
+  });
+
+  it.each([
+    ["without overflow", false],
+    ["with overflow", true],
+  ] as const)("%s: any session up to what the chunks hold reads back whole in the fewest cookies; a larger one is refused (SessionTooLargeError) or goes to the store", async (_, withOverflow) => {
+    const outcomes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(1, 2, 3, 10), fc.array(sized, { minLength: 1, maxLength: 4 }), async (chunks, versions) => {
+        const store = withOverflow ? new MemoryStore() : undefined;
+        const errors: unknown[] = [];
+        const app = chunkedApp(chunks, store, errors);
+        const limit = valueLimit(resolveCookie({ chunks }));
+        /** The fewest cookies that hold a sealed value of `length` (written independently: smallest n whose capacity is enough). */
+        const fewest = (length: number) => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((n) => n <= chunks && length <= valueLimit(resolveCookie({ chunks: n })));
+        const jar = cookieJar();
+        let current: Record<string, unknown> = {};
+        for (const data of versions) {
+          const length = await sealedLength(data);
+          const put = await app.request("/put", { method: "POST", body: JSON.stringify(data), headers: jar.header() });
+          jar.take(put);
+          for (const [name, value] of jar.cookies) expect(name.length + value.length).toBeLessThanOrEqual(4096);
+          if (length > limit && !withOverflow) {
+            expect(put.status).toBe(500);
+            expect(errors.splice(0)).toEqual([expect.any(SessionTooLargeError)]);
+            outcomes.add("refused");
+          } else {
+            expect(put.status).toBe(200);
+            current = data;
+            const count = fewest(length);
+            if (!Object.keys(data).length) expect(jar.cookies.size).toBe(0); // an empty session keeps no cookie
+            else if (count === undefined) expect(jar.names()).toEqual(["__Host-session"]); // in the store, behind a pointer
+            else expect(jar.cookies.size).toBe(count);
+            outcomes.add(count === undefined ? "store" : count === 1 ? "one cookie" : "chunks");
+          }
+          const got = await app.request("/get", { headers: jar.header() });
+          expect(await got.text()).toBe(JSON.stringify(current));
+        }
+      }),
+      { seed: SEED, numRuns: 40 },
+    );
+    expect([...outcomes].sort()).toEqual(withOverflow ? ["chunks", "one cookie", "store"] : ["chunks", "one cookie", "refused"]);
   });
 });
 

@@ -18,13 +18,36 @@ export interface CookieOptions {
   httpOnly?: boolean;
   /** Default `false`. CHIPS partitioned cookie; requires `secure`. */
   partitioned?: boolean;
+  /**
+   * Default 1 (off). Cookie mode (with or without `overflow:`): a session sealed once may be split over up to
+   * this many cookies, `<name>`, `<name>.1` ... `<name>.<chunks - 1>`, each within 4096 bytes (name + value)
+   * and with the same attributes. A whole number from 1 to 10; not with `store:` (its cookie is a small id).
+   */
+  chunks?: number;
 }
+
+/** Most cookies one session may be split over (`cookie.chunks`). */
+const MAX_CHUNKS = 10;
+
+/**
+ * Most chunks of a partitioned cookie: Chrome keeps at most 10 KiB of partitioned cookies (name + value) per
+ * site in each top-level partition (the CHIPS limit), so a third 4 KB chunk would evict the others.
+ */
+const MAX_PARTITIONED_CHUNKS = 2;
+
+/**
+ * Longest cookie name allowed with `chunks` above 1: every chunk then still carries at least 3 KB of the
+ * sealed session (a longer name would eat what chunking is for).
+ */
+const MAX_CHUNKED_NAME = 1024;
 
 /** Validated cookie settings with the attribute suffix precomputed once. */
 export interface ResolvedCookie {
   readonly name: string;
   /** `; Path=/; HttpOnly; Secure; SameSite=Lax` etc. */
   readonly attributes: string;
+  /** How many cookies a session may take: 1 = one cookie, no chunk names. */
+  readonly chunks: number;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -41,6 +64,7 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   const httpOnly = options.httpOnly ?? true;
   const partitioned = options.partitioned ?? false;
   const sameSite = normalizeSameSite(options.sameSite ?? "Lax");
+  const chunks = options.chunks === undefined ? 1 : options.chunks; // null is refused, not read as "off"
 
   if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new SessionConfigError("cookie.name must be a non-empty RFC 6265 token (letters, digits, !#$%&'*+-.^_`|~)");
@@ -69,6 +93,15 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
     throw new SessionConfigError('sameSite: "None" needs secure: true (browsers drop it otherwise)');
   }
   if (partitioned && !secure) throw new SessionConfigError("partitioned cookies need secure: true");
+  if (typeof chunks !== "number" || !Number.isSafeInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) {
+    throw new SessionConfigError(`cookie.chunks must be a whole number from 1 (one cookie) to ${MAX_CHUNKS}`);
+  }
+  if (partitioned && chunks > MAX_PARTITIONED_CHUNKS) {
+    throw new SessionConfigError(`partitioned cookies take at most cookie.chunks: ${MAX_PARTITIONED_CHUNKS} (browsers keep 10 KiB of partitioned cookies per site and partition)`);
+  }
+  if (chunks > 1 && name.length > MAX_CHUNKED_NAME) {
+    throw new SessionConfigError(`cookie.name must be at most ${MAX_CHUNKED_NAME} characters with cookie.chunks above 1`);
+  }
 
   let attributes = `; Path=${path}`;
   if (domain !== undefined) attributes += `; Domain=${domain}`;
@@ -76,7 +109,7 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   if (secure) attributes += "; Secure";
   attributes += `; SameSite=${sameSite}`;
   if (partitioned) attributes += "; Partitioned";
-  return { name, attributes };
+  return { name, attributes, chunks };
 }
 
 function normalizeSameSite(value: string): SameSite {
@@ -92,16 +125,17 @@ function normalizeSameSite(value: string): SameSite {
   }
 }
 
-/** `Set-Cookie` value. `maxAge` 0 means a browser-session cookie; use {@link expiredCookie} to delete. */
-export function serializeCookie(cookie: ResolvedCookie, value: string, maxAge: number): string {
-  return maxAge > 0
-    ? `${cookie.name}=${value}; Max-Age=${maxAge}${cookie.attributes}`
-    : `${cookie.name}=${value}${cookie.attributes}`;
+/**
+ * `Set-Cookie` value. `maxAge` 0 means a browser-session cookie; use {@link expiredCookie} to delete. `name`
+ * is the cookie's own name unless a chunk's (`<name>.1`...), which shares its attributes.
+ */
+export function serializeCookie(cookie: ResolvedCookie, value: string, maxAge: number, name = cookie.name): string {
+  return maxAge > 0 ? `${name}=${value}; Max-Age=${maxAge}${cookie.attributes}` : `${name}=${value}${cookie.attributes}`;
 }
 
-/** `Set-Cookie` value that makes the browser drop the cookie. */
-export function expiredCookie(cookie: ResolvedCookie): string {
-  return `${cookie.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT${cookie.attributes}`;
+/** `Set-Cookie` value that makes the browser drop the cookie (or the chunk `name`). */
+export function expiredCookie(cookie: ResolvedCookie, name = cookie.name): string {
+  return `${name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT${cookie.attributes}`;
 }
 
 /** What the Cookie header holds under one name. */
@@ -144,6 +178,41 @@ export function findCookie(header: string | null | undefined, name: string): Coo
 }
 
 /**
+ * Finds a cookie and its chunks in one pass over a Cookie header, by the rules of {@link findCookie}: entry
+ * `k` of the result is what the header holds under `<name>` (k = 0) or `<name>.<k>` (k = 1 to `count - 1`,
+ * at most 9: one digit). Every occurrence of `name` is examined once, chunk names included (they start with
+ * it), so the work stays linear in the header whatever `count` is.
+ */
+export function findCookies(header: string | null | undefined, name: string, count: number): CookieLookup[] {
+  const found: CookieLookup[] = Array.from({ length: count }, () => ({ found: 0 }));
+  if (!header || !name) return found;
+  let at = header.indexOf(name);
+  while (at !== -1) {
+    const index = chunkIndexAt(header, at + name.length, count);
+    const eq = index === -1 ? -1 : equalsAfterName(header, at, name.length + (index ? 2 : 0));
+    if (eq === -1) {
+      at = header.indexOf(name, at + 1);
+      continue;
+    }
+    let stop = header.indexOf(";", eq + 1);
+    if (stop === -1) stop = header.length;
+    found[index] = found[index]!.found === 0 ? { found: 1, value: trimmed(header, eq + 1, stop) } : { found: "many" };
+    at = header.indexOf(name, stop + 1);
+  }
+  return found;
+}
+
+/**
+ * Which name an occurrence ending at `end` is: 0 when the name itself (nothing or spaces and "=" follow), `k`
+ * when ".k" follows (k = 1 to `count - 1`), -1 when ".k" names no chunk of ours (".0", ".12", a k too large).
+ */
+function chunkIndexAt(s: string, end: number, count: number): number {
+  if (s.charCodeAt(end) !== DOT) return 0;
+  const index = s.charCodeAt(end + 1) - DIGIT_ZERO;
+  return index >= 1 && index < count ? index : -1;
+}
+
+/**
  * Where the "=" of the cookie whose whole name is `s[at, at + length)` is, or -1 when that occurrence is
  * not a whole name: between the start of its segment (the header's start or a ";") and the name, and
  * between the name and the "=", only SP and HTAB.
@@ -159,6 +228,8 @@ function equalsAfterName(s: string, at: number, length: number): number {
 
 const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
+const DOT = 0x2e;
+const DIGIT_ZERO = 0x30;
 
 function trimmed(s: string, from: number, to: number): string {
   while (from < to && isSpace(s.charCodeAt(from))) from++;

@@ -24,7 +24,10 @@ export interface SessionEngineOptions<C = unknown> {
   purpose?: string;
   /** Default `"A256GCM"`. */
   encryption?: Encryption;
-  /** Cookie attributes; defaults: `__Host-session`, Path=/, HttpOnly, Secure, SameSite=Lax. */
+  /**
+   * Cookie attributes; defaults: `__Host-session`, Path=/, HttpOnly, Secure, SameSite=Lax, one cookie
+   * (`chunks: 1`; up to 10 splits a large session over several cookies).
+   */
   cookie?: CookieOptions;
   /** Cookie Max-Age, also enforced on the server as an idle bound. Default 0: browser-session cookie. */
   lifetime?: number;
@@ -46,7 +49,8 @@ export interface SessionEngineOptions<C = unknown> {
   /** Clock in ms since epoch. Default `Date.now`. */
   now?: () => number;
   /**
-   * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes is sealed into this store
+   * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes (or what `cookie.chunks`
+   * cookies hold) is sealed into this store
    * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
    */
   overflow?: StoreOption<C>;
@@ -107,6 +111,10 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>): ResolvedOpt
     typeof secret === "function" ? keyrings.get(secret(context)) : (fixedKeys ??= keyrings.get(secret));
 
   const storeModes = storeModeOf<C>(options);
+  if (cookie.chunks > 1 && options.store !== undefined) {
+    // The cookie holds a sealed id of ~150 bytes: there is nothing to split, and a setting that does nothing is a mistake.
+    throw new SessionConfigError("cookie.chunks is for cookie mode (with or without overflow); with store: the cookie holds only a sealed id");
+  }
   if (options.revocation && options.store !== undefined) {
     throw new SessionConfigError("revocation checks are for cookie mode (with or without overflow); use a DurableObjectStore as store for server-side sessions");
   }

@@ -14,8 +14,13 @@ export type InvalidReason =
   | "not-a-session"
   /** Timestamps in the future beyond the allowed clock skew. */
   | "future"
-  /** More than one cookie with the session name: none is trusted (cookie tossing). */
+  /** More than one cookie with the session name (or a chunk's name): none is trusted (cookie tossing). */
   | "duplicate"
+  /**
+   * `cookie.chunks`: chunks that do not make one write (one missing, one too many, pieces of two writes, a
+   * count above the configured maximum); refused before any crypto, and every chunk name is expired.
+   */
+  | "chunks"
   /** A pointer or id whose stored value is gone (expired, deleted or revoked). */
   | "missing"
   /** The session was destroyed or revoked (Durable Object store, or cookie mode with revocation checks). */

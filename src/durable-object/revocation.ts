@@ -70,8 +70,8 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
 function revocableMode(inner: SessionMode, store: DurableObjectStore, policy: RevocationPolicy, cacheMs: number): SessionMode {
   let linked: string | undefined;
   return {
-    async open(cookie) {
-      const opened = await inner.open(cookie);
+    async open(cookie, maxLength) {
+      const opened = await inner.open(cookie, maxLength);
       if (!opened.ok) return opened;
       const { id } = opened.envelope.meta;
       const now = policy.now();

@@ -3,7 +3,7 @@ import { seal, unseal } from "../crypto/seal.js";
 import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/envelope.js";
 import { SessionTooLargeError } from "../core/errors.js";
 import type { Rebased } from "./rebase.js";
-import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
+import type { InvalidReason } from "../core/token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
 export type Opened =
@@ -13,6 +13,8 @@ export type Opened =
 export interface SaveContext {
   /** The cookie name, which counts towards the 4096-byte limit. */
   cookieName: string;
+  /** Longest value the session's cookie (or its chunks, `cookie.chunks`) can carry: 4096 less the name, or more. */
+  maxLength: number;
   /** What `open` returned for this request's cookie, if it opened. */
   previous: Opened | undefined;
   /** Seconds the stored copy must live (remaining session lifetime), for stores with a TTL. */
@@ -33,8 +35,11 @@ export interface SaveContext {
  * a sealed id. The middleware owns expiry, rolling and cookie headers; a mode only moves envelopes.
  */
 export interface SessionMode {
-  /** Opens a cookie value. Store failures throw `SessionStoreError`: never a silently fresh session. */
-  open(cookie: string): Promise<Opened>;
+  /**
+   * Opens a cookie value (chunks reassembled), refusing one longer than `maxLength` before any crypto (see
+   * `SaveContext.maxLength`). Store failures throw `SessionStoreError`: never a silently fresh session.
+   */
+  open(cookie: string, maxLength: number): Promise<Opened>;
   /**
    * Persists the envelope and returns the new cookie value. Throws `SessionTooLargeError`/`SessionStoreError`,
    * leaving the previous copy intact. When the same session (same id) moved, the copy it left is the mode's
@@ -50,19 +55,19 @@ export interface SessionMode {
   close?(): Promise<void>;
 }
 
-/** Mode 1: everything sealed into the cookie. */
+/** Mode 1: everything sealed into the cookie (or its chunks). */
 export function cookieMode(keys: Keyring): SessionMode {
   return {
-    async open(cookie) {
-      const opened = await unseal(cookie, keys, COOKIE_LIMIT);
+    async open(cookie, maxLength) {
+      const opened = await unseal(cookie, keys, maxLength);
       if (!opened.ok) return opened;
       const envelope = decodeEnvelope(opened.plaintext);
       return envelope ? { ok: true, envelope, rotated: opened.rotated } : { ok: false, reason: "not-a-session" };
     },
-    async save(envelope, { cookieName }) {
+    async save(envelope, { cookieName, maxLength }) {
       const value = await seal(encodeEnvelope(envelope), keys);
-      const size = cookieName.length + value.length;
-      if (size > COOKIE_LIMIT) throw new SessionTooLargeError(size, COOKIE_LIMIT);
+      // Name + value against 4096 bytes, or against what all the chunks hold.
+      if (value.length > maxLength) throw new SessionTooLargeError(cookieName.length + value.length, cookieName.length + maxLength);
       return value;
     },
     async discard() {},

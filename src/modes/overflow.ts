@@ -5,11 +5,10 @@ import { encodeEnvelope, envelopeOf, newSessionId, parsePlaintext } from "../cor
 import type { SessionMode } from "./mode.js";
 import type { SessionStore } from "../stores/store.js";
 import { pointerKey, readStored, sealPointer, writeStored } from "../stores/stored-session.js";
-import { COOKIE_LIMIT } from "../core/token.js";
 
 /**
- * Mode 2: the session is sealed into the cookie while it fits (name + value <= 4096 bytes, exactly as in
- * the cookie-only mode, whose cookies it reads); a larger one is sealed into the store under a fresh random
+ * Mode 2: the session is sealed into the cookie while it fits (name + value <= 4096 bytes, or the chunks of
+ * `cookie.chunks`, exactly as in the cookie-only mode, whose cookies it reads); a larger one is sealed into the store under a fresh random
  * key and the cookie carries a small sealed pointer to it.
  *
  * Every store write goes to a fresh key: KV takes one write per second per key, and a fresh key also
@@ -21,8 +20,8 @@ export function overflowMode(keys: Keyring, store: SessionStore): SessionMode {
   const sealed = sealedStore(store, keys);
 
   return {
-    async open(cookie) {
-      const opened = await unseal(cookie, keys, COOKIE_LIMIT);
+    async open(cookie, maxLength) {
+      const opened = await unseal(cookie, keys, maxLength);
       if (!opened.ok) return opened;
       const wire = parsePlaintext(opened.plaintext);
       const envelope = envelopeOf(wire);
@@ -32,12 +31,12 @@ export function overflowMode(keys: Keyring, store: SessionStore): SessionMode {
       return readStored(sealed, key, { rotated: opened.rotated });
     },
 
-    async save(envelope, { cookieName, previous, ttl, now }) {
+    async save(envelope, { maxLength, previous, ttl, now }) {
       // The entry this same session leaves behind; a replaced session's entry goes through discard().
       const left = previous?.ok && previous.envelope.meta.id === envelope.meta.id ? previous.stored : undefined;
       const inline = await seal(encodeEnvelope(envelope), keys);
       let cookie: string;
-      if (cookieName.length + inline.length <= COOKIE_LIMIT) {
+      if (inline.length <= maxLength) {
         cookie = inline;
       } else {
         const key = newSessionId();

@@ -4,6 +4,7 @@ import { settingsOf } from "../../examples/bank/src/env.js";
 import { MAX_MONTHS } from "../../examples/bank/src/statement.js";
 import app from "../../examples/bank/src/index.js";
 import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
+import { cookieJar } from "../helpers.js";
 import { bindings, client, loggedIn, ORIGIN } from "./client.js";
 
 describe("demo bank app", () => {
@@ -106,6 +107,40 @@ describe("demo bank app", () => {
     expect(await (await c.get("/statement")).text()).toContain("0 transactions");
   });
 
+  it("with COOKIE_CHUNKS = 3: the statement grows over 1, 2, 3 cookies, then into KV, and shrinks back month by month with no stale cookie", async () => {
+    const env3 = { ...bindings, COOKIE_CHUNKS: "3" };
+    const cookies = cookieJar();
+    const send = async (path: string, method = "GET") => {
+      const headers = { Origin: ORIGIN, ...cookies.header() };
+      const res = await app.request(path, method === "POST" ? { method, body: new URLSearchParams(method === "POST" && path === "/login" ? DEMO_CREDENTIALS : {}), headers } : { headers }, env3);
+      cookies.take(res);
+      return res;
+    };
+    const place = async () => {
+      const page = await (await send("/statement")).text();
+      const count = Number(/id="cookie-count">(\d+)</.exec(page)![1]);
+      expect(cookies.cookies.size).toBe(count); // what the browser holds is what it sent: no stale chunk
+      expect(page).toContain("of 12,288 bytes");
+      return page.includes("badge kv") ? "kv" : `${count}`;
+    };
+    expect((await send("/login", "POST")).status).toBe(303);
+    const grown: string[] = [await place()];
+    while (grown.at(-1) !== "kv") {
+      expect((await send("/statement/more", "POST")).status).toBe(303);
+      grown.push(await place());
+    }
+    // Each step of about 1 KB: the cookie fills, then two, then three, then the session moves to KV.
+    expect([...new Set(grown)]).toEqual(["1", "2", "3", "kv"]);
+    for (const [name, value] of cookies.cookies) expect(name.length + value.length).toBeLessThanOrEqual(4096);
+    const shrunk: string[] = [];
+    do {
+      expect((await send("/statement/less", "POST")).status).toBe(303);
+      shrunk.push(await place());
+    } while (!(await (await send("/statement")).text()).includes("<h2>0 transactions</h2>"));
+    expect([...new Set(shrunk)]).toEqual(["kv", "3", "2", "1"].slice(shrunk[0] === "kv" ? 0 : 1));
+    expect(cookies.names()).toEqual(["__Host-session"]);
+  });
+
   it("caps the statement at two years", async () => {
     const c = await loggedIn();
     for (let month = 0; month < MAX_MONTHS; month++) await c.post("/statement/more", {});
@@ -148,8 +183,8 @@ describe("demo bank app", () => {
   });
 
   it("takes the idle timeout from [vars] IDLE_TIMEOUT", async () => {
-    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: undefined })).toEqual({ idleTimeout: 300, absoluteTimeout: 3600 });
-    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "60", ABSOLUTE_TIMEOUT: "600" })).toEqual({ idleTimeout: 60, absoluteTimeout: 600 });
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: undefined })).toEqual({ idleTimeout: 300, absoluteTimeout: 3600, cookieChunks: 1 });
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "60", ABSOLUTE_TIMEOUT: "600" })).toEqual({ idleTimeout: 60, absoluteTimeout: 600, cookieChunks: 1 });
     for (const bad of ["0", "-5", "1.5", "5 minutes"]) expect(() => settingsOf({ ...bindings, IDLE_TIMEOUT: bad }), bad).toThrow(/IDLE_TIMEOUT/);
     const env60 = { ...bindings, IDLE_TIMEOUT: "60" };
     const login = await app.request("/login", { method: "POST", body: new URLSearchParams(DEMO_CREDENTIALS), headers: { Origin: ORIGIN } }, env60);

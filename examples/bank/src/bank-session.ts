@@ -44,14 +44,16 @@ const middlewares = new Map<string, MiddlewareHandler<BankEnv>>();
  */
 export function bankSession(): MiddlewareHandler<BankEnv> {
   return (c, next) => {
-    const { idleTimeout, absoluteTimeout } = settingsOf(c.env);
-    const key = `${idleTimeout}/${absoluteTimeout}`;
+    const { idleTimeout, absoluteTimeout, cookieChunks } = settingsOf(c.env);
+    const key = `${idleTimeout}/${absoluteTimeout}/${cookieChunks}`;
     let middleware = middlewares.get(key);
     if (!middleware) {
       middleware = session<BankSession, BankEnv>({
         secret: (c) => secretsOf(c.env),
         idleTimeout,
         absoluteTimeout,
+        // COOKIE_CHUNKS (default 1): a session may first grow over that many cookies before it spills to KV.
+        cookie: { chunks: cookieChunks },
         // Sessions that outgrow the 4 KB cookie are sealed into KV; the cookie then holds a sealed pointer.
         // `overflow: (c) => c.env.SESSIONS` is all an app needs; the demo also counts the KV calls.
         overflow: (c) => {
@@ -110,16 +112,20 @@ export interface SessionReport {
   idleDeadline: number;
   absoluteDeadline: number;
   storage: "cookie" | "kv";
-  /** Name + value of the session cookie as the browser sent it with this request (a pointer when in KV). */
+  /** Session cookies the browser sent with this request: the cookie and its chunks (COOKIE_CHUNKS). */
+  cookieCount: number;
+  /** Their names + values as the browser sent them (a pointer when in KV). */
   cookieBytes: number;
+  /** 4096 bytes per cookie the session may take. */
   cookieLimit: number;
 }
 
 export async function sessionReport(c: Context<BankEnv>): Promise<SessionReport> {
   const s = await c.var.session.load();
-  const { idleTimeout, absoluteTimeout } = settingsOf(c.env);
+  const { idleTimeout, absoluteTimeout, cookieChunks } = settingsOf(c.env);
   const idleSecondsLeft = s.idleSecondsLeft() ?? idleTimeout;
-  const cookie = getCookie(c, COOKIE_NAME);
+  const cookies = getCookie(c);
+  const names = Array.from({ length: cookieChunks }, (_, k) => (k ? `${COOKIE_NAME}.${k}` : COOKIE_NAME)).filter((name) => cookies[name] !== undefined);
   const kv = c.get("kv");
   return {
     id: s.id,
@@ -129,7 +135,8 @@ export async function sessionReport(c: Context<BankEnv>): Promise<SessionReport>
     idleDeadline: s.meta.lastUsed + idleTimeout * 1000,
     absoluteDeadline: s.meta.created + absoluteTimeout * 1000,
     storage: kv?.hits ? "kv" : "cookie",
-    cookieBytes: cookie === undefined ? 0 : COOKIE_NAME.length + cookie.length,
-    cookieLimit: COOKIE_LIMIT,
+    cookieCount: names.length,
+    cookieBytes: names.reduce((sum, name) => sum + name.length + cookies[name]!.length, 0),
+    cookieLimit: COOKIE_LIMIT * cookieChunks,
   };
 }

@@ -10,6 +10,8 @@ export interface Bindings {
   IDLE_TIMEOUT?: string;
   /** Seconds after login before the session ends whatever the activity. Default 3600. */
   ABSOLUTE_TIMEOUT?: string;
+  /** Cookies a session may be split over before it spills to KV (`cookie.chunks`, 1 to 10). Default 1. */
+  COOKIE_CHUNKS?: string;
   /** Where sessions that outgrow the cookie spill over. */
   SESSIONS: KVNamespace;
   /** Revocation checks and the per-user device list (`SessionObject`, exported by the Worker). */
@@ -22,12 +24,15 @@ export type BankEnv = { Bindings: Bindings; Variables: SessionVariables<BankSess
 export interface Settings {
   idleTimeout: number;
   absoluteTimeout: number;
+  /** `cookie.chunks`: how many cookies a session may take (the library refuses anything but 1 to 10). */
+  cookieChunks: number;
 }
 
 export function settingsOf(env: Bindings): Settings {
   return {
     idleTimeout: seconds(env.IDLE_TIMEOUT, "IDLE_TIMEOUT", 300),
     absoluteTimeout: seconds(env.ABSOLUTE_TIMEOUT, "ABSOLUTE_TIMEOUT", 3600),
+    cookieChunks: env.COOKIE_CHUNKS === undefined || env.COOKIE_CHUNKS === "" ? 1 : Number(env.COOKIE_CHUNKS),
   };
 }
 

@@ -56,7 +56,8 @@ export function sessionCard(report: SessionReport, idleTimeout: number) {
     <dt>Absolute deadline</dt><dd id="absolute">${time(report.absoluteDeadline)}</dd>
     <dt>Stored in</dt><dd id="storage">${report.storage === "kv"
       ? html`<span class="badge kv">Workers KV</span> too big for a cookie: sealed into KV, the cookie holds a sealed pointer`
-      : html`<span class="badge cookie">Cookie</span> sealed (JWE, A256GCM) into the cookie itself`}</dd>
+      : html`<span class="badge cookie">Cookie</span> sealed (JWE, A256GCM) into ${report.cookieCount > 1 ? "the cookies themselves" : "the cookie itself"}`}
+      · <span id="cookie-count">${report.cookieCount}</span> ${report.cookieCount === 1 ? "cookie" : "cookies"}</dd>
     <dt>Cookie size</dt><dd id="cookie-size">${bytes(report.cookieBytes)} of ${bytes(report.cookieLimit)}
       <br><meter min="0" max="${report.cookieLimit}" high="${Math.round(report.cookieLimit * 0.9)}" value="${report.cookieBytes}"></meter></dd>
   </dl>

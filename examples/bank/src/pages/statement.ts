@@ -23,9 +23,11 @@ export function statementPage(c: Context, { user, lines, report, idleTimeout, no
     body: html`
 <h1>Statement</h1>
 <p class="muted">Each month you load is kept in your session, so you can watch it outgrow the 4 KB cookie
-and spill over to KV, then shrink back into the cookie when you clear it.</p>
+(or, with <code>COOKIE_CHUNKS</code>, that many cookies) and spill over to KV, then shrink back when you drop
+months or clear it.</p>
 <div class="actions">
   <form method="post" action="/statement/more"><button type="submit" id="load-more">Load an older month</button></form>
+  <form method="post" action="/statement/less"><button type="submit" class="secondary" id="drop-month">Drop the oldest month</button></form>
   <form method="post" action="/statement/clear"><button type="submit" class="secondary" id="clear">Clear statement</button></form>
 </div>
 ${sessionCard(report, idleTimeout)}

@@ -1,0 +1,124 @@
+import { base64url } from "jose";
+import { expiredCookie, findCookie, findCookies, serializeCookie, type CookieLookup, type ResolvedCookie } from "./cookie.js";
+import { SessionTooLargeError } from "./errors.js";
+import { COOKIE_LIMIT } from "./token.js";
+
+/**
+ * A session split over cookies (`cookie.chunks` above 1). The session is sealed once; its value is cut into
+ * pieces, each cookie within 4096 bytes of name + value:
+ *
+ * - fits one cookie: `<name>=<sealed>`, exactly as without chunks;
+ * - `n` chunks (2 to 10): `<name>=<n>~<id>~<piece 0>`, then `<name>.<k>=<id>~<piece k>` for k = 1 to n - 1.
+ *
+ * `id` is 8 random base64url characters per write: a mixture of two writes (two tabs whose responses
+ * crossed, a chunk left from an older write) is refused as `"chunks"` before any crypto, and a mixture
+ * that claims one id still fails the JWE's authentication, which covers the whole value. Every write sets or
+ * expires every chunk name up to the configured maximum, so the jar holds one write's chunks whichever
+ * response arrived last.
+ */
+
+/** Characters of the per-write id. */
+const ID_LENGTH = 8;
+const TILDE = 0x7e;
+/** `<count>~<id>~` at the start of the first cookie of a split session. */
+const HEAD = /^([1-9]\d?)~([A-Za-z0-9_-]{8})~/;
+
+/** What the Cookie header holds for the session: the sealed value (reassembled), or why none is trusted. */
+export type SessionCookie =
+  | CookieLookup
+  /** Chunks that do not make one write: missing, extra, of two writes, or a count beyond the maximum. */
+  | { found: "chunks" };
+
+const CHUNKS: SessionCookie = { found: "chunks" };
+
+/**
+ * Reads the session's cookie, and its chunks only when `cookie.chunks` is above 1 (otherwise this is
+ * exactly {@link findCookie}). Every refusal is decided here, before any crypto; two cookies of one name are
+ * `"many"`, as without chunks.
+ */
+export function readSessionCookie(header: string | null | undefined, cookie: ResolvedCookie): SessionCookie {
+  if (cookie.chunks === 1) return findCookie(header, cookie.name);
+  const found = findCookies(header, cookie.name, cookie.chunks);
+  if (found.some((lookup) => lookup.found === "many")) return { found: "many" };
+  const first = found[0]!;
+  if (first.found !== 1) return found.some((lookup) => lookup.found === 1) ? CHUNKS : first;
+  const { value } = first;
+  // A sealed value starts with its header ("eyJ"), never with a digit: a digit starts a chunk count.
+  if (!isDigit(value.charCodeAt(0))) return found.every((lookup, k) => k === 0 || lookup.found === 0) ? first : CHUNKS;
+  const head = HEAD.exec(value);
+  const count = head ? Number(head[1]) : 0;
+  if (!head || count < 2 || count > cookie.chunks) return CHUNKS;
+  const id = head[2]!;
+  let sealed = value.slice(head[0].length);
+  for (let k = 1; k < cookie.chunks; k++) {
+    const chunk = found[k]!;
+    if (k >= count) {
+      if (chunk.found !== 0) return CHUNKS;
+      continue;
+    }
+    if (chunk.found !== 1 || !chunk.value.startsWith(id) || chunk.value.charCodeAt(ID_LENGTH) !== TILDE) return CHUNKS;
+    sealed += chunk.value.slice(ID_LENGTH + 1);
+  }
+  return { found: 1, value: sealed };
+}
+
+/**
+ * Longest sealed value the session's cookies carry: 4096 bytes less the name in one cookie, or what
+ * `cookie.chunks` cookies hold after their names and chunk headers.
+ */
+export function valueLimit(cookie: ResolvedCookie): number {
+  return capacity(cookie.name.length, cookie.chunks);
+}
+
+/**
+ * The `Set-Cookie` values that carry `value`: one cookie when it fits (as without chunks), else the fewest
+ * chunks that hold it; with chunks on, every chunk name above those is expired, whatever the request carried
+ * (a concurrent tab may have written more). Throws `SessionTooLargeError` beyond {@link valueLimit}.
+ */
+export function sessionCookies(cookie: ResolvedCookie, value: string, maxAge: number): string[] {
+  const { name, chunks } = cookie;
+  if (chunks === 1 && value.length <= capacity(name.length, 1)) return [serializeCookie(cookie, value, maxAge)];
+  let count = 1;
+  while (count <= chunks && value.length > capacity(name.length, count)) count++;
+  if (count > chunks) throw new SessionTooLargeError(name.length + value.length, name.length + capacity(name.length, chunks));
+  const cookies: string[] = [];
+  if (count === 1) cookies.push(serializeCookie(cookie, value, maxAge));
+  else {
+    const id = base64url.encode(crypto.getRandomValues(new Uint8Array((ID_LENGTH * 3) / 4)));
+    let from = firstCapacity(name.length, count);
+    cookies.push(serializeCookie(cookie, `${count}~${id}~${value.slice(0, from)}`, maxAge));
+    const step = chunkCapacity(name.length);
+    for (let k = 1; k < count; k++, from += step) {
+      cookies.push(serializeCookie(cookie, `${id}~${value.slice(from, from + step)}`, maxAge, `${name}.${k}`));
+    }
+  }
+  for (let k = count; k < chunks; k++) cookies.push(expiredCookie(cookie, `${name}.${k}`));
+  return cookies;
+}
+
+/** The `Set-Cookie` values that remove the session's cookie and every chunk name it may have used. */
+export function expiredCookies(cookie: ResolvedCookie): string[] {
+  const cookies = [expiredCookie(cookie)];
+  for (let k = 1; k < cookie.chunks; k++) cookies.push(expiredCookie(cookie, `${cookie.name}.${k}`));
+  return cookies;
+}
+
+/** Value characters `count` cookies carry (names of `nameLength` + chunk suffixes, headers counted). */
+function capacity(nameLength: number, count: number): number {
+  if (count === 1) return COOKIE_LIMIT - nameLength;
+  return firstCapacity(nameLength, count) + (count - 1) * chunkCapacity(nameLength);
+}
+
+/** `<name>=<count>~<id>~...` */
+function firstCapacity(nameLength: number, count: number): number {
+  return COOKIE_LIMIT - nameLength - String(count).length - ID_LENGTH - 2;
+}
+
+/** `<name>.<k>=<id>~...` */
+function chunkCapacity(nameLength: number): number {
+  return COOKIE_LIMIT - nameLength - 2 - ID_LENGTH - 1;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
