@@ -6,7 +6,7 @@
 //   npm run bench -- --only round-trip --runtime node
 //   npx node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile, Node 22)
 //
-// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, bytes, kv-ops), --runtime node|workerd,
+// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, bytes, kv-ops, size), --runtime node|workerd,
 // --out FILE (relative to the current directory).
 import { build } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,7 +34,7 @@ const options = {
   batchMs: Number(args["batch-ms"] ?? (args.quick ? 10 : 100)),
 };
 const TIMED = ["seal", "round-trip", "read-only", "cookie-header", "chunks"];
-const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops"];
+const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops", "size"];
 const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
 const target = args.out ? pathToFileURL(resolve(args.out)) : new URL(args.quick ? "out/RESULTS.md" : "RESULTS.md", import.meta.url);
 
@@ -136,7 +136,13 @@ const machine = {
   },
 };
 const seconds = (performance.now() - started) / 1000;
-writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps }) + "\n");
+let sizes = "";
+if (only.includes("size")) {
+  log("size");
+  const { measureSizes, renderSizes } = await import("./size.mjs");
+  sizes = "\n" + renderSizes(await measureSizes()) + "\n";
+}
+writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps }) + "\n" + sizes);
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
 
 function addRun(runtime, results) {
