@@ -1,10 +1,10 @@
-import { isObject, isSeconds } from "../core/envelope.js";
+import { isObject } from "../core/envelope.js";
 import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import { guardedStore } from "../stores/guarded-store.js";
 import { sessionStoreOf } from "../modes/choose.js";
 import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions } from "../stores/store.js";
-import { EXPIRED_GRACE, type StoredMetadata } from "../stores/stored-session.js";
+import { EXPIRED_GRACE, readMetadata, type StoredMetadata } from "../stores/stored-session.js";
 
 /** One stored session as its listing metadata tells it; nothing is decrypted. Times in ms since epoch. */
 export interface ActiveSession {
@@ -157,7 +157,7 @@ function repeatedCursor(): SessionStoreError {
 
 function dueAt(key: StoreKey): number | undefined {
   if (key.expiration !== undefined) return key.expiration;
-  const meta = storedMetadata(key.metadata);
+  const meta = readMetadata(key.metadata);
   return meta && meta.expires + EXPIRED_GRACE;
 }
 
@@ -170,15 +170,9 @@ const LAST_SECOND = 8.64e12;
  */
 function listedSession(metadata: Record<string, unknown> | undefined, now: number): StoredMetadata | "impossible" | undefined {
   if (!metadata || !("created" in metadata || "lastUsed" in metadata || "expires" in metadata)) return undefined;
-  const meta = storedMetadata(metadata);
+  const meta = readMetadata(metadata);
   if (!meta) return "impossible";
   const { created, lastUsed, expires } = meta;
   const latest = (now + CLOCK_SKEW_MS) / 1000;
   return created <= lastUsed && lastUsed <= expires && lastUsed <= latest && expires <= LAST_SECOND ? meta : "impossible";
-}
-
-function storedMetadata(metadata: Record<string, unknown> | undefined): StoredMetadata | undefined {
-  if (!metadata) return undefined;
-  const { created, lastUsed, expires } = metadata;
-  return isSeconds(created) && isSeconds(lastUsed) && isSeconds(expires) ? { created, lastUsed, expires } : undefined;
 }

@@ -1,14 +1,11 @@
 import { expiredCookie, findCookie, serializeCookie, type CookieLookup } from "./cookie.js";
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
-import { deadlineOf, expiryOf } from "./expiry.js";
+import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
 import type { SessionMode } from "../modes/mode.js";
 import { rebase } from "../modes/rebase.js";
 import { flashAfter, resealOf, Session, sessionControl, type Found, type SessionState } from "./session.js";
 import { resolveOptions, type SessionEngineOptions } from "./options.js";
-
-/** Stored copies outlive no session; without any limit they are kept this long after the last write. */
-const UNBOUNDED_TTL = 14 * 24 * 3600;
 
 /** One request's session, from the engine's `start()` to its `commit()` or `abort()`. */
 export interface RequestSession<Data extends SessionData = SessionData> {

@@ -1,5 +1,5 @@
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
-import type { SessionStore, StoreSetOptions } from "../stores/store.js";
+import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
 import { storedLifetime } from "../stores/stored-session.js";
 import type { SessionObject } from "./object.js";
 import {
@@ -209,12 +209,9 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
   async #call<T>(operation: SessionStoreError["operation"], key: string, call: (stub: ObjectApi) => Promise<T>): Promise<T> {
     if (typeof key !== "string" || key.length === 0) throw new SessionConfigError("a store key must be a non-empty string");
     if (key.length > MAX_KEY_LENGTH) throw new SessionTooLargeError(key.length, MAX_KEY_LENGTH, "Durable Object store key");
-    try {
-      return await call(objectNamed(this.namespace, SESSION_PREFIX + key));
-    } catch (cause) {
-      // The object threw, was reset or is unreachable. Its writes are single transactions: nothing partial.
-      throw new SessionStoreError(operation, { cause });
-    }
+    // The object threw, was reset or is unreachable: a SessionStoreError. Its writes are single
+    // transactions: nothing partial.
+    return storeCall(operation, () => call(objectNamed(this.namespace, SESSION_PREFIX + key)));
   }
 }
 

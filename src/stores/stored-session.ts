@@ -1,7 +1,7 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { seal } from "../crypto/seal.js";
 import type { SealedStore } from "./sealed-store.js";
-import { envelopeJson, isObject, isSeconds, parseEnvelope, type Envelope } from "../core/envelope.js";
+import { envelopeJson, isObject, isSeconds, isSessionId, parseEnvelope, type Envelope } from "../core/envelope.js";
 import type { Opened } from "../modes/mode.js";
 
 /**
@@ -30,7 +30,6 @@ export type StoredMetadata = {
 };
 
 const encoder = new TextEncoder();
-const KEY = /^[A-Za-z0-9_-]{22,64}$/;
 
 export function sealPointer(kind: PointerKind, key: string, keys: Keyring): Promise<string> {
   return seal(encoder.encode(JSON.stringify({ [kind]: key })), keys);
@@ -39,8 +38,9 @@ export function sealPointer(kind: PointerKind, key: string, keys: Keyring): Prom
 /** The key a parsed pointer names (see `parsePlaintext`), or undefined when it is not a pointer of this kind. */
 export function pointerKey(kind: PointerKind, wire: unknown): string | undefined {
   if (!isObject(wire) || Object.keys(wire).length !== 1) return undefined;
+  // Keys are session ids (server-side) or made like them (overflow): anything else was not sealed here.
   const key = wire[kind];
-  return typeof key === "string" && KEY.test(key) ? key : undefined;
+  return isSessionId(key) ? key : undefined;
 }
 
 /**
