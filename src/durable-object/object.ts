@@ -46,19 +46,19 @@ interface Link {
   created: number;
   lastUsed: number;
   expiresAt: number;
-  /** The user index entry it belongs to (absent in links written before entries had one: 0). */
-  seq?: number;
+  /** The user index entry it belongs to. */
+  seq: number;
 }
 /**
  * Storage layout of a user object: one entry per indexed session under `d:<sessionId>`, the last entry
  * number under `seq`, and the revocation generation under `gen` (bumped by every revokeAllSessions).
  */
 interface IndexEntry {
-  seq?: number;
-  /** The linkSession that indexed it confirmed (absent in entries written before confirmation existed: true). */
-  confirmed?: boolean;
+  seq: number;
+  /** The linkSession that indexed it confirmed. */
+  confirmed: boolean;
   /** When the link it was indexed for ends unless extended (ms). */
-  expiresAt?: number;
+  expiresAt: number;
 }
 
 interface Waiter extends LockRequest {
@@ -152,12 +152,12 @@ export class SessionObject extends DurableObject {
     const result = this.ctx.storage.transactionSync((): RevokeResult => {
       const record = kv.get<StoredRecord>(REC);
       const stored = kv.get<Link>(LINK);
-      const link = stored && { userId: stored.userId, seq: stored.seq ?? 0 };
+      const link = stored && { userId: stored.userId, seq: stored.seq };
       const live = this.#link(now);
       if (ifUser !== undefined && live && live.userId !== ifUser) return { revoked: false, link, live: true };
       const until = Math.max(
         now + ttl * 1000,
-        record ? recordDeadline(record) + CLOCK_SKEW_MS : 0,
+        record ? record.deadline + CLOCK_SKEW_MS : 0,
         stored ? stored.expiresAt + CLOCK_SKEW_MS : 0,
         kv.get<Tombstone>(TOMB)?.until ?? 0,
       );
@@ -202,8 +202,8 @@ export class SessionObject extends DurableObject {
     const kv = this.ctx.storage.kv;
     if (this.#tombstone(now)) return { linked: false };
     const old = kv.get<Link>(LINK);
-    const previous: UserLink | undefined = old && old.userId !== userId ? { userId: old.userId, seq: old.seq ?? 0 } : undefined;
-    const expiresAt = Math.max(now + ttl * 1000, recordDeadline(this.#record(now)));
+    const previous: UserLink | undefined = old && old.userId !== userId ? { userId: old.userId, seq: old.seq } : undefined;
+    const expiresAt = Math.max(now + ttl * 1000, this.#record(now)?.deadline ?? 0);
     kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt, seq });
     await this.#schedule();
     return { linked: true, previous };
@@ -286,7 +286,7 @@ export class SessionObject extends DurableObject {
     this.#role(USER_PREFIX);
     const kv = this.ctx.storage.kv;
     this.ctx.storage.transactionSync(() => {
-      for (const { id, seq } of entries) if ((kv.get<IndexEntry>(ENTRY + id)?.seq ?? 0) === seq) kv.delete(ENTRY + id);
+      for (const { id, seq } of entries) if (kv.get<IndexEntry>(ENTRY + id)?.seq === seq) kv.delete(ENTRY + id);
     });
   }
 
@@ -304,7 +304,7 @@ export class SessionObject extends DurableObject {
       return link;
     });
     this.#grantNext(now);
-    if (expiredLink) await this.#unindex({ userId: expiredLink.userId, seq: expiredLink.seq ?? 0 });
+    if (expiredLink) await this.#unindex({ userId: expiredLink.userId, seq: expiredLink.seq });
     if (this.waiting.length === 0 && [...kv.list({ limit: 1 })].length === 0) {
       await this.ctx.storage.deleteAll(); // nothing left: the object costs nothing until used again
       return;
@@ -320,8 +320,8 @@ export class SessionObject extends DurableObject {
   #entries(): IndexedSession[] {
     const now = this.clock();
     return [...this.ctx.storage.kv.list<IndexEntry>({ prefix: ENTRY })].map(([key, entry]) => {
-      const ttlLeft = Math.max(0, Math.ceil(((entry.expiresAt ?? 0) - now) / 1000));
-      return { id: key.slice(ENTRY.length), seq: entry.seq ?? 0, pending: entry.confirmed === false && ttlLeft > 0, ttlLeft };
+      const ttlLeft = Math.max(0, Math.ceil((entry.expiresAt - now) / 1000));
+      return { id: key.slice(ENTRY.length), seq: entry.seq, pending: !entry.confirmed && ttlLeft > 0, ttlLeft };
     });
   }
 
@@ -406,9 +406,4 @@ export class SessionObject extends DurableObject {
       // Best effort: the index is cleaned again when listed.
     }
   }
-}
-
-/** When a stored session expires; records written before `deadline` existed expire with the record. */
-function recordDeadline(record: StoredRecord | undefined): number {
-  return record?.deadline ?? record?.expiresAt ?? 0;
 }
