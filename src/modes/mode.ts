@@ -2,7 +2,7 @@ import type { Keyring } from "../crypto/keyring.js";
 import { seal, unseal } from "../crypto/seal.js";
 import { encodeEnvelope, envelopeOf, isObject, isSessionId, parsePlaintext, type Envelope } from "../core/envelope.js";
 import { SessionTooLargeError } from "../core/errors.js";
-import type { Rebased } from "./rebase.js";
+import type { Changes } from "./rebase.js";
 import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
@@ -22,10 +22,10 @@ export interface SaveContext {
   /** The cookie value that came with the request: a mode returns it unchanged when the cookie need not change. */
   incoming: string | undefined;
   /**
-   * Versioned stores: re-applies this request's changes onto the version `latest` that another request
-   * committed since this one read `base` (see `rebase()`), returning what to write instead.
+   * What this request did to the session: a versioned store re-applies it onto the version another request
+   * committed since this one read the session (see `rebase()`).
    */
-  rebase: (base: Envelope, latest: Envelope) => Rebased;
+  changes: Changes;
 }
 
 /**

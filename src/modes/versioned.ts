@@ -3,6 +3,7 @@ import { openBound, sealBound } from "../stores/sealed-store.js";
 import { envelopeJson, newSessionId, parseEnvelope } from "../core/envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../core/errors.js";
 import { openCookie, sealPointer, type Opened, type SessionMode } from "./mode.js";
+import { rebase } from "./rebase.js";
 import { EXPIRED_GRACE, metadataOf, storedSession } from "../stores/stored-session.js";
 import type { VersionedSessions } from "../durable-object/protocol.js";
 import { MAX_VALUE_LENGTH } from "../durable-object/store.js";
@@ -51,7 +52,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
   return {
     open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: readSession }),
 
-    async save(envelope, { ttl, now, rebase, incoming }) {
+    async save(envelope, { ttl, now, changes, incoming }) {
       const { id } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
@@ -76,7 +77,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
         if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
         const latest = await openValue(id, result.current.value, keys, false);
         if (!latest.ok) throw new SessionStoreError("get", { cause: latest.reason });
-        const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope);
+        const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope, changes);
         if (rebased.conflicts.length && store.onConflict === "error") throw new SessionConflictError();
         next = rebased.envelope;
         base = { ...base, version: result.current.version, plaintext: latest.plaintext };
