@@ -18,13 +18,13 @@ export interface ActiveSession {
 
 export interface ListActiveSessionsOptions {
   /** Only sessions used at or after this time (ms since epoch). Default: all that have not expired. */
-  since?: number;
+  since?: number | undefined;
   /** ms since epoch. Default `Date.now()`. */
-  now?: number;
+  now?: number | undefined;
   /** The `cursor` of the previous page. */
-  cursor?: string;
+  cursor?: string | undefined;
   /** Keys the store scans for this page (KV: at most 1000). Default 1000. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /** One page of {@link listActiveSessions}. */
@@ -75,9 +75,9 @@ export async function listActiveSessions(store: KVNamespace | SessionStore, opti
 
 export interface PurgeExpiredOptions {
   /** ms since epoch. Default `Date.now()`. */
-  now?: number;
+  now?: number | undefined;
   /** Keys listed per page. Default 1000. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /**

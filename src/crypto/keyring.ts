@@ -12,9 +12,9 @@ export interface KeyringOptions {
    * Bound into key derivation so that a value sealed for one purpose (cookie, app, store) never unseals
    * as another. The middleware defaults it to the cookie name.
    */
-  purpose?: string;
+  purpose?: string | undefined;
   /** Default `"A256GCM"`. */
-  encryption?: Encryption;
+  encryption?: Encryption | undefined;
 }
 
 /** The one derived key of one secret. `key` is a CryptoKey for AES-GCM; jose needs raw bytes for CBC-HS. */

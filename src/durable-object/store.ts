@@ -34,15 +34,16 @@ export interface DurableObjectStoreOptions {
     | boolean
     | {
         /** Default 10 000, at most 300 000 (5 minutes): the lock frees itself after this (the holder crashed or hangs). */
-        leaseMs?: number;
+        leaseMs?: number | undefined;
         /** Default 5 000, at most 60 000 (1 minute): longest wait before `SessionLockTimeoutError`. */
-        waitMs?: number;
-      };
+        waitMs?: number | undefined;
+      }
+    | undefined;
   /**
    * Two overlapping requests changed the same key: `"merge"` (default) keeps the last committed value,
    * `"error"` throws `SessionConflictError` (409) in the request that committed second, which writes nothing.
    */
-  onConflict?: "merge" | "error";
+  onConflict?: "merge" | "error" | undefined;
 }
 
 /** The object's methods as a caller sees them (plain data in, a promise of plain data out). */

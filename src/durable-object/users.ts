@@ -12,7 +12,7 @@ export type LinkableSession = Pick<Session, "id" | "meta" | "secondsLeft">;
 
 export interface LinkOptions {
   /** What the device list shows, e.g. "Firefox on Linux". At most 256 characters. Default "". */
-  device?: string;
+  device?: string | undefined;
   /**
    * Seconds the link lives unless the session is written or touched again; at most the session's time left
    * (`secondsLeft()`), to which a larger value is cut. Default: the session's time left (idle, absolute and
@@ -20,12 +20,12 @@ export interface LinkOptions {
    * on every write, cookie-mode sessions with revocation checks on every reseal. A session whose link has
    * lapsed leaves the device list and is no longer ended by `revokeAllSessions` (`revokeSession` still ends it).
    */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export type RevokeAllOptions = {
   /** Session id(s) to keep, e.g. the current one: "log out my other devices". */
-  except?: string | readonly string[];
+  except?: string | readonly string[] | undefined;
 };
 
 export interface RevokeSessionOptions {
@@ -35,7 +35,7 @@ export interface RevokeSessionOptions {
    * accepted (its idle or absolute limit, plus clock skew), or 14 days when no such middleware was built
    * here: an admin Worker without the middleware passes its own limits (e.g. `idleTimeout + 60`).
    */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 const MAX_ID_LENGTH = 256;

@@ -29,13 +29,13 @@ export interface SealedStoreOptions {
    * refused as `"too-large"` before any crypto, so a store filled with junk costs no decryption. Default
    * 25 MiB (26 214 400), the largest value KV holds; lower it to what your values can really take.
    */
-  maxLength?: number;
+  maxLength?: number | undefined;
   /**
    * The store's identity, bound into every value together with its key, so that a value copied to another
    * store sealed with the same keyring does not open there (`"tampered"`). Default: the wrapped store's
    * `prefix` (a `KVStore`'s), else `""`. Give stores without a prefix that share a keyring names of their own.
    */
-  name?: string;
+  name?: string | undefined;
 }
 
 const encoder = new TextEncoder();

@@ -7,9 +7,9 @@ export interface Bindings {
   /** At least 32 characters; several, comma-separated, rotate keys (the first seals). */
   SESSION_SECRET: string;
   /** Seconds of inactivity before logout. Default 300. */
-  IDLE_TIMEOUT?: string;
+  IDLE_TIMEOUT?: string | undefined;
   /** Seconds after login before the session ends whatever the activity. Default 3600. */
-  ABSOLUTE_TIMEOUT?: string;
+  ABSOLUTE_TIMEOUT?: string | undefined;
   /** Where sessions that outgrow the cookie spill over. */
   SESSIONS: KVNamespace;
   /** Revocation checks and the per-user device list (`SessionObject`, exported by the Worker). */
