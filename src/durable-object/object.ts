@@ -46,19 +46,20 @@ interface Link {
   created: number;
   lastUsed: number;
   expiresAt: number;
-  /** The user index entry it belongs to. */
-  seq: number;
+  /** The user index entry it belongs to (absent in links written by 0.1, before entries had one: 0). */
+  seq?: number;
 }
 /**
  * Storage layout of a user object: one entry per indexed session under `d:<sessionId>`, the last entry
  * number under `seq`, and the revocation generation under `gen` (bumped by every revokeAllSessions).
  */
 interface IndexEntry {
-  seq: number;
-  /** The linkSession that indexed it confirmed. */
-  confirmed: boolean;
-  /** When the link it was indexed for ends unless extended (ms). */
-  expiresAt: number;
+  /** Absent in entries written by 0.1 (`{ device, created }`), before entries were numbered: 0. */
+  seq?: number;
+  /** The linkSession that indexed it confirmed (absent in entries written by 0.1: true). */
+  confirmed?: boolean;
+  /** When the link it was indexed for ends unless extended (ms; absent in entries written by 0.1: passed). */
+  expiresAt?: number;
 }
 
 interface Waiter extends LockRequest {
@@ -152,7 +153,7 @@ export class SessionObject extends DurableObject {
     const result = this.ctx.storage.transactionSync((): RevokeResult => {
       const record = kv.get<StoredRecord>(REC);
       const stored = kv.get<Link>(LINK);
-      const link = stored && { userId: stored.userId, seq: stored.seq };
+      const link = stored && { userId: stored.userId, seq: stored.seq ?? 0 };
       const live = this.#link(now);
       if (ifUser !== undefined && live && live.userId !== ifUser) return { revoked: false, link, live: true };
       const until = Math.max(
@@ -202,7 +203,7 @@ export class SessionObject extends DurableObject {
     const kv = this.ctx.storage.kv;
     if (this.#tombstone(now)) return { linked: false };
     const old = kv.get<Link>(LINK);
-    const previous: UserLink | undefined = old && old.userId !== userId ? { userId: old.userId, seq: old.seq } : undefined;
+    const previous: UserLink | undefined = old && old.userId !== userId ? { userId: old.userId, seq: old.seq ?? 0 } : undefined;
     const expiresAt = Math.max(now + ttl * 1000, this.#record(now)?.deadline ?? 0);
     kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt, seq });
     await this.#schedule();
@@ -286,7 +287,7 @@ export class SessionObject extends DurableObject {
     this.#role(USER_PREFIX);
     const kv = this.ctx.storage.kv;
     this.ctx.storage.transactionSync(() => {
-      for (const { id, seq } of entries) if (kv.get<IndexEntry>(ENTRY + id)?.seq === seq) kv.delete(ENTRY + id);
+      for (const { id, seq } of entries) if ((kv.get<IndexEntry>(ENTRY + id)?.seq ?? 0) === seq) kv.delete(ENTRY + id);
     });
   }
 
@@ -304,7 +305,7 @@ export class SessionObject extends DurableObject {
       return link;
     });
     this.#grantNext(now);
-    if (expiredLink) await this.#unindex({ userId: expiredLink.userId, seq: expiredLink.seq });
+    if (expiredLink) await this.#unindex({ userId: expiredLink.userId, seq: expiredLink.seq ?? 0 });
     if (this.waiting.length === 0 && [...kv.list({ limit: 1 })].length === 0) {
       await this.ctx.storage.deleteAll(); // nothing left: the object costs nothing until used again
       return;
@@ -320,8 +321,8 @@ export class SessionObject extends DurableObject {
   #entries(): IndexedSession[] {
     const now = this.clock();
     return [...this.ctx.storage.kv.list<IndexEntry>({ prefix: ENTRY })].map(([key, entry]) => {
-      const ttlLeft = Math.max(0, Math.ceil((entry.expiresAt - now) / 1000));
-      return { id: key.slice(ENTRY.length), seq: entry.seq, pending: !entry.confirmed && ttlLeft > 0, ttlLeft };
+      const ttlLeft = Math.max(0, Math.ceil(((entry.expiresAt ?? 0) - now) / 1000));
+      return { id: key.slice(ENTRY.length), seq: entry.seq ?? 0, pending: entry.confirmed === false && ttlLeft > 0, ttlLeft };
     });
   }
 
