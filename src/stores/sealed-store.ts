@@ -19,6 +19,8 @@ export type StoreRead =
 export interface SealedStore extends SessionStore {
   /** Reads and unseals, saying why a value was refused. Store failures throw. */
   open(key: string): Promise<StoreRead>;
+  /** The wrapped store, which holds the ciphertext. */
+  readonly inner: SessionStore;
   /** The wrapped store's `prefix`: keys live where its keys live. */
   readonly prefix?: string | undefined;
 }
@@ -65,6 +67,7 @@ export function sealedStore(inner: SessionStore, keys: Keyring, options: SealedS
   const name = options.name ?? inner.prefix ?? "";
   if (typeof name !== "string") throw new SessionConfigError("sealedStore name (or the store's prefix) must be a string");
   const store: SealedStore = {
+    inner,
     prefix: inner.prefix,
     async open(key) {
       const stored: unknown = await inner.get(key);
