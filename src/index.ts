@@ -36,16 +36,4 @@ export {
   type ListActiveSessionsOptions,
   type PurgeExpiredOptions,
 } from "./admin/sessions.js";
-export { DurableObjectStore, type DurableObjectStoreOptions, type SessionObjectNamespace } from "./durable-object/store.js";
-export {
-  linkSession,
-  listSessions,
-  revokeSession,
-  revokeAllSessions,
-  type LinkableSession,
-  type LinkOptions,
-  type RevokeAllOptions,
-  type RevokeSessionOptions,
-} from "./durable-object/users.js";
-export type { RevocationOptions } from "./durable-object/revocation.js";
-export type { DeviceSession, VersionedSessions } from "./durable-object/protocol.js";
+export * from "./durable-object/client.js";

@@ -5,7 +5,7 @@ import type { SessionObject } from "../src/durable-object/object.js";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession, type LinkableSession } from "../src/durable-object/users.js";
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../src/core/errors.js";
-import { advanceObject, freshId, indexedIds, sessionStub, storageOf } from "./do-helpers.js";
+import { advanceObject, freshId, indexedIds, sessionStub, storageOf, userStub } from "./do-helpers.js";
 
 const ns = env.SESSION_OBJECTS;
 const store = new DurableObjectStore(ns);
@@ -122,6 +122,29 @@ function hooked(method: string, hook: () => Promise<unknown>): Namespace {
     },
   } as unknown as Namespace;
 }
+
+describe("indexes and links written by 0.1 (no entry numbers, no confirmation) keep working after an upgrade", () => {
+  /** What 0.1 stored for a linked session: `{ device, created }` in the user's index, a link without `seq`. */
+  async function linkedBy01(user: string, device: string): Promise<string> {
+    const id = freshId();
+    await runInDurableObject(userStub(user), (_object: SessionObject, state) => state.storage.kv.put(`d:${id}`, { device, created: T0 }));
+    await runInDurableObject(sessionStub(id), (object: SessionObject, state) =>
+      state.storage.kv.put("link", { userId: user, device, created: T0, lastUsed: T0, expiresAt: object.clock() + 600_000 }),
+    );
+    return id;
+  }
+
+  it("listed, then ended by revokeSession and revokeAllSessions, each leaving the index", async () => {
+    const user = `user-${freshId()}`;
+    const [phone, laptop] = [await linkedBy01(user, "Old phone"), await linkedBy01(user, "Old laptop")];
+    expect((await listSessions(ns, user)).map((s) => s.device).sort()).toEqual(["Old laptop", "Old phone"]);
+    await revokeSession(ns, phone);
+    expect(await indexedIds(user)).toEqual([laptop]);
+    expect(await revokeAllSessions(ns, user)).toBe(1);
+    expect(await indexedIds(user)).toEqual([]);
+    expect(await store.check(laptop)).toEqual({ revoked: true, linked: false });
+  });
+});
 
 describe("a login racing \"log out everywhere\"", () => {
   it.each([

@@ -539,7 +539,7 @@ describe("failure handling", () => {
     app.use(async (c, next) => {
       c.var.session.set("user", "guest");
       if (c.req.query("early")) return c.redirect("/elsewhere");
-      await next();
+      return next();
     });
     app.get("/", (c) => c.text("late"));
     const res = await app.request("/?early=1");

@@ -153,7 +153,7 @@ describe("round trips of arbitrary JSON session data", () => {
         fitted++;
         expect(set.status).toBe(200);
         const [raw] = set.headers.getSetCookie();
-        const headers = raw ? { Cookie: raw.slice(0, raw.indexOf(";")) } : undefined;
+        const headers: Record<string, string> = raw ? { Cookie: raw.slice(0, raw.indexOf(";")) } : {};
         const get = await app.request("/get", { method: "POST", headers, body: JSON.stringify(Object.keys(flash)) });
         expect(await get.text()).toBe(JSON.stringify({ data, flash }));
       }),

@@ -27,6 +27,7 @@ describe("sealedStore: the encrypting proxy", () => {
     expect(atob(raw.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))).not.toContain("s1"); // the key is not in the header
     expect(await store.get("s1")).toBe('{"user":"ada","card":"4111"}');
     expect(await store.open("s1")).toEqual({ ok: true, value: '{"user":"ada","card":"4111"}', rotated: false });
+    expect(store.inner).toBe(inner); // the wrapped store, as the public SealedStore type has said since 0.1
     // Metadata is for listings without keys: it passes through as given.
     expect((await store.list!({})).keys).toMatchObject([{ name: "s1", metadata: { lastUsed: 1 } }]);
   });

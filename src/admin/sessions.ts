@@ -1,11 +1,11 @@
-import { isObject, isSeconds } from "../core/envelope.js";
+import { isObject } from "../core/envelope.js";
 import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
 import { guardedStore } from "../stores/guarded-store.js";
 import { sessionStoreOf } from "../modes/choose.js";
 import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions } from "../stores/store.js";
-import { EXPIRED_GRACE, type StoredMetadata } from "../stores/stored-session.js";
+import { EXPIRED_GRACE, readMetadata, type StoredMetadata } from "../stores/stored-session.js";
 
 /** One stored session as its listing metadata tells it; nothing is decrypted. Times in ms since epoch. */
 export interface ActiveSession {
@@ -19,13 +19,13 @@ export interface ActiveSession {
 
 export interface ListActiveSessionsOptions {
   /** Only sessions used at or after this time (ms since epoch). Default: all that have not expired. */
-  since?: number;
+  since?: number | undefined;
   /** ms since epoch. Default `Date.now()`. */
-  now?: number;
+  now?: number | undefined;
   /** The `cursor` of the previous page. */
-  cursor?: string;
+  cursor?: string | undefined;
   /** Keys the store scans for this page (KV: at most 1000). Default 1000. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /** One page of {@link listActiveSessions}. */
@@ -76,9 +76,9 @@ export async function listActiveSessions(store: KVNamespaceLike | SessionStore, 
 
 export interface PurgeExpiredOptions {
   /** ms since epoch. Default `Date.now()`. */
-  now?: number;
+  now?: number | undefined;
   /** Keys listed per page. Default 1000. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /**
@@ -158,7 +158,7 @@ function repeatedCursor(): SessionStoreError {
 
 function dueAt(key: StoreKey): number | undefined {
   if (key.expiration !== undefined) return key.expiration;
-  const meta = storedMetadata(key.metadata);
+  const meta = readMetadata(key.metadata);
   return meta && meta.expires + EXPIRED_GRACE;
 }
 
@@ -171,15 +171,9 @@ const LAST_SECOND = 8.64e12;
  */
 function listedSession(metadata: Record<string, unknown> | undefined, now: number): StoredMetadata | "impossible" | undefined {
   if (!metadata || !("created" in metadata || "lastUsed" in metadata || "expires" in metadata)) return undefined;
-  const meta = storedMetadata(metadata);
+  const meta = readMetadata(metadata);
   if (!meta) return "impossible";
   const { created, lastUsed, expires } = meta;
   const latest = (now + CLOCK_SKEW_MS) / 1000;
   return created <= lastUsed && lastUsed <= expires && lastUsed <= latest && expires <= LAST_SECOND ? meta : "impossible";
-}
-
-function storedMetadata(metadata: Record<string, unknown> | undefined): StoredMetadata | undefined {
-  if (!metadata) return undefined;
-  const { created, lastUsed, expires } = metadata;
-  return isSeconds(created) && isSeconds(lastUsed) && isSeconds(expires) ? { created, lastUsed, expires } : undefined;
 }

@@ -135,6 +135,11 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Sets `key` as an own, plain data property: a key named "__proto__" stays data, never a prototype. */
+export function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function hasKeys(value: object): boolean {
   for (const _ in value) return true;
   return false;

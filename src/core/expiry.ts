@@ -14,6 +14,12 @@ export interface ExpiryLimits {
 export const CLOCK_SKEW_MS = 60_000;
 
 /**
+ * Seconds kept, for a session with no idle or absolute limit, of what would otherwise outlive it by its
+ * deadline: its stored copy after the last write, its device-list link, a revocation made without a bound.
+ */
+export const UNBOUNDED_TTL = 14 * 24 * 3600;
+
+/**
  * The server's verdict on a session's age, from the sealed metadata only: the cookie's own Max-Age is never
  * trusted, so a replayed old cookie fails the same check. A `lifetime` (cookie Max-Age) also bounds idle time:
  * a cookie the browser would have dropped is not accepted when replayed.

@@ -21,53 +21,53 @@ export interface SessionEngineOptions<C = unknown> {
    */
   secret: PerRequest<Secret | readonly Secret[], C>;
   /** Bound into key derivation so values sealed for another cookie or app never open here. Default: cookie name. */
-  purpose?: string;
+  purpose?: string | undefined;
   /** Default `"A256GCM"`. */
-  encryption?: Encryption;
+  encryption?: Encryption | undefined;
   /**
    * Cookie attributes; defaults: `__Host-session`, Path=/, HttpOnly, Secure, SameSite=Lax, one cookie
    * (`chunks: 1`; up to 10 splits a large session over several cookies).
    */
-  cookie?: CookieOptions;
+  cookie?: CookieOptions | undefined;
   /** Cookie Max-Age, also enforced on the server as an idle bound. Default 0: browser-session cookie. */
-  lifetime?: number;
+  lifetime?: number | undefined;
   /**
    * Seconds since last use after which the server refuses the session (`expired: "idle"`). At least 1;
    * omit it for no idle limit (0 is refused: `Number(env.IDLE_TIMEOUT ?? 0)` must not turn the limit off).
    */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** Seconds since creation after which the server refuses the session (`expired: "absolute"`). At least 1; default none. */
-  absoluteTimeout?: number;
+  absoluteTimeout?: number | undefined;
   /**
    * An unchanged session is sealed again (to move `lastUsed`) only when `lastUsed` is older than this; less
    * than the idle limit; 0 re-seals on every request. Default: a tenth of the idle limit (idleTimeout, or
    * lifetime), else 300.
    */
-  touchAfter?: number;
+  touchAfter?: number | undefined;
   /** Return false for requests that must not extend the idle timer (e.g. polling). Default: every request rolls. */
-  shouldRoll?: (context: C) => boolean;
+  shouldRoll?: ((context: C) => boolean) | undefined;
   /** Clock in ms since epoch. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /**
    * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes (or what `cookie.chunks`
    * cookies hold) is sealed into this store
    * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
    */
-  overflow?: StoreOption<C>;
+  overflow?: StoreOption<C> | undefined;
   /**
    * Server-side sessions: the cookie carries only a sealed id; data and metadata are sealed into this store.
    * A store with the `versioned` capability (the `DurableObjectStore`) adds versioned writes (no lost
    * updates), optional locking and final destroy().
    */
-  store?: StoreOption<C>;
+  store?: StoreOption<C> | undefined;
   /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
-  storeTimeout?: number;
+  storeTimeout?: number | undefined;
   /**
    * Cookie mode (with or without `overflow`) with revocation checks: each request that reads the session asks
    * its Durable Object whether it was destroyed or revoked, so copied cookies fail after logout (one round
    * trip; see `cacheFor`). Not with `store:`: a versioned store revokes by itself.
    */
-  revocation?: RevocationOptions<C>;
+  revocation?: RevocationOptions<C> | undefined;
 }
 
 /** The options, validated once: what the engine reads on every request. */

@@ -1,4 +1,4 @@
-import { hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
+import { defineKey, hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
 import { SessionClosedError, SessionNotLoadedError } from "./errors.js";
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import type { Opened } from "../modes/mode.js";
@@ -103,8 +103,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   set<K extends Key<Data>>(key: K, value: Data[K]): void {
     this.#write("set", (state) => {
-      // defineProperty: a key named "__proto__" stays plain data, never a prototype.
-      Object.defineProperty(state.data, key, { value, enumerable: true, writable: true, configurable: true });
+      defineKey(state.data, key, value);
       state.changedKeys.add(key);
     });
   }
@@ -127,7 +126,7 @@ export class Session<Data extends SessionData = SessionData> {
   flash(key: string, value: unknown): void {
     this.#write("flash", (state) => {
       state.flashOut ??= {};
-      Object.defineProperty(state.flashOut, key, { value, enumerable: true, writable: true, configurable: true });
+      defineKey(state.flashOut, key, value);
     });
   }
 

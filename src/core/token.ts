@@ -28,9 +28,9 @@ export type InvalidReason =
 
 export interface UnsealSessionOptions extends ExpiryLimits {
   /** Current time in ms since epoch. Default `Date.now()`. */
-  now?: number;
+  now?: number | undefined;
   /** Longest token accepted before any crypto. Default 4096. */
-  maxLength?: number;
+  maxLength?: number | undefined;
 }
 
 export type UnsealSessionResult<Data extends SessionData = SessionData> =

@@ -12,8 +12,7 @@ const KEYRINGS_KEPT = 16;
 export function keyringCache(purpose: string, encryption: Encryption) {
   return {
     async get(secret: Secret | readonly Secret[]): Promise<Keyring> {
-      const list: readonly Secret[] = Array.isArray(secret) ? secret : [secret as Secret];
-      checkSecrets(list); // a missing Worker secret is a SessionConfigError, not a TypeError below
+      const list = checkSecrets(secret); // a missing Worker secret is a SessionConfigError, not a TypeError below
       // JSON of typed entries: injective, so no list of secrets shares an entry with another list or string.
       const id = JSON.stringify([encryption, purpose, ...list.map((s) => (typeof s === "string" ? s : [...s]))]);
       let ring = derived.get(id);

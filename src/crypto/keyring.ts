@@ -12,9 +12,9 @@ export interface KeyringOptions {
    * Bound into key derivation so that a value sealed for one purpose (cookie, app, store) never unseals
    * as another. The middleware defaults it to the cookie name.
    */
-  purpose?: string;
+  purpose?: string | undefined;
   /** Default `"A256GCM"`. */
-  encryption?: Encryption;
+  encryption?: Encryption | undefined;
 }
 
 /**
@@ -97,7 +97,6 @@ export async function createKeyring(
   secrets: Secret | readonly Secret[],
   options: KeyringOptions = {},
 ): Promise<Keyring> {
-  const list: readonly Secret[] = Array.isArray(secrets) ? secrets : [secrets as Secret];
   const encryption = options.encryption ?? "A256GCM";
   const purpose = options.purpose ?? "";
   if (encryption !== "A256GCM" && encryption !== "A256CBC-HS512") {
@@ -106,18 +105,22 @@ export async function createKeyring(
   if (typeof purpose !== "string" || purpose.length > 256) {
     throw new SessionConfigError("purpose must be a string of at most 256 characters");
   }
-  checkSecrets(list);
+  const list = checkSecrets(secrets);
   const keys = await Promise.all(list.map((secret) => deriveKey(secret, encryption, purpose)));
   const kids = new Set(keys.map((k) => k.kid));
   if (kids.size !== keys.length) throw new SessionConfigError("the same secret is listed twice");
   return new Keyring(encryption, purpose, keys);
 }
 
-/** Throws `SessionConfigError` for a missing, short, low-variety or wrongly sized secret (synchronously). */
-export function checkSecrets(secrets: Secret | readonly Secret[]): void {
+/**
+ * The secrets as a list (one secret is a list of one), checked: throws `SessionConfigError` for a missing,
+ * short, low-variety or wrongly sized secret (synchronously).
+ */
+export function checkSecrets(secrets: Secret | readonly Secret[]): readonly Secret[] {
   const list: readonly Secret[] = Array.isArray(secrets) ? secrets : [secrets as Secret];
   if (list.length === 0) throw new SessionConfigError("at least one secret is required");
   list.forEach(checkSecret);
+  return list;
 }
 
 function checkSecret(secret: Secret, index: number): void {

@@ -12,16 +12,4 @@
  * ```
  */
 export { SessionObject } from "./object.js";
-export { DurableObjectStore, type DurableObjectStoreOptions, type SessionObjectNamespace } from "./store.js";
-export {
-  linkSession,
-  listSessions,
-  revokeSession,
-  revokeAllSessions,
-  type LinkableSession,
-  type LinkOptions,
-  type RevokeAllOptions,
-  type RevokeSessionOptions,
-} from "./users.js";
-export type { RevocationOptions } from "./revocation.js";
-export type { DeviceSession, VersionedSessions } from "./protocol.js";
+export * from "./client.js";

@@ -46,7 +46,7 @@ interface Link {
   created: number;
   lastUsed: number;
   expiresAt: number;
-  /** The user index entry it belongs to (absent in links written before entries had one: 0). */
+  /** The user index entry it belongs to (absent in links written by 0.1, before entries had one: 0). */
   seq?: number;
 }
 /**
@@ -54,10 +54,11 @@ interface Link {
  * number under `seq`, and the revocation generation under `gen` (bumped by every revokeAllSessions).
  */
 interface IndexEntry {
+  /** Absent in entries written by 0.1 (`{ device, created }`), before entries were numbered: 0. */
   seq?: number;
-  /** The linkSession that indexed it confirmed (absent in entries written before confirmation existed: true). */
+  /** The linkSession that indexed it confirmed (absent in entries written by 0.1: true). */
   confirmed?: boolean;
-  /** When the link it was indexed for ends unless extended (ms). */
+  /** When the link it was indexed for ends unless extended (ms; absent in entries written by 0.1: passed). */
   expiresAt?: number;
 }
 
@@ -157,7 +158,7 @@ export class SessionObject extends DurableObject {
       if (ifUser !== undefined && live && live.userId !== ifUser) return { revoked: false, link, live: true };
       const until = Math.max(
         now + ttl * 1000,
-        record ? recordDeadline(record) + CLOCK_SKEW_MS : 0,
+        record ? record.deadline + CLOCK_SKEW_MS : 0,
         stored ? stored.expiresAt + CLOCK_SKEW_MS : 0,
         kv.get<Tombstone>(TOMB)?.until ?? 0,
       );
@@ -203,7 +204,7 @@ export class SessionObject extends DurableObject {
     if (this.#tombstone(now)) return { linked: false };
     const old = kv.get<Link>(LINK);
     const previous: UserLink | undefined = old && old.userId !== userId ? { userId: old.userId, seq: old.seq ?? 0 } : undefined;
-    const expiresAt = Math.max(now + ttl * 1000, recordDeadline(this.#record(now)));
+    const expiresAt = Math.max(now + ttl * 1000, this.#record(now)?.deadline ?? 0);
     kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt, seq });
     await this.#schedule();
     return { linked: true, previous };
@@ -406,9 +407,4 @@ export class SessionObject extends DurableObject {
       // Best effort: the index is cleaned again when listed.
     }
   }
-}
-
-/** When a stored session expires; records written before `deadline` existed expire with the record. */
-function recordDeadline(record: StoredRecord | undefined): number {
-  return record?.deadline ?? record?.expiresAt ?? 0;
 }

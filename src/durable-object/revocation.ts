@@ -22,7 +22,7 @@ export interface RevocationOptions<C = unknown> {
    * At most `touchAfter`; a revoked cookie may then be accepted by isolates that checked it within the
    * last `cacheFor` seconds (revocations made in the same isolate apply at once).
    */
-  cacheFor?: number;
+  cacheFor?: number | undefined;
 }
 
 /** What the middleware knows that the revocation mode needs. */

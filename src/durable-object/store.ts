@@ -1,5 +1,5 @@
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
-import type { SessionStore, StoreSetOptions } from "../stores/store.js";
+import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
 import { storedLifetime } from "../stores/stored-session.js";
 import {
   isLockRequest,
@@ -34,15 +34,16 @@ export interface DurableObjectStoreOptions {
     | boolean
     | {
         /** Default 10 000, at most 300 000 (5 minutes): the lock frees itself after this (the holder crashed or hangs). */
-        leaseMs?: number;
+        leaseMs?: number | undefined;
         /** Default 5 000, at most 60 000 (1 minute): longest wait before `SessionLockTimeoutError`. */
-        waitMs?: number;
-      };
+        waitMs?: number | undefined;
+      }
+    | undefined;
   /**
    * Two overlapping requests changed the same key: `"merge"` (default) keeps the last committed value,
    * `"error"` throws `SessionConflictError` (409) in the request that committed second, which writes nothing.
    */
-  onConflict?: "merge" | "error";
+  onConflict?: "merge" | "error" | undefined;
 }
 
 /** Key and value must fit in 2 MB per Durable Object storage entry; sessions this large are a bug anyway. */
@@ -181,12 +182,9 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
   async #call<T>(operation: SessionStoreError["operation"], key: string, call: (stub: ObjectApi) => Promise<T>): Promise<T> {
     if (typeof key !== "string" || key.length === 0) throw new SessionConfigError("a store key must be a non-empty string");
     if (key.length > MAX_KEY_LENGTH) throw new SessionTooLargeError(key.length, MAX_KEY_LENGTH, "Durable Object store key");
-    try {
-      return await call(objectNamed(this.namespace, SESSION_PREFIX + key));
-    } catch (cause) {
-      // The object threw, was reset or is unreachable. Its writes are single transactions: nothing partial.
-      throw new SessionStoreError(operation, { cause });
-    }
+    // The object threw, was reset or is unreachable: a SessionStoreError. Its writes are single
+    // transactions: nothing partial.
+    return storeCall(operation, () => call(objectNamed(this.namespace, SESSION_PREFIX + key)));
   }
 }
 

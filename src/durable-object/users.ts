@@ -1,9 +1,10 @@
-import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
-import { CLOCK_SKEW_MS } from "../core/expiry.js";
+import { SessionConfigError } from "../core/errors.js";
+import { CLOCK_SKEW_MS, UNBOUNDED_TTL } from "../core/expiry.js";
 import type { Session } from "../core/session.js";
 import { isTime, MAX_TTL, SESSION_PREFIX, USER_PREFIX, type DeviceSession } from "./protocol.js";
 import { forget } from "./revocation-cache.js";
 import { revocationBoundOf } from "./revocation-bound.js";
+import { storeCall } from "../stores/store.js";
 import { checkNamespace, checkTtl, DurableObjectStore, type SessionObjectNamespace } from "./store.js";
 import { objectNamed, type ObjectApi } from "./stub.js";
 
@@ -12,7 +13,7 @@ export type LinkableSession = Pick<Session, "id" | "meta" | "secondsLeft">;
 
 export interface LinkOptions {
   /** What the device list shows, e.g. "Firefox on Linux". At most 256 characters. Default "". */
-  device?: string;
+  device?: string | undefined;
   /**
    * Seconds the link lives unless the session is written or touched again; at most the session's time left
    * (`secondsLeft()`), to which a larger value is cut. Default: the session's time left (idle, absolute and
@@ -20,12 +21,12 @@ export interface LinkOptions {
    * on every write, cookie-mode sessions with revocation checks on every reseal. A session whose link has
    * lapsed leaves the device list and is no longer ended by `revokeAllSessions` (`revokeSession` still ends it).
    */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
 export type RevokeAllOptions = {
   /** Session id(s) to keep, e.g. the current one: "log out my other devices". */
-  except?: string | readonly string[];
+  except?: string | readonly string[] | undefined;
 };
 
 export interface RevokeSessionOptions {
@@ -35,11 +36,9 @@ export interface RevokeSessionOptions {
    * accepted (its idle or absolute limit, plus clock skew), or 14 days when no such middleware was built
    * here: an admin Worker without the middleware passes its own limits (e.g. `idleTimeout + 60`).
    */
-  ttl?: number;
+  ttl?: number | undefined;
 }
 
-/** Link lifetime of a session with no limit at all, and how long a revocation is remembered without a bound. */
-const UNBOUNDED_TTL = 14 * 24 * 3600;
 const MAX_ID_LENGTH = 256;
 const SKEW_SECONDS = Math.ceil(CLOCK_SKEW_MS / 1000);
 /** Objects called at once when a listing or revocation fans out over a user's sessions. */
@@ -70,7 +69,7 @@ export async function linkSession(namespace: SessionObjectNamespace, session: Li
   // The link lives as long as the session can be accepted: never longer (a dead session must not be listed).
   const ttl = Math.min(options.ttl ?? left ?? UNBOUNDED_TTL, left ?? MAX_TTL, MAX_TTL);
   if (ttl < 1) return false;
-  return guard("set", async () => {
+  return storeCall("set", async () => {
     const index = user(namespace, userId);
     // Index, link, confirm: a revokeAllSessions running meanwhile either finds the entry (and revokes the
     // session, linked or not yet) or bumps the generation, so the confirmation fails and the link is undone.
@@ -97,7 +96,7 @@ export async function linkSession(namespace: SessionObjectNamespace, session: Li
 export async function listSessions(namespace: SessionObjectNamespace, userId: string): Promise<DeviceSession[]> {
   checkNamespace(namespace, "listSessions");
   checkId(userId, "userId");
-  return guard("list", async () => {
+  return storeCall("list", async () => {
     const entries = await user(namespace, userId).sessions();
     const infos = await inBatches(entries, (entry) => sessionObject(namespace, entry.id).info());
     const live: DeviceSession[] = [];
@@ -141,7 +140,7 @@ export async function revokeAllSessions(namespace: SessionObjectNamespace, userI
   if (!Array.isArray(except) || except.some((id) => typeof id !== "string")) throw new SessionConfigError("except must be a session id or a list of them");
   const keep = new Set(except);
   const bound = revocationBoundOf(namespace) ?? 0;
-  return guard("delete", async () => {
+  return storeCall("delete", async () => {
     const index = user(namespace, userId);
     const targets = (await index.beginRevokeAll()).filter(({ id }) => !keep.has(id));
     const results = await inBatches(targets, ({ id, ttlLeft }) =>
@@ -183,15 +182,6 @@ function linkable(session: LinkableSession): { id: string; created: number; last
 function checkId(id: unknown, name: string): asserts id is string {
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH) {
     throw new SessionConfigError(`${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
-  }
-}
-
-async function guard<T>(operation: SessionStoreError["operation"], run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    if (cause instanceof SessionError) throw cause;
-    throw new SessionStoreError(operation, { cause });
   }
 }
 

@@ -44,7 +44,7 @@ export interface KVStoreOptions {
    * the store for `sealedStore` (and so for the `overflow`/`store` options): a sealed value copied from one
    * prefix to another does not open there. Changing it ends the sessions stored under the old one.
    */
-  prefix?: string;
+  prefix?: string | undefined;
 }
 
 const encoder = new TextEncoder();

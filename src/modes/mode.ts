@@ -1,9 +1,9 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { seal, unseal } from "../crypto/seal.js";
-import { decodeEnvelope, encodeEnvelope, type Envelope } from "../core/envelope.js";
+import { encodeEnvelope, envelopeOf, isObject, isSessionId, parsePlaintext, type Envelope } from "../core/envelope.js";
 import { SessionTooLargeError } from "../core/errors.js";
-import type { Rebased } from "./rebase.js";
-import type { InvalidReason } from "../core/token.js";
+import type { Changes } from "./rebase.js";
+import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
 export type Opened =
@@ -24,10 +24,10 @@ export interface SaveContext {
   /** The cookie value that came with the request: a mode returns it unchanged when the cookie need not change. */
   incoming: string | undefined;
   /**
-   * Versioned stores: re-applies this request's changes onto the version `latest` that another request
-   * committed since this one read `base` (see `rebase()`), returning what to write instead.
+   * What this request did to the session: a versioned store re-applies it onto the version another request
+   * committed since this one read the session (see `rebase()`).
    */
-  rebase: (base: Envelope, latest: Envelope) => Rebased;
+  changes: Changes;
 }
 
 /**
@@ -55,15 +55,59 @@ export interface SessionMode {
   close?(): Promise<void>;
 }
 
+/**
+ * What a pointer cookie names: `"o"` an overflow entry under a fresh random key, `"s"` a server-side
+ * session under its id. The kinds differ so a cookie of one mode never opens in the other, and neither
+ * shape (`{"o":key}`, `{"s":id}`) can be read as an envelope (`{"i":...}`).
+ */
+export type PointerKind = "o" | "s";
+
+/**
+ * What a mode's cookies hold: the session itself (`inline`), a pointer of one kind to its stored copy, which
+ * `read` fetches (`rotated`: the pointer was sealed with a previous key), or either (overflow).
+ */
+export type CookieHolds =
+  | { inline: true }
+  | { inline?: boolean; pointer: PointerKind; read: (key: string, rotated: boolean) => Promise<Opened> };
+
+const encoder = new TextEncoder();
+
+/**
+ * Opens a session cookie, the same way in every mode: unsealed (refused unopened when longer than
+ * `maxLength`, by default {@link COOKIE_LIMIT}; more with `cookie.chunks`), parsed once, and taken as what this
+ * mode's cookies hold. Anything else that unseals (another mode's cookie, a value sealed for another use of the
+ * same keys) is `"not-a-session"`.
+ */
+export async function openCookie(cookie: string, keys: Keyring, holds: CookieHolds, maxLength = COOKIE_LIMIT): Promise<Opened> {
+  const opened = await unseal(cookie, keys, maxLength);
+  if (!opened.ok) return opened;
+  const wire = parsePlaintext(opened.plaintext);
+  const envelope = holds.inline ? envelopeOf(wire) : undefined;
+  if (envelope) return { ok: true, envelope, rotated: opened.rotated };
+  if ("pointer" in holds) {
+    const key = pointerKey(holds.pointer, wire);
+    if (key !== undefined) return holds.read(key, opened.rotated);
+  }
+  return { ok: false, reason: "not-a-session" };
+}
+
+/** The cookie value of a pointer of `kind` to the stored copy under `key`. */
+export function sealPointer(kind: PointerKind, key: string, keys: Keyring): Promise<string> {
+  return seal(encoder.encode(JSON.stringify({ [kind]: key })), keys);
+}
+
+/** The key a parsed pointer names, or undefined when it is not a pointer of this kind. */
+function pointerKey(kind: PointerKind, wire: unknown): string | undefined {
+  if (!isObject(wire) || Object.keys(wire).length !== 1) return undefined;
+  // Keys are session ids (server-side) or made like them (overflow): anything else was not sealed here.
+  const key = wire[kind];
+  return isSessionId(key) ? key : undefined;
+}
+
 /** Mode 1: everything sealed into the cookie (or its chunks). */
 export function cookieMode(keys: Keyring): SessionMode {
   return {
-    async open(cookie, maxLength) {
-      const opened = await unseal(cookie, keys, maxLength);
-      if (!opened.ok) return opened;
-      const envelope = decodeEnvelope(opened.plaintext);
-      return envelope ? { ok: true, envelope, rotated: opened.rotated } : { ok: false, reason: "not-a-session" };
-    },
+    open: (cookie, maxLength) => openCookie(cookie, keys, { inline: true }, maxLength),
     async save(envelope, { cookieName, maxLength }) {
       const value = await seal(encodeEnvelope(envelope), keys);
       // Name + value against 4096 bytes, or against what all the chunks hold.

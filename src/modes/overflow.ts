@@ -1,10 +1,10 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { seal, unseal } from "../crypto/seal.js";
+import { seal } from "../crypto/seal.js";
 import { sealedStore } from "../stores/sealed-store.js";
-import { encodeEnvelope, envelopeOf, newSessionId, parsePlaintext } from "../core/envelope.js";
-import type { SessionMode } from "./mode.js";
+import { encodeEnvelope, newSessionId } from "../core/envelope.js";
+import { openCookie, sealPointer, type SessionMode } from "./mode.js";
 import type { SessionStore } from "../stores/store.js";
-import { pointerKey, readStored, sealPointer, writeStored } from "../stores/stored-session.js";
+import { readStored, writeStored } from "../stores/stored-session.js";
 
 /**
  * Mode 2: the session is sealed into the cookie while it fits (name + value <= 4096 bytes, or the chunks of
@@ -20,16 +20,8 @@ export function overflowMode(keys: Keyring, store: SessionStore): SessionMode {
   const sealed = sealedStore(store, keys);
 
   return {
-    async open(cookie, maxLength) {
-      const opened = await unseal(cookie, keys, maxLength);
-      if (!opened.ok) return opened;
-      const wire = parsePlaintext(opened.plaintext);
-      const envelope = envelopeOf(wire);
-      if (envelope) return { ok: true, envelope, rotated: opened.rotated };
-      const key = pointerKey("o", wire);
-      if (key === undefined) return { ok: false, reason: "not-a-session" };
-      return readStored(sealed, key, { rotated: opened.rotated });
-    },
+    open: (cookie, maxLength) =>
+      openCookie(cookie, keys, { inline: true, pointer: "o", read: (key, rotated) => readStored(sealed, key, { rotated }) }, maxLength),
 
     async save(envelope, { maxLength, previous, ttl, now }) {
       // The entry this same session leaves behind; a replaced session's entry goes through discard().

@@ -1,4 +1,4 @@
-import { hasKeys, type Envelope, type SessionData } from "../core/envelope.js";
+import { defineKey, hasKeys, type Envelope, type SessionData } from "../core/envelope.js";
 
 /** What this request did to its session: the keys it set or deleted (or all of them, after clear()). */
 export interface Changes {
@@ -28,13 +28,13 @@ export function rebase(base: Envelope, latest: Envelope, ours: Changes): Rebased
     const theirs = latest.data[key];
     const mine = Object.hasOwn(ours.data, key) ? ours.data[key] : undefined;
     if (!sameValue(base.data[key], theirs) && !sameValue(mine, theirs)) conflicts.push(key);
-    if (Object.hasOwn(ours.data, key)) define(data, key, mine);
+    if (Object.hasOwn(ours.data, key)) defineKey(data, key, mine);
     else delete data[key];
   }
   // Flash values this request read are consumed; ones the other request left for the next one stay.
   const flash: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(latest.flash ?? {})) if (!Object.hasOwn(base.flash ?? {}, key)) define(flash, key, value);
-  for (const [key, value] of Object.entries(ours.flash ?? {})) define(flash, key, value);
+  for (const [key, value] of Object.entries(latest.flash ?? {})) if (!Object.hasOwn(base.flash ?? {}, key)) defineKey(flash, key, value);
+  for (const [key, value] of Object.entries(ours.flash ?? {})) defineKey(flash, key, value);
   const meta = { ...latest.meta, lastUsed: Math.max(latest.meta.lastUsed, ours.lastUsed) };
   return { envelope: { data, meta, flash: hasKeys(flash) ? flash : undefined }, conflicts };
 }
@@ -42,9 +42,4 @@ export function rebase(base: Envelope, latest: Envelope, ours: Changes): Rebased
 /** JSON equality: session values are JSON, and this is what the store compares after a round trip. */
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function define(target: Record<string, unknown>, key: string, value: unknown): void {
-  // defineProperty: a key named "__proto__" stays plain data, never a prototype.
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

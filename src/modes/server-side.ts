@@ -1,11 +1,8 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { unseal } from "../crypto/seal.js";
-import { parsePlaintext } from "../core/envelope.js";
 import { sealedStore } from "../stores/sealed-store.js";
-import type { SessionMode } from "./mode.js";
+import { openCookie, sealPointer, type SessionMode } from "./mode.js";
 import type { SessionStore } from "../stores/store.js";
-import { pointerKey, readStored, sealPointer, writeStored } from "../stores/stored-session.js";
-import { COOKIE_LIMIT } from "../core/token.js";
+import { readStored, writeStored } from "../stores/stored-session.js";
 
 /**
  * Mode 3, server-side: the cookie carries only the sealed session id; data and metadata are sealed into the
@@ -31,13 +28,7 @@ export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
   const sealed = sealedStore(store, keys);
 
   return {
-    async open(cookie) {
-      const opened = await unseal(cookie, keys, COOKIE_LIMIT);
-      if (!opened.ok) return opened;
-      const id = pointerKey("s", parsePlaintext(opened.plaintext));
-      if (id === undefined) return { ok: false, reason: "not-a-session" };
-      return readStored(sealed, id, { id, rotated: opened.rotated });
-    },
+    open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: (id, rotated) => readStored(sealed, id, { id, rotated }) }),
 
     async save(envelope, { previous, ttl, now, incoming }) {
       const { id } = envelope.meta;

@@ -1,11 +1,10 @@
 import type { Keyring } from "../crypto/keyring.js";
-import { unseal } from "../crypto/seal.js";
 import { openBound, sealBound } from "../stores/sealed-store.js";
-import { envelopeJson, newSessionId, parseEnvelope, parsePlaintext } from "../core/envelope.js";
+import { envelopeJson, newSessionId, parseEnvelope } from "../core/envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../core/errors.js";
-import type { Opened, SessionMode } from "./mode.js";
-import { EXPIRED_GRACE, metadataOf, pointerKey, readStored, sealPointer } from "../stores/stored-session.js";
-import { COOKIE_LIMIT } from "../core/token.js";
+import { openCookie, sealPointer, type Opened, type SessionMode } from "./mode.js";
+import { rebase } from "./rebase.js";
+import { EXPIRED_GRACE, metadataOf, storedSession } from "../stores/stored-session.js";
 import type { VersionedSessions } from "../durable-object/protocol.js";
 import { MAX_VALUE_LENGTH } from "../durable-object/store.js";
 
@@ -37,24 +36,23 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
   let read: Read | undefined;
   let held: { id: string; token: string } | undefined;
 
-  return {
-    async open(cookie) {
-      const pointer = await unseal(cookie, keys, COOKIE_LIMIT);
-      if (!pointer.ok) return pointer;
-      const id = pointerKey("s", parsePlaintext(pointer.plaintext));
-      if (id === undefined) return { ok: false, reason: "not-a-session" };
-      const lock = store.exclusive && { token: newSessionId(), ...store.exclusive };
-      const snapshot = await store.read(id, lock);
-      if (snapshot.state === "lock-timeout") throw new SessionLockTimeoutError(lock ? lock.waitMs : 0);
-      if (lock) held = { id, token: lock.token };
-      if (snapshot.state !== "live") return { ok: false, reason: snapshot.state };
-      const opened = await openValue(id, snapshot.value, keys);
-      if (!opened.ok) return opened;
-      read = { id, version: snapshot.version, plaintext: opened.plaintext, rotated: pointer.rotated || opened.rotated };
-      return { ok: true, envelope: opened.envelope, rotated: read.rotated, stored: id };
-    },
+  /** Reads the session `id` (taking its lock in exclusive mode) and keeps what was read as the base of a rebase. */
+  const readSession = async (id: string, rotated: boolean): Promise<Opened> => {
+    const lock = store.exclusive && { token: newSessionId(), ...store.exclusive };
+    const snapshot = await store.read(id, lock);
+    if (snapshot.state === "lock-timeout") throw new SessionLockTimeoutError(lock ? lock.waitMs : 0);
+    if (lock) held = { id, token: lock.token };
+    if (snapshot.state !== "live") return { ok: false, reason: snapshot.state };
+    const opened = await openValue(id, snapshot.value, keys, rotated);
+    if (!opened.ok) return opened;
+    read = { id, version: snapshot.version, plaintext: opened.plaintext, rotated: opened.rotated };
+    return { ok: true, envelope: opened.envelope, rotated: opened.rotated, stored: id };
+  };
 
-    async save(envelope, { ttl, now, rebase, incoming }) {
+  return {
+    open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: readSession }),
+
+    async save(envelope, { ttl, now, changes, incoming }) {
       const { id } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
@@ -77,9 +75,9 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
         }
         if (result.state === "revoked" || result.current === null) return null; // destroyed or expired meanwhile
         if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
-        const latest = await openValue(id, result.current.value, keys);
+        const latest = await openValue(id, result.current.value, keys, false);
         if (!latest.ok) throw new SessionStoreError("get", { cause: latest.reason });
-        const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope);
+        const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope, changes);
         if (rebased.conflicts.length && store.onConflict === "error") throw new SessionConflictError();
         next = rebased.envelope;
         base = { ...base, version: result.current.version, plaintext: latest.plaintext };
@@ -104,10 +102,18 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
   };
 }
 
-/** Opens a stored value: sealed, bound to its id, an envelope of that same session. */
-async function openValue(id: string, value: string, keys: Keyring): Promise<(Opened & { ok: true; plaintext: string }) | Extract<Opened, { ok: false }>> {
+/**
+ * Opens a stored value: sealed, bound to its id, an envelope of that same session. `rotated`: the pointer
+ * that named it was sealed with a previous key.
+ */
+async function openValue(
+  id: string,
+  value: string,
+  keys: Keyring,
+  rotated: boolean,
+): Promise<(Opened & { ok: true; plaintext: string }) | Extract<Opened, { ok: false }>> {
   const read = await openBound(id, value, keys, MAX_VALUE_LENGTH);
   if (!read.ok) return read;
-  const opened = await readStored({ open: async () => read }, id, { id, rotated: false });
+  const opened = storedSession(read, id, { id, rotated });
   return opened.ok ? { ...opened, plaintext: read.value } : opened;
 }

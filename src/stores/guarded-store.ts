@@ -1,7 +1,4 @@
-import { SessionError, SessionStoreError } from "../core/errors.js";
-import type { SessionStore } from "./store.js";
-
-type Operation = SessionStoreError["operation"];
+import { storeCall, type SessionStore } from "./store.js";
 
 /**
  * Wraps a store so that every call either settles within `timeoutMs` or fails, and every failure is a
@@ -12,31 +9,28 @@ type Operation = SessionStoreError["operation"];
 export function guardedStore(store: SessionStore, timeoutMs: number): SessionStore {
   const guarded: SessionStore = {
     prefix: store.prefix,
-    get: (key) => guard("get", () => store.get(key), timeoutMs),
-    set: (key, value, options) => guard("set", () => store.set(key, value, options), timeoutMs),
-    delete: (key) => guard("delete", () => store.delete(key), timeoutMs),
+    get: (key) => storeCall("get", () => inTime(store.get(key), timeoutMs)),
+    set: (key, value, options) => storeCall("set", () => inTime(store.set(key, value, options), timeoutMs)),
+    delete: (key) => storeCall("delete", () => inTime(store.delete(key), timeoutMs)),
   };
   if (store.list) {
     const list = store.list.bind(store);
-    guarded.list = (options) => guard("list", () => list(options), timeoutMs);
+    guarded.list = (options) => storeCall("list", () => inTime(list(options), timeoutMs));
   }
   return guarded;
 }
 
-async function guard<T>(operation: Operation, call: () => Promise<T>, timeoutMs: number): Promise<T> {
+/** `pending`, or a `StoreTimeout` rejection once `timeoutMs` (0: no limit) have passed without it settling. */
+async function inTime<T>(pending: Promise<T>, timeoutMs: number): Promise<T> {
+  if (!timeoutMs) return pending;
+  // A call that settles after the deadline must not surface as an unhandled rejection.
+  pending.catch(() => {});
   let timer: number | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreTimeout(timeoutMs)), timeoutMs);
+  });
   try {
-    const pending = call();
-    if (!timeoutMs) return await pending;
-    // A call that settles after the deadline must not surface as an unhandled rejection.
-    pending.catch(() => {});
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreTimeout(timeoutMs)), timeoutMs);
-    });
     return await Promise.race([pending, deadline]);
-  } catch (error) {
-    if (error instanceof SessionError) throw error;
-    throw new SessionStoreError(operation, { cause: error });
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }

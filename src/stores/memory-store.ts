@@ -2,7 +2,7 @@ import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "
 
 export interface MemoryStoreOptions {
   /** Clock in ms since epoch, for TTLs. Default `Date.now`; tests pass their own so they never sleep. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 interface Entry {

@@ -19,7 +19,7 @@ export type StoreRead =
 export interface SealedStore extends SessionStore {
   /** Reads and unseals, saying why a value was refused. Store failures throw. */
   open(key: string): Promise<StoreRead>;
-  /** The store that holds the ciphertext. */
+  /** The wrapped store, which holds the ciphertext. */
   readonly inner: SessionStore;
   /** The wrapped store's `prefix`: keys live where its keys live. */
   readonly prefix?: string | undefined;
@@ -31,13 +31,13 @@ export interface SealedStoreOptions {
    * refused as `"too-large"` before any crypto, so a store filled with junk costs no decryption. Default
    * 25 MiB (26 214 400), the largest value KV holds; lower it to what your values can really take.
    */
-  maxLength?: number;
+  maxLength?: number | undefined;
   /**
    * The store's identity, bound into every value together with its key, so that a value copied to another
    * store sealed with the same keyring does not open there (`"tampered"`). Default: the wrapped store's
    * `prefix` (a `KVStore`'s), else `""`. Give stores without a prefix that share a keyring names of their own.
    */
-  name?: string;
+  name?: string | undefined;
 }
 
 const encoder = new TextEncoder();

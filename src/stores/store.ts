@@ -1,5 +1,5 @@
 import type { VersionedSessions } from "../durable-object/protocol.js";
-import { SessionStoreError } from "../core/errors.js";
+import { SessionError, SessionStoreError } from "../core/errors.js";
 
 /** One key of a store listing, with the non-secret metadata written beside it. */
 export interface StoreKey {
@@ -53,6 +53,20 @@ export interface SessionStore {
    * `get`/`set`. `DurableObjectStore` offers it; a wrapper around one keeps it by forwarding the property.
    */
   readonly versioned?: VersionedSessions | undefined;
+}
+
+/**
+ * Runs one store call so that it fails only with a `SessionError`: one of the store's own (e.g.
+ * `SessionTooLargeError` from a limit check) passes unchanged, anything else (a backend that threw, an
+ * object that was reset) becomes a `SessionStoreError` naming the operation, with the error as its cause.
+ */
+export async function storeCall<T>(operation: SessionStoreError["operation"], call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    if (cause instanceof SessionError) throw cause;
+    throw new SessionStoreError(operation, { cause });
+  }
 }
 
 /**

@@ -1,15 +1,6 @@
-import type { Keyring } from "../crypto/keyring.js";
-import { seal } from "../crypto/seal.js";
-import type { SealedStore } from "./sealed-store.js";
 import { envelopeJson, isObject, isSeconds, parseEnvelope, type Envelope } from "../core/envelope.js";
 import type { Opened } from "../modes/mode.js";
-
-/**
- * What a pointer cookie names: `"o"` an overflow entry under a fresh random key, `"s"` a server-side
- * session under its id. The kinds differ so a cookie of one mode never opens in the other, and neither
- * shape (`{"o":key}`, `{"s":id}`) can be read as an envelope (`{"i":...}`).
- */
-export type PointerKind = "o" | "s";
+import type { SealedStore, StoreRead } from "./sealed-store.js";
 
 /**
  * Stored copies outlive their session's deadline by a day, so a visitor who returns after an idle or
@@ -29,30 +20,19 @@ export type StoredMetadata = {
   expires: number;
 };
 
-const encoder = new TextEncoder();
-const KEY = /^[A-Za-z0-9_-]{22,64}$/;
-
-export function sealPointer(kind: PointerKind, key: string, keys: Keyring): Promise<string> {
-  return seal(encoder.encode(JSON.stringify({ [kind]: key })), keys);
-}
-
-/** The key a parsed pointer names (see `parsePlaintext`), or undefined when it is not a pointer of this kind. */
-export function pointerKey(kind: PointerKind, wire: unknown): string | undefined {
-  if (!isObject(wire) || Object.keys(wire).length !== 1) return undefined;
-  const key = wire[kind];
-  return typeof key === "string" && KEY.test(key) ? key : undefined;
-}
-
 /**
  * Reads the session stored under `key`. A value that does not open, is not an envelope, or belongs to
  * another session id than expected is refused: never another user's data.
  */
-export async function readStored(
-  store: Pick<SealedStore, "open">,
-  key: string,
-  expected: { id?: string | undefined; rotated: boolean },
-): Promise<Opened> {
-  const read = await store.open(key);
+export async function readStored(store: SealedStore, key: string, expected: { id?: string | undefined; rotated: boolean }): Promise<Opened> {
+  return storedSession(await store.open(key), key, expected);
+}
+
+/**
+ * The session in a value already read and unsealed from under `key` (see {@link readStored}), for stores with
+ * their own read calls. `expected.rotated`: the cookie that named the key was sealed with a previous key.
+ */
+export function storedSession(read: StoreRead, key: string, expected: { id?: string | undefined; rotated: boolean }): Opened {
   if (!read.ok) return read;
   const envelope = parseEnvelope(read.value);
   if (!envelope) return { ok: false, reason: "not-a-session" };

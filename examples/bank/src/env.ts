@@ -7,11 +7,11 @@ export interface Bindings {
   /** At least 32 characters; several, comma-separated, rotate keys (the first seals). */
   SESSION_SECRET: string;
   /** Seconds of inactivity before logout. Default 300. */
-  IDLE_TIMEOUT?: string;
+  IDLE_TIMEOUT?: string | undefined;
   /** Seconds after login before the session ends whatever the activity. Default 3600. */
-  ABSOLUTE_TIMEOUT?: string;
+  ABSOLUTE_TIMEOUT?: string | undefined;
   /** Cookies a session may be split over before it spills to KV (`cookie.chunks`, 1 to 10). Default 1. */
-  COOKIE_CHUNKS?: string;
+  COOKIE_CHUNKS?: string | undefined;
   /** Where sessions that outgrow the cookie spill over. */
   SESSIONS: KVNamespace;
   /** Revocation checks and the per-user device list (`SessionObject`, exported by the Worker). */
