@@ -86,6 +86,16 @@ describe("listActiveSessions", () => {
 });
 
 describe("purgeExpired, for stores without TTL", () => {
+  it("takes a KV binding, like listActiveSessions (nothing due there: KV's TTL drops entries itself)", async () => {
+    const clock = testClock(Date.now());
+    const ns = `purge-${crypto.randomUUID()}:`;
+    const kv = env.SESSIONS;
+    await kv.put(`${ns}a`, "x", { metadata: { created: 1, lastUsed: 1, expires: 2 }, expirationTtl: 3600 });
+    const result = await purgeExpired(kv, { now: clock.now() });
+    expect(result.scanned).toBeGreaterThanOrEqual(1);
+    expect(await kv.get(`${ns}a`)).toBe("x"); // listed with its KV expiration, which is in the future
+  });
+
   it("deletes what a TTL would have dropped (deadline plus grace), page by page, and keeps the rest", async () => {
     const clock = testClock();
     const store = new TtlLessStore(clock.now);

@@ -94,10 +94,12 @@ export interface PurgeExpiredOptions {
  * export default { scheduled: (_event, env, ctx) => ctx.waitUntil(purgeExpired(new D1Store(env.DB))) };
  * ```
  */
-export async function purgeExpired(store: SessionStore, options: PurgeExpiredOptions = {}): Promise<{ scanned: number; purged: number }> {
+export async function purgeExpired(store: KVNamespaceLike | SessionStore, options: PurgeExpiredOptions = {}): Promise<{ scanned: number; purged: number }> {
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
-  const list = listOf(store, "purgeExpired");
-  const guarded = guardedStore(store, 0);
+  // The same kinds of store as listActiveSessions: a KV binding is read through a KVStore.
+  const target = sessionStoreOf(store, "purgeExpired's store");
+  const list = listOf(target, "purgeExpired");
+  const guarded = guardedStore(target, 0);
   let scanned = 0;
   let purged = 0;
   const seen = new Set<string>();

@@ -5,25 +5,25 @@ export type SameSite = "Strict" | "Lax" | "None";
 /** Session cookie attributes. */
 export interface CookieOptions {
   /** Default `"__Host-session"` (which forces Secure, Path=/ and no Domain). */
-  name?: string;
+  name?: string | undefined;
   /** Default `"/"`. */
-  path?: string;
+  path?: string | undefined;
   /** Default none (host-only). Not allowed with a `__Host-` name. */
-  domain?: string;
+  domain?: string | undefined;
   /** Default `"Lax"`. `"None"` requires `secure`. */
-  sameSite?: SameSite | "strict" | "lax" | "none";
+  sameSite?: SameSite | "strict" | "lax" | "none" | undefined;
   /** Default `true`. Required by `__Host-`/`__Secure-` names and by SameSite=None. */
-  secure?: boolean;
+  secure?: boolean | undefined;
   /** Default `true`: scripts cannot read the session cookie. */
-  httpOnly?: boolean;
+  httpOnly?: boolean | undefined;
   /** Default `false`. CHIPS partitioned cookie; requires `secure`. */
-  partitioned?: boolean;
+  partitioned?: boolean | undefined;
   /**
    * Default 1 (off). Cookie mode (with or without `overflow:`): a session sealed once may be split over up to
    * this many cookies, `<name>`, `<name>.1` ... `<name>.<chunks - 1>`, each within 4096 bytes (name + value)
    * and with the same attributes. A whole number from 1 to 10; not with `store:` (its cookie is a small id).
    */
-  chunks?: number;
+  chunks?: number | undefined;
 }
 
 /** Most cookies one session may be split over (`cookie.chunks`). */
