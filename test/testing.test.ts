@@ -59,6 +59,10 @@ describe("sessionCookie", () => {
     const cookie = await sessionCookie({ ...options, data: { user: "alice" }, context: { env: { SECRET } } as Context<{ Bindings: Env }> });
     expect((await me(app(options), cookie, { SECRET })).data).toEqual({ user: "alice" });
     expect((await me(app(options), cookie, { SECRET: OLD_SECRET })).isNew).toBe(true);
+    // With Data named, the context type is not inferred: the Hono-typed options must still be accepted.
+    const res = await app(options).request("/login/bob", { method: "POST" }, { SECRET });
+    const set = await openSetCookie<Data>(res, { ...options, context: { env: { SECRET } } as Context<{ Bindings: Env }> });
+    expect(set.state === "set" && set.data).toEqual({ user: "bob" });
   });
 
   it("with store:, writes the session to the store and makes the cookie that points to it", async () => {

@@ -32,7 +32,7 @@ export type SessionCookieOptions<Data extends SessionData = SessionData, C = unk
  * const res = await app.request("/account", { headers: { Cookie: cookie } }, env);
  * ```
  */
-export async function sessionCookie<Data extends SessionData = SessionData, C = unknown>(options: SessionCookieOptions<Data, C>): Promise<string> {
+export async function sessionCookie<Data extends SessionData = SessionData, C = any>(options: SessionCookieOptions<Data, C>): Promise<string> {
   if (!isObject(options)) throw new SessionConfigError("sessionCookie needs options { secret, data, ... }");
   const { data, flash, context, ...engineOptions } = options;
   if (!isObject(data)) throw new SessionConfigError("sessionCookie data must be an object");
@@ -75,7 +75,9 @@ export type SetSessionCookie<Data extends SessionData = SessionData> =
  * expect(set.state === "set" && set.data).toEqual({ user: "alice" });
  * ```
  */
-export async function openSetCookie<Data extends SessionData = SessionData, C = unknown>(
+// C = any: a test names Data (`openSetCookie<Data>(...)`), and TypeScript then infers no other parameter;
+// the app's options are typed with its own context (Hono's `Context<...>`), which `unknown` would refuse.
+export async function openSetCookie<Data extends SessionData = SessionData, C = any>(
   response: Response,
   options: TestSessionOptions<C>,
 ): Promise<SetSessionCookie<Data>> {
