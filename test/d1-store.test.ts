@@ -130,6 +130,32 @@ describe("D1Store: rows", () => {
     expect(await refused(() => store.countActiveSince(Number.NaN))).toBeInstanceOf(SessionConfigError);
     expect(await refused(() => store.activityBuckets({ since: 0, until: 1000, bucketSeconds: 0 }))).toBeInstanceOf(SessionConfigError);
     expect(await refused(() => store.purge({ batch: 0 }))).toBeInstanceOf(SessionConfigError);
+    for (const call of [
+      () => store.list(null as never),
+      () => store.write("k", null as never),
+      () => store.countActiveSince(0, null as never),
+      () => store.activeSince(0, null as never),
+      () => store.activityBuckets(null as never),
+      () => store.purge(null as never),
+    ]) {
+      expect(await refused(call)).toBeInstanceOf(SessionConfigError);
+    }
+  });
+
+  it("a clock that answers no time is a SessionConfigError, not every row live or dead", async () => {
+    for (const now of [() => Number.NaN, () => -1, () => "soon" as unknown as number]) {
+      const store = d1Store({ now });
+      await expect(store.get("k")).rejects.toBeInstanceOf(SessionConfigError);
+      await expect(store.set("k", "v", { ttl: 60 })).rejects.toBeInstanceOf(SessionConfigError);
+      await expect(store.write("k", { value: "v", ttl: 60, expected: 0 })).rejects.toBeInstanceOf(SessionConfigError);
+      await expect(store.countActiveSince(0)).rejects.toBeInstanceOf(SessionConfigError);
+    }
+  });
+
+  it("metadata null is no metadata, as undefined", async () => {
+    const store = d1Store();
+    await store.set("k", "v", { ttl: 60, metadata: null as never });
+    expect((await store.list()).keys).toEqual([{ name: "k", expiration: expect.any(Number), metadata: undefined }]);
   });
 
   it("checks its limits (bytes, not characters) before D1 is called: SessionTooLargeError", async () => {

@@ -1,5 +1,5 @@
 import type { ActiveSession } from "../admin/sessions.js";
-import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
+import { SessionConfigError, SessionError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import { isTtl, MAX_TTL, type LockRequest, type Snapshot, type VersionedSessions, type WriteRequest, type WriteResult } from "../durable-object/protocol.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
@@ -114,7 +114,7 @@ export class D1Store implements SessionStore, VersionedSessions {
   readonly onConflict: "merge" | "error";
   /** The versioned capability (this store itself): what a wrapper forwards to keep the guarantees. */
   readonly versioned: VersionedSessions;
-  readonly #now: () => number;
+  readonly #clock: () => number;
   /** SQL that keeps a query to this store's prefix (empty without one), and its bindings. */
   readonly #scope: { sql: string; bindings: string[] };
 
@@ -136,7 +136,7 @@ export class D1Store implements SessionStore, VersionedSessions {
     this.db = db;
     this.prefix = prefix;
     this.onConflict = onConflict;
-    this.#now = now;
+    this.#clock = now;
     this.#scope = scopeOf(prefix);
     this.versioned = this;
   }
@@ -157,7 +157,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    */
   async set(key: string, value: string, options: StoreSetOptions): Promise<void> {
     const name = this.#name(key);
-    if (typeof options !== "object" || options === null) throw new SessionConfigError("set needs options with a ttl");
+    optionsOf(options, "set");
     if (typeof options.ttl !== "number" || !(options.ttl >= 0 && options.ttl <= MAX_TTL)) {
       throw new SessionConfigError(`ttl must be a number of seconds from 0 to ${MAX_TTL} (10 years)`);
     }
@@ -189,8 +189,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    * `purgeExpired` deletes.
    */
   async list(options: StoreListOptions = {}): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
-    if (typeof options !== "object" || options === null) throw new SessionConfigError("list options must be an object");
-    const { cursor } = options;
+    const { cursor } = optionsOf(options, "list");
     const sub = options.prefix ?? "";
     if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string")) throw new SessionConfigError("list prefix and cursor must be strings");
     const limit = pageLimit(options.limit);
@@ -221,7 +220,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    */
   async write(key: string, request: WriteRequest): Promise<WriteResult> {
     const name = this.#name(key);
-    if (typeof request !== "object" || request === null) throw new SessionConfigError("write needs a request { value, ttl }");
+    optionsOf(request, "write");
     const keep = request.keep ?? 0;
     if (!isTtl(request.ttl) || !isTtl(keep) || !isTtl(request.ttl + keep)) {
       throw new SessionConfigError(`ttl and keep must be whole numbers of seconds, together at most ${MAX_TTL} (10 years)`);
@@ -279,7 +278,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    * tolerated clock skew (60 s) ahead of `now` are not counted (`listActiveSessions` skips them too).
    */
   async countActiveSince(since: number, options: { now?: number } = {}): Promise<number> {
-    const { from, to, now } = this.#window(since, options.now);
+    const { from, to, now } = this.#window(since, optionsOf(options, "countActiveSince").now);
     const row = await this.#run("list", () =>
       this.db
         .prepare(`SELECT count(*) AS n FROM sessions WHERE last_used BETWEEN ?1 AND ?2 AND deadline > ?3${this.#scope.sql}`)
@@ -295,7 +294,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    * twice, never not at all. Keep calling with `cursor` until it is undefined.
    */
   async activeSince(since: number, options: { now?: number; cursor?: string; limit?: number } = {}): Promise<ActivePage> {
-    const { from, to, now } = this.#window(since, options.now);
+    const { from, to, now } = this.#window(since, optionsOf(options, "activeSince").now);
     const limit = pageLimit(options.limit);
     let after: [number, string] = [from, ""];
     if (options.cursor !== undefined) {
@@ -331,8 +330,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    * destroy() or `end` do not. At most 10 000 buckets.
    */
   async activityBuckets(options: { since: number; until?: number; bucketSeconds: number }): Promise<ActivityBucket[]> {
-    if (typeof options !== "object" || options === null) throw new SessionConfigError("activityBuckets needs { since, bucketSeconds }");
-    const { since, until = this.#now(), bucketSeconds: width } = options;
+    const { since, until = this.#now(), bucketSeconds: width } = optionsOf(options, "activityBuckets");
     checkTime(since, "since");
     checkTime(until, "until");
     if (!Number.isSafeInteger(width) || width < 1) throw new SessionConfigError("bucketSeconds must be a whole number of seconds, at least 1");
@@ -364,9 +362,8 @@ export class D1Store implements SessionStore, VersionedSessions {
    * ```
    */
   async purge(options: { now?: number; batch?: number; max?: number } = {}): Promise<{ purged: number; more: boolean }> {
-    const now = options.now ?? this.#now();
+    const { now = this.#now(), batch = 1000, max = 10_000 } = optionsOf(options, "purge");
     checkTime(now, "now");
-    const { batch = 1000, max = 10_000 } = options;
     for (const [name, value] of [["batch", batch], ["max", max]] as const) {
       if (!Number.isSafeInteger(value) || value < 1) throw new SessionConfigError(`purge ${name} must be a whole number, at least 1`);
     }
@@ -410,8 +407,8 @@ export class D1Store implements SessionStore, VersionedSessions {
     const valueBytes = encoder.encode(value).byteLength;
     if (valueBytes > D1_LIMITS.valueBytes) throw new SessionTooLargeError(valueBytes, D1_LIMITS.valueBytes, "D1 value");
     let metadata: string | null = null;
-    if (given !== undefined) {
-      if (typeof given !== "object" || given === null || Array.isArray(given)) throw new SessionConfigError("metadata must be an object");
+    if (given !== undefined && given !== null) {
+      if (typeof given !== "object" || Array.isArray(given)) throw new SessionConfigError("metadata must be an object");
       try {
         metadata = JSON.stringify(given);
       } catch {
@@ -426,6 +423,13 @@ export class D1Store implements SessionStore, VersionedSessions {
     return [value, Math.ceil(now + ttl + keep), deadline, session?.created ?? null, session?.lastUsed ?? null, metadata];
   }
 
+  /** The clock's time in ms, checked: a clock that answers garbage must not make every row look live or dead. */
+  #now(): number {
+    const now = this.#clock();
+    if (typeof now !== "number" || !Number.isFinite(now) || now < 0) throw new SessionConfigError("D1Store now() must return ms since epoch");
+    return now;
+  }
+
   #seconds(): number {
     return Math.floor(this.#now() / 1000);
   }
@@ -438,11 +442,15 @@ export class D1Store implements SessionStore, VersionedSessions {
     return { from: Math.ceil(since / 1000), to: Math.floor((now + CLOCK_SKEW_MS) / 1000), now: Math.floor(now / 1000) };
   }
 
-  /** Runs a D1 call; any failure is a `SessionStoreError` naming the operation (the D1 error is its cause). */
+  /**
+   * Runs a D1 call; a D1 failure is a `SessionStoreError` naming the operation (the D1 error is its cause).
+   * The library's own errors (a misconfigured clock) pass through as they are.
+   */
   async #run<T>(operation: SessionStoreError["operation"], call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (cause) {
+      if (cause instanceof SessionError) throw cause;
       throw new SessionStoreError(operation, { cause });
     }
   }
@@ -493,6 +501,12 @@ export function prefixEnd(prefix: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `options` when it is an object (what every method takes), else a SessionConfigError naming the method. */
+function optionsOf<T>(options: T, method: string): T {
+  if (typeof options !== "object" || options === null) throw new SessionConfigError(`D1Store.${method} needs an options object`);
+  return options;
 }
 
 function pageLimit(limit: unknown): number {
