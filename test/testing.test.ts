@@ -2,8 +2,9 @@
 import { Hono, type Context } from "hono";
 import { describe, expect, it } from "vitest";
 import pkg from "../package.json";
-import { session, SessionConfigError, type SessionOptions, type SessionVariables } from "../src/index.js";
-import { openSetCookie, sessionCookie } from "../src/testing/index.js";
+import { MemoryStore, session, SessionConfigError, type SessionOptions, type SessionVariables } from "../src/index.js";
+import { describeSessionStore, openSetCookie, sessionCookie, testClock as kitClock, type SessionStoreSuiteOptions } from "../src/testing/index.js";
+import type { SessionStore, StoreListOptions } from "../src/index.js";
 import { d1Store, rowOf } from "./d1-helpers.js";
 import { OLD_SECRET, SECRET, testClock } from "./helpers.js";
 
@@ -146,6 +147,67 @@ describe("openSetCookie", () => {
 
   it("refuses what is not a Response", async () => {
     await expect(openSetCookie({} as Response, options)).rejects.toBeInstanceOf(SessionConfigError);
+  });
+});
+
+/** The cases describeSessionStore registers, by full name, run by hand (not by vitest): what a runner would see. */
+function registered(makeStore: () => SessionStore, options: Omit<SessionStoreSuiteOptions, "describe" | "it">) {
+  const cases: { name: string; run: (() => Promise<void>) | undefined }[] = [];
+  const path: string[] = [];
+  const suite = (name: string, body: () => void) => {
+    path.push(name);
+    body();
+    path.pop();
+  };
+  const test = Object.assign((name: string, run: () => Promise<void>) => cases.push({ name: [...path, name].join(" > "), run }), {
+    skip: (name: string) => cases.push({ name: [...path, name].join(" > "), run: undefined }),
+  });
+  describeSessionStore("S", makeStore, { describe: suite, it: test, ...options });
+  return cases;
+}
+
+/** The names of the registered cases that fail, with the error each threw. */
+async function failures(cases: ReturnType<typeof registered>) {
+  const failed: { name: string; error: Error }[] = [];
+  for (const { name, run } of cases) await run?.().catch((error: Error) => failed.push({ name, error }));
+  return failed;
+}
+
+/** A store whose listing cursor is an offset: deleting keys while listing skips some (what the contract forbids). */
+class OffsetStore extends MemoryStore {
+  override async list({ prefix, cursor, limit = 1000 }: StoreListOptions = {}) {
+    const all = (await super.list({ prefix, limit: 1000 })).keys;
+    const from = Number(cursor ?? 0);
+    return { keys: all.slice(from, from + limit), cursor: from + limit < all.length ? String(from + limit) : undefined };
+  }
+}
+
+describe("describeSessionStore", () => {
+  it("registers every case group the store declares, and the clock cases as skipped without a clock", () => {
+    const names = (options: Omit<SessionStoreSuiteOptions, "describe" | "it">) => registered(() => new MemoryStore(), options);
+    const versionedOnly = names({ list: false, versioned: true });
+    expect(versionedOnly.filter((c) => c.name.includes("> versioned capability >") && c.run)).toHaveLength(5);
+    expect(versionedOnly.filter((c) => c.name.includes("> list >"))).toEqual([]);
+    expect(versionedOnly.filter((c) => !c.run).map((c) => c.name)).toHaveLength(5);
+    expect(versionedOnly.filter((c) => !c.run).every((c) => c.name.endsWith("(needs a clock)"))).toBe(true);
+    const plain = names({ clock: kitClock() });
+    expect(plain.filter((c) => c.name.includes("> list >") && c.run)).toHaveLength(8);
+    expect(plain.filter((c) => c.name.includes("versioned"))).toHaveLength(1); // the declaration check only
+    expect(plain.every((c) => c.run)).toBe(true);
+  });
+
+  it("passes on a store that keeps the contract", async () => {
+    const clock = kitClock();
+    expect(await failures(registered(() => new MemoryStore({ now: clock.now }), { clock }))).toEqual([]);
+  });
+
+  it("fails, naming what was expected, on a store whose cursor is an offset or that declares what it lacks", async () => {
+    const offset = await failures(registered(() => new OffsetStore(), {}));
+    expect(offset.map((f) => f.name)).toEqual(["S: the SessionStore contract > list > a cursor is a key, not an offset: deleting listed keys while listing skips nothing"]);
+    expect(offset[0]!.error.name).toBe("SessionStoreContractError");
+    expect(offset[0]!.error.message).toMatch(/^every key listed once, in order, while deleting: expected \["s0",.*got/);
+    const undeclared = await failures(registered(() => new MemoryStore(), { versioned: true }));
+    expect(undeclared.map((f) => f.name)).toContain("S: the SessionStore contract > offers list (yes) and versioned (yes) as declared to the suite");
   });
 });
 
