@@ -103,7 +103,8 @@ const WRITE = `INSERT INTO sessions (key, value, version, expires, deadline, cre
  *   (`UPDATE ... WHERE version = ?`) and rebase, so overlapping requests changing different keys all
  *   survive, and destroy() leaves a tombstone row that no request in flight can write over. No lock
  *   (`exclusive`): D1 has no way to make a request wait for another; use a `DurableObjectStore` for that.
- * - Strongly consistent: D1 has one primary, which every query here reaches (no read replicas are used).
+ * - Strongly consistent when given the binding itself: every query reaches D1's primary. (A `withSession()`
+ *   with read replicas could read an old version: writes would still be checked, plain reads could miss.)
  */
 export class D1Store implements SessionStore, VersionedSessions {
   readonly db: D1Database;
@@ -487,7 +488,7 @@ function scopeOf(prefix: string, column: "key" | "+key" = "+key"): { sql: string
 }
 
 /**
- * The least string greater than every string that starts with `prefix`, in SQLite's order (UTF-8 bytes,
+ * @internal Exported for its tests. The least string greater than every string that starts with `prefix`, in SQLite's order (UTF-8 bytes,
  * which is code point order): the prefix with its last code point raised by one (surrogates skipped), or
  * undefined when every code point is U+10FFFF (no such string).
  */
