@@ -1,11 +1,15 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// The D1 table of edge-session/d1, read in Node and applied inside workerd by test/apply-migrations.ts.
+const migrations = await readD1Migrations(new URL("./migrations", import.meta.url).pathname);
 
 export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
+        bindings: { TEST_MIGRATIONS: migrations },
         // Tests must never reach the network.
         outboundService: (request: Request) =>
           new Response(`unexpected outbound request: ${request.url}`, { status: 599 }),
@@ -14,5 +18,6 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["./test/apply-migrations.ts"],
   },
 });

@@ -1,0 +1,304 @@
+/**
+ * Server-side sessions on D1: the versioned mode through D1Store's compare-and-swap writes, proved with the
+ * overlapping-request cases of the Durable Object store (do-mode.test.ts, concurrency.test.ts).
+ */
+import { env } from "cloudflare:workers";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { D1Store, type D1StoreOptions } from "../src/d1/index.js";
+import { EXPIRED_GRACE, SessionConfigError, SessionError, session, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
+import { d1Store, rowOf } from "./d1-helpers.js";
+import { jar, SECRET, testClock, type Data } from "./helpers.js";
+
+/** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
+function barrier(count: number) {
+  let waiting = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    if (++waiting === count) open();
+    return opened;
+  };
+}
+
+/** A gate the test opens by hand: holds a request between its read and its write. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined } }) => Promise<void> };
+
+function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
+  const app = new Hono<{ Variables: SessionVariables<Data> }>();
+  app.use(session<Data>({ secret: SECRET, idleTimeout: 600, store, ...options }));
+  app.onError((err) => {
+    if (!(err instanceof SessionError)) return new Response("handler failed", { status: 500 });
+    const res = err.getResponse();
+    res.headers.set("X-Error-Code", err.code);
+    return res;
+  });
+  app.post("/set/:key/:value", async (c) => {
+    await c.var.session.load();
+    await hooks.afterRead?.(c);
+    c.var.session.set(c.req.param("key"), c.req.param("value"));
+    return c.text("ok");
+  });
+  app.post("/cart/:item", async (c) => {
+    const cart = ((await c.var.session.get("cart")) as string[] | undefined) ?? [];
+    await hooks.afterRead?.(c);
+    c.var.session.set("cart", [...cart, c.req.param("item")]);
+    return c.text("ok");
+  });
+  app.get("/all", async (c) => {
+    const s = await c.var.session.load();
+    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, expired: s.expired ?? null, data: await s.all() });
+  });
+  app.post("/init", (c) => (c.var.session.set("init", "yes"), c.text("ok")));
+  app.post("/logout", (c) => (c.var.session.destroy(), c.text("bye")));
+  app.post("/login", async (c) => ((await c.var.session.load()).regenerate(), c.text("welcome")));
+  return app;
+}
+
+type App = ReturnType<typeof storeApp>;
+type All = { id: string; isNew: boolean; invalid: string | null; expired: string | null; data: Record<string, unknown> };
+
+const send = (app: App, path: string, init: RequestInit = {}) => Promise.resolve(app.request(path, init));
+
+async function started(app: App) {
+  const j = jar();
+  j.take(await send(app, "/init", { method: "POST" }));
+  const { id } = (await (await send(app, "/all", { headers: j.header() })).json()) as All;
+  return { j, id };
+}
+
+const all = async (app: App, cookie: Record<string, string>) => (await (await send(app, "/all", { headers: cookie })).json()) as All;
+
+/** N overlapping requests on one session, each setting its own key after all of them read. */
+async function overlapping(store: SessionStore, n = 8) {
+  const allRead = barrier(n);
+  const app = storeApp(store, { afterRead: () => allRead() });
+  const { j } = await started(app);
+  const responses = await Promise.all(Array.from({ length: n }, (_, i) => send(app, `/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+  return { responses, data: (await all(app, j.header())).data };
+}
+
+const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, `v${i}`]));
+
+describe("D1 store: lost-update protection", () => {
+  it("8 overlapping requests, each changing its own key: 8 of 8 changes are kept", async () => {
+    const { responses, data } = await overlapping(d1Store());
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]); // the id did not change
+    expect(data).toEqual({ init: "yes", ...eight });
+  });
+
+  it.each([
+    ["a wrapper forwarding `versioned`", (inner: D1Store): SessionStore => ({ get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k), versioned: inner.versioned })],
+    ["a Proxy", (inner: D1Store): SessionStore => new Proxy(inner, {})],
+  ])("through %s: still 8 of 8", async (_, wrap) => {
+    expect((await overlapping(wrap(d1Store()))).data).toEqual({ init: "yes", ...eight });
+  });
+
+  it("the same overlap through a wrapper that hides `versioned` (plain server-side mode) keeps one change: the KV limitation", async () => {
+    const inner = d1Store();
+    const plain: SessionStore = { get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k) };
+    const { data } = await overlapping(plain);
+    expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
+  });
+
+  it("two requests adding to one cart and setting the theme: both changes kept (the concurrency.test.ts overlap)", async () => {
+    const bothRead = barrier(2);
+    const app = storeApp(d1Store(), { afterRead: (c) => (c.req.header("X-Overlap") ? bothRead() : Promise.resolve()) });
+    const { j } = await started(app);
+    await send(app, "/cart/book", { method: "POST", headers: j.header() });
+    const overlap = { ...j.header(), "X-Overlap": "1" };
+    const pending = [send(app, "/cart/pen", { method: "POST", headers: overlap }), send(app, "/set/theme/dark", { method: "POST", headers: overlap })];
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
+  });
+
+  it('a key both requests change: "last committed wins", and the earlier request\'s other keys stay', async () => {
+    const bothRead = barrier(2);
+    const firstDone = gate();
+    const app = storeApp(d1Store(), {
+      afterRead: async (c) => {
+        await bothRead();
+        if (c.req.header("X-Order") === "second") await firstDone.opened;
+      },
+    });
+    const { j } = await started(app);
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
+    expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", color: "blue" });
+  });
+
+  it('onConflict: "error" makes the second writer of a key fail with 409 and write nothing', async () => {
+    const bothRead = barrier(2);
+    const firstDone = gate();
+    const store = d1Store({ onConflict: "error" });
+    const app = storeApp(store, {
+      afterRead: async (c) => {
+        await bothRead();
+        if (c.req.header("X-Order") === "second") await firstDone.opened;
+      },
+    });
+    const { j, id } = await started(app);
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
+    expect((await first).status).toBe(200);
+    const refused = await second;
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("X-Error-Code")).toBe("CONFLICT");
+    expect(refused.headers.get("Set-Cookie")).toBeNull();
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", color: "red" });
+    expect((await rowOf(store, id))!.version).toBe(2);
+  });
+
+  it('refuses onConflict: "error" on an overflow store (it applies to server-side sessions)', () => {
+    expect(() => session({ secret: SECRET, overflow: d1Store({ onConflict: "error" }) })).toThrow(SessionConfigError);
+  });
+});
+
+describe("D1 store: destroy is final", () => {
+  it("a cookie captured before logout opens nothing afterwards (revoked), and the row is a tombstone", async () => {
+    const store = d1Store();
+    const app = storeApp(store);
+    const { j, id } = await started(app);
+    const copied = j.header();
+    j.take(await send(app, "/logout", { method: "POST", headers: j.header() }));
+    expect(j.value).toBeUndefined();
+    expect(await all(app, copied)).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
+    expect(await rowOf(store, id)).toMatchObject({ value: null, metadata: null, last_used: null });
+  });
+
+  it("a request that read the session before logout cannot write it back afterwards", async () => {
+    const held = gate();
+    const read = gate();
+    const store = d1Store();
+    const app = storeApp(store, {
+      afterRead: async () => {
+        read.open();
+        await held.opened;
+      },
+    });
+    const { j, id } = await started(app);
+    const late = send(app, "/set/cart/full", { method: "POST", headers: j.header() });
+    await read.opened;
+    expect((await send(app, "/logout", { method: "POST", headers: j.header() })).status).toBe(200);
+    held.open();
+    const res = await late;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await store.read(id)).toEqual({ state: "revoked" });
+  });
+
+  it("regenerate() moves the session to a new id and ends the old one", async () => {
+    const store = d1Store();
+    const app = storeApp(store);
+    const { j, id } = await started(app);
+    const before = j.header();
+    j.take(await send(app, "/login", { method: "POST", headers: j.header() }));
+    const after = await all(app, j.header());
+    expect(after.id).not.toBe(id);
+    expect(after.data).toEqual({ init: "yes" });
+    expect(await all(app, before)).toMatchObject({ isNew: true, invalid: "revoked" });
+  });
+});
+
+describe("D1 store: expiry and failures", () => {
+  it("an idle session is kept a day past its deadline so the visitor is told why, then purge() deletes it", async () => {
+    const clock = testClock();
+    const store = d1Store({ now: clock.now });
+    const app = storeApp(store, {}, { idleTimeout: 60, now: clock.now });
+    const { j, id } = await started(app);
+    clock.advance(61);
+    expect(await all(app, j.header())).toMatchObject({ isNew: true, expired: "idle" });
+    expect(await store.purge()).toEqual({ purged: 0, more: false });
+    clock.advance(EXPIRED_GRACE);
+    expect(await store.purge()).toEqual({ purged: 1, more: false });
+    expect(await rowOf(store, id)).toBeNull();
+    expect(await all(app, j.header())).toMatchObject({ isNew: true, invalid: "missing" });
+  });
+
+  it("a write that fails gives 503, no cookie, and the stored session unchanged", async () => {
+    const store = d1Store();
+    const app = storeApp(store);
+    const { j } = await started(app);
+    const broken = new D1Store(failingBatches(env.SESSIONS_DB), { prefix: store.prefix });
+    const res = await send(storeApp(broken), "/set/k/v", { method: "POST", headers: j.header() });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("X-Error-Code")).toBe("STORE_UNAVAILABLE");
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect((await all(app, j.header())).data).toEqual({ init: "yes" });
+  });
+});
+
+describe("D1 store: work per request", () => {
+  it("a read within touchAfter is one query and no write; a change is one query and one batch (one round trip each)", async () => {
+    const clock = testClock();
+    const calls: string[] = [];
+    const options: D1StoreOptions = { now: clock.now };
+    const prefix = `test-${crypto.randomUUID()}:`;
+    const app = storeApp(new D1Store(recording(env.SESSIONS_DB, calls), { ...options, prefix }), {}, { now: clock.now });
+    const { j } = await started(app);
+    calls.length = 0;
+    clock.advance(1);
+    await send(app, "/all", { headers: j.header() });
+    expect(calls).toEqual(["SELECT"]);
+    calls.length = 0;
+    await send(app, "/set/k/v", { method: "POST", headers: j.header() });
+    expect(calls).toEqual(["SELECT", "batch(UPDATE, SELECT)"]);
+    calls.length = 0;
+    await send(app, "/logout", { method: "POST", headers: j.header() });
+    expect(calls).toEqual(["SELECT", "UPDATE"]);
+  });
+});
+
+/** The D1 binding, recording each round trip: a statement's first word, or a batch of them. */
+function recording(db: D1Database, calls: string[]): D1Database {
+  /** Each wrapped statement's first word and the real statement D1 needs in a batch. */
+  const wrapped = new WeakMap<D1PreparedStatement, { first: string; inner: D1PreparedStatement }>();
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "batch") {
+        return (statements: D1PreparedStatement[]) => {
+          calls.push(`batch(${statements.map((s) => wrapped.get(s)!.first).join(", ")})`);
+          return target.batch(statements.map((s) => wrapped.get(s)!.inner));
+        };
+      }
+      if (property !== "prepare") return Reflect.get(target, property, target);
+      return (sql: string) => {
+        const first = sql.trim().split(/\s/)[0]!;
+        const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+          const proxy = new Proxy(statement, {
+            get(inner, name) {
+              if (name === "bind") return (...values: unknown[]) => wrap(inner.bind(...values));
+              const value = Reflect.get(inner, name, inner);
+              if (typeof value !== "function" || !["first", "run", "all", "raw"].includes(name as string)) return value;
+              return (...args: unknown[]) => {
+                calls.push(first);
+                return (value as (...a: unknown[]) => unknown).apply(inner, args);
+              };
+            },
+          });
+          wrapped.set(proxy, { first, inner: statement });
+          return proxy;
+        };
+        return wrap(target.prepare(sql));
+      };
+    },
+  });
+}
+
+/** The D1 binding with batches (versioned writes) failing. */
+function failingBatches(db: D1Database): D1Database {
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "batch") return () => Promise.reject(new Error("D1_ERROR: storage reset"));
+      return Reflect.get(target, property, target);
+    },
+  });
+}
