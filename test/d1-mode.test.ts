@@ -302,3 +302,24 @@ function failingBatches(db: D1Database): D1Database {
     },
   });
 }
+
+describe("D1 store: stores sharing a table and a secret", () => {
+  it("a row copied to the same id under another prefix does not open there (values are bound to the store's prefix)", async () => {
+    const p = d1Store();
+    const q = d1Store();
+    const j = jar();
+    const appP = storeApp(p);
+    j.take(await appP.request("/set/user/alice", { method: "POST" }));
+    const { id } = (await (await appP.request("/all", { headers: j.header() })).json()) as { id: string };
+    const row = await rowOf(p, id);
+    expect(row?.value).toBeTruthy();
+    await env.SESSIONS_DB.prepare(
+      "INSERT INTO sessions (key, value, version, expires, deadline, created, last_used, metadata) SELECT ?, value, version, expires, deadline, created, last_used, metadata FROM sessions WHERE key = ?",
+    )
+      .bind(q.prefix + id, p.prefix + id)
+      .run();
+    const appQ = storeApp(q);
+    expect(await (await appQ.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
+    expect(await (await appP.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: false, data: { user: "alice" } });
+  });
+});

@@ -48,15 +48,21 @@ export function storeModeOf<C>(options: StoreModeOptions<C>): ((keys: Keyring, c
   };
   if (typeof option !== "function") {
     const objects = versioned(option);
-    if (objects) return (keys) => durableObjectMode(keys, objects);
+    if (objects) return (keys) => durableObjectMode(keys, objects, prefixOf(option));
     const guarded = guardedStore(sessionStoreOf(option, name), timeout);
     return (keys) => modeOf(keys, guarded);
   }
   return (keys, c) => {
     const value = option(c);
     const objects = versioned(value);
-    return objects ? durableObjectMode(keys, objects) : modeOf(keys, guardedStore(sessionStoreOf(value, name), timeout));
+    return objects ? durableObjectMode(keys, objects, prefixOf(value)) : modeOf(keys, guardedStore(sessionStoreOf(value, name), timeout));
   };
+}
+
+/** The store's declared prefix, bound into sealed values like `sealedStore` binds it. */
+function prefixOf(store: unknown): string {
+  const prefix = (store as { prefix?: unknown }).prefix;
+  return typeof prefix === "string" ? prefix : "";
 }
 
 /** The versioned capability a store offers (`store.versioned`), checked; undefined when it offers none. */

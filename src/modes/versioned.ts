@@ -31,8 +31,12 @@ interface Read {
  *   re-applied) and retried, so overlapping requests changing different keys all survive;
  * - destroy() leaves a tombstone: a copied cookie, or a request still running, cannot bring it back;
  * - `exclusive` stores take a lock per session at the first read and release it with the write.
+ *
+ * `name` (the store's `prefix`, as `sealedStore` takes it) is bound into every value with its id, so a value
+ * copied between two stores sharing a table and a keyring (two D1Store prefixes) does not open; "" for a
+ * store without one keeps the format of earlier versions.
  */
-export function durableObjectMode(keys: Keyring, store: VersionedSessions): SessionMode {
+export function durableObjectMode(keys: Keyring, store: VersionedSessions, name = ""): SessionMode {
   let read: Read | undefined;
   let held: { id: string; token: string } | undefined;
 
@@ -43,7 +47,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
     if (snapshot.state === "lock-timeout") throw new SessionLockTimeoutError(lock ? lock.waitMs : 0);
     if (lock) held = { id, token: lock.token };
     if (snapshot.state !== "live") return { ok: false, reason: snapshot.state };
-    const opened = await openValue(id, snapshot.value, keys, rotated);
+    const opened = await openValue(id, snapshot.value, keys, rotated, name);
     if (!opened.ok) return opened;
     read = { id, version: snapshot.version, plaintext: opened.plaintext, rotated: opened.rotated };
     return { ok: true, envelope: opened.envelope, rotated: opened.rotated, stored: id };
@@ -61,7 +65,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const plaintext = envelopeJson(next);
         const result = await store.write(id, {
-          value: await sealBound(id, plaintext, keys),
+          value: await sealBound(id, plaintext, keys, name),
           ttl,
           keep: EXPIRED_GRACE, // as in KV: a returning visitor learns why the session ended
           expected,
@@ -75,7 +79,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions): Sess
         }
         if (result.state === "revoked" || result.current === null) return null; // destroyed or expired meanwhile
         if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
-        const latest = await openValue(id, result.current.value, keys, false);
+        const latest = await openValue(id, result.current.value, keys, false, name);
         if (!latest.ok) throw new SessionStoreError("get", { cause: latest.reason });
         const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope, changes);
         if (rebased.conflicts.length && store.onConflict === "error") throw new SessionConflictError();
@@ -111,8 +115,9 @@ async function openValue(
   value: string,
   keys: Keyring,
   rotated: boolean,
+  name: string,
 ): Promise<(Opened & { ok: true; plaintext: string }) | Extract<Opened, { ok: false }>> {
-  const read = await openBound(id, value, keys, MAX_VALUE_LENGTH);
+  const read = await openBound(id, value, keys, MAX_VALUE_LENGTH, name);
   if (!read.ok) return read;
   const opened = storedSession(read, id, { id, rotated });
   return opened.ok ? { ...opened, plaintext: read.value } : opened;
