@@ -1,9 +1,16 @@
 // What the guides' code samples take as given: your app, its bindings, your own functions. Each sample is
 // compiled as its own module with these in scope (scripts/check-docs.mjs).
 import type { Hono } from "hono";
-import type { SessionObjectNamespace, SessionStore, SessionVariables, StoreSetOptions } from "../src/index.js";
+import type { SessionObjectNamespace, SessionVariables } from "../src/index.js";
 
 declare global {
+  namespace Cloudflare {
+    interface Env {
+      SESSIONS_DB: D1Database;
+      SESSIONS: KVNamespace;
+      SESSION_SECRET: string;
+    }
+  }
   interface Env {
     SESSION_SECRET: string;
     OLD_SESSION_SECRET: string;
@@ -13,6 +20,7 @@ declare global {
     PROFILES: KVNamespace;
     SESSION_OBJECTS: SessionObjectNamespace;
     DB: D1Database;
+    SESSIONS_DB: D1Database;
   }
   type AppEnv = { Bindings: Env; Variables: SessionVariables<Record<string, any>> };
   const app: Hono<AppEnv>;
@@ -20,11 +28,4 @@ declare global {
   function checkPassword(c: unknown): Promise<{ id: string }>;
   function deviceName(userAgent: string | undefined): string;
   function log(what: string): void;
-  /** The D1 store of docs/stores.md ("Your own store in a few lines"). */
-  class D1Store implements SessionStore {
-    constructor(db: D1Database);
-    get(key: string): Promise<string | null>;
-    set(key: string, value: string, options: StoreSetOptions): Promise<void>;
-    delete(key: string): Promise<void>;
-  }
 }
