@@ -58,7 +58,10 @@ export async function runCommand(command: Command, host: Host): Promise<Report> 
     // One server for every scenario: each app it reaches gets a number, which its client's requests carry.
     const apps: Handler[] = [];
     const missing = async () => new Response("no such app", { status: 404 });
-    server = await host.serve((request) => (apps[Number(request.headers.get(APP_HEADER))] ?? missing)(request));
+    server = await host.serve((request) => {
+      const app = request.headers.get(APP_HEADER);
+      return ((app === null ? undefined : apps[Number(app)]) ?? missing)(request);
+    });
     const { origin } = server;
     const reach = (handler: Handler): Handler => {
       const app = String(apps.push(handler) - 1);
