@@ -13,11 +13,12 @@ export const COOKIE = "__Host-session";
 const START = Date.UTC(2026, 10, 24, 9, 0, 0);
 const JWE = /^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/;
 
-/** An AssertionError-like failure: the scenario's message, with what was expected and what came. */
+/** Throws `message` when the condition does not hold. */
 export function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
+/** Throws when the two differ as JSON, saying what was expected and what came. */
 export function equal(actual: unknown, expected: unknown, what: string): void {
   const a = JSON.stringify(actual);
   const e = JSON.stringify(expected);
