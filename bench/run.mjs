@@ -75,6 +75,7 @@ if (runtimes.includes("workerd")) {
     scriptPath: new URL("worker.mjs", out).pathname,
     compatibilityDate: workerd.compatibilityDate,
     kvNamespaces: ["SESSIONS"], // in memory: nothing persists between runs
+    cf: false, // no download of the request.cf object: the bench reaches no network
     durableObjects: { SESSION_OBJECTS: { className: "CountedSessionObject", useSQLite: true } },
   };
   // Miniflare 5 takes a new option shape and converts the v4 one.

@@ -88,7 +88,7 @@ describe("secrets from the environment", () => {
   }
 
   it.each([
-    ["undefined", undefined, /is undefined.*Worker secret/],
+    ["undefined", undefined, /is undefined, not a string or a Uint8Array: is the secret set \(a Worker secret/],
     ["null", null, /is null/],
     ["a number", 42, /is number/],
     ["an object", {}, /is object/],

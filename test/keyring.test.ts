@@ -1,5 +1,5 @@
 import { base64url } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createKeyring, SessionConfigError } from "../src/index.js";
 import { checkSecrets, protectedHeader } from "../src/crypto/keyring.js";
 import { seal } from "../src/crypto/seal.js";
@@ -79,5 +79,18 @@ describe("createKeyring", () => {
       expect(ring.findByHeader(b64(text))).toBeUndefined();
     }
     expect(ring.findByHeader(kid)).toBeUndefined();
+  });
+});
+
+describe("a runtime without Web Crypto", () => {
+  it("is a SessionConfigError naming what is missing, not a ReferenceError on the first request", async () => {
+    vi.stubGlobal("crypto", {});
+    try {
+      await expect(createKeyring(SECRET)).rejects.toThrow(SessionConfigError);
+      await expect(createKeyring(SECRET)).rejects.toThrow(/Web Crypto .* is missing: use Node 20 or later/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect((await createKeyring(SECRET)).current.kid).toHaveLength(8);
   });
 });

@@ -97,6 +97,10 @@ export async function createKeyring(
   secrets: Secret | readonly Secret[],
   options: KeyringOptions = {},
 ): Promise<Keyring> {
+  if (typeof crypto === "undefined" || typeof crypto.subtle?.importKey !== "function") {
+    // Node 18 and some embedded runtimes: a bare ReferenceError on the first request would say nothing.
+    throw new SessionConfigError("Web Crypto (globalThis.crypto.subtle) is missing: use Node 20 or later, or a runtime with Web Crypto");
+  }
   const encryption = options.encryption ?? "A256GCM";
   const purpose = options.purpose ?? "";
   if (encryption !== "A256GCM" && encryption !== "A256CBC-HS512") {
@@ -139,7 +143,10 @@ function checkSecret(secret: Secret, index: number): void {
   if (!(secret instanceof Uint8Array)) {
     // undefined usually means a missing Worker secret binding: say so, naming the type, never the value.
     const got = secret === null ? "null" : Array.isArray(secret) ? "an array" : typeof secret;
-    const hint = secret === undefined ? ": is the Worker secret set (.dev.vars locally, `wrangler secret put` when deployed)?" : "";
+    const hint =
+      secret === undefined
+        ? ": is the secret set (a Worker secret: .dev.vars locally, `wrangler secret put` when deployed; elsewhere the environment variable)?"
+        : "";
     throw new SessionConfigError(`${which} is ${got}, not a string or a Uint8Array${hint}`);
   }
   if (secret.byteLength !== 32 && secret.byteLength !== 64) {
