@@ -6,7 +6,7 @@
 //   npm run bench -- --only round-trip --runtime node
 //   npx node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile, Node 22)
 //
-// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, bytes, kv-ops, size), --runtime node|workerd,
+// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, bytes, kv-ops, runtimes, size), --runtime node|workerd,
 // --out FILE (relative to the current directory).
 import { build } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,7 +34,7 @@ const options = {
   batchMs: Number(args["batch-ms"] ?? (args.quick ? 10 : 100)),
 };
 const TIMED = ["seal", "round-trip", "read-only", "cookie-header", "chunks"];
-const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops", "size"];
+const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops", "runtimes", "size"];
 const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
 const target = args.out ? pathToFileURL(resolve(args.out)) : new URL(args.quick ? "out/RESULTS.md" : "RESULTS.md", import.meta.url);
 
@@ -137,13 +137,22 @@ const machine = {
   },
 };
 const seconds = (performance.now() - started) / 1000;
+let others = "";
+if (only.includes("runtimes")) {
+  // Bun and Deno: bench/runtimes.mjs runs the same round trip in each runtime's own process (Node is above).
+  log("bun, deno: round trip (bench/runtimes.mjs)");
+  const { execFileSync } = await import("node:child_process");
+  execFileSync(process.execPath, [new URL("runtimes.mjs", import.meta.url).pathname, "--runtime", "bun,deno", ...(args.quick ? ["--quick"] : [])], { stdio: "inherit" });
+  const report = readFileSync(new URL("out/RUNTIMES.md", import.meta.url), "utf8");
+  others = "\n## Bun and Deno (`npm run bench:runtimes`, same run)\n\n" + report.replace(/^#/gm, "##").replace(/^## [^\n]*\n/, "") + "\n";
+}
 let sizes = "";
 if (only.includes("size")) {
   log("size");
   const { measureSizes, renderSizes } = await import("./size.mjs");
   sizes = "\n" + renderSizes(await measureSizes()) + "\n";
 }
-writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps }) + "\n" + sizes);
+writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps }) + "\n" + others + sizes);
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
 
 function addRun(runtime, results) {
