@@ -2,6 +2,7 @@
 import type { BytesResult } from "./bytes.js";
 import { CHUNKED } from "./chunks.js";
 import type { OpsRow } from "./kv-ops.js";
+import type { TraceRow } from "./revocation-trace.js";
 import { COOKIE_HEADERS } from "./cookie-header.js";
 import { baseline, edgeSession, floor, honoSession, honoSessions, ironSession, type Contender } from "./contenders.js";
 import type { Stats, Timing, TimingOptions } from "./harness.js";
@@ -34,6 +35,8 @@ export interface Report {
   bytes: BytesResult | undefined;
   /** KV and Durable Object operations per request and mode, counted inside workerd. */
   kvOps: OpsRow[] | undefined;
+  /** Revocation checks over a traffic trace, counted inside workerd. */
+  revocationTrace?: TraceRow[] | undefined;
 }
 
 /** A measured ratio against its bound. */
@@ -46,7 +49,7 @@ const PEERS: readonly Contender[] = [honoSession, honoSessions, ironSession];
 const SIZES = ["100 B", "1 KB"];
 
 export function renderReport(report: Report): string {
-  const { machine, options, runs, bytes, kvOps } = report;
+  const { machine, options, runs, bytes, kvOps, revocationTrace } = report;
   const out: string[] = [
     "# edge-session benchmarks",
     "",
@@ -184,7 +187,24 @@ export function renderReport(report: Report): string {
       "",
     );
   }
+  if (revocationTrace) out.push(...traceSection(revocationTrace));
   return out.join("\n");
+}
+
+/** Scenario 6: object calls and Set-Cookies per request over the trace, against the targets at recheckAfter 30. */
+function traceSection(rows: TraceRow[]): string[] {
+  const per = (n: number, requests: number) => (n === 0 ? "0" : `${(n / requests).toFixed(4)} (1 per ${(requests / n).toFixed(1)})`);
+  return [
+    "## Revocation checks over a traffic trace (counted inside workerd)",
+    "",
+    "50 users logged in and linked, each a request every 2 s for 10 minutes of injected time (every 5th a poll that skips the roll, every 30th a write); idleTimeout 1800 s (touchAfter 180 s). One isolate serves all requests. Targets at recheckAfter 30: at most 1 object call per 15 requests, and no more Set-Cookie responses than without revocation.",
+    "",
+    table(
+      ["mode", "session", "requests", "DO calls per request", "Set-Cookie per request"],
+      rows.map((r) => [r.mode, r.overflow ? "KV (overflow, 6 KB)" : "cookie", String(r.requests), per(r.objectCalls, r.requests), per(r.setCookies, r.requests)]),
+    ),
+    "",
+  ];
 }
 
 /** Round trip per request for the floor, edge-session and the peers: the rows the README quotes. */

@@ -6,7 +6,8 @@
 //   npm run bench -- --only round-trip --runtime node
 //   npx node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile, Node 22)
 //
-// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, bytes, kv-ops, runtimes, size), --runtime node|workerd,
+// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, bytes, kv-ops, revocation-trace,
+// runtimes, size), --runtime node|workerd,
 // --out FILE (relative to the current directory).
 import { build } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,7 +35,7 @@ const options = {
   batchMs: Number(args["batch-ms"] ?? (args.quick ? 10 : 100)),
 };
 const TIMED = ["seal", "round-trip", "read-only", "cookie-header", "chunks"];
-const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops", "runtimes", "size"];
+const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops", "revocation-trace", "runtimes", "size"];
 const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
 const target = args.out ? pathToFileURL(resolve(args.out)) : new URL(args.quick ? "out/RESULTS.md" : "RESULTS.md", import.meta.url);
 
@@ -69,6 +70,7 @@ if (runtimes.includes("node")) {
   addRun(`Node ${process.version}`, await runScenarios("node", prepareScenario, () => runner));
 }
 let kvOps;
+let revocationTrace;
 if (runtimes.includes("workerd")) {
   const worker = {
     modules: true,
@@ -113,6 +115,10 @@ if (runtimes.includes("workerd")) {
       log("workerd: kv-ops");
       kvOps = await call({ kvOps: true });
     }
+    if (only.includes("revocation-trace")) {
+      log("workerd: revocation-trace");
+      revocationTrace = await call({ revocationTrace: true });
+    }
   } finally {
     await mf.dispose();
   }
@@ -152,7 +158,7 @@ if (only.includes("size")) {
   const { measureSizes, renderSizes } = await import("./size.mjs");
   sizes = "\n" + renderSizes(await measureSizes()) + "\n";
 }
-writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps }) + "\n" + others + sizes);
+writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps, revocationTrace }) + "\n" + others + sizes);
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
 
 function addRun(runtime, results) {

@@ -17,6 +17,11 @@ export interface SessionMeta {
   readonly lastUsed: number;
   /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
   readonly lifetime: number;
+  /**
+   * When the session was last confirmed not revoked, ms since epoch (second precision): cookie mode with
+   * `revocation` asks the Durable Object again only once this is `recheckAfter` old. Absent: due now.
+   */
+  readonly checked?: number | undefined;
 }
 
 /** Everything a sealed session holds. */
@@ -29,7 +34,7 @@ export interface Envelope<Data extends SessionData = SessionData> {
 
 /**
  * Wire format (the JWE plaintext), kept short because it rides in every request:
- * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?}`.
+ * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?}`.
  */
 interface Wire {
   i: string;
@@ -38,6 +43,7 @@ interface Wire {
   l: number;
   d: SessionData;
   f?: Record<string, unknown>;
+  k?: number;
 }
 
 const encoder = new TextEncoder();
@@ -75,6 +81,9 @@ export function checkEnvelope(envelope: unknown): asserts envelope is Envelope {
     throw new SessionConfigError("envelope.meta.lastUsed must not be before envelope.meta.created");
   }
   if (!isSeconds(meta.lifetime)) throw new SessionConfigError("envelope.meta.lifetime must be a whole, non-negative number of seconds");
+  if (meta.checked !== undefined && !isSeconds(meta.checked)) {
+    throw new SessionConfigError("envelope.meta.checked must be a whole, non-negative number of ms since epoch when given");
+  }
   if (!isObject(data)) throw new SessionConfigError("envelope.data must be an object (not an array or null)");
   if (flash !== undefined && !isObject(flash)) throw new SessionConfigError("envelope.flash must be an object when given");
 }
@@ -95,6 +104,7 @@ export function envelopeJson(envelope: Envelope): string {
     d: data,
   };
   if (flash && hasKeys(flash)) wire.f = flash;
+  if (meta.checked !== undefined) wire.k = Math.floor(meta.checked / 1000);
   return JSON.stringify(wire);
 }
 
@@ -124,11 +134,13 @@ export function parseEnvelope(json: string): Envelope | undefined {
 /** Shape-checks parsed JSON as an envelope; undefined when it is not one. */
 export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
-  const { i, c, u, l, d, f } = wire as Partial<Wire>;
+  const { i, c, u, l, d, f, k } = wire as Partial<Wire>;
   if (!isSessionId(i)) return undefined;
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
-  return { data: d, meta: { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l }, flash: f };
+  const meta: SessionMeta = { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l };
+  // A malformed `k` only costs a revocation check: the session is due for one, as a cookie without it.
+  return { data: d, meta: isSeconds(k) ? { ...meta, checked: k * 1000 } : meta, flash: f };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -181,12 +181,20 @@ export class SessionObject extends DurableObject {
     await this.#schedule();
   }
 
-  /** Cookie-mode revocation check: one read, no write. */
-  check(): CheckResult {
+  /**
+   * Cookie-mode revocation check: one read. With `touch`, a live linked session is also touched (as
+   * {@link SessionObject.touch}): the request that reseals the cookie pays one call, not two.
+   */
+  async check(touch?: { lastUsed: number; ttl: number }): Promise<CheckResult> {
     this.#role(SESSION_PREFIX);
+    if (touch !== undefined && (typeof touch !== "object" || touch === null || !isTtl(touch.ttl) || !isTime(touch.lastUsed))) {
+      throw new SessionConfigError("touch out of bounds");
+    }
     const now = this.clock();
     const revoked = this.#tombstone(now) !== undefined;
-    return { revoked, linked: !revoked && this.#link(now) !== undefined };
+    const linked = !revoked && this.#link(now) !== undefined;
+    if (linked && touch) await this.touch(touch.lastUsed, touch.ttl);
+    return { revoked, linked };
   }
 
   /**

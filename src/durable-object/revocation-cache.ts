@@ -15,7 +15,21 @@ export function remember(sessionId: string, until: number): void {
   checked.set(sessionId, until);
 }
 
+/**
+ * Sessions revoked in this isolate: their cookies are checked again whatever their sealed re-check time
+ * says (`revocation.recheckAfter`), so a revocation applies at once where it was made. Bounded like `checked`.
+ */
+const revoked = new Set<string>();
+
 /** A session revoked in this isolate is checked again at once. */
 export function forget(sessionId: string): void {
   checked.delete(sessionId);
+  revoked.delete(sessionId);
+  if (revoked.size >= ENTRIES) revoked.delete(revoked.values().next().value!);
+  revoked.add(sessionId);
+}
+
+/** Whether the session was revoked in this isolate (its sealed re-check time is not to be trusted here). */
+export function revokedHere(sessionId: string): boolean {
+  return revoked.has(sessionId);
 }

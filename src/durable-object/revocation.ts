@@ -5,13 +5,13 @@ import type { SessionMode } from "../modes/mode.js";
 import type { SessionMeta } from "../core/envelope.js";
 import { MAX_TTL } from "./protocol.js";
 import { registerRevocationBound } from "./revocation-bound.js";
-import { checkedUntil, remember } from "./revocation-cache.js";
+import { checkedUntil, remember, revokedHere } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
 
 /**
- * Cookie mode with revocation checks: every request that reads the session asks the session's Durable
- * Object whether it was destroyed or revoked (one round trip), so a cookie copied before logout is refused
- * afterwards, in every location. Works with `overflow:` too: the check is on the session id, wherever the
+ * Cookie mode with revocation checks: a request that reads the session asks the session's Durable Object
+ * whether it was destroyed or revoked (one round trip) when the cookie's last confirmation is `recheckAfter`
+ * old, so a cookie copied before logout is refused afterwards, in every location. Works with `overflow:` too: the check is on the session id, wherever the
  * data lives.
  */
 export interface RevocationOptions<C = unknown> {
@@ -23,6 +23,15 @@ export interface RevocationOptions<C = unknown> {
    * last `cacheFor` seconds (revocations made in the same isolate apply at once).
    */
   cacheFor?: number | undefined;
+  /**
+   * Seconds a cookie may go without asking the object again: the cookie itself carries (sealed) when its
+   * session was last confirmed not revoked, and is checked again once that is `recheckAfter` old; at most
+   * `touchAfter`. Default 0: every request asks, so a revocation is final everywhere at once (what 0.1
+   * promised: an upgrade must not open a window silently). With e.g. 30, a revoked session's copied cookie is
+   * accepted for at most 30 s after the revocation by isolates other than the one that revoked it (there it
+   * is refused at once), and an active user costs about one object call per 30 s instead of one per request.
+   */
+  recheckAfter?: number | undefined;
 }
 
 /** What the middleware knows that the revocation mode needs. */
@@ -33,6 +42,7 @@ export interface RevocationPolicy {
   touchAfterMs: number;
   now: () => number;
 }
+
 
 type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
 
@@ -45,6 +55,10 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
   const cacheFor = options.cacheFor ?? 0;
   if (!Number.isSafeInteger(cacheFor) || cacheFor < 0) throw new SessionConfigError("revocation.cacheFor must be a whole number of seconds, at least 0");
   if (cacheFor * 1000 > policy.touchAfterMs) throw new SessionConfigError("revocation.cacheFor must not exceed touchAfter");
+  // Never past touchAfter: the reseal that carries a fresh confirmation comes that often, no more.
+  const recheckAfter = options.recheckAfter ?? 0;
+  if (!Number.isSafeInteger(recheckAfter) || recheckAfter < 0) throw new SessionConfigError("revocation.recheckAfter must be a whole number of seconds, at least 0");
+  if (recheckAfter * 1000 > policy.touchAfterMs) throw new SessionConfigError("revocation.recheckAfter must not exceed touchAfter");
   const { limits } = policy;
   const idle = idleLimit({ lifetime: policy.lifetime }, limits);
   if (!idle && !limits.absoluteTimeout) {
@@ -64,29 +78,61 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
     return store;
   };
   if (typeof namespace !== "function") storeOf(namespace); // a missing binding fails at start-up
-  return (keys, c) => revocableMode(inner(keys, c), storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, cacheFor * 1000);
+  return (keys, c) => revocableMode(inner(keys, c), storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, {
+      cacheMs: cacheFor * 1000,
+      recheckMs: recheckAfter * 1000,
+    });
 }
 
-function revocableMode(inner: SessionMode, store: DurableObjectStore, policy: RevocationPolicy, cacheMs: number): SessionMode {
+function revocableMode(inner: SessionMode, store: DurableObjectStore, policy: RevocationPolicy, windows: { cacheMs: number; recheckMs: number }): SessionMode {
+  const { cacheMs, recheckMs } = windows;
   let linked: string | undefined;
+  /** The session this request knows to be live, and since when: what the reseal seals as `checked`. */
+  let confirmed: { id: string; at: number } | undefined;
+  /** The lastUsed the check already touched the link with: the reseal then needs no touch call of its own. */
+  let touched: number | undefined;
   return {
     async open(cookie, maxLength) {
       const opened = await inner.open(cookie, maxLength);
       if (!opened.ok) return opened;
-      const { id } = opened.envelope.meta;
+      const { meta } = opened.envelope;
+      const { id, checked } = meta;
       const now = policy.now();
-      if (checkedUntil(id) > now) return opened;
-      const { revoked, linked: isLinked } = await store.check(id); // fails closed: SessionStoreError
+      // This request reseals the cookie (touchAfter passed; unless the app skips the roll): a check now
+      // rides on that reseal and touches the link in the same call.
+      const rolling = now - meta.lastUsed >= policy.touchAfterMs;
+      // A rolling request always asks: its call also keeps the link (device list, revokeAllSessions) alive.
+      if (!rolling && !revokedHere(id)) {
+        // A confirmation from the future (clock skew; a forged time cannot be sealed) is no confirmation.
+        const sealed = checked !== undefined && checked <= now ? checked : undefined;
+        if (sealed !== undefined) confirmed = { id, at: sealed };
+        if (checkedUntil(id) > now) return opened;
+        if (sealed !== undefined && now - sealed < recheckMs) return opened;
+      }
+      const lastUsed = Math.max(now - (now % 1000), meta.created);
+      const touch = rolling ? { lastUsed, ttl: secondsLeft({ ...meta, lastUsed }, policy) } : undefined;
+      const { revoked, linked: isLinked } = await store.check(id, touch); // fails closed: SessionStoreError
       if (revoked) return { ok: false, reason: "revoked" };
       if (isLinked) linked = id;
-      if (cacheMs > 0) remember(id, now + cacheMs);
+      if (isLinked && touch) touched = lastUsed;
+      confirmed = { id, at: now - (now % 1000) };
+      // The isolate reuses the answer for cacheFor, and for recheckAfter: a cookie whose confirmation can
+      // only be resealed at the next touchAfter is not checked on each request meanwhile.
+      const window = Math.max(cacheMs, recheckMs);
+      if (window > 0) remember(id, now + window);
       return opened;
     },
     async save(envelope, context) {
-      const value = await inner.save(envelope, context);
+      const { id, lastUsed } = envelope.meta;
+      // Only a confirmation of this very id is sealed (regenerate() keeps the rest of meta, not its checks).
+      // An id minted by this request (new session, regenerate) is confirmed now: nobody could revoke it
+      // before, and a revocation racing its login (linkSession) is made in this isolate, which checks at once.
+      const opened = context.previous?.ok ? context.previous.envelope.meta.id : undefined;
+      const checked = confirmed?.id === id ? confirmed.at : opened !== id ? context.now - (context.now % 1000) : undefined;
+      const value = await inner.save({ ...envelope, meta: { ...envelope.meta, checked } }, context);
       // A linked session's device entry follows its use (at most once per touchAfter, when the cookie is
       // resealed), and lives as long as the session just sealed can be accepted.
-      if (linked === envelope.meta.id) await store.touch(linked, envelope.meta.lastUsed, secondsLeft(envelope.meta, policy));
+      if (linked === id && touched !== lastUsed) await store.touch(linked, lastUsed, secondsLeft(envelope.meta, policy));
       return value;
     },
     async discard(previous) {

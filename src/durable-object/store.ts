@@ -158,9 +158,16 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     if (link) await this.#call("delete", key, () => objectNamed(this.namespace, USER_PREFIX + link.userId).removeSessions([{ id: key, seq: link.seq }]));
   }
 
-  /** Cookie-mode revocation check (one round trip). */
-  async check(key: string): Promise<CheckResult> {
-    return this.#call("get", key, (stub) => stub.check());
+  /**
+   * Cookie-mode revocation check (one round trip). With `touch`, a live linked session is touched in the
+   * same call (as {@link DurableObjectStore.touch}).
+   */
+  async check(key: string, touch?: { lastUsed: number; ttl: number }): Promise<CheckResult> {
+    if (touch !== undefined) {
+      checkTtl(touch.ttl, "ttl");
+      if (!isTime(touch.lastUsed)) throw new SessionConfigError("lastUsed must be a time in ms since epoch");
+    }
+    return this.#call("get", key, (stub) => stub.check(touch));
   }
 
   /** Moves a linked session's lastUsed (ms since epoch) and expiry (cookie mode, where no value is stored). */
