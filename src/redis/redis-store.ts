@@ -50,7 +50,10 @@ const SKEW = Math.ceil(CLOCK_SKEW_MS / 1000);
  * of score 0, so ZRANGEBYLEX lists them in byte order, exactly once each.
  */
 
-/** ARGV: now, value, exp, deadline, metadata ("" none), member, expected ("any", or a version) or "set". */
+/**
+ * ARGV: now, value, exp, deadline, metadata ("" none), member, expected ("any", or a version) or "set",
+ * Redis TTL (whole seconds).
+ */
 const WRITE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local cur = redis.call('HMGET', KEYS[1], 'v', 'ver', 'exp')
@@ -69,7 +72,7 @@ end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'ver', ver + 1, 'exp', ARGV[3], 'dl', ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'md', ARGV[5]) end
-redis.call('EXPIRE', KEYS[1], math.max(1, tonumber(ARGV[3]) - now))
+redis.call('EXPIRE', KEYS[1], ARGV[8])
 redis.call('ZADD', KEYS[2], 0, ARGV[6])
 -- Upkeep: index entries of keys Redis has dropped go two at a time, so the index stays near the live keys.
 local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[6])
@@ -192,8 +195,9 @@ export class RedisStore implements SessionStore, VersionedSessions {
   /** The value under `key`, or `null` when there is none, it expired, or the key was ended. */
   async get(key: string): Promise<string | null> {
     const name = this.#name(key);
+    const now = this.#seconds();
     const [value, exp] = await this.#hash("get", name, ["v", "exp"]);
-    return typeof value === "string" && Number(exp) > this.#seconds() ? value : null;
+    return typeof value === "string" && Number(exp) > now ? value : null;
   }
 
   /**
@@ -248,8 +252,9 @@ export class RedisStore implements SessionStore, VersionedSessions {
   /** The stored value with its version; `"revoked"` for an ended key. (No lock is taken: there is none.) */
   async read(key: string): Promise<Snapshot> {
     const name = this.#name(key);
+    const now = this.#seconds();
     const [value, version, exp] = await this.#hash("get", name, ["v", "ver", "exp"]);
-    if (!(Number(exp) > this.#seconds())) return { state: "missing" };
+    if (!(Number(exp) > now)) return { state: "missing" };
     if (typeof value !== "string") return { state: "revoked" };
     return { state: "live", value, version: Number(version) };
   }
@@ -310,8 +315,11 @@ export class RedisStore implements SessionStore, VersionedSessions {
     const seconds = Math.floor(now);
     // The session's own deadline is the one its metadata names, else the ttl's end.
     const deadline = session?.expires ?? Math.ceil(now + ttl);
+    // Reads check exp against the store's clock; Redis drops the key after ttl + keep whole seconds (the
+    // caller rounded them up, at least 1), which is less than a second before exp.
     const exp = Math.max(seconds + 1, Math.ceil(now + ttl + keep));
-    const reply = await this.#command(operation, ["EVAL", WRITE_SCRIPT, 2, name, this.#index, seconds, value, exp, deadline, metadata, key, mode]);
+    const expire = Math.max(1, ttl + keep);
+    const reply = await this.#command(operation, ["EVAL", WRITE_SCRIPT, 2, name, this.#index, seconds, value, exp, deadline, metadata, key, mode, expire]);
     if (!Array.isArray(reply) || typeof reply[0] !== "string") throw unexpected(operation);
     return reply;
   }
