@@ -4,10 +4,11 @@
  * store-contract.test.ts; the server-side mode in redis-mode.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../src/index.js";
+import { Hono } from "hono";
+import { EXPIRED_GRACE, listActiveSessions, purgeExpired, session, SessionConfigError, SessionStoreError, SessionTooLargeError, type SessionVariables } from "../src/index.js";
 import { REDIS_LIMITS, RedisStore } from "../src/redis/index.js";
 import { redis, redisStore, REDIS_TEST_TOKEN, REDIS_TEST_URL } from "./redis-helpers.js";
-import { testClock } from "./helpers.js";
+import { jar, SECRET, testClock } from "./helpers.js";
 
 const metadata = { created: 1_800_000_000, lastUsed: 1_800_000_100, expires: 1_800_000_700 };
 
@@ -128,5 +129,27 @@ describe("RedisStore: configuration and input", () => {
 
   it("a clock that answers garbage is a SessionConfigError, not every key live or dead", async () => {
     await expect(redisStore({ now: () => Number.NaN }).get("k")).rejects.toBeInstanceOf(SessionConfigError);
+  });
+});
+
+describe("RedisStore: the admin helpers", () => {
+  it("listActiveSessions reads the sessions' metadata from the listing, and purgeExpired deletes them once their grace is over", async () => {
+    const clock = testClock();
+    const store = redisStore({ now: clock.now });
+    const app = new Hono<{ Variables: SessionVariables }>();
+    app.use(session({ secret: SECRET, idleTimeout: 60, store, now: clock.now }));
+    app.post("/", (c) => (c.var.session.set("n", 1), c.text("ok")));
+    for (let i = 0; i < 3; i++) jar().take(await app.request("/", { method: "POST" }));
+    const { sessions, cursor } = await listActiveSessions(store, { now: clock.now() });
+    expect(sessions).toHaveLength(3);
+    expect(cursor).toBeUndefined();
+    for (const s of sessions) expect(s.expires).toBe(Math.floor(clock.now() / 1000) * 1000 + 60_000);
+    clock.advance(61);
+    expect((await listActiveSessions(store, { now: clock.now() })).sessions).toEqual([]);
+    expect(await purgeExpired(store, { now: clock.now() })).toEqual({ scanned: 3, purged: 0 }); // still within the grace
+    clock.advance(EXPIRED_GRACE);
+    expect(await purgeExpired(store, { now: clock.now() })).toEqual({ scanned: 3, purged: 3 });
+    expect((await store.list({})).keys).toEqual([]);
+    expect(await redis(["ZCARD", `${store.prefix}\0keys`])).toBe(0);
   });
 });
