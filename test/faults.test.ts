@@ -20,6 +20,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryStore, session, type SessionStore, type SessionVariables } from "../src/index.js";
 import { FateDrawer, faultyKV, ScheduledStore, type Fate } from "./fault-schedule.js";
 import { jar, SECRET, testClock } from "./helpers.js";
+import { redisStore } from "./redis-helpers.js";
 
 const NAME = "__Host-session";
 const TIMEOUT = 1000;
@@ -269,6 +270,25 @@ describe("the real KV binding under a fault schedule (the library's own KVStore 
         const clock = testClock(Date.now());
         const fates = new FateDrawer(seed, { faultRate: 0.2, faults: WRITE_FAULTS, lateMs: LATE });
         await runSequence(mode, ops, fates, { faulty: faultyKV(env.SESSIONS, fates), truth: env.SESSIONS }, clock, t);
+      }),
+      { seed: SEED, numRuns: RUNS.kv },
+    );
+    expect(t.silentLosses).toEqual([]);
+    expect(t.failures).toBeGreaterThan(5);
+  }, 60_000);
+});
+
+describe("Redis (RedisStore over REST, a real redis-server) under a fault schedule", () => {
+  it.each(["store", "overflow"] as const)("%s mode: nothing leaks, nothing acknowledged is lost, no dangling cookie", async (mode) => {
+    const t = tally();
+    await fc.assert(
+      fc.asyncProperty(fc.integer(), fc.array(op(2, 5000), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
+        const clock = testClock(Date.now());
+        // ScheduledStore forwards get/set/delete only (plain server-side mode, no prefix to bind values to): so does the fault-free reader.
+        const redis = redisStore({ now: clock.now });
+        const truth: SessionStore = { get: (k) => redis.get(k), set: (k, v, o) => redis.set(k, v, o), delete: (k) => redis.delete(k) };
+        const fates = new FateDrawer(seed, { faultRate: 0.2, faults: WRITE_FAULTS, lateMs: LATE });
+        await runSequence(mode, ops, fates, { faulty: new ScheduledStore(truth, fates), truth }, clock, t);
       }),
       { seed: SEED, numRuns: RUNS.kv },
     );

@@ -1,0 +1,272 @@
+/**
+ * Server-side sessions on Redis (RedisStore over the REST protocol, a real redis-server behind
+ * test/redis-bridge.mjs): the versioned mode through its compare-and-swap Lua script, proved with the
+ * overlapping-request cases of d1-mode.test.ts and do-mode.test.ts.
+ */
+import { Hono } from "hono";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { RedisStore } from "../src/redis/index.js";
+import { EXPIRED_GRACE, SessionConfigError, SessionError, session, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
+import { redis, redisStore, REDIS_TEST_TOKEN, REDIS_TEST_URL } from "./redis-helpers.js";
+import { jar, SECRET, testClock, type Data } from "./helpers.js";
+
+/** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
+function barrier(count: number) {
+  let waiting = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    if (++waiting === count) open();
+    return opened;
+  };
+}
+
+/** A gate the test opens by hand: holds a request between its read and its write. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined } }) => Promise<void> };
+
+function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
+  const app = new Hono<{ Variables: SessionVariables<Data> }>();
+  app.use(session<Data>({ secret: SECRET, idleTimeout: 600, store, ...options }));
+  app.onError((err) => {
+    if (!(err instanceof SessionError)) return new Response("handler failed", { status: 500 });
+    const res = err.getResponse();
+    res.headers.set("X-Error-Code", err.code);
+    return res;
+  });
+  app.post("/set/:key/:value", async (c) => {
+    await c.var.session.load();
+    await hooks.afterRead?.(c);
+    c.var.session.set(c.req.param("key"), c.req.param("value"));
+    return c.text("ok");
+  });
+  app.post("/cart/:item", async (c) => {
+    const cart = ((await c.var.session.get("cart")) as string[] | undefined) ?? [];
+    await hooks.afterRead?.(c);
+    c.var.session.set("cart", [...cart, c.req.param("item")]);
+    return c.text("ok");
+  });
+  app.get("/all", async (c) => {
+    const s = await c.var.session.load();
+    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, expired: s.expired ?? null, data: await s.all() });
+  });
+  app.post("/init", (c) => (c.var.session.set("init", "yes"), c.text("ok")));
+  app.post("/logout", (c) => (c.var.session.destroy(), c.text("bye")));
+  app.post("/login", async (c) => ((await c.var.session.load()).regenerate(), c.text("welcome")));
+  return app;
+}
+
+type App = ReturnType<typeof storeApp>;
+type All = { id: string; isNew: boolean; invalid: string | null; expired: string | null; data: Record<string, unknown> };
+
+const send = (app: App, path: string, init: RequestInit = {}) => Promise.resolve(app.request(path, init));
+
+async function started(app: App) {
+  const j = jar();
+  j.take(await send(app, "/init", { method: "POST" }));
+  const { id } = (await (await send(app, "/all", { headers: j.header() })).json()) as All;
+  return { j, id };
+}
+
+const all = async (app: App, cookie: Record<string, string>) => (await (await send(app, "/all", { headers: cookie })).json()) as All;
+
+/** N overlapping requests on one session, each setting its own key after all of them read. */
+async function overlapping(store: SessionStore, n = 8) {
+  const allRead = barrier(n);
+  const app = storeApp(store, { afterRead: () => allRead() });
+  const { j } = await started(app);
+  const responses = await Promise.all(Array.from({ length: n }, (_, i) => send(app, `/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+  return { responses, data: (await all(app, j.header())).data };
+}
+
+const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, `v${i}`]));
+
+describe("Redis store: lost-update protection", () => {
+  it("8 overlapping requests, each changing its own key: 8 of 8 changes are kept", async () => {
+    const { responses, data } = await overlapping(redisStore());
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]); // the id did not change
+    expect(data).toEqual({ init: "yes", ...eight });
+  });
+
+  it.each([
+    ["a wrapper forwarding `versioned`", (inner: RedisStore): SessionStore => ({ get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k), versioned: inner.versioned })],
+    ["a Proxy", (inner: RedisStore): SessionStore => new Proxy(inner, {})],
+  ])("through %s: still 8 of 8", async (_, wrap) => {
+    expect((await overlapping(wrap(redisStore()))).data).toEqual({ init: "yes", ...eight });
+  });
+
+  it("the same overlap through a wrapper that hides `versioned` (plain server-side mode) keeps one change: the KV limitation", async () => {
+    const inner = redisStore();
+    const plain: SessionStore = { get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k) };
+    const { data } = await overlapping(plain);
+    expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
+  });
+
+  it("two requests adding to one cart and setting the theme: both changes kept", async () => {
+    const bothRead = barrier(2);
+    const app = storeApp(redisStore(), { afterRead: (c) => (c.req.header("X-Overlap") ? bothRead() : Promise.resolve()) });
+    const { j } = await started(app);
+    await send(app, "/cart/book", { method: "POST", headers: j.header() });
+    const overlap = { ...j.header(), "X-Overlap": "1" };
+    const pending = [send(app, "/cart/pen", { method: "POST", headers: overlap }), send(app, "/set/theme/dark", { method: "POST", headers: overlap })];
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
+  });
+
+  it('onConflict: "error" makes the second writer of a key fail with 409 and write nothing', async () => {
+    const bothRead = barrier(2);
+    const firstDone = gate();
+    const store = redisStore({ onConflict: "error" });
+    const app = storeApp(store, {
+      afterRead: async (c) => {
+        await bothRead();
+        if (c.req.header("X-Order") === "second") await firstDone.opened;
+      },
+    });
+    const { j, id } = await started(app);
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
+    expect((await first).status).toBe(200);
+    const refused = await second;
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("X-Error-Code")).toBe("CONFLICT");
+    expect(refused.headers.get("Set-Cookie")).toBeNull();
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", color: "red" });
+    expect(await redis(["HGET", store.prefix + id, "ver"])).toBe("2");
+  });
+
+  it("refuses exclusive (no lock in Redis over REST) with SessionConfigError", () => {
+    expect(() => new RedisStore({ url: REDIS_TEST_URL, token: REDIS_TEST_TOKEN, exclusive: { leaseMs: 1000, waitMs: 1000 } } as never)).toThrow(SessionConfigError);
+  });
+});
+
+describe("Redis store: destroy is final", () => {
+  it("a cookie captured before logout opens nothing afterwards (revoked), and the key is a tombstone with a TTL", async () => {
+    const store = redisStore();
+    const app = storeApp(store);
+    const { j, id } = await started(app);
+    const copied = j.header();
+    j.take(await send(app, "/logout", { method: "POST", headers: j.header() }));
+    expect(j.value).toBeUndefined();
+    expect(await all(app, copied)).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
+    expect(await redis(["HMGET", store.prefix + id, "v", "md"])).toEqual([null, null]);
+    const ttl = (await redis(["TTL", store.prefix + id])) as number;
+    expect(ttl).toBeGreaterThan(600 - 5); // the session's deadline (idleTimeout 600) plus the skew
+    expect(ttl).toBeLessThanOrEqual(660);
+  });
+
+  it("a request that read the session before logout cannot write it back afterwards", async () => {
+    const held = gate();
+    const read = gate();
+    const store = redisStore();
+    const app = storeApp(store, {
+      afterRead: async () => {
+        read.open();
+        await held.opened;
+      },
+    });
+    const { j, id } = await started(app);
+    const late = send(app, "/set/cart/full", { method: "POST", headers: j.header() });
+    await read.opened;
+    expect((await send(app, "/logout", { method: "POST", headers: j.header() })).status).toBe(200);
+    held.open();
+    const res = await late;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await store.read(id)).toEqual({ state: "revoked" });
+  });
+
+  it("regenerate() moves the session to a new id and ends the old one", async () => {
+    const app = storeApp(redisStore());
+    const { j, id } = await started(app);
+    const before = j.header();
+    j.take(await send(app, "/login", { method: "POST", headers: j.header() }));
+    const after = await all(app, j.header());
+    expect(after.id).not.toBe(id);
+    expect(after.data).toEqual({ init: "yes" });
+    expect(await all(app, before)).toMatchObject({ isNew: true, invalid: "revoked" });
+  });
+});
+
+describe("Redis store: expiry and failures", () => {
+  it("an idle session is kept a day past its deadline so the visitor is told why, and Redis holds it that long", async () => {
+    const clock = testClock();
+    const store = redisStore({ now: clock.now });
+    const app = storeApp(store, {}, { idleTimeout: 60, now: clock.now });
+    const { j, id } = await started(app);
+    const ttl = (await redis(["TTL", store.prefix + id])) as number;
+    expect(ttl).toBeGreaterThan(60 + EXPIRED_GRACE - 5);
+    expect(ttl).toBeLessThanOrEqual(60 + EXPIRED_GRACE + 1);
+    clock.advance(61);
+    expect(await all(app, j.header())).toMatchObject({ isNew: true, expired: "idle" });
+    clock.advance(EXPIRED_GRACE);
+    expect(await all(app, j.header())).toMatchObject({ isNew: true, invalid: "missing" });
+  });
+
+  it.each([
+    ["a wrong token (HTTP 401)", { token: "wrong-token" }],
+    ["an endpoint that does not speak the protocol", { url: "https://not-redis.test/" }],
+  ])("%s: a write fails with 503, no cookie, and the stored session unchanged; the token is in no message", async (_, broken) => {
+    const store = redisStore();
+    const app = storeApp(store);
+    const { j } = await started(app);
+    const errors: unknown[] = [];
+    const failing = storeApp(new RedisStore({ url: REDIS_TEST_URL, token: REDIS_TEST_TOKEN, prefix: store.prefix, ...broken }));
+    failing.onError((err) => (errors.push(err), (err as SessionError).getResponse()));
+    const res = await send(failing, "/set/k/v", { method: "POST", headers: j.header() });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect((await all(app, j.header())).data).toEqual({ init: "yes" });
+    expect(errors).toHaveLength(1);
+    const error = errors[0] as Error & { cause: Error };
+    expect(error.name).toBe("SessionStoreError");
+    expect(`${error.message} ${error.cause.message}`).not.toMatch(/token/i);
+  });
+});
+
+describe("Redis store: work per request", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("a read within touchAfter is one HMGET; a change is one HMGET and one EVAL; each one request with the bearer token", async () => {
+    const clock = testClock();
+    const app = storeApp(redisStore({ now: clock.now }), {}, { now: clock.now });
+    const { j } = await started(app);
+    const spy = vi.spyOn(globalThis, "fetch");
+    const commands = () => spy.mock.calls.map(([, init]) => (JSON.parse(String(init?.body)) as string[])[0]);
+    clock.advance(1);
+    await send(app, "/all", { headers: j.header() });
+    expect(commands()).toEqual(["HMGET"]);
+    spy.mockClear();
+    await send(app, "/set/k/v", { method: "POST", headers: j.header() });
+    expect(commands()).toEqual(["HMGET", "EVAL"]);
+    for (const [url, init] of spy.mock.calls) {
+      expect(String(url)).toBe(REDIS_TEST_URL);
+      expect(new Headers(init?.headers).get("Authorization")).toBe(`Bearer ${REDIS_TEST_TOKEN}`);
+      expect(init?.method).toBe("POST");
+    }
+    spy.mockClear();
+    await send(app, "/logout", { method: "POST", headers: j.header() });
+    expect(commands()).toEqual(["HMGET", "EVAL"]);
+  });
+});
+
+describe("Redis store: stores sharing a database and a secret", () => {
+  it("a value copied to the same id under another prefix does not open there (values are bound to the store's prefix)", async () => {
+    const p = redisStore();
+    const q = redisStore();
+    const j = jar();
+    const appP = storeApp(p);
+    j.take(await appP.request("/set/user/alice", { method: "POST" }));
+    const { id } = (await (await appP.request("/all", { headers: j.header() })).json()) as { id: string };
+    expect(await redis(["COPY", p.prefix + id, q.prefix + id])).toBe(1);
+    const appQ = storeApp(q);
+    expect(await (await appQ.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
+    expect(await (await appP.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: false, data: { user: "alice" } });
+  });
+});
