@@ -28,6 +28,7 @@ import {
   SessionConfigError,
   SessionStoreError,
   SessionTooLargeError,
+  SessionStepUpRequiredError,
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
@@ -190,6 +191,9 @@ describe("errors", () => {
       case "STORE_UNAVAILABLE":
         expectTypeOf(error).toEqualTypeOf<SessionStoreError>();
         return error.operation;
+      case "STEP_UP_REQUIRED":
+        expectTypeOf(error).toEqualTypeOf<SessionStepUpRequiredError>();
+        return `${error.authenticatedAgo ?? "never"}>${error.maxAge}`;
       case "CONFIG":
       case "CONFLICT":
       case "LOCK_TIMEOUT":

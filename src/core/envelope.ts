@@ -17,6 +17,11 @@ export interface SessionMeta {
   readonly lastUsed: number;
   /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
   readonly lifetime: number;
+  /**
+   * When the user last proved who they are (`session.authenticate()`), ms since epoch (second precision);
+   * absent when never, or when sealed by a version without step-up (unknown).
+   */
+  readonly authenticatedAt?: number | undefined;
 }
 
 /** Everything a sealed session holds. */
@@ -29,7 +34,9 @@ export interface Envelope<Data extends SessionData = SessionData> {
 
 /**
  * Wire format (the JWE plaintext), kept short because it rides in every request:
- * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?}`.
+ * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"a":authenticatedSeconds?}`.
+ * Readers ignore members they do not know, so an envelope with `a` opens in a version without it (and one
+ * without `a` means "not known to be authenticated").
  */
 interface Wire {
   i: string;
@@ -38,6 +45,7 @@ interface Wire {
   l: number;
   d: SessionData;
   f?: Record<string, unknown>;
+  a?: number;
 }
 
 const encoder = new TextEncoder();
@@ -75,6 +83,9 @@ export function checkEnvelope(envelope: unknown): asserts envelope is Envelope {
     throw new SessionConfigError("envelope.meta.lastUsed must not be before envelope.meta.created");
   }
   if (!isSeconds(meta.lifetime)) throw new SessionConfigError("envelope.meta.lifetime must be a whole, non-negative number of seconds");
+  if (meta.authenticatedAt !== undefined && !isSeconds(meta.authenticatedAt)) {
+    throw new SessionConfigError("envelope.meta.authenticatedAt must be a whole, non-negative number of ms since epoch when given");
+  }
   if (!isObject(data)) throw new SessionConfigError("envelope.data must be an object (not an array or null)");
   if (flash !== undefined && !isObject(flash)) throw new SessionConfigError("envelope.flash must be an object when given");
 }
@@ -95,6 +106,7 @@ export function envelopeJson(envelope: Envelope): string {
     d: data,
   };
   if (flash && hasKeys(flash)) wire.f = flash;
+  if (meta.authenticatedAt !== undefined) wire.a = Math.floor(meta.authenticatedAt / 1000);
   return JSON.stringify(wire);
 }
 
@@ -124,11 +136,13 @@ export function parseEnvelope(json: string): Envelope | undefined {
 /** Shape-checks parsed JSON as an envelope; undefined when it is not one. */
 export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
-  const { i, c, u, l, d, f } = wire as Partial<Wire>;
+  const { i, c, u, l, d, f, a } = wire as Partial<Wire>;
   if (!isSessionId(i)) return undefined;
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
-  return { data: d, meta: { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l }, flash: f };
+  if (a !== undefined && !isSeconds(a)) return undefined;
+  const meta: SessionMeta = { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l, ...(a === undefined ? {} : { authenticatedAt: a * 1000 }) };
+  return { data: d, meta, flash: f };
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
