@@ -20,6 +20,7 @@ export {
   SessionNotLoadedError,
   SessionClosedError,
   SessionStepUpRequiredError,
+  SessionDeviceLimitError,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

@@ -29,6 +29,7 @@ import {
   SessionStoreError,
   SessionTooLargeError,
   SessionStepUpRequiredError,
+  SessionDeviceLimitError,
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
@@ -191,6 +192,9 @@ describe("errors", () => {
       case "STORE_UNAVAILABLE":
         expectTypeOf(error).toEqualTypeOf<SessionStoreError>();
         return error.operation;
+      case "DEVICE_LIMIT":
+        expectTypeOf(error).toEqualTypeOf<SessionDeviceLimitError>();
+        return `${error.maxSessions}`;
       case "STEP_UP_REQUIRED":
         expectTypeOf(error).toEqualTypeOf<SessionStepUpRequiredError>();
         return `${error.authenticatedAgo ?? "never"}>${error.maxAge}`;

@@ -123,6 +123,21 @@ export class SessionStepUpRequiredError extends SessionError {
   }
 }
 
+/**
+ * `linkSession(..., { maxSessions, policy: "refuse" })`: the user already has `maxSessions` sessions, so this
+ * one was not linked. Default response 409; tell the user to log out elsewhere first.
+ */
+export class SessionDeviceLimitError extends SessionError {
+  readonly code = "DEVICE_LIMIT";
+  override readonly status = 409;
+  /** The limit that was reached. */
+  readonly maxSessions: number;
+  constructor(maxSessions: number) {
+    super(`the user already has ${maxSessions} sessions, the most allowed`);
+    this.maxSessions = maxSessions;
+  }
+}
+
 /** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
 export type SessionErrors =
   | SessionConfigError
@@ -132,7 +147,8 @@ export type SessionErrors =
   | SessionLockTimeoutError
   | SessionNotLoadedError
   | SessionClosedError
-  | SessionStepUpRequiredError;
+  | SessionStepUpRequiredError
+  | SessionDeviceLimitError;
 
 /** The `code` of each error class. */
-export type SessionErrorCode = "CONFIG" | "TOO_LARGE" | "STORE_UNAVAILABLE" | "CONFLICT" | "LOCK_TIMEOUT" | "NOT_LOADED" | "CLOSED" | "STEP_UP_REQUIRED";
+export type SessionErrorCode = "CONFIG" | "TOO_LARGE" | "STORE_UNAVAILABLE" | "CONFLICT" | "LOCK_TIMEOUT" | "NOT_LOADED" | "CLOSED" | "STEP_UP_REQUIRED" | "DEVICE_LIMIT";
