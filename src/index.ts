@@ -1,4 +1,4 @@
-export { session, requireRecentAuth, type SessionOptions, type SessionVariables } from "./hono/middleware.js";
+export { session, requireRecentAuth, sessionStatus, type SessionStatus, type SessionOptions, type SessionVariables } from "./hono/middleware.js";
 export { sessionEngine, type SessionEngine, type RequestSession, type StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";
 export type { SessionEngineOptions, PerRequest } from "./core/options.js";

@@ -81,6 +81,34 @@ export function requireRecentAuth<Data extends SessionData = SessionData>(second
   };
 }
 
+/** What {@link sessionStatus} answers; `null` where no limit applies or there is no session. */
+export interface SessionStatus {
+  /** A session came with the request. */
+  active: boolean;
+  /** Seconds before the session expires for inactivity. */
+  idleSecondsLeft: number | null;
+  /** Seconds before the server refuses the session (idle or absolute limit, whichever comes first). */
+  secondsLeft: number | null;
+}
+
+/**
+ * Hono handler for an idle-warning script's polls (e.g. `app.get("/session/status", sessionStatus())`):
+ * answers {@link SessionStatus} as JSON, never cached, without rolling the session (a tab left open does not
+ * keep it alive) and without creating one. "Stay signed in" is any ordinary request: it rolls the session.
+ */
+export function sessionStatus<Data extends SessionData = SessionData>(): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
+  return async function sessionStatus(c) {
+    const session = c.var.session;
+    if (!session) throw new SessionConfigError("sessionStatus() needs the session() middleware registered before it");
+    session.skipRoll();
+    await session.load();
+    const status: SessionStatus = session.isNew
+      ? { active: false, idleSecondsLeft: null, secondsLeft: null }
+      : { active: true, idleSecondsLeft: session.idleSecondsLeft() ?? null, secondsLeft: session.secondsLeft() ?? null };
+    return c.json(status, 200, { "Cache-Control": "no-store" });
+  };
+}
+
 /** The Worker's `ctx.waitUntil`, for `onEvent` deliveries; Hono throws when the app runs without one (tests, Node). */
 function waitUntilOf(c: Context): WaitUntil | undefined {
   try {
