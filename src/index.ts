@@ -1,5 +1,6 @@
-export { session, type SessionOptions, type SessionVariables } from "./hono/middleware.js";
-export { sessionEngine, type SessionEngine, type RequestSession } from "./core/engine.js";
+export { session, requireRecentAuth, sessionStatus, type SessionStatus, type SessionOptions, type SessionVariables } from "./hono/middleware.js";
+export { sessionEngine, type SessionEngine, type RequestSession, type StartOptions } from "./core/engine.js";
+export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";
 export type { SessionEngineOptions, PerRequest } from "./core/options.js";
 export { withSession, withCookies } from "./core/with-session.js";
 export { Session } from "./core/session.js";
@@ -18,6 +19,8 @@ export {
   SessionLockTimeoutError,
   SessionNotLoadedError,
   SessionClosedError,
+  SessionStepUpRequiredError,
+  SessionDeviceLimitError,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

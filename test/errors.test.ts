@@ -9,6 +9,8 @@ import {
   SessionStoreError,
   SessionNotLoadedError,
   SessionTooLargeError,
+  SessionStepUpRequiredError,
+  SessionDeviceLimitError,
   type SessionErrorCode,
   type SessionErrors,
 } from "../src/index.js";
@@ -22,6 +24,8 @@ describe("errors", () => {
     [new SessionLockTimeoutError(250), "LOCK_TIMEOUT", 503],
     [new SessionNotLoadedError("id"), "NOT_LOADED", 500],
     [new SessionClosedError("set"), "CLOSED", 500],
+    [new SessionStepUpRequiredError(300, 900), "STEP_UP_REQUIRED", 401],
+    [new SessionDeviceLimitError(3), "DEVICE_LIMIT", 409],
   ])("%s has a stable code and a safe default response through Hono", async (error, code, status) => {
     expect(error).toBeInstanceOf(SessionError);
     expect(error.code).toBe(code);

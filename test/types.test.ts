@@ -28,6 +28,8 @@ import {
   SessionConfigError,
   SessionStoreError,
   SessionTooLargeError,
+  SessionStepUpRequiredError,
+  SessionDeviceLimitError,
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
@@ -190,6 +192,12 @@ describe("errors", () => {
       case "STORE_UNAVAILABLE":
         expectTypeOf(error).toEqualTypeOf<SessionStoreError>();
         return error.operation;
+      case "DEVICE_LIMIT":
+        expectTypeOf(error).toEqualTypeOf<SessionDeviceLimitError>();
+        return `${error.maxSessions}`;
+      case "STEP_UP_REQUIRED":
+        expectTypeOf(error).toEqualTypeOf<SessionStepUpRequiredError>();
+        return `${error.authenticatedAgo ?? "never"}>${error.maxAge}`;
       case "CONFIG":
       case "CONFLICT":
       case "LOCK_TIMEOUT":

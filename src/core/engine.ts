@@ -1,6 +1,7 @@
 import { expiredCookies, readSessionCookie, sessionCookies, valueLimit, type SessionCookie } from "./chunks.js";
 import { hasKeys, type SessionData } from "./envelope.js";
-import { SessionConfigError } from "./errors.js";
+import { SessionConfigError, SessionStoreError } from "./errors.js";
+import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
 import type { SessionMode } from "../modes/mode.js";
 import { flashAfter, resealOf, Session, sessionControl, type Found, type SessionState } from "./session.js";
@@ -26,7 +27,13 @@ export interface SessionEngine<Data extends SessionData = SessionData, C = unkno
    * Starts a request. `headers` are the request's (only its Cookie header is read, and only when the session
    * is used); `context` is what option functions receive (`secret: (c) => ...`).
    */
-  start(headers: Headers, context: C): RequestSession<Data>;
+  start(headers: Headers, context: C, options?: StartOptions): RequestSession<Data>;
+}
+
+/** Per-request options of {@link SessionEngine.start}. */
+export interface StartOptions {
+  /** Keeps `onEvent` deliveries alive after the response (a Worker's `ctx.waitUntil`); without it they run unawaited. */
+  waitUntil?: WaitUntil | undefined;
 }
 
 /**
@@ -48,12 +55,23 @@ export function sessionEngine<Data extends SessionData = SessionData, C = unknow
   const maxLength = valueLimit(cookie);
 
   return {
-    start(headers, context) {
+    start(headers, context, options) {
       const now = config.clock();
       let lookup: SessionCookie = { found: 0 };
       let mode: SessionMode | undefined;
+      /** The id of the live session the cookie opened to (not an expired or refused one): what events compare with. */
+      let openedId: string | undefined;
+      const { onEvent } = config;
+      const emit = onEvent
+        ? eventSender(onEvent, now, () => config.keysFor(context), context, options?.waitUntil)
+        : undefined;
+      /** Store failures are audit events too; the error goes on to fail the request. */
+      const failed = (error: unknown): never => {
+        if (error instanceof SessionStoreError) emit?.({ type: "store-failure", operation: error.operation });
+        return reported(error);
+      };
       // 1. cookie, 2. open through the mode, 3. expiry: on the session's first use only.
-      const open = async (): Promise<Found> => {
+      const read = async (): Promise<Found> => {
         lookup = readSessionCookie(headers.get("Cookie"), cookie);
         mode = config.modeOf(await config.keysFor(context).catch(reported), context);
         if (lookup.found === 0) return { opened: undefined };
@@ -63,6 +81,14 @@ export function sessionEngine<Data extends SessionData = SessionData, C = unknow
         if (!opened.ok) return { opened, invalid: opened.reason };
         const verdict = expiryOf(opened.envelope.meta, now, limits);
         return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
+      };
+      const open = async (): Promise<Found> => {
+        const found = await read().catch(failed);
+        const id = found.opened?.ok ? found.opened.envelope.meta.id : undefined;
+        if (found.invalid) emit?.({ type: "invalid", id, reason: found.invalid });
+        else if (found.expired) emit?.({ type: "expired", id: id!, reason: found.expired });
+        else openedId = id;
+        return found;
       };
       // 4. the Session the handler uses.
       const rolls = config.shouldRoll?.(context) !== false;
@@ -77,9 +103,11 @@ export function sessionEngine<Data extends SessionData = SessionData, C = unknow
           if (!control.started) return []; // untouched (lazy): the cookie stays as it was
           try {
             const state = await control.load();
-            return await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+            const written = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
+            if (emit) lifecycle(state, written, openedId, emit);
+            return written.cookies;
           } catch (error) {
-            reported(error);
+            return failed(error);
           } finally {
             await mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
           }
@@ -99,16 +127,17 @@ export function sessionEngine<Data extends SessionData = SessionData, C = unknow
     now: number,
     incoming: string | undefined,
     hadCookie: boolean,
-  ): Promise<string[]> {
+  ): Promise<Written> {
     const flash = flashAfter(state);
     if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
       // Nothing worth keeping: no empty sessions for anonymous visitors, a session emptied by the app ends
       // (with its stored copy), and a refused cookie is removed (with every chunk name).
-      if (state.replaced || !state.isNew) await mode.discard(state.previous);
-      return hadCookie ? expiredCookies(cookie) : [];
+      const ends = state.replaced || !state.isNew;
+      if (ends) await mode.discard(state.previous);
+      return { cookies: hadCookie ? expiredCookies(cookie) : [], outcome: ends ? "ended" : "unchanged" };
     }
     const reseal = resealOf(state, now, touchAfterMs);
-    if (!reseal.due) return [];
+    if (!reseal.due) return { cookies: [], outcome: "unchanged" };
     const { meta } = state;
     const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
     meta.lastUsed = reseal.lastUsed;
@@ -125,19 +154,45 @@ export function sessionEngine<Data extends SessionData = SessionData, C = unknow
         ttl,
         now,
         incoming,
-        changes: { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared },
+        changes: { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared, ...(state.authenticated ? { authenticatedAt: meta.authenticatedAt } : {}) },
       },
     );
     // The store found the session ended meanwhile (destroyed or regenerated by another request, deleted by an
     // admin, expired): nothing was written. The cookie is left alone: the request that ended the session has
     // set the browser's cookie already (expired, or the regenerated id), and a dead one is refused next time.
-    if (value === null) return [];
+    if (value === null) return { cookies: [], outcome: "gone" };
     // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
     if (state.replaced) await mode.discard(state.previous);
-    if (value === incoming && !rollsCookie) return [];
+    if (value === incoming && !rollsCookie) return { cookies: [], outcome: "sealed" };
     const maxAge = lifetime && limits.absoluteTimeout ? Math.min(lifetime, ttl) : lifetime;
-    return sessionCookies(cookie, value, maxAge);
+    return { cookies: sessionCookies(cookie, value, maxAge), outcome: "sealed" };
   }
+}
+
+/**
+ * What persist() did besides the Set-Cookie values: sealed the session, left it as it was, ended it (and
+ * deleted its stored copies), or found it gone (ended by another request meanwhile: nothing written).
+ */
+interface Written {
+  cookies: string[];
+  outcome: "sealed" | "unchanged" | "ended" | "gone";
+}
+
+/**
+ * The lifecycle events of a committed request, from what the cookie opened to (`openedId`, a live session)
+ * and what was written. Only what reached the store or the cookie is reported.
+ */
+function lifecycle(state: SessionState, written: Written, openedId: string | undefined, emit: (event: RawEvent) => void): void {
+  if (written.outcome === "ended" && openedId !== undefined) emit({ type: "destroyed", id: openedId });
+  if (written.outcome !== "sealed") return; // unchanged, or ended by another request: nothing of this one's happened
+  const { id } = state.meta;
+  if (openedId === undefined) emit({ type: "created", id });
+  else if (state.isNew) {
+    emit({ type: "destroyed", id: openedId }); // destroy() and new data: a new session in place of the old one
+    emit({ type: "created", id });
+  } else if (id !== openedId) emit({ type: "regenerated", id, previous: openedId });
+  else if (state.rotated) emit({ type: "rotated-key", id });
+  if (state.authenticated) emit({ type: "authenticated", id });
 }
 
 /** Configuration errors found per request are logged once per isolate: a bare 500 alone tells nobody why. */

@@ -22,6 +22,11 @@ export interface SessionMeta {
    * `revocation` asks the Durable Object again only once this is `recheckAfter` old. Absent: due now.
    */
   readonly checked?: number | undefined;
+  /**
+   * When the user last proved who they are (`session.authenticate()`), ms since epoch (second precision);
+   * absent when never, or when sealed by a version without step-up (unknown).
+   */
+  readonly authenticatedAt?: number | undefined;
 }
 
 /** Everything a sealed session holds. */
@@ -34,7 +39,9 @@ export interface Envelope<Data extends SessionData = SessionData> {
 
 /**
  * Wire format (the JWE plaintext), kept short because it rides in every request:
- * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?}`.
+ * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?,"a":authenticatedSeconds?}`.
+ * Readers ignore members they do not know, so an envelope with `k` or `a` opens in a version without them (and
+ * one without `a` means "not known to be authenticated").
  */
 interface Wire {
   i: string;
@@ -44,6 +51,7 @@ interface Wire {
   d: SessionData;
   f?: Record<string, unknown>;
   k?: number;
+  a?: number;
 }
 
 const encoder = new TextEncoder();
@@ -84,6 +92,9 @@ export function checkEnvelope(envelope: unknown): asserts envelope is Envelope {
   if (meta.checked !== undefined && !isSeconds(meta.checked)) {
     throw new SessionConfigError("envelope.meta.checked must be a whole, non-negative number of ms since epoch when given");
   }
+  if (meta.authenticatedAt !== undefined && !isSeconds(meta.authenticatedAt)) {
+    throw new SessionConfigError("envelope.meta.authenticatedAt must be a whole, non-negative number of ms since epoch when given");
+  }
   if (!isObject(data)) throw new SessionConfigError("envelope.data must be an object (not an array or null)");
   if (flash !== undefined && !isObject(flash)) throw new SessionConfigError("envelope.flash must be an object when given");
 }
@@ -105,6 +116,7 @@ export function envelopeJson(envelope: Envelope): string {
   };
   if (flash && hasKeys(flash)) wire.f = flash;
   if (meta.checked !== undefined) wire.k = Math.floor(meta.checked / 1000);
+  if (meta.authenticatedAt !== undefined) wire.a = Math.floor(meta.authenticatedAt / 1000);
   return JSON.stringify(wire);
 }
 
@@ -134,11 +146,12 @@ export function parseEnvelope(json: string): Envelope | undefined {
 /** Shape-checks parsed JSON as an envelope; undefined when it is not one. */
 export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
-  const { i, c, u, l, d, f, k } = wire as Partial<Wire>;
+  const { i, c, u, l, d, f, k, a } = wire as Partial<Wire>;
   if (!isSessionId(i)) return undefined;
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
-  const meta: SessionMeta = { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l };
+  if (a !== undefined && !isSeconds(a)) return undefined;
+  const meta: SessionMeta = { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l, ...(a === undefined ? {} : { authenticatedAt: a * 1000 }) };
   // A malformed `k` only costs a revocation check: the session is due for one, as a cookie without it.
   return { data: d, meta: isSeconds(k) ? { ...meta, checked: k * 1000 } : meta, flash: f };
 }

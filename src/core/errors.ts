@@ -3,7 +3,7 @@
  * narrow with `instanceof` or with `error.code`. Messages never contain a secret, a key or session data.
  */
 
-const STATUS_TEXT: Record<number, string> = { 409: "Conflict", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = { 401: "Unauthorized", 409: "Conflict", 503: "Service Unavailable" };
 
 export abstract class SessionError extends Error {
   /** Stable identifier of the error class, e.g. `"CONFIG"`. */
@@ -101,6 +101,43 @@ export class SessionClosedError extends SessionError {
   }
 }
 
+/**
+ * A sensitive action needs a recent `session.authenticate()` (step-up, "sudo mode") and the session has none
+ * within `maxAge` seconds, or none at all: catch it and ask for the password again. Default response 401.
+ */
+export class SessionStepUpRequiredError extends SessionError {
+  readonly code = "STEP_UP_REQUIRED";
+  override readonly status = 401;
+  /** The largest age of the authentication the action accepts, in seconds. */
+  readonly maxAge: number;
+  /** Seconds since the session last authenticated; undefined when it never did. */
+  readonly authenticatedAgo: number | undefined;
+  constructor(maxAge: number, authenticatedAgo: number | undefined) {
+    super(
+      authenticatedAgo === undefined
+        ? `this action needs the user to authenticate (within ${maxAge} s); the session never did`
+        : `this action needs the user to authenticate within ${maxAge} s; the session last did ${authenticatedAgo} s ago`,
+    );
+    this.maxAge = maxAge;
+    this.authenticatedAgo = authenticatedAgo;
+  }
+}
+
+/**
+ * `linkSession(..., { maxSessions, policy: "refuse" })`: the user already has `maxSessions` sessions, so this
+ * one was not linked. Default response 409; tell the user to log out elsewhere first.
+ */
+export class SessionDeviceLimitError extends SessionError {
+  readonly code = "DEVICE_LIMIT";
+  override readonly status = 409;
+  /** The limit that was reached. */
+  readonly maxSessions: number;
+  constructor(maxSessions: number) {
+    super(`the user already has ${maxSessions} sessions, the most allowed`);
+    this.maxSessions = maxSessions;
+  }
+}
+
 /** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
 export type SessionErrors =
   | SessionConfigError
@@ -109,7 +146,9 @@ export type SessionErrors =
   | SessionConflictError
   | SessionLockTimeoutError
   | SessionNotLoadedError
-  | SessionClosedError;
+  | SessionClosedError
+  | SessionStepUpRequiredError
+  | SessionDeviceLimitError;
 
 /** The `code` of each error class. */
-export type SessionErrorCode = "CONFIG" | "TOO_LARGE" | "STORE_UNAVAILABLE" | "CONFLICT" | "LOCK_TIMEOUT" | "NOT_LOADED" | "CLOSED";
+export type SessionErrorCode = "CONFIG" | "TOO_LARGE" | "STORE_UNAVAILABLE" | "CONFLICT" | "LOCK_TIMEOUT" | "NOT_LOADED" | "CLOSED" | "STEP_UP_REQUIRED" | "DEVICE_LIMIT";

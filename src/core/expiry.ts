@@ -25,7 +25,8 @@ export const UNBOUNDED_TTL = 14 * 24 * 3600;
  * a cookie the browser would have dropped is not accepted when replayed.
  */
 export function expiryOf(meta: SessionMeta, now: number, limits: ExpiryLimits): ExpiredReason | "future" | undefined {
-  if (meta.created > now + CLOCK_SKEW_MS || meta.lastUsed > now + CLOCK_SKEW_MS || meta.lastUsed < meta.created) {
+  const future = now + CLOCK_SKEW_MS;
+  if (meta.created > future || meta.lastUsed > future || meta.lastUsed < meta.created || (meta.authenticatedAt ?? 0) > future) {
     return "future";
   }
   const { absoluteTimeout } = limits;

@@ -3,6 +3,7 @@ import { keyringCache } from "../crypto/keyring-cache.js";
 import { checkSecrets, type Encryption, type Keyring, type Secret } from "../crypto/keyring.js";
 import { revocationModeOf, type RevocationOptions } from "../durable-object/revocation.js";
 import { SessionConfigError } from "./errors.js";
+import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
 import { cookieMode, type SessionMode } from "../modes/mode.js";
 import { storeModeOf, type StoreOption } from "../modes/choose.js";
@@ -68,6 +69,13 @@ export interface SessionEngineOptions<C = unknown> {
    * trip; see `cacheFor`). Not with `store:`: a versioned store revokes by itself.
    */
   revocation?: RevocationOptions<C> | undefined;
+  /**
+   * Audit events (created, regenerated, authenticated, expired, invalid, destroyed, revoked, rotated-key,
+   * store-failure), each with a keyed hash of the session id, never the id or data. Called after the
+   * response is decided, through `waitUntil` when the request has one (the Hono middleware uses
+   * `c.executionCtx.waitUntil`): it never delays the response, and what it throws is logged and dropped.
+   */
+  onEvent?: SessionEventHandler<C> | undefined;
 }
 
 /** The options, validated once: what the engine reads on every request. */
@@ -81,6 +89,7 @@ export interface ResolvedOptions<C> {
   shouldRoll: ((context: C) => boolean) | undefined;
   keysFor: (context: C) => Promise<Keyring>;
   modeOf: (keys: Keyring, context: C) => SessionMode;
+  onEvent: SessionEventHandler<C> | undefined;
 }
 
 /** Validates every option (throwing `SessionConfigError`) and prepares what requests share. */
@@ -102,6 +111,8 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>): ResolvedOpt
   if (typeof clock !== "function") throw new SessionConfigError("now must be a function returning ms since epoch");
   const { secret, shouldRoll } = options;
   if (shouldRoll !== undefined && typeof shouldRoll !== "function") throw new SessionConfigError("shouldRoll must be a function");
+  const { onEvent } = options;
+  if (onEvent !== undefined && typeof onEvent !== "function") throw new SessionConfigError("onEvent must be a function");
 
   const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
   let fixedKeys: Promise<Keyring> | undefined;
@@ -121,7 +132,7 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>): ResolvedOpt
   // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
   const revocable = options.revocation && revocationModeOf<C>(options.revocation, { limits, lifetime, touchAfterMs, now: clock }, storeModes ?? cookieMode);
   const modeOf = revocable || storeModes || cookieMode;
-  return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf };
+  return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent };
 }
 
 function seconds(options: SessionEngineOptions<never>, name: "lifetime" | "touchAfter"): number | undefined {

@@ -1,5 +1,5 @@
 import { defineKey, hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
-import { SessionClosedError, SessionNotLoadedError } from "./errors.js";
+import { SessionClosedError, SessionConfigError, SessionNotLoadedError } from "./errors.js";
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import type { Opened } from "../modes/mode.js";
 import type { InvalidReason } from "./token.js";
@@ -14,7 +14,7 @@ export interface Found {
 /** @internal Mutable per-request state; the middleware reads it to decide what to write back. */
 export interface SessionState {
   data: SessionData;
-  meta: { id: string; created: number; lastUsed: number; lifetime: number };
+  meta: { id: string; created: number; lastUsed: number; lifetime: number; authenticatedAt?: number | undefined };
   flashIn: Record<string, unknown> | undefined;
   flashOut: Record<string, unknown> | undefined;
   isNew: boolean;
@@ -31,6 +31,8 @@ export interface SessionState {
   cleared: boolean;
   /** The id changed (regenerate/destroy): stored copies under the old id must go. */
   replaced: boolean;
+  /** authenticate() was called (and the session not destroyed since). */
+  authenticated: boolean;
   rolls: boolean;
 }
 
@@ -141,13 +143,44 @@ export class Session<Data extends SessionData = SessionData> {
     return value;
   }
 
-  /** A new id and creation time, same data: call after login (session fixation defence). */
-  regenerate(): void {
+  /**
+   * A new id and creation time, same data: call after login (session fixation defence). When the user last
+   * authenticated is kept, unless `{ keepAuthentication: false }` (e.g. the session changes hands).
+   */
+  regenerate(options?: { keepAuthentication?: boolean | undefined }): void {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new SessionConfigError("regenerate() takes an optional object { keepAuthentication? }");
+    }
+    const keep = options?.keepAuthentication !== false;
     this.#write("regenerate", (state) => {
       const now = toSeconds(this.#now);
-      state.meta = { ...state.meta, id: newSessionId(), created: now, lastUsed: now };
+      const { authenticatedAt, ...meta } = state.meta;
+      state.meta = { ...meta, id: newSessionId(), created: now, lastUsed: now, ...(keep && authenticatedAt !== undefined ? { authenticatedAt } : {}) };
       state.replaced = true;
+      if (!keep) state.authenticated = false;
     });
+  }
+
+  /**
+   * Records that the user just proved who they are (login, or re-entering the password for a sensitive
+   * action): sealed with the session, so it cannot be forged or carried to another session; read it with
+   * {@link Session.authenticatedAgo} (or `requireRecentAuth()`). It does not extend the session's idle or
+   * absolute deadline. Kept by `regenerate()`, cleared by `destroy()`.
+   */
+  authenticate(): void {
+    this.#write("authenticate", (state) => {
+      state.meta = { ...state.meta, authenticatedAt: toSeconds(this.#now) };
+      state.authenticated = true;
+    });
+  }
+
+  /**
+   * Seconds since the user last called {@link Session.authenticate} in this session; undefined when never
+   * (or when the session was sealed by a version without step-up).
+   */
+  authenticatedAgo(): number | undefined {
+    const { authenticatedAt } = this.#loaded("authenticatedAgo").meta;
+    return authenticatedAt === undefined ? undefined : Math.max(0, Math.floor((this.#now - authenticatedAt) / 1000));
   }
 
   /** Clears the session, expires the cookie and deletes stored copies. Later writes start a new session. */
@@ -296,6 +329,7 @@ function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "i
     changedKeys: new Set(),
     cleared: false,
     replaced: false,
+    authenticated: false,
   };
 }
 
@@ -321,6 +355,7 @@ function stateOf(found: Found, now: number, lifetime: number, rolls: boolean): S
     changedKeys: new Set(),
     cleared: false,
     replaced: false,
+    authenticated: false,
     rolls,
   };
 }

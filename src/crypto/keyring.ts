@@ -24,6 +24,11 @@ export interface KeyringOptions {
 export interface SealingKey {
   readonly kid: string;
   readonly key: CryptoKey | Uint8Array;
+  /**
+   * HMAC-SHA-256 key of the same secret, for audit events' session tags (never used to seal); derived on
+   * first use, so apps without audit events pay nothing for it.
+   */
+  readonly audit: () => Promise<CryptoKey>;
 }
 
 const MIN_SECRET_CHARS = 32;
@@ -67,6 +72,16 @@ export class Keyring {
     return this.#byHeader.get(segment);
   }
 
+  /**
+   * A keyed hash of a session id for logs and audit events: HMAC-SHA-256 under a key derived from the
+   * current secret, first 16 bytes, base64url. The same id gives the same tag while the current secret stays;
+   * the id cannot be recovered from it, nor a tag computed without the secret.
+   */
+  async tag(id: string): Promise<string> {
+    const mac = await crypto.subtle.sign("HMAC", await this.current.audit(), encoder.encode(id));
+    return base64url.encode(new Uint8Array(mac, 0, 16));
+  }
+
   /** Keeps key material out of logs and error reports. */
   toJSON(): { encryption: Encryption; purpose: string; kids: string[] } {
     return { encryption: this.encryption, purpose: this.purpose, kids: [...this.#byKid.keys()] };
@@ -91,7 +106,8 @@ export function sealingHeader(encryption: Encryption, kid: string): { alg: "dir"
  *
  * Each secret is HKDF-SHA-256 input keying material with salt `"edge-session/v1"` and info
  * `"edge-session/v1|key|<enc>|<purpose>"`; the key id is 6 bytes of the same HKDF with `|kid|` in place of
- * `|key|`, so it names the key without revealing anything about it.
+ * `|key|`, so it names the key without revealing anything about it; the audit key (session tags in events)
+ * is 32 bytes with `|audit|`.
  */
 export async function createKeyring(
   secrets: Secret | readonly Secret[],
@@ -166,7 +182,10 @@ async function deriveKey(secret: Secret, encryption: Encryption, purpose: string
   const keyBits = encryption === "A256GCM" ? 256 : 512;
   const [raw, kidBytes] = await Promise.all([hkdf("key", keyBits), hkdf("kid", 48)]);
   const kid = base64url.encode(new Uint8Array(kidBytes));
-  if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw) };
+  let auditKey: Promise<CryptoKey> | undefined;
+  const audit = () =>
+    (auditKey ??= hkdf("audit", 256).then((bits) => crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])));
+  if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw), audit };
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { kid, key };
+  return { kid, key, audit };
 }

@@ -2,12 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { SessionConfigError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import {
+  isLimit,
   isLockRequest,
   isTime,
   isTtl,
   SESSION_PREFIX,
   USER_PREFIX,
   type CheckResult,
+  type DeviceLimit,
   type DeviceSession,
   type Indexed,
   type IndexKey,
@@ -242,15 +244,29 @@ export class SessionObject extends DurableObject {
    * User object: indexes a session (linkSession's first step, before the session object is linked), as
    * pending until confirmed. Answers the entry's number and the current revocation generation.
    */
-  addSession(id: string, ttl: number): Indexed {
+  addSession(id: string, ttl: number, limit?: DeviceLimit): Indexed {
     this.#role(USER_PREFIX);
     if (!isTtl(ttl, 1)) throw new SessionConfigError("index ttl out of bounds");
+    if (limit !== undefined && !isLimit(limit)) throw new SessionConfigError("device limit out of bounds");
     const kv = this.ctx.storage.kv;
+    // One transaction of one object: concurrent logins of the user are counted one after the other, so no
+    // more than `max` entries are ever indexed (pending ones included).
     return this.ctx.storage.transactionSync(() => {
+      const generation = kv.get<number>(GEN) ?? 0;
+      let evicted: IndexedSession[] = [];
+      if (limit) {
+        const others = this.#entries()
+          .filter((entry) => entry.id !== id)
+          .sort((a, b) => a.seq - b.seq);
+        const excess = others.length - (limit.max - 1);
+        if (excess > 0 && limit.policy === "refuse") return { seq: 0, generation, refused: true };
+        if (excess > 0) evicted = others.slice(0, excess);
+        for (const entry of evicted) kv.delete(ENTRY + entry.id);
+      }
       const seq = (kv.get<number>(SEQ) ?? 0) + 1;
       kv.put(SEQ, seq);
       kv.put<IndexEntry>(ENTRY + id, { seq, confirmed: false, expiresAt: this.clock() + ttl * 1000 });
-      return { seq, generation: kv.get<number>(GEN) ?? 0 };
+      return { seq, generation, ...(evicted.length ? { evicted } : {}) };
     });
   }
 

@@ -34,6 +34,16 @@ export function isTtl(value: unknown, min = 0): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= min && value <= MAX_TTL;
 }
 
+/** Whether `value` is a device limit as `linkSession` sends it. */
+export function isLimit(value: unknown): value is DeviceLimit {
+  if (typeof value !== "object" || value === null) return false;
+  const { max, policy } = value as Partial<DeviceLimit>;
+  return typeof max === "number" && Number.isSafeInteger(max) && max >= 1 && max <= MAX_LIMIT && (policy === "end-oldest" || policy === "refuse");
+}
+
+/** The most sessions `maxSessions` may allow per user. */
+export const MAX_LIMIT = 1000;
+
 /** Whether `value` is a time in ms since epoch that a `Date` can hold. */
 export function isTime(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= 8.64e15;
@@ -163,10 +173,22 @@ export interface IndexedSession extends IndexKey {
   ttlLeft: number;
 }
 
-/** What indexing a session answers: its entry's seq, and the user's revocation generation at that moment. */
+/** A cap on a user's sessions (`linkSession`'s `maxSessions`), checked by the user object as it indexes one. */
+export interface DeviceLimit {
+  max: number;
+  policy: "end-oldest" | "refuse";
+}
+
+/**
+ * What indexing a session answers: its entry's seq, and the user's revocation generation at that moment;
+ * with a limit, `refused` (nothing indexed) or the entries taken out of the index to make room (`evicted`,
+ * the oldest first), which the caller must revoke.
+ */
 export interface Indexed {
   seq: number;
   generation: number;
+  refused?: boolean | undefined;
+  evicted?: IndexedSession[] | undefined;
 }
 
 /**

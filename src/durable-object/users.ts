@@ -1,7 +1,7 @@
-import { SessionConfigError } from "../core/errors.js";
+import { SessionConfigError, SessionDeviceLimitError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, UNBOUNDED_TTL } from "../core/expiry.js";
 import type { Session } from "../core/session.js";
-import { isTime, MAX_TTL, SESSION_PREFIX, USER_PREFIX, type DeviceSession } from "./protocol.js";
+import { isLimit, isTime, MAX_LIMIT, MAX_TTL, SESSION_PREFIX, USER_PREFIX, type DeviceLimit, type DeviceSession, type IndexedSession } from "./protocol.js";
 import { forget } from "./revocation-cache.js";
 import { revocationBoundOf } from "./revocation-bound.js";
 import { storeCall } from "../stores/store.js";
@@ -22,6 +22,16 @@ export interface LinkOptions {
    * lapsed leaves the device list and is no longer ended by `revokeAllSessions` (`revokeSession` still ends it).
    */
   ttl?: number | undefined;
+  /**
+   * At most this many sessions per user (1 to 1000), counted as the session is linked, concurrent logins
+   * included: no more than `maxSessions` are ever linked. Default: no limit.
+   */
+  maxSessions?: number | undefined;
+  /**
+   * What a login over `maxSessions` does: `"end-oldest"` (default) revokes the user's oldest-linked sessions to
+   * make room; `"refuse"` links nothing and throws `SessionDeviceLimitError`.
+   */
+  policy?: "end-oldest" | "refuse" | undefined;
 }
 
 export type RevokeAllOptions = {
@@ -66,14 +76,27 @@ export async function linkSession(namespace: SessionObjectNamespace, session: Li
   const device = options.device ?? "";
   if (typeof device !== "string" || device.length > MAX_ID_LENGTH) throw new SessionConfigError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
   if (options.ttl !== undefined) checkTtl(options.ttl, "ttl", 1);
+  const limit = deviceLimit(options);
   // The link lives as long as the session can be accepted: never longer (a dead session must not be listed).
   const ttl = Math.min(options.ttl ?? left ?? UNBOUNDED_TTL, left ?? MAX_TTL, MAX_TTL);
   if (ttl < 1) return false;
-  return storeCall("set", async () => {
+  // Sessions that ended since they were linked must not count against the limit: the listing drops them.
+  if (limit) await listSessions(namespace, userId);
+  const indexed = await storeCall("set", async () => {
     const index = user(namespace, userId);
     // Index, link, confirm: a revokeAllSessions running meanwhile either finds the entry (and revokes the
     // session, linked or not yet) or bumps the generation, so the confirmation fails and the link is undone.
-    const { seq, generation } = await index.addSession(id, ttl);
+    const { seq, generation, refused, evicted } = await index.addSession(id, ttl, limit);
+    if (refused) return "refused";
+    // Out of the index already (so concurrent logins do not count them): ended before this one is linked.
+    if (evicted?.length) {
+      try {
+        await revokeIndexed(namespace, userId, evicted);
+      } catch (error) {
+        await index.removeSessions([{ id, seq }]); // this login fails: it is not left pending in the index
+        throw error;
+      }
+    }
     const linked = await sessionObject(namespace, id).link({ userId, device, created, lastUsed, ttl, seq });
     if (!linked.linked) {
       await index.removeSessions([{ id, seq }]);
@@ -85,6 +108,28 @@ export async function linkSession(namespace: SessionObjectNamespace, session: Li
     await new DurableObjectStore(namespace).end(id, Math.min(MAX_TTL, Math.max(ttl, revocationBoundOf(namespace) ?? 0) + SKEW_SECONDS));
     return false;
   });
+  if (indexed === "refused") throw new SessionDeviceLimitError(limit!.max);
+  return indexed;
+}
+
+function deviceLimit(options: LinkOptions): DeviceLimit | undefined {
+  const { maxSessions, policy = "end-oldest" } = options;
+  if (maxSessions === undefined) {
+    if (options.policy !== undefined) throw new SessionConfigError("policy needs maxSessions");
+    return undefined;
+  }
+  const limit = { max: maxSessions, policy };
+  if (!isLimit(limit)) {
+    throw new SessionConfigError(`maxSessions must be a whole number from 1 to ${MAX_LIMIT}, and policy "end-oldest" or "refuse"`);
+  }
+  return limit;
+}
+
+/** Revokes indexed sessions of the user (as revokeAllSessions does); throws when one could not be revoked. */
+async function revokeIndexed(namespace: SessionObjectNamespace, userId: string, entries: readonly IndexedSession[]): Promise<void> {
+  const bound = revocationBoundOf(namespace) ?? 0;
+  await inBatches(entries, ({ id, ttlLeft }) => sessionObject(namespace, id).revoke(Math.min(MAX_TTL, Math.max(bound, ttlLeft + SKEW_SECONDS)), userId));
+  entries.forEach(({ id }) => forget(id));
 }
 
 /**

@@ -5,6 +5,8 @@ export interface Changes {
   data: SessionData;
   flash: Record<string, unknown> | undefined;
   lastUsed: number;
+  /** Set when this request called `authenticate()`: the step-up survives a rebase onto another request's write. */
+  authenticatedAt?: number | undefined;
   changedKeys: ReadonlySet<string>;
   cleared: boolean;
 }
@@ -36,6 +38,7 @@ export function rebase(base: Envelope, latest: Envelope, ours: Changes): Rebased
   for (const [key, value] of Object.entries(latest.flash ?? {})) if (!Object.hasOwn(base.flash ?? {}, key)) defineKey(flash, key, value);
   for (const [key, value] of Object.entries(ours.flash ?? {})) defineKey(flash, key, value);
   const meta = { ...latest.meta, lastUsed: Math.max(latest.meta.lastUsed, ours.lastUsed) };
+  if (ours.authenticatedAt !== undefined) meta.authenticatedAt = Math.max(latest.meta.authenticatedAt ?? 0, ours.authenticatedAt);
   return { envelope: { data, meta, flash: hasKeys(flash) ? flash : undefined }, conflicts };
 }
 
