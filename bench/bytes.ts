@@ -58,7 +58,13 @@ export async function runBytes(): Promise<BytesResult> {
       const line = client.lastSetCookie ?? "";
       const cookie = client.cookie ?? "";
       const valueLength = cookie.length - contender.cookieName.length - 1;
-      sizes.push({ contender: contender.name, payload: p.label, setCookie: line.length, cookie: cookie.length - 1, overFloor: valueLength - floorValue });
+      sizes.push({
+        contender: contender.name,
+        payload: p.label,
+        setCookie: line.length,
+        cookie: cookie.length - 1,
+        overFloor: valueLength - floorValue,
+      });
     }
   }
 
@@ -74,7 +80,8 @@ export async function runBytes(): Promise<BytesResult> {
   }
 
   const maxJson = [];
-  for (const contender of sessions) maxJson.push({ contender: contender.name, cookieName: contender.cookieName, bytes: await largestFit(contender) });
+  for (const contender of sessions)
+    maxJson.push({ contender: contender.name, cookieName: contender.cookieName, bytes: await largestFit(contender) });
   return { sizes, edgeOverhead, maxJson };
 }
 

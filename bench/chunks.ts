@@ -81,31 +81,33 @@ export function chunkedRoundTrip(kv?: KVNamespace): { cases: Case[]; notes: () =
     [
       { contender: CHUNKED, options: { cookie: { chunks: MAX_CHUNKS } } },
       { contender: overflow, options: { overflow: kv ?? new MemoryStore() } },
-    ].map(
-      ({ contender, options }): Case => ({
-        contender,
-        variant: size.label,
-        async prepare() {
-          const client = new JarClient(app(size.data, options));
-          check((await client.count("/inc")) === 1, contender, "the first /inc did not start a session at 1");
-          const cookies = client.cookies.size;
-          const cookieHeader = client.header.length;
-          check((await client.count("/inc")) === 2, contender, "the counter did not reach 2");
-          const written = client.lastSetCookies.filter((line) => !line.includes("Max-Age=0"));
-          check(written.length === cookies, contender, `wrote ${written.length} cookies, carried ${cookies}`);
-          check(contender === CHUNKED ? cookies > 1 : cookies === 1 && client.cookies.get(NAME)!.length < 200, contender, `${cookies} cookies`);
-          wire.push({
-            contender,
-            variant: size.label,
-            cookies,
-            cookieHeader,
-            setCookies: client.lastSetCookies.length,
-            setCookieBytes: client.lastSetCookies.reduce((sum, line) => sum + line.length, 0),
-          });
-          return () => client.count("/inc");
-        },
-      }),
-    ),
+    ].map(({ contender, options }): Case => ({
+      contender,
+      variant: size.label,
+      async prepare() {
+        const client = new JarClient(app(size.data, options));
+        check((await client.count("/inc")) === 1, contender, "the first /inc did not start a session at 1");
+        const cookies = client.cookies.size;
+        const cookieHeader = client.header.length;
+        check((await client.count("/inc")) === 2, contender, "the counter did not reach 2");
+        const written = client.lastSetCookies.filter((line) => !line.includes("Max-Age=0"));
+        check(written.length === cookies, contender, `wrote ${written.length} cookies, carried ${cookies}`);
+        check(
+          contender === CHUNKED ? cookies > 1 : cookies === 1 && client.cookies.get(NAME)!.length < 200,
+          contender,
+          `${cookies} cookies`,
+        );
+        wire.push({
+          contender,
+          variant: size.label,
+          cookies,
+          cookieHeader,
+          setCookies: client.lastSetCookies.length,
+          setCookieBytes: client.lastSetCookies.reduce((sum, line) => sum + line.length, 0),
+        });
+        return () => client.count("/inc");
+      },
+    })),
   );
   return { cases, notes: () => wire };
 }

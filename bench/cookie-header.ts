@@ -44,19 +44,17 @@ const PARSERS: { contender: string; find(header: string): string | undefined }[]
 
 export function cookieHeader(): { cases: Case[] } {
   const cases = COOKIE_HEADERS.flatMap(({ variant, header }) =>
-    PARSERS.map(
-      ({ contender, find }): Case => ({
-        contender,
-        variant,
-        async prepare() {
-          const op = async () => {
-            if (find(header) !== VALUE) throw new Error(`${contender} did not find the session cookie in the ${variant}`);
-          };
-          await op();
-          return op;
-        },
-      }),
-    ),
+    PARSERS.map(({ contender, find }): Case => ({
+      contender,
+      variant,
+      async prepare() {
+        const op = async () => {
+          if (find(header) !== VALUE) throw new Error(`${contender} did not find the session cookie in the ${variant}`);
+        };
+        await op();
+        return op;
+      },
+    })),
   );
   return { cases };
 }

@@ -82,11 +82,13 @@ export class CountedSessionObject extends SessionObject {
 }
 
 function countingState(ctx: DurableObjectState): DurableObjectState {
-  const counted = (write: unknown, wrote: (result: unknown) => boolean) => (...args: unknown[]) => {
-    const result: unknown = (write as (...args: unknown[]) => unknown)(...args);
-    if (wrote(result)) storageWrites.count++;
-    return result;
-  };
+  const counted =
+    (write: unknown, wrote: (result: unknown) => boolean) =>
+    (...args: unknown[]) => {
+      const result: unknown = (write as (...args: unknown[]) => unknown)(...args);
+      if (wrote(result)) storageWrites.count++;
+      return result;
+    };
   const always = () => true;
   const kv = intercept(ctx.storage.kv, (name, member) =>
     name === "put" ? counted(member, always) : name === "delete" ? counted(member, (existed) => existed === true) : member,

@@ -185,10 +185,14 @@ try {
   console.log("| store | requests | requests/s | p50 ms | p99 ms | store round trips per request | note |");
   console.log("| --- | --- | ---: | ---: | ---: | ---: | --- |");
   for (const r of rows) {
-    console.log(`| ${r.mode} | ${r.kind} | ${r.rate.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.calls.toFixed(2)} | ${r.note ?? ""} |`);
+    console.log(
+      `| ${r.mode} | ${r.kind} | ${r.rate.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.calls.toFixed(2)} | ${r.note ?? ""} |`,
+    );
   }
 
-  console.log(`\nActivity queries on D1: median ms of ${REPEAT} requests from Node (with the HTTP round trip: see noop), (what the query answered)\n`);
+  console.log(
+    `\nActivity queries on D1: median ms of ${REPEAT} requests from Node (with the HTTP round trip: see noop), (what the query answered)\n`,
+  );
   const names = await (await check(await fetch(new URL("/queries", base)))).json();
   const table = {};
   for (const size of SIZES) {

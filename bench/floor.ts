@@ -90,7 +90,8 @@ const native = Uint8Array as unknown as {
 function toBase64url(bytes: Uint8Array): string {
   if (native.prototype.toBase64) return native.prototype.toBase64.call(bytes, { alphabet: "base64url", omitPadding: true });
   let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
   return btoa(binary).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 }
 

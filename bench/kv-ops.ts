@@ -47,7 +47,11 @@ const MODES: { name: string; options: (bindings: Bindings) => Partial<SessionOpt
   { name: "cookie only", options: () => ({}), payloads: [SMALL] },
   { name: "cookie + overflow", options: ({ kv }) => ({ overflow: kv }), payloads: [SMALL, LARGE] },
   { name: "server-side (KV store)", options: ({ kv }) => ({ store: kv }), payloads: [SMALL, LARGE] },
-  { name: "server-side (Durable Object store)", options: ({ objects }) => ({ store: new DurableObjectStore(objects) }), payloads: [SMALL, LARGE] },
+  {
+    name: "server-side (Durable Object store)",
+    options: ({ objects }) => ({ store: new DurableObjectStore(objects) }),
+    payloads: [SMALL, LARGE],
+  },
   { name: "cookie + revocation (Durable Object)", options: ({ objects }) => ({ revocation: { namespace: objects } }), payloads: [SMALL] },
 ];
 
@@ -80,7 +84,15 @@ export async function runKvOps(namespace: KVNamespace, objectNamespace: SessionO
         storageWrites.count = 0;
         const res = await client.get(path);
         check(res.status === 200, name, `${request} answered ${res.status}`);
-        const row = { mode: mode.name, payload: p.label, request, ...kv.counts, objectCalls: [...objects.calls], objectWrites: storageWrites.count, setCookie: client.lastSetCookie !== undefined };
+        const row = {
+          mode: mode.name,
+          payload: p.label,
+          request,
+          ...kv.counts,
+          objectCalls: [...objects.calls],
+          objectWrites: storageWrites.count,
+          setCookie: client.lastSetCookie !== undefined,
+        };
         rows.push(row);
         // Guards the counter itself: objects that wrote unseen would make every "0 writes" below vacuous.
         const writeCall = row.objectCalls.find((call) => call === "write" || call === "revoke");
@@ -88,7 +100,11 @@ export async function runKvOps(namespace: KVNamespace, objectNamespace: SessionO
         if (request === UNCHANGED) {
           check(row.put === 0 && row.delete === 0, name, "an unchanged request within touchAfter wrote to KV");
           check(row.objectWrites === 0, name, "an unchanged request within touchAfter wrote to a Durable Object's storage");
-          check(row.objectCalls.every((call) => READ_METHODS.has(call)), name, `an unchanged request within touchAfter called ${row.objectCalls.join(", ")}`);
+          check(
+            row.objectCalls.every((call) => READ_METHODS.has(call)),
+            name,
+            `an unchanged request within touchAfter called ${row.objectCalls.join(", ")}`,
+          );
         }
       }
     }

@@ -30,23 +30,21 @@ export function readOnly(): { cases: Case[]; notes: () => Rewrites } {
   const rewrites: Rewrites = {};
   const cases = ROUND_TRIP_PAYLOADS.flatMap((payload) =>
     [READ, UNTOUCHED].flatMap((route) =>
-      contendersOf(route).map(
-        (contender): Case => ({
-          contender: contender.name,
-          variant: `${route} ${payload.label}`,
-          async prepare() {
-            const client = await clientWithSession(contender, payload.data);
-            const count = await client.count(`/${route}`);
-            if (!contender.carried && route === READ) check(count === 1, contender.name, `read ${count}, not 1`);
-            if (client.lastSetCookie !== undefined) {
-              const routes = (rewrites[contender.name] ??= []);
-              if (!routes.includes(route)) routes.push(route);
-            }
-            if (contender.role === "edge-session") check(client.lastSetCookie === undefined, contender.name, `Set-Cookie on ${route}`);
-            return () => client.get(`/${route}`);
-          },
-        }),
-      ),
+      contendersOf(route).map((contender): Case => ({
+        contender: contender.name,
+        variant: `${route} ${payload.label}`,
+        async prepare() {
+          const client = await clientWithSession(contender, payload.data);
+          const count = await client.count(`/${route}`);
+          if (!contender.carried && route === READ) check(count === 1, contender.name, `read ${count}, not 1`);
+          if (client.lastSetCookie !== undefined) {
+            const routes = (rewrites[contender.name] ??= []);
+            if (!routes.includes(route)) routes.push(route);
+          }
+          if (contender.role === "edge-session") check(client.lastSetCookie === undefined, contender.name, `Set-Cookie on ${route}`);
+          return () => client.get(`/${route}`);
+        },
+      })),
     ),
   );
   return { cases, notes: () => rewrites };

@@ -58,7 +58,9 @@ export function renderReport(report: Report): string {
     `- Date: ${machine.date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores; 1-min load average ${machine.loadBefore.toFixed(2)} before the run, ${machine.loadAfter.toFixed(2)} after${loadNote(machine)}`,
     `- Runtimes: ${runs.map((r) => r.runtime).join("; ")}`,
-    `- Versions: ${Object.entries(machine.versions).map(([name, version]) => `${name} ${version}`).join(", ")}`,
+    `- Versions: ${Object.entries(machine.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(", ")}`,
     `- Method: ${options.rounds} rounds of ~${options.batchMs} ms batches per case. Each round runs every case of a scenario once, in an order rotated each round and reversed every other round, so contenders alternate. Figures are microseconds per operation: the median over rounds, min-max in brackets. **Wall** is timed next to the loop (inside the isolate for workerd, where \`performance.now()\` steps in ms, hence the long batches); **CPU** is the CPU time of the whole runtime process (Node: \`process.cpuUsage()\`, thread pool included; workerd: /proc schedstat of the workerd process, less an empty request), which other processes on a busy machine disturb far less. Ratios divide medians of the same run; targets are judged on CPU medians. Wall time of the run: ${Math.round(report.seconds)} s.`,
     "",
     "## Headline",
@@ -139,7 +141,14 @@ export function renderReport(report: Report): string {
         "",
         table(
           ["payload", "contender", "cookies sent", "Cookie header bytes", "Set-Cookie lines", "Set-Cookie bytes"],
-          (chunks.notes ?? []).map((w) => [w.variant, w.contender, String(w.cookies), String(w.cookieHeader), String(w.setCookies), String(w.setCookieBytes)]),
+          (chunks.notes ?? []).map((w) => [
+            w.variant,
+            w.contender,
+            String(w.cookies),
+            String(w.cookieHeader),
+            String(w.setCookies),
+            String(w.setCookieBytes),
+          ]),
         ),
         "",
       );
@@ -159,11 +168,17 @@ export function renderReport(report: Report): string {
       "",
       "edge-session's overhead over the floor, split: framing = the same plaintext as a compact JWE (`{alg,enc,kid}` header, dots, IV, tag); total = the same session data, so also the sealed metadata (128-bit id, created, lastUsed, lifetime).",
       "",
-      table(["payload", "framing", "total"], bytes.edgeOverhead.map((o) => [o.payload, signed(o.framing), signed(o.total)])),
+      table(
+        ["payload", "framing", "total"],
+        bytes.edgeOverhead.map((o) => [o.payload, signed(o.framing), signed(o.total)]),
+      ),
       "",
       "Largest JSON payload kept in one cookie of at most 4096 bytes (name + value): the app answers 200 and the next request reads the counter back.",
       "",
-      table(["contender", "cookie name", "JSON bytes"], bytes.maxJson.map((m) => [m.contender, `\`${m.cookieName}\``, String(m.bytes)])),
+      table(
+        ["contender", "cookie name", "JSON bytes"],
+        bytes.maxJson.map((m) => [m.contender, `\`${m.cookieName}\``, String(m.bytes)]),
+      ),
       "",
     );
   }
@@ -201,7 +216,13 @@ function traceSection(rows: TraceRow[]): string[] {
     "",
     table(
       ["mode", "session", "requests", "DO calls per request", "Set-Cookie per request"],
-      rows.map((r) => [r.mode, r.overflow ? "KV (overflow, 6 KB)" : "cookie", String(r.requests), per(r.objectCalls, r.requests), per(r.setCookies, r.requests)]),
+      rows.map((r) => [
+        r.mode,
+        r.overflow ? "KV (overflow, 6 KB)" : "cookie",
+        String(r.requests),
+        per(r.objectCalls, r.requests),
+        per(r.setCookies, r.requests),
+      ]),
     ),
     "",
   ];
@@ -235,13 +256,22 @@ function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: O
   const perRuntime = (target: string, bound: string, check: (results: Results) => Verdict | undefined) =>
     rows.push([target, bound, ...runs.map((r) => show(check(r.results)))]);
   for (const size of SIZES) {
-    perRuntime(`round trip ${size} vs floor middleware`, "<= 1.3x", ({ "round-trip": rt }) =>
-      rt && compare(pick(rt.timings, edgeSession.name, size), pick(rt.timings, floor.name, size), "<=", 1.3),
+    perRuntime(
+      `round trip ${size} vs floor middleware`,
+      "<= 1.3x",
+      ({ "round-trip": rt }) => rt && compare(pick(rt.timings, edgeSession.name, size), pick(rt.timings, floor.name, size), "<=", 1.3),
     );
   }
-  for (const [peer, factor] of [[honoSession, 1.4], [ironSession, 3], [honoSessions, 3]] as const) {
-    perRuntime(`faster than ${peer.name} (100 B / 1 KB)`, `>= ${factor}x`, ({ "round-trip": rt }) =>
-      rt && both((size) => compare(pick(rt.timings, peer.name, size), pick(rt.timings, edgeSession.name, size), ">=", factor)),
+  for (const [peer, factor] of [
+    [honoSession, 1.4],
+    [ironSession, 3],
+    [honoSessions, 3],
+  ] as const) {
+    perRuntime(
+      `faster than ${peer.name} (100 B / 1 KB)`,
+      `>= ${factor}x`,
+      ({ "round-trip": rt }) =>
+        rt && both((size) => compare(pick(rt.timings, peer.name, size), pick(rt.timings, edgeSession.name, size), ">=", factor)),
     );
   }
   perRuntime("read-only within touchAfter vs floor round trip (100 B / 1 KB)", "<= 0.6x", ({ "round-trip": rt, "read-only": ro }) =>
@@ -249,8 +279,19 @@ function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: O
       ? both((size) => compare(pick(ro.timings, edgeSession.name, `${READ} ${size}`), pick(rt.timings, floor.name, size), "<=", 0.6))
       : undefined,
   );
-  perRuntime("untouched route vs no-session baseline (100 B / 1 KB cookie)", "<= 1.2x", ({ "read-only": ro }) =>
-    ro && both((size) => compare(pick(ro.timings, edgeSession.name, `${UNTOUCHED} ${size}`), pick(ro.timings, baseline.name, `${UNTOUCHED} ${size}`), "<=", 1.2)),
+  perRuntime(
+    "untouched route vs no-session baseline (100 B / 1 KB cookie)",
+    "<= 1.2x",
+    ({ "read-only": ro }) =>
+      ro &&
+      both((size) =>
+        compare(
+          pick(ro.timings, edgeSession.name, `${UNTOUCHED} ${size}`),
+          pick(ro.timings, baseline.name, `${UNTOUCHED} ${size}`),
+          "<=",
+          1.2,
+        ),
+      ),
   );
   if (bytes) {
     const framing = Math.max(...bytes.edgeOverhead.map((o) => o.framing));
@@ -265,7 +306,11 @@ function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: O
     const unchanged = kvOps.filter((r) => r.request.startsWith("read within touchAfter"));
     const writes = unchanged.reduce((sum, r) => sum + r.put + r.delete + r.objectWrites, 0);
     const text = `${writes} writes (${unchanged.length} mode/payload pairs)`;
-    rows.push(["store writes on an unchanged request within touchAfter (KV and Durable Object, every mode)", "0", ...runs.map((r) => (r.runtime.startsWith("workerd") ? show({ text, ok: writes === 0 }) : "not measured"))]);
+    rows.push([
+      "store writes on an unchanged request within touchAfter (KV and Durable Object, every mode)",
+      "0",
+      ...runs.map((r) => (r.runtime.startsWith("workerd") ? show({ text, ok: writes === 0 }) : "not measured")),
+    ]);
   }
   return rows;
 }

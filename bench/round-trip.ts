@@ -10,21 +10,19 @@ import { ROUND_TRIP_PAYLOADS } from "./payloads.js";
 
 export function roundTrip(): { cases: Case[] } {
   const cases = ROUND_TRIP_PAYLOADS.flatMap((payload) =>
-    CONTENDERS.map(
-      (contender): Case => ({
-        contender: contender.name,
-        variant: payload.label,
-        async prepare() {
-          const client = await clientWithSession(contender, payload.data);
-          const count = await client.count("/inc");
-          if (!contender.carried) {
-            check(count === 2, contender.name, `counter went 1, ${count} instead of 1, 2`);
-            check(client.lastSetCookie, contender.name, "no Set-Cookie after a write");
-          }
-          return () => client.get("/inc");
-        },
-      }),
-    ),
+    CONTENDERS.map((contender): Case => ({
+      contender: contender.name,
+      variant: payload.label,
+      async prepare() {
+        const client = await clientWithSession(contender, payload.data);
+        const count = await client.count("/inc");
+        if (!contender.carried) {
+          check(count === 2, contender.name, `counter went 1, ${count} instead of 1, 2`);
+          check(client.lastSetCookie, contender.name, "no Set-Cookie after a write");
+        }
+        return () => client.get("/inc");
+      },
+    })),
   );
   return { cases };
 }

@@ -50,7 +50,9 @@ const bundle = (entry, outfile, platform) =>
     platform,
     target: "es2022",
     // Node loads packages from node_modules as users would; the Worker gets everything bundled.
-    ...(platform === "node" ? { packages: "external" } : { conditions: ["workerd", "worker", "browser"], external: ["cloudflare:workers"] }),
+    ...(platform === "node"
+      ? { packages: "external" }
+      : { conditions: ["workerd", "worker", "browser"], external: ["cloudflare:workers"] }),
     logLevel: "warning",
   });
 await Promise.all([bundle("node.ts", "node.mjs", "node"), bundle("worker.ts", "worker.mjs", "browser")]);
@@ -139,7 +141,9 @@ const machine = {
   versions: {
     node: process.version,
     workerd: workerd.version,
-    ...Object.fromEntries(["miniflare", "hono", "jose", "@hono/session", "hono-sessions", "iron-session", "iron-webcrypto"].map((n) => [n, versionOf(n)])),
+    ...Object.fromEntries(
+      ["miniflare", "hono", "jose", "@hono/session", "hono-sessions", "iron-session", "iron-webcrypto"].map((n) => [n, versionOf(n)]),
+    ),
   },
 };
 const seconds = (performance.now() - started) / 1000;
@@ -148,7 +152,11 @@ if (only.includes("runtimes")) {
   // Bun and Deno: bench/runtimes.mjs runs the same round trip in each runtime's own process (Node is above).
   log("bun, deno: round trip (bench/runtimes.mjs)");
   const { execFileSync } = await import("node:child_process");
-  execFileSync(process.execPath, [new URL("runtimes.mjs", import.meta.url).pathname, "--runtime", "bun,deno", ...(args.quick ? ["--quick"] : [])], { stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    [new URL("runtimes.mjs", import.meta.url).pathname, "--runtime", "bun,deno", ...(args.quick ? ["--quick"] : [])],
+    { stdio: "inherit" },
+  );
   const report = readFileSync(new URL("out/RUNTIMES.md", import.meta.url), "utf8");
   others = "\n## Bun and Deno (`npm run bench:runtimes`, same run)\n\n" + report.replace(/^#/gm, "##").replace(/^## [^\n]*\n/, "") + "\n";
 }
@@ -200,7 +208,8 @@ function processCpuMs(pids) {
   return () => {
     let ns = 0;
     for (const pid of pids) {
-      for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      for (const tid of readdirSync(`/proc/${pid}/task`))
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
     }
     return ns / 1e6;
   };

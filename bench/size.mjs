@@ -13,7 +13,13 @@ const APPS = [
   ["durable-object.ts", "server-side in Durable Objects + device list"],
 ];
 /** Code a cookie-only app never runs: its bytes in that bundle are what the engine redesign targets. */
-const NOT_FOR_COOKIES = [/^src\/durable-object\//, /^src\/kv\//, /^src\/modes\/(overflow|versioned|rebase|server-side)\.ts$/, /^src\/stores\//, /^src\/admin\//];
+const NOT_FOR_COOKIES = [
+  /^src\/durable-object\//,
+  /^src\/kv\//,
+  /^src\/modes\/(overflow|versioned|rebase|server-side)\.ts$/,
+  /^src\/stores\//,
+  /^src\/admin\//,
+];
 
 export async function measureSizes() {
   const rows = [];
@@ -36,7 +42,13 @@ export async function measureSizes() {
     const modules = {};
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const path = input.replace(/^(\.\.\/)+/, "");
-      const kind = path.startsWith("src/") ? "ours" : path.includes("node_modules/jose/") ? "jose" : path.includes("node_modules/hono/") ? "hono" : "other";
+      const kind = path.startsWith("src/")
+        ? "ours"
+        : path.includes("node_modules/jose/")
+          ? "jose"
+          : path.includes("node_modules/hono/")
+            ? "hono"
+            : "other";
       by[kind] += bytesInOutput;
       if (kind === "ours") modules[path] = bytesInOutput;
     }
@@ -55,7 +67,10 @@ export function renderSizes(rows, date = new Date()) {
     "",
     "| app | bundle KB (gzip) | edge-session's own KB | jose KB | hono KB | store/Durable Object code in it (KB) |",
     "|---|---:|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.label} | ${kb(r.total)} (${kb(r.gzip)}) | ${kb(r.ours)} | ${kb(r.jose)} | ${kb(r.hono)} | ${kb(r.unused.reduce((a, [, b]) => a + b, 0))} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${kb(r.total)} (${kb(r.gzip)}) | ${kb(r.ours)} | ${kb(r.jose)} | ${kb(r.hono)} | ${kb(r.unused.reduce((a, [, b]) => a + b, 0))} |`,
+    ),
     "",
     `The cookie-only app's own code by module (bytes): ${Object.entries(rows[0].modules)
       .sort((a, b) => b[1] - a[1])

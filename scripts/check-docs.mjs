@@ -8,7 +8,13 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "docs/.snippets");
-const documents = ["README.md", "examples/bank/README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const documents = [
+  "README.md",
+  "examples/bank/README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

@@ -10,7 +10,10 @@ const committed = join(root, "docs/reference");
 const fresh = mkdtempSync(join(tmpdir(), "edge-session-reference-"));
 try {
   execFileSync("npx", ["typedoc", "--out", fresh, "--logLevel", "Warn"], { cwd: root, stdio: "inherit" });
-  const files = (dir) => readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+  const files = (dir) =>
+    readdirSync(dir, { recursive: true })
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .sort();
   const want = files(fresh);
   const have = files(committed);
   const differ = [...new Set([...want, ...have])].filter((f) => {
@@ -21,7 +24,9 @@ try {
     }
   });
   if (differ.length) {
-    console.error(`check-reference: docs/reference is out of date (${differ.slice(0, 5).join(", ")}${differ.length > 5 ? ", ..." : ""}): run \`npm run docs:reference\``);
+    console.error(
+      `check-reference: docs/reference is out of date (${differ.slice(0, 5).join(", ")}${differ.length > 5 ? ", ..." : ""}): run \`npm run docs:reference\``,
+    );
     process.exit(1);
   }
   console.log(`check-reference: ${want.length} files of ${relative(root, committed)} match the source`);

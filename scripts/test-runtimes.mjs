@@ -60,7 +60,10 @@ const RUNTIMES = {
     run: child((file) => [bin("deno"), ["run", "--allow-net=127.0.0.1", "--no-config", "--no-lock", "--quiet", file]]),
     example: {
       file: "examples/runtimes/deno.ts",
-      serve: (file, port) => [bin("deno"), ["serve", "--allow-env=SESSION_SECRET", "--host", "127.0.0.1", "--port", port, "--no-config", "--no-lock", "--quiet", file]],
+      serve: (file, port) => [
+        bin("deno"),
+        ["serve", "--allow-env=SESSION_SECRET", "--host", "127.0.0.1", "--port", port, "--no-config", "--no-lock", "--quiet", file],
+      ],
     },
   },
   "edge-runtime": {
@@ -93,7 +96,9 @@ const reports = {}; // runtime -> { version, results }
 try {
   // A runtime whose bundle does not build (e.g. the root importing a Workers-only module) fails, the others go on.
   const bundles = Object.fromEntries(
-    await Promise.all(selected.map(async (name) => [name, await bundle(name, `test/runtimes/${RUNTIMES[name].entry}`).catch((error) => error)])),
+    await Promise.all(
+      selected.map(async (name) => [name, await bundle(name, `test/runtimes/${RUNTIMES[name].entry}`).catch((error) => error)]),
+    ),
   );
 
   // Every scenario, and each runtime's fixture.
@@ -162,7 +167,8 @@ async function bundle(name, entry, extra = {}) {
 async function attempt(name, run) {
   try {
     const report = await withTimeout(run(), `${name} did not answer within ${TIMEOUT_MS / 1000} s`);
-    if (!Array.isArray(report?.results)) throw new Error(`${name} answered something that is not a report: ${JSON.stringify(report).slice(0, 300)}`);
+    if (!Array.isArray(report?.results))
+      throw new Error(`${name} answered something that is not a report: ${JSON.stringify(report).slice(0, 300)}`);
     return report;
   } catch (error) {
     return { results: [{ scenario: "the runtime answers", ok: false, error: error?.stack ?? String(error) }] };
@@ -229,7 +235,11 @@ async function exampleResult(name) {
   const scenario = `example: ${file}`;
   try {
     if (visit) await withTimeout(visit(file), `${name}'s example did not answer within ${TIMEOUT_MS / 1000} s`);
-    else await withTimeout(visitServedExample(await bundle(name, file), serve), `${name}'s example did not answer within ${TIMEOUT_MS / 1000} s`);
+    else
+      await withTimeout(
+        visitServedExample(await bundle(name, file), serve),
+        `${name}'s example did not answer within ${TIMEOUT_MS / 1000} s`,
+      );
     return { scenario, ok: true };
   } catch (error) {
     return { scenario, ok: false, error: error?.stack ?? String(error) };
@@ -266,7 +276,11 @@ async function visitExample(request) {
 async function visitServedExample(file, serve) {
   const port = String(await freePort());
   const [executable, argv, env] = serve(file, port);
-  const proc = spawn(executable, argv, { cwd: temp, env: { ...childEnv, ...env, SESSION_SECRET: EXAMPLE_SECRET }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(executable, argv, {
+    cwd: temp,
+    env: { ...childEnv, ...env, SESSION_SECRET: EXAMPLE_SECRET },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   proc.stdout.on("data", (chunk) => (output += chunk));
   proc.stderr.on("data", (chunk) => (output += chunk));
@@ -310,7 +324,14 @@ async function visitEdgeExample(file) {
 /** The plain fetch Worker in workerd, SESSION_SECRET as a binding. */
 async function visitWorkerExample(file) {
   const bundled = await bundle("workerd", file);
-  const worker = { modules: true, modulesRoot: dirname(bundled), scriptPath: bundled, compatibilityDate: workerd.compatibilityDate, cf: false, bindings: { SESSION_SECRET: EXAMPLE_SECRET } };
+  const worker = {
+    modules: true,
+    modulesRoot: dirname(bundled),
+    scriptPath: bundled,
+    compatibilityDate: workerd.compatibilityDate,
+    cf: false,
+    bindings: { SESSION_SECRET: EXAMPLE_SECRET },
+  };
   const mf = new miniflare.Miniflare(miniflare.convertV4MiniflareOptions?.(worker) ?? worker);
   try {
     await visitExample((path, init) => mf.dispatchFetch(`http://worker.test${path}`, init));

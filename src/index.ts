@@ -1,11 +1,25 @@
-export { session, requireRecentAuth, sessionStatus, type SessionStatus, type SessionOptions, type SessionVariables } from "./hono/middleware.js";
+export {
+  session,
+  requireRecentAuth,
+  sessionStatus,
+  type SessionStatus,
+  type SessionOptions,
+  type SessionVariables,
+} from "./hono/middleware.js";
 export { sessionEngine, type SessionEngine, type RequestSession, type StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";
 export type { SessionEngineOptions, PerRequest } from "./core/options.js";
 export { withSession, withCookies } from "./core/with-session.js";
 export { Session } from "./core/session.js";
 export { createKeyring, Keyring, type Encryption, type KeyringOptions, type Secret } from "./crypto/keyring.js";
-export { sealSession, unsealSession, COOKIE_LIMIT, type InvalidReason, type UnsealSessionOptions, type UnsealSessionResult } from "./core/token.js";
+export {
+  sealSession,
+  unsealSession,
+  COOKIE_LIMIT,
+  type InvalidReason,
+  type UnsealSessionOptions,
+  type UnsealSessionResult,
+} from "./core/token.js";
 export type { UnsealFailure } from "./crypto/seal.js";
 export { newSessionId, type Envelope, type SessionData, type SessionMeta } from "./core/envelope.js";
 export type { ExpiredReason, ExpiryLimits } from "./core/expiry.js";

@@ -15,7 +15,12 @@ import { jar, testClock } from "./helpers.js";
 import { CountingStore, FaultyStore, kvStore, storeApp, TtlLessStore, visit } from "./stores.js";
 
 /** Creates `count` server-side sessions one minute apart; returns their ids, oldest first. */
-async function sessionsEveryMinute(store: SessionStore | KVNamespace, clock: ReturnType<typeof testClock>, count: number, idleTimeout = 3600) {
+async function sessionsEveryMinute(
+  store: SessionStore | KVNamespace,
+  clock: ReturnType<typeof testClock>,
+  count: number,
+  idleTimeout = 3600,
+) {
   const app = storeApp({ store, now: clock.now, idleTimeout });
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -81,7 +86,10 @@ describe("listActiveSessions", () => {
   });
 
   it("a listing that fails is a SessionStoreError", async () => {
-    await expect(listActiveSessions(new FaultyStore(kvStore()).fail("list"))).rejects.toMatchObject({ code: "STORE_UNAVAILABLE", operation: "list" });
+    await expect(listActiveSessions(new FaultyStore(kvStore()).fail("list"))).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+      operation: "list",
+    });
   });
 });
 
@@ -155,7 +163,11 @@ function pagedStore(pages: unknown[]) {
 }
 
 /** The error a call rejects with. */
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as SessionStoreError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as SessionStoreError,
+  );
 
 describe("listActiveSessions: metadata someone with write access forged", () => {
   const NOW = Date.UTC(2026, 10, 24, 9, 0, 0);
@@ -179,7 +191,10 @@ describe("listActiveSessions: metadata someone with write access forged", () => 
     expect(page.skipped).toBe(7);
     expect(page.cursor).toBeUndefined();
     // Expired and not-yet-used-since entries are filtered, not skipped: they are possible.
-    expect(await listActiveSessions(store, { now: NOW, since: NOW })).toMatchObject({ sessions: [{ key: "ahead-within-skew" }], skipped: 7 });
+    expect(await listActiveSessions(store, { now: NOW, since: NOW })).toMatchObject({
+      sessions: [{ key: "ahead-within-skew" }],
+      skipped: 7,
+    });
   });
 });
 
@@ -220,7 +235,10 @@ describe("admin helpers: a custom store's listing that breaks the contract", () 
 
   it("a cursor the store hands out again fails with a SessionStoreError instead of listing forever", async () => {
     const page = (cursor: string) => ({ keys: [{ name: `k-${cursor}`, expiration: 1 }], cursor });
-    for (const cursors of [["same", "same"], ["a", "b", "a"]]) {
+    for (const cursors of [
+      ["same", "same"],
+      ["a", "b", "a"],
+    ]) {
       const { store, asked } = pagedStore(cursors.map(page));
       const error = await failure(purgeExpired(store));
       expect(error).toBeInstanceOf(SessionStoreError);
@@ -230,6 +248,9 @@ describe("admin helpers: a custom store's listing that breaks the contract", () 
     }
     // One page at a time, listActiveSessions sees a repeat when the store answers the cursor it was given.
     const error = await failure(listActiveSessions(pagedStore([page("x")]).store, { cursor: "x" }));
-    expect(error).toMatchObject({ operation: "list", cause: expect.objectContaining({ message: expect.stringContaining("repeated a cursor") }) });
+    expect(error).toMatchObject({
+      operation: "list",
+      cause: expect.objectContaining({ message: expect.stringContaining("repeated a cursor") }),
+    });
   });
 });

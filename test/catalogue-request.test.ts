@@ -167,11 +167,14 @@ describe("errors after the handler ran", () => {
     expect(await res.text()).not.toContain("balance");
   });
 
-  it.each(["/header", "/response"])("a store that fails on the write: a 503 with Retry-After and without the handler's headers (%s)", async (path) => {
-    const res = await leakyApp({ store: failing }).request(path);
-    expectClean(res, 503);
-    expect(res.headers.get("Retry-After")).toBe("1");
-  });
+  it.each(["/header", "/response"])(
+    "a store that fails on the write: a 503 with Retry-After and without the handler's headers (%s)",
+    async (path) => {
+      const res = await leakyApp({ store: failing }).request(path);
+      expectClean(res, 503);
+      expect(res.headers.get("Retry-After")).toBe("1");
+    },
+  );
 
   it("an app's own error handler starts from a clean response too", async () => {
     const app = leakyApp({ store: failing }, (error, c) => c.text(error instanceof SessionError ? error.code : "?", 502));

@@ -193,7 +193,10 @@ describe("pointer cookies", () => {
       const { app } = site(mode);
       const alice = jar();
       const mallory = jar();
-      for (const [who, j] of [["alice", alice], ["mallory", mallory]] as const) {
+      for (const [who, j] of [
+        ["alice", alice],
+        ["mallory", mallory],
+      ] as const) {
         await visit(app, `/user/${who}`, j);
         await visit(app, "/big/5000", j);
       }
@@ -344,7 +347,10 @@ describe("stored values", () => {
     const memory = new MemoryStore({ now: clock.now });
     const cookies = jar();
     await visit(storeApp({ store: memory, secret: [OLD_SECRET], now: clock.now }), "/user/ada", cookies);
-    expect((await visit(storeApp({ store: memory, now: clock.now }), "/read", cookies)).body).toMatchObject({ isNew: true, invalid: "unknown-key" });
+    expect((await visit(storeApp({ store: memory, now: clock.now }), "/read", cookies)).body).toMatchObject({
+      isNew: true,
+      invalid: "unknown-key",
+    });
   });
 });
 

@@ -61,7 +61,8 @@ function bank(options: Partial<SessionOptions> = {}) {
 
   /** Sends a raw Cookie header (or none) to /me; checks that nothing secret leaves in the response. */
   async function me(cookieHeader?: string | Headers): Promise<Probe> {
-    const headers = cookieHeader instanceof Headers ? cookieHeader : new Headers(cookieHeader === undefined ? {} : { Cookie: cookieHeader });
+    const headers =
+      cookieHeader instanceof Headers ? cookieHeader : new Headers(cookieHeader === undefined ? {} : { Cookie: cookieHeader });
     const res = await app.request("/me", { headers });
     const text = await res.text();
     expectNoSecret(text + JSON.stringify([...res.headers]));
@@ -139,7 +140,9 @@ async function withoutDecryption<T>(attack: () => Promise<T>): Promise<T> {
     return await attack();
   } finally {
     expect(decrypt).not.toHaveBeenCalled();
-    const pbkdf2 = [...deriveBits.mock.calls, ...deriveKey.mock.calls].filter(([algorithm]) => JSON.stringify(algorithm).includes("PBKDF2"));
+    const pbkdf2 = [...deriveBits.mock.calls, ...deriveKey.mock.calls].filter(([algorithm]) =>
+      JSON.stringify(algorithm).includes("PBKDF2"),
+    );
     expect(pbkdf2).toEqual([]);
     decrypt.mockRestore();
     deriveBits.mockRestore();
@@ -150,7 +153,11 @@ async function withoutDecryption<T>(attack: () => Promise<T>): Promise<T> {
 describe("control: the forging helpers build what the library accepts", () => {
   it("a hand-built JWE with the allowed header and the derived key opens as a session", async () => {
     const b = bank();
-    const token = await forgeJwe({ header: { alg: "dir", enc: "A256GCM", kid }, plaintext: envelopeText({ user: "forged" }, { created: b.clock.now() }), key });
+    const token = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid },
+      plaintext: envelopeText({ user: "forged" }, { created: b.clock.now() }),
+      key,
+    });
     const probe = await b.me(cookie(token));
     expect(probe).toMatchObject({ status: 200, isNew: false, invalid: null, data: { user: "forged" } });
   });
@@ -171,7 +178,10 @@ describe("header attacks: refused before any decryption", () => {
     const b = bank();
     const body = b64(envelopeText({ user: "admin" }, { created: b.clock.now() }));
     // Both the JWS-style unsecured form and a 5-segment JWE with alg none.
-    for (const token of [`${b64('{"alg":"none"}')}.${body}.`, `${b64(`{"alg":"none","enc":"A256GCM","kid":"${kid}"}`)}..AAAAAAAAAAAAAAAA.${body}.AAAAAAAAAAAAAAAAAAAAAA`]) {
+    for (const token of [
+      `${b64('{"alg":"none"}')}.${body}.`,
+      `${b64(`{"alg":"none","enc":"A256GCM","kid":"${kid}"}`)}..AAAAAAAAAAAAAAAA.${body}.AAAAAAAAAAAAAAAAAAAAAA`,
+    ]) {
       expectRefused(await withoutDecryption(() => b.me(cookie(token))), ["malformed", "algorithm"]);
     }
   });
@@ -203,7 +213,11 @@ describe("header attacks: refused before any decryption", () => {
     "enc %j with alg dir: a weaker or mismatched cipher could otherwise be negotiated by the cookie",
     async (enc) => {
       const b = bank();
-      const token = await forgeJwe({ header: { alg: "dir", enc, kid }, plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }), key });
+      const token = await forgeJwe({
+        header: { alg: "dir", enc, kid },
+        plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }),
+        key,
+      });
       expectRefused(await withoutDecryption(() => b.me(cookie(token))), ["algorithm", "malformed"]);
     },
   );
@@ -241,7 +255,11 @@ describe("header attacks: refused before any decryption", () => {
     ["x5c", { x5c: ["MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"] }],
   ])("%s header: the cookie could otherwise name its own key (or make the Worker fetch one)", async (_, extra) => {
     const b = bank();
-    const token = await forgeJwe({ header: { alg: "dir", enc: "A256GCM", kid, ...extra }, plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }), key });
+    const token = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid, ...extra },
+      plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }),
+      key,
+    });
     expectRefused(await withoutDecryption(() => b.me(cookie(token))), "algorithm");
   });
 
@@ -279,7 +297,10 @@ describe("header attacks: refused before any decryption", () => {
     ["members reordered", (k: string) => `{"enc":"A256GCM","alg":"dir","kid":"${k}"}`],
     ["a UTF-8 byte-order mark in front (which jose's decoder strips)", (k: string) => `\uFEFF{"alg":"dir","enc":"A256GCM","kid":"${k}"}`],
     ["whitespace inside the JSON", (k: string) => `{"alg": "dir", "enc": "A256GCM", "kid": "${k}"}`],
-    ["a duplicate member (a parser keeping the first would read alg none)", (k: string) => `{"alg":"none","alg":"dir","enc":"A256GCM","kid":"${k}"}`],
+    [
+      "a duplicate member (a parser keeping the first would read alg none)",
+      (k: string) => `{"alg":"none","alg":"dir","enc":"A256GCM","kid":"${k}"}`,
+    ],
     ["an escaped character", (k: string) => `{"alg":"dir","enc":"A256\\u0047CM","kid":"${k}"}`],
   ])("a header with the right members but %s (by someone holding the key): only the exact header seal writes opens", async (_, text) => {
     const b = bank();
@@ -300,7 +321,11 @@ describe("header attacks: refused before any decryption", () => {
 describe("key ids", () => {
   it("an unknown kid: a cookie from a key the server never had must not open (nor fall back to the current key)", async () => {
     const b = bank();
-    const token = await forgeJwe({ header: { alg: "dir", enc: "A256GCM", kid: "AAAAAAAA" }, plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }), key });
+    const token = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid: "AAAAAAAA" },
+      plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }),
+      key,
+    });
     expectRefused(await withoutDecryption(() => b.me(cookie(token))), "unknown-key");
   });
 
@@ -317,7 +342,11 @@ describe("key ids", () => {
   ])("a kid holding %s: a key lookup could otherwise be steered to a file, URL, query or prototype", async (_, bad) => {
     const b = bank();
     const badKid = Array.isArray(bad) ? [kid] : bad;
-    const token = await forgeJwe({ header: { alg: "dir", enc: "A256GCM", kid: badKid }, plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }), key });
+    const token = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid: badKid },
+      plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }),
+      key,
+    });
     expectRefused(await withoutDecryption(() => b.me(cookie(token))), ["unknown-key", "too-large"]);
   });
 
@@ -429,7 +458,22 @@ describe("structure and encoding", () => {
     const b = bank();
     const token = await b.login("attacker");
     // Every character JavaScript's trim() removes, plus NEL, except SP and HTAB (which RFC 6265 allows).
-    const pads = ["\u000B", "\u000C", "\u0085", "\u00A0", "\u1680", "\u2000", "\u2007", "\u200A", "\u2028", "\u2029", "\u202F", "\u205F", "\u3000", "\uFEFF"];
+    const pads = [
+      "\u000B",
+      "\u000C",
+      "\u0085",
+      "\u00A0",
+      "\u1680",
+      "\u2000",
+      "\u2007",
+      "\u200A",
+      "\u2028",
+      "\u2029",
+      "\u202F",
+      "\u205F",
+      "\u3000",
+      "\uFEFF",
+    ];
     // Each as the character itself and as its UTF-8 bytes read as Latin-1 (a runtime decoding header bytes so).
     const forms = pads.flatMap((pad) => [pad, latin1OfUtf8(pad)]);
     const headers = forms.flatMap((p) => [`a=1; ${p}${NAME}=${token}`, `${p}${NAME}=${token}`, `${NAME}${p}=${token}`]);
@@ -484,7 +528,12 @@ describe("structure and encoding", () => {
 
   it("an AES-GCM tag cut to 4 bytes (by someone holding the key): short tags would make forgery a 2^32 guess", async () => {
     const b = bank();
-    const token = await forgeJwe({ header: { alg: "dir", enc: "A256GCM", kid }, plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }), key, tagBytes: 4 });
+    const token = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid },
+      plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }),
+      key,
+      tagBytes: 4,
+    });
     expectRefused(await b.me(cookie(token)), ["tampered", "malformed"]);
   });
 
@@ -492,8 +541,16 @@ describe("structure and encoding", () => {
     const b = bank();
     for (const iv of [new Uint8Array(16), new Uint8Array(0)]) {
       const token = iv.length
-        ? await forgeJwe({ header: { alg: "dir", enc: "A256GCM", kid }, plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }), key, iv })
-        : (await b.login()).split(".").map((s, i) => (i === 2 ? "" : s)).join(".");
+        ? await forgeJwe({
+            header: { alg: "dir", enc: "A256GCM", kid },
+            plaintext: envelopeText({ user: "admin" }, { created: b.clock.now() }),
+            key,
+            iv,
+          })
+        : (await b.login())
+            .split(".")
+            .map((s, i) => (i === 2 ? "" : s))
+            .join(".");
       expectRefused(await b.me(cookie(token)), ["malformed", "tampered"]);
     }
   });
@@ -519,7 +576,10 @@ describe("sealed values outside a cookie (unsealSession, store-sized limits)", (
   it.each([
     ["25 MiB of '.'", () => ".".repeat(25 * MiB)],
     ["25 MiB of 'A.'", () => "A.".repeat(12.5 * MiB)],
-    ["four dots and 25 MiB of dots after a real header", () => `${b64(`{"alg":"dir","enc":"A256GCM","kid":"${kid}"}`)}....${".".repeat(25 * MiB)}`],
+    [
+      "four dots and 25 MiB of dots after a real header",
+      () => `${b64(`{"alg":"dir","enc":"A256GCM","kid":"${kid}"}`)}....${".".repeat(25 * MiB)}`,
+    ],
   ])("%s where a store allows 25 MiB values: refused as malformed after a handful of characters, never split", async (_, make) => {
     const keys = await createKeyring(SECRET, { purpose: NAME });
     const value = make();
@@ -554,7 +614,9 @@ describe("chunked sessions (cookie.chunks: 3): reassembly refuses before any cry
   function expectRefusedChunks(probe: Probe, reason: string | readonly string[]) {
     expect(probe).toMatchObject({ status: 200, isNew: true, expired: null, data: {} });
     expect(typeof reason === "string" ? [reason] : reason).toContain(probe.invalid);
-    expect(probe.setCookie).toEqual([NAME, `${NAME}.1`, `${NAME}.2`].map((name) => expect.stringMatching(new RegExp(`^${name.replace(".", "\\.")}=; Max-Age=0;`))));
+    expect(probe.setCookie).toEqual(
+      [NAME, `${NAME}.1`, `${NAME}.2`].map((name) => expect.stringMatching(new RegExp(`^${name.replace(".", "\\.")}=; Max-Age=0;`))),
+    );
   }
 
   it("control: a victim's 3-chunk session opens", async () => {
@@ -578,7 +640,10 @@ describe("chunked sessions (cookie.chunks: 3): reassembly refuses before any cry
     const b = chunked();
     const victim = await b.grown("victim", 8000);
     const attacker = await b.grown("attacker", 8000);
-    for (const [first, rest] of [[attacker, victim], [victim, attacker]] as const) {
+    for (const [first, rest] of [
+      [attacker, victim],
+      [victim, attacker],
+    ] as const) {
       const spliced = new Map(rest).set(NAME, first.get(NAME)!);
       expectRefusedChunks(await withoutDecryption(() => b.me(header(spliced))), "chunks");
       // With the chunks' ids rewritten to the first cookie's: the splice gets as far as decryption, which refuses it.
@@ -734,7 +799,13 @@ describe("authentic ciphertext, hostile plaintext (someone who holds the key, or
 
 describe("time", () => {
   async function minted(created: number, lastUsed = created) {
-    return cookie(await forgeJwe({ header: { alg: "dir", enc: "A256GCM", kid }, plaintext: envelopeText({ user: "victim" }, { created, lastUsed }), key }));
+    return cookie(
+      await forgeJwe({
+        header: { alg: "dir", enc: "A256GCM", kid },
+        plaintext: envelopeText({ user: "victim" }, { created, lastUsed }),
+        key,
+      }),
+    );
   }
 
   it("a created-in-the-future timestamp (one day ahead): a session must not outlive its absolute timeout by being born late", async () => {
@@ -773,7 +844,13 @@ describe("time", () => {
     const b = bank();
     const token = await b.login();
     b.clock.advance(IDLE + 1);
-    expect(await b.me(cookie(token))).toMatchObject({ status: 200, isNew: true, expired: "idle", data: {}, setCookie: [expect.stringMatching(/Max-Age=0/)] });
+    expect(await b.me(cookie(token))).toMatchObject({
+      status: 200,
+      isNew: true,
+      expired: "idle",
+      data: {},
+      setCookie: [expect.stringMatching(/Max-Age=0/)],
+    });
   });
 
   it("replay past the absolute timeout of a session kept busy: a stolen cookie must not live forever by being used", async () => {
@@ -826,9 +903,12 @@ describe("options and errors", () => {
     ["__secure-session without Secure", { name: "__secure-session", secure: false }],
     ["__HTTP-session without HttpOnly", { name: "__HTTP-session", httpOnly: false }],
     ["__host-http-session without HttpOnly", { name: "__host-http-session", httpOnly: false }],
-  ])("a cookie prefix in another case, %s: browsers apply prefix rules in any case and would drop every session cookie", (_, cookieOptions) => {
-    expect(() => session({ secret: SECRET, cookie: cookieOptions })).toThrow(SessionConfigError);
-  });
+  ])(
+    "a cookie prefix in another case, %s: browsers apply prefix rules in any case and would drop every session cookie",
+    (_, cookieOptions) => {
+      expect(() => session({ secret: SECRET, cookie: cookieOptions })).toThrow(SessionConfigError);
+    },
+  );
 
   it("header injection through session data: a value with CRLF never reaches a header", async () => {
     const app = new Hono<{ Variables: SessionVariables }>();
@@ -838,7 +918,9 @@ describe("options and errors", () => {
       return c.text("ok");
     });
     const res = await app.request("/");
-    expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(new RegExp(`^${NAME}=[A-Za-z0-9_.-]+; Path=/; HttpOnly; Secure; SameSite=Lax$`))]);
+    expect(res.headers.getSetCookie()).toEqual([
+      expect.stringMatching(new RegExp(`^${NAME}=[A-Za-z0-9_.-]+; Path=/; HttpOnly; Secure; SameSite=Lax$`)),
+    ]);
   });
 
   it("secrets absent from every error message, stack, JSON and default response", async () => {

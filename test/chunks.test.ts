@@ -101,7 +101,11 @@ describe("findCookies: the cookie and its chunks in one pass", () => {
   });
 
   it("reports a name sent twice as many, chunk names included", () => {
-    expect(findCookies(`${NAME}=a; ${NAME}.1=b; ${NAME}.1=c`, NAME, 3)).toEqual([{ found: 1, value: "a" }, { found: "many" }, { found: 0 }]);
+    expect(findCookies(`${NAME}=a; ${NAME}.1=b; ${NAME}.1=c`, NAME, 3)).toEqual([
+      { found: 1, value: "a" },
+      { found: "many" },
+      { found: 0 },
+    ]);
     expect(findCookies(`${NAME}=a; ${NAME}=b`, NAME, 2)[0]).toEqual({ found: "many" });
   });
 
@@ -111,11 +115,15 @@ describe("findCookies: the cookie and its chunks in one pass", () => {
       fc.string({ unit: "binary-ascii", maxLength: 4 }),
     );
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 24 }).map((p) => p.join("")), fc.integer({ min: 1, max: 10 }), (header, count) => {
-        const found = findCookies(header, NAME, count);
-        expect(found).toHaveLength(count);
-        found.forEach((lookup, k) => expect(lookup).toEqual(findCookie(header, k ? `${NAME}.${k}` : NAME)));
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 24 }).map((p) => p.join("")),
+        fc.integer({ min: 1, max: 10 }),
+        (header, count) => {
+          const found = findCookies(header, NAME, count);
+          expect(found).toHaveLength(count);
+          found.forEach((lookup, k) => expect(lookup).toEqual(findCookie(header, k ? `${NAME}.${k}` : NAME)));
+        },
+      ),
       { seed: 20261124, numRuns: 500 },
     );
   });
@@ -138,7 +146,11 @@ describe("findCookies: the cookie and its chunks in one pass", () => {
 
 describe("splitting and reassembling", () => {
   const cookie = resolveCookie({ chunks: 3 });
-  const header = (lines: string[]) => lines.filter((line) => !line.includes("Max-Age=0")).map((line) => line.slice(0, line.indexOf(";"))).join("; ");
+  const header = (lines: string[]) =>
+    lines
+      .filter((line) => !line.includes("Max-Age=0"))
+      .map((line) => line.slice(0, line.indexOf(";")))
+      .join("; ");
   const single = COOKIE_LIMIT - NAME.length;
 
   it.each([3, 100, single, single + 1, 8000, valueLimit(cookie) - 1, valueLimit(cookie)])(
@@ -200,11 +212,15 @@ describe("splitting and reassembling", () => {
     const a = sessionCookies(cookie, sealedLike(9000), 0);
     const b = sessionCookies(cookie, sealedLike(9000), 0);
     expect(a[1]!.slice(0, 30)).not.toBe(b[1]!.slice(0, 30));
-    expect(readSessionCookie(`${header(a)}`.replace(/__Host-session\.1=[^;]*/, b[1]!.slice(0, b[1]!.indexOf(";"))), cookie)).toEqual({ found: "chunks" });
+    expect(readSessionCookie(`${header(a)}`.replace(/__Host-session\.1=[^;]*/, b[1]!.slice(0, b[1]!.indexOf(";"))), cookie)).toEqual({
+      found: "chunks",
+    });
   });
 
   describe("refusals, decided on the cookies alone", () => {
-    const [first, second, third] = sessionCookies(cookie, sealedLike(9000), 0).map((line) => line.slice(line.indexOf("=") + 1, line.indexOf(";")));
+    const [first, second, third] = sessionCookies(cookie, sealedLike(9000), 0).map((line) =>
+      line.slice(line.indexOf("=") + 1, line.indexOf(";")),
+    );
     const id = second!.slice(0, 8);
     it.each([
       ["a missing chunk", `${NAME}=${first}; ${NAME}.2=${third}`, "chunks"],
@@ -227,7 +243,9 @@ describe("splitting and reassembling", () => {
     });
 
     it("a chunk beyond the configured maximum is not ours: ignored", () => {
-      expect(readSessionCookie(`${NAME}=${first}; ${NAME}.1=${second}; ${NAME}.2=${third}; ${NAME}.3=x`, cookie)).toMatchObject({ found: 1 });
+      expect(readSessionCookie(`${NAME}=${first}; ${NAME}.1=${second}; ${NAME}.2=${third}; ${NAME}.3=x`, cookie)).toMatchObject({
+        found: 1,
+      });
     });
   });
 });
@@ -245,7 +263,13 @@ describe("a chunked session through the middleware", () => {
     const app = chunkedApp();
     const jar = cookieJar();
     let id: string | undefined;
-    for (const [size, count] of [[IN.one, 1], [IN.two, 2], [IN.three, 3], [IN.two, 2], [IN.one, 1]] as const) {
+    for (const [size, count] of [
+      [IN.one, 1],
+      [IN.two, 2],
+      [IN.three, 3],
+      [IN.two, 2],
+      [IN.one, 1],
+    ] as const) {
       const written = await visit(app, `/big/${size}`, jar);
       expect(written.status).toBe(200);
       expect(written.setCookie).toHaveLength(3); // every name up to the maximum, set or expired
@@ -268,7 +292,9 @@ describe("a chunked session through the middleware", () => {
     const app = storeApp();
     const jar = cookieJar();
     const written = await visit(app, `/big/${IN.one}`, jar);
-    expect(written.setCookie).toEqual([expect.stringMatching(new RegExp(`^${NAME}=eyJ[\\w-]+\\.\\.[\\w-]+\\.[\\w-]+\\.[\\w-]+${ATTRIBUTES}$`))]);
+    expect(written.setCookie).toEqual([
+      expect.stringMatching(new RegExp(`^${NAME}=eyJ[\\w-]+\\.\\.[\\w-]+\\.[\\w-]+\\.[\\w-]+${ATTRIBUTES}$`)),
+    ]);
     jar.cookies.set(`${NAME}.1`, "AAAAAAAA~junk"); // a chunk of a chunked app, or any cookie so named
     const read = await visit(app, "/read", jar);
     expect(read.body).toMatchObject({ isNew: false, invalid: null });
@@ -345,7 +371,11 @@ describe("a chunked session through the middleware", () => {
       expect(probe.status).toBe(200);
       expect(probe.body).toMatchObject({ isNew: true, data: {} });
       expect(Array.isArray(invalid) ? invalid : [invalid]).toContain(probe.body.invalid);
-      expect([...probe.setCookie].sort()).toEqual(namesOf(3).map((name) => `${name}${EXPIRED}`).sort());
+      expect([...probe.setCookie].sort()).toEqual(
+        namesOf(3)
+          .map((name) => `${name}${EXPIRED}`)
+          .sort(),
+      );
     };
 
     it("a missing chunk", async () => {
@@ -404,7 +434,11 @@ describe("chunks with overflow: chunks first, up to the maximum, then the store"
     const app = chunkedApp({ overflow: store });
     const jar = cookieJar();
     await visit(app, "/user/ada", jar);
-    for (const [size, count] of [[IN.one, 1], [IN.two, 2], [IN.three, 3]] as const) {
+    for (const [size, count] of [
+      [IN.one, 1],
+      [IN.two, 2],
+      [IN.three, 3],
+    ] as const) {
       await visit(app, `/big/${size}`, jar);
       expect(jar.names()).toEqual(namesOf(count));
     }

@@ -170,21 +170,24 @@ describe("server-side mode: overlapping requests on one session", () => {
   it.each([
     ["a MemoryStore", () => new MemoryStore()],
     ["Workers KV", () => kvStore()],
-  ])("over %s, the later write erases an overlapping request's change to another key (lost update: a stated limitation)", async (_, makeStore) => {
-    const store = makeStore();
-    const s = shop({ store });
-    const browser = jar();
-    browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
-    const pointer = browser.value;
-    const { cart: first, theme: second } = await s.overlap(browser.header(), ["cart", "theme"]);
-    expect([first.status, second.status]).toEqual([200, 200]);
-    // Both requests said they saved; the cookie (a sealed id) did not change...
-    expect(first.headers.getSetCookie()).toEqual([]);
-    expect(second.headers.getSetCookie()).toEqual([]);
-    expect(browser.value).toBe(pointer);
-    // ...and the stored session is the last writer's whole snapshot: the pen is gone, silently.
-    expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book"], theme: "dark" });
-  });
+  ])(
+    "over %s, the later write erases an overlapping request's change to another key (lost update: a stated limitation)",
+    async (_, makeStore) => {
+      const store = makeStore();
+      const s = shop({ store });
+      const browser = jar();
+      browser.take(await s.app.request("/cart?item=book", { method: "POST" }));
+      const pointer = browser.value;
+      const { cart: first, theme: second } = await s.overlap(browser.header(), ["cart", "theme"]);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      // Both requests said they saved; the cookie (a sealed id) did not change...
+      expect(first.headers.getSetCookie()).toEqual([]);
+      expect(second.headers.getSetCookie()).toEqual([]);
+      expect(browser.value).toBe(pointer);
+      // ...and the stored session is the last writer's whole snapshot: the pen is gone, silently.
+      expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book"], theme: "dark" });
+    },
+  );
 
   it("a write that timed out (503) but lands after a newer acknowledged write overwrites it (no versions in KV: a stated limitation)", async () => {
     const memory = new MemoryStore();
@@ -266,20 +269,23 @@ describe("server-side mode: logout raced by a request in flight", () => {
     return { response };
   }
 
-  it.each(stores)("over %s, a request that loaded the session before destroy() writes nothing after it: the old cookie stays dead", async (_, make) => {
-    const store = make();
-    const { s, browser, old } = await loggedIn(store);
-    const late = await inFlight(s, browser.header());
-    const logout = await s.app.request("/logout", { method: "POST", headers: browser.header() });
-    expect(logout.headers.getSetCookie()[0]).toMatch(/Max-Age=0/);
-    expect(await keysOf(store)).toEqual([]);
-    s.release("late");
-    const response = await late.response;
-    expect(response.status).toBe(200);
-    expect(issued(response)).toBeUndefined(); // no cookie to a session that no longer exists
-    expect(await keysOf(store)).toEqual([]); // the write was dropped, not merely hidden
-    expect(await openWith(s.app, old)).toEqual({});
-  });
+  it.each(stores)(
+    "over %s, a request that loaded the session before destroy() writes nothing after it: the old cookie stays dead",
+    async (_, make) => {
+      const store = make();
+      const { s, browser, old } = await loggedIn(store);
+      const late = await inFlight(s, browser.header());
+      const logout = await s.app.request("/logout", { method: "POST", headers: browser.header() });
+      expect(logout.headers.getSetCookie()[0]).toMatch(/Max-Age=0/);
+      expect(await keysOf(store)).toEqual([]);
+      s.release("late");
+      const response = await late.response;
+      expect(response.status).toBe(200);
+      expect(issued(response)).toBeUndefined(); // no cookie to a session that no longer exists
+      expect(await keysOf(store)).toEqual([]); // the write was dropped, not merely hidden
+      expect(await openWith(s.app, old)).toEqual({});
+    },
+  );
 
   it.each(stores)("over %s, an admin's store.delete(id) is not undone by a request that loaded the session before it", async (_, make) => {
     const store = make();
@@ -356,14 +362,17 @@ describe("server-side mode: logout raced by a request in flight", () => {
     expect(await keysOf(store)).toEqual([]);
   });
 
-  it.each(stores)("over %s, ordinary writes still work: two parallel requests of a live session both write, none is refused", async (_, make) => {
-    const store = make();
-    const { s, browser } = await loggedIn(store);
-    const { cart, theme } = await s.overlap(browser.header(), ["cart", "theme"]);
-    expect([cart.status, theme.status]).toEqual([200, 200]);
-    expect([issued(cart), issued(theme)]).toEqual([undefined, undefined]); // the pointer stays; no cookie is expired
-    expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book"], theme: "dark" });
-  });
+  it.each(stores)(
+    "over %s, ordinary writes still work: two parallel requests of a live session both write, none is refused",
+    async (_, make) => {
+      const store = make();
+      const { s, browser } = await loggedIn(store);
+      const { cart, theme } = await s.overlap(browser.header(), ["cart", "theme"]);
+      expect([cart.status, theme.status]).toEqual([200, 200]);
+      expect([issued(cart), issued(theme)]).toEqual([undefined, undefined]); // the pointer stays; no cookie is expired
+      expect(await (await s.app.request("/all", { headers: browser.header() })).json()).toEqual({ cart: ["book"], theme: "dark" });
+    },
+  );
 });
 
 describe("overflow mode: logout raced by a request in flight", () => {

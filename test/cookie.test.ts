@@ -75,9 +75,12 @@ describe("findCookie", () => {
       fc.string({ unit: "binary-ascii", maxLength: 4 }),
     );
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 24 }).map((p) => p.join("")), (header) => {
-        expect(findCookie(header, name)).toEqual(bySegments(header, name));
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 24 }).map((p) => p.join("")),
+        (header) => {
+          expect(findCookie(header, name)).toEqual(bySegments(header, name));
+        },
+      ),
       { seed: 20261124, numRuns: 3000 },
     );
   });
@@ -107,7 +110,14 @@ describe("resolveCookie", () => {
   });
 
   it("serializes every overridable attribute", () => {
-    const cookie = resolveCookie({ name: "sid", path: "/app", domain: "example.com", sameSite: "strict", httpOnly: false, partitioned: true });
+    const cookie = resolveCookie({
+      name: "sid",
+      path: "/app",
+      domain: "example.com",
+      sameSite: "strict",
+      httpOnly: false,
+      partitioned: true,
+    });
     expect(serializeCookie(cookie, "v", 0)).toBe("sid=v; Path=/app; Domain=example.com; Secure; SameSite=Strict; Partitioned");
   });
 

@@ -11,14 +11,16 @@ export function d1Store(options: D1StoreOptions = {}): D1Store {
 
 /** The raw row of a key of `store`, as D1 holds it. */
 export function rowOf(store: D1Store, key: string) {
-  return env.SESSIONS_DB.prepare("SELECT * FROM sessions WHERE key = ?").bind(store.prefix + key).first<{
-    key: string;
-    value: string | null;
-    version: number;
-    expires: number;
-    deadline: number;
-    created: number | null;
-    last_used: number | null;
-    metadata: string | null;
-  }>();
+  return env.SESSIONS_DB.prepare("SELECT * FROM sessions WHERE key = ?")
+    .bind(store.prefix + key)
+    .first<{
+      key: string;
+      value: string | null;
+      version: number;
+      expires: number;
+      deadline: number;
+      created: number | null;
+      last_used: number | null;
+      metadata: string | null;
+    }>();
 }

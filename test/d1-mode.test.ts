@@ -6,7 +6,15 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { D1Store, type D1StoreOptions } from "../src/d1/index.js";
-import { EXPIRED_GRACE, SessionConfigError, SessionError, session, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
+import {
+  EXPIRED_GRACE,
+  SessionConfigError,
+  SessionError,
+  session,
+  type SessionOptions,
+  type SessionStore,
+  type SessionVariables,
+} from "../src/index.js";
 import { d1Store, rowOf } from "./d1-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 
@@ -80,7 +88,9 @@ async function overlapping(store: SessionStore, n = 8) {
   const allRead = barrier(n);
   const app = storeApp(store, { afterRead: () => allRead() });
   const { j } = await started(app);
-  const responses = await Promise.all(Array.from({ length: n }, (_, i) => send(app, `/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+  const responses = await Promise.all(
+    Array.from({ length: n }, (_, i) => send(app, `/set/k${i}/v${i}`, { method: "POST", headers: j.header() })),
+  );
   return { responses, data: (await all(app, j.header())).data };
 }
 
@@ -95,7 +105,15 @@ describe("D1 store: lost-update protection", () => {
   });
 
   it.each([
-    ["a wrapper forwarding `versioned`", (inner: D1Store): SessionStore => ({ get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k), versioned: inner.versioned })],
+    [
+      "a wrapper forwarding `versioned`",
+      (inner: D1Store): SessionStore => ({
+        get: (k) => inner.get(k),
+        set: (k, v, o) => inner.set(k, v, o),
+        delete: (k) => inner.delete(k),
+        versioned: inner.versioned,
+      }),
+    ],
     ["a Proxy", (inner: D1Store): SessionStore => new Proxy(inner, {})],
   ])("through %s: still 8 of 8", async (_, wrap) => {
     expect((await overlapping(wrap(d1Store()))).data).toEqual({ init: "yes", ...eight });
@@ -114,7 +132,10 @@ describe("D1 store: lost-update protection", () => {
     const { j } = await started(app);
     await send(app, "/cart/book", { method: "POST", headers: j.header() });
     const overlap = { ...j.header(), "X-Overlap": "1" };
-    const pending = [send(app, "/cart/pen", { method: "POST", headers: overlap }), send(app, "/set/theme/dark", { method: "POST", headers: overlap })];
+    const pending = [
+      send(app, "/cart/pen", { method: "POST", headers: overlap }),
+      send(app, "/set/theme/dark", { method: "POST", headers: overlap }),
+    ];
     expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
     expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
   });
@@ -129,7 +150,9 @@ describe("D1 store: lost-update protection", () => {
       },
     });
     const { j } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
+      (r) => (firstDone.open(), r),
+    );
     const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
     expect([(await first).status, (await second).status]).toEqual([200, 200]);
     expect((await all(app, j.header())).data).toEqual({ init: "yes", color: "blue" });
@@ -146,7 +169,9 @@ describe("D1 store: lost-update protection", () => {
       },
     });
     const { j, id } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
+      (r) => (firstDone.open(), r),
+    );
     const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
     expect((await first).status).toBe(200);
     const refused = await second;
@@ -319,7 +344,11 @@ describe("D1 store: stores sharing a table and a secret", () => {
       .bind(q.prefix + id, p.prefix + id)
       .run();
     const appQ = storeApp(q);
-    expect(await (await appQ.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
+    expect(await (await appQ.request("/all", { headers: j.header() })).json()).toMatchObject({
+      isNew: true,
+      invalid: "tampered",
+      data: {},
+    });
     expect(await (await appP.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: false, data: { user: "alice" } });
   });
 });

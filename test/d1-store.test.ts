@@ -58,14 +58,25 @@ describe("D1 schema", () => {
   it("applies twice without error (IF NOT EXISTS), and the activity and expiry queries use their indexes", async () => {
     await env.SESSIONS_DB.batch(D1_SCHEMA.map((sql) => env.SESSIONS_DB.prepare(sql)));
     const plan = async (sql: string, ...bindings: unknown[]) =>
-      (await env.SESSIONS_DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...bindings).all<{ detail: string }>()).results.map((r) => r.detail).join("; ");
+      (
+        await env.SESSIONS_DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .bind(...bindings)
+          .all<{ detail: string }>()
+      ).results
+        .map((r) => r.detail)
+        .join("; ");
     const scoped = "AND +key >= ? AND +key < ?";
-    expect(await plan(`SELECT count(*) FROM sessions WHERE last_used BETWEEN ? AND ? AND deadline > ? ${scoped}`, 1, 2, 3, "a", "b")).toMatch(
-      /COVERING INDEX sessions_by_activity/,
-    );
-    expect(await plan(`DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE expires <= ? ${scoped} ORDER BY expires LIMIT 10)`, 1, "a", "b")).toMatch(
-      /INDEX sessions_by_expiry/,
-    );
+    expect(
+      await plan(`SELECT count(*) FROM sessions WHERE last_used BETWEEN ? AND ? AND deadline > ? ${scoped}`, 1, 2, 3, "a", "b"),
+    ).toMatch(/COVERING INDEX sessions_by_activity/);
+    expect(
+      await plan(
+        `DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE expires <= ? ${scoped} ORDER BY expires LIMIT 10)`,
+        1,
+        "a",
+        "b",
+      ),
+    ).toMatch(/INDEX sessions_by_expiry/);
   });
 });
 
@@ -109,7 +120,11 @@ describe("D1Store: rows", () => {
 
   it("refuses bad input with typed errors before D1 is called", async () => {
     const store = new D1Store(failingDb);
-    const refused = (call: () => Promise<unknown>) => call().then(() => "resolved", (error: unknown) => error);
+    const refused = (call: () => Promise<unknown>) =>
+      call().then(
+        () => "resolved",
+        (error: unknown) => error,
+      );
     for (const ttl of [-1, Number.NaN, Infinity, 11 * 365 * 24 * 3600, "60" as unknown as number]) {
       expect(await refused(() => store.set("k", "v", { ttl }))).toBeInstanceOf(SessionConfigError);
     }
@@ -162,9 +177,15 @@ describe("D1Store: rows", () => {
     const store = new D1Store(failingDb, { prefix: "p:" });
     await expect(store.set("k".repeat(511), "v", { ttl: 60 })).rejects.toMatchObject({ code: "TOO_LARGE", size: 513, limit: 512 });
     await expect(store.get("é".repeat(256))).rejects.toBeInstanceOf(SessionTooLargeError);
-    await expect(store.set("k", "é".repeat(D1_LIMITS.valueBytes / 2 + 1), { ttl: 60 })).rejects.toMatchObject({ code: "TOO_LARGE", limit: D1_LIMITS.valueBytes });
+    await expect(store.set("k", "é".repeat(D1_LIMITS.valueBytes / 2 + 1), { ttl: 60 })).rejects.toMatchObject({
+      code: "TOO_LARGE",
+      limit: D1_LIMITS.valueBytes,
+    });
     await expect(store.write("k", { value: "x".repeat(D1_LIMITS.valueBytes + 1), ttl: 60 })).rejects.toBeInstanceOf(SessionTooLargeError);
-    await expect(store.set("k", "v", { ttl: 60, metadata: { pad: "x".repeat(1024) } })).rejects.toMatchObject({ code: "TOO_LARGE", limit: 1024 });
+    await expect(store.set("k", "v", { ttl: 60, metadata: { pad: "x".repeat(1024) } })).rejects.toMatchObject({
+      code: "TOO_LARGE",
+      limit: 1024,
+    });
   });
 
   it("a D1 failure is a SessionStoreError naming the operation; its message holds neither key nor value", async () => {
@@ -238,25 +259,28 @@ describe("D1Store: prefixes", () => {
     expect(prefixEnd("\u{10FFFF}\u{10FFFF}")).toBeUndefined();
   });
 
-  it.each(["t:", "t\u{10FFFF}", "\u{10FFFF}", "é", "t%_*[", "\u0000"])("a store under prefix %j lists, counts and purges only its own keys", async (raw) => {
-    const clock = testClock();
-    const prefix = `${crypto.randomUUID()}${raw}`;
-    const mine = new D1Store(env.SESSIONS_DB, { prefix, now: clock.now });
-    // Neighbours in key order: the prefix minus its last character, and the prefix with more after it.
-    const before = new D1Store(env.SESSIONS_DB, { prefix: [...prefix].slice(0, -1).join(""), now: clock.now });
-    const after = new D1Store(env.SESSIONS_DB, { prefix: prefixEnd(prefix)!, now: clock.now });
-    const metadata = metadataAt(clock.now());
-    for (const store of [before, mine, after]) await store.set("x", "v", { ttl: 60, metadata });
-    await before.set("y", "v", { ttl: 60, metadata }); // its key is not `prefix + ...` unless raw is "y"
-    expect((await mine.list()).keys.map((k) => k.name)).toEqual(["x"]);
-    expect(await mine.countActiveSince(0)).toBe(1);
-    expect((await mine.activeSince(0)).sessions.map((s) => s.key)).toEqual(["x"]);
-    expect((await mine.activityBuckets({ since: clock.now() - 60_000, bucketSeconds: 3600 })).map((b) => b.count)).toEqual([1]);
-    clock.advance(61);
-    expect(await mine.purge()).toEqual({ purged: 1, more: false });
-    expect(await after.read("x")).toMatchObject({ state: "missing" }); // expired, but still there
-    expect(await rowOf(after, "x")).not.toBeNull();
-  });
+  it.each(["t:", "t\u{10FFFF}", "\u{10FFFF}", "é", "t%_*[", "\u0000"])(
+    "a store under prefix %j lists, counts and purges only its own keys",
+    async (raw) => {
+      const clock = testClock();
+      const prefix = `${crypto.randomUUID()}${raw}`;
+      const mine = new D1Store(env.SESSIONS_DB, { prefix, now: clock.now });
+      // Neighbours in key order: the prefix minus its last character, and the prefix with more after it.
+      const before = new D1Store(env.SESSIONS_DB, { prefix: [...prefix].slice(0, -1).join(""), now: clock.now });
+      const after = new D1Store(env.SESSIONS_DB, { prefix: prefixEnd(prefix)!, now: clock.now });
+      const metadata = metadataAt(clock.now());
+      for (const store of [before, mine, after]) await store.set("x", "v", { ttl: 60, metadata });
+      await before.set("y", "v", { ttl: 60, metadata }); // its key is not `prefix + ...` unless raw is "y"
+      expect((await mine.list()).keys.map((k) => k.name)).toEqual(["x"]);
+      expect(await mine.countActiveSince(0)).toBe(1);
+      expect((await mine.activeSince(0)).sessions.map((s) => s.key)).toEqual(["x"]);
+      expect((await mine.activityBuckets({ since: clock.now() - 60_000, bucketSeconds: 3600 })).map((b) => b.count)).toEqual([1]);
+      clock.advance(61);
+      expect(await mine.purge()).toEqual({ purged: 1, more: false });
+      expect(await after.read("x")).toMatchObject({ state: "missing" }); // expired, but still there
+      expect(await rowOf(after, "x")).not.toBeNull();
+    },
+  );
 });
 
 describe("D1Store: listing and the admin helpers", () => {
@@ -303,7 +327,8 @@ describe("D1Store: activity statistics", () => {
   /** Sessions last used at the given offsets (seconds) before the clock's time, with the given idle timeout. */
   async function seeded(offsets: number[], idle = 3600, clock = testClock()) {
     const store = d1Store({ now: clock.now });
-    for (const [i, offset] of offsets.entries()) await store.set(`s${i}`, "sealed", { ttl: idle + EXPIRED_GRACE, metadata: metadataAt(clock.now() - offset * 1000, idle) });
+    for (const [i, offset] of offsets.entries())
+      await store.set(`s${i}`, "sealed", { ttl: idle + EXPIRED_GRACE, metadata: metadataAt(clock.now() - offset * 1000, idle) });
     return { clock, store };
   }
 
@@ -337,7 +362,10 @@ describe("D1Store: activity statistics", () => {
       keys.push(page.sessions.map((s) => s.key));
       cursor = page.cursor;
     } while (cursor);
-    expect(keys).toEqual([["s2", "s4"], ["s3", "s1"]]);
+    expect(keys).toEqual([
+      ["s2", "s4"],
+      ["s3", "s1"],
+    ]);
     const [first] = (await store.activeSince(since, { limit: 1 })).sessions;
     const lastUsed = Math.floor(clock.now() / 1000) * 1000 - 40_000;
     expect(first).toEqual({ key: "s2", created: lastUsed, lastUsed, expires: lastUsed + 3_600_000 });
@@ -377,7 +405,11 @@ describe("D1Store: activity statistics", () => {
 
   it("the count reads the rows of the sessions it counts, not the table (the activity index)", async () => {
     // A time of its own: the index holds every store's sessions, and other tests' are used "now".
-    const { clock, store } = await seeded(Array.from({ length: 200 }, (_, i) => 10 + i * 60), 3600, testClock(Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 1e6) * 1000));
+    const { clock, store } = await seeded(
+      Array.from({ length: 200 }, (_, i) => 10 + i * 60),
+      3600,
+      testClock(Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 1e6) * 1000),
+    );
     const spy = new D1Store(countingDb(env.SESSIONS_DB), { prefix: store.prefix, now: clock.now });
     expect(await spy.countActiveSince(clock.now() - 300_000)).toBe(5);
     expect(lastRowsRead).toBeLessThanOrEqual(5 + 2);

@@ -59,7 +59,12 @@ describe("linkSession device limits", () => {
     for (let i = 0; i < 4; i++) logins.push(await login(app, user, "end-oldest"));
     expect(await me(app, logins[0]!.j)).toEqual({ user: null, invalid: "revoked" });
     for (const { j } of logins.slice(1)) expect((await me(app, j)).user).toBe(user);
-    expect((await listSessions(namespace, user)).map((s) => s.id).sort()).toEqual(logins.slice(1).map((l) => l.body.id).sort());
+    expect((await listSessions(namespace, user)).map((s) => s.id).sort()).toEqual(
+      logins
+        .slice(1)
+        .map((l) => l.body.id)
+        .sort(),
+    );
   });
 
   it('"refuse": a fourth login throws SessionDeviceLimitError and links nothing; a freed place lets it in', async () => {

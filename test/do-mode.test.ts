@@ -96,7 +96,9 @@ describe("Durable Object store: lost-update protection", () => {
     const allRead = barrier(N);
     const app = storeApp(doStore(), { afterRead: () => allRead() });
     const { j } = await started(app);
-    const responses = await Promise.all(Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+    const responses = await Promise.all(
+      Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(N).fill(200));
     // The id is unchanged, so no response needs a new cookie.
     expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]);
@@ -126,7 +128,9 @@ describe("Durable Object store: lost-update protection", () => {
       },
     });
     const { j } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
+      (r) => (firstDone.open(), r),
+    );
     const second = app.request("/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
     expect([(await first).status, (await second).status]).toEqual([200, 200]);
     expect(await dataOf(app, j.header())).toEqual({ init: "yes", color: "blue" });
@@ -142,7 +146,9 @@ describe("Durable Object store: lost-update protection", () => {
       },
     });
     const { j } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
+      (r) => (firstDone.open(), r),
+    );
     const second = app.request("/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
     expect((await first).status).toBe(200);
     const refused = await second;
@@ -341,7 +347,10 @@ function logging(inner: DurableObjectStore, forward: boolean): SessionStore & { 
 const forwardingWrappers: [string, (inner: DurableObjectStore) => SessionStore][] = [
   ["a wrapper forwarding `versioned`", (inner) => logging(inner, true)],
   ["a Proxy", (inner) => new Proxy(inner, {})],
-  ["a subclass", (inner) => new (class Metered extends DurableObjectStore {})(env.SESSION_OBJECTS, { exclusive: inner.exclusive ?? false })],
+  [
+    "a subclass",
+    (inner) => new (class Metered extends DurableObjectStore {})(env.SESSION_OBJECTS, { exclusive: inner.exclusive ?? false }),
+  ],
 ];
 
 describe("a wrapped DurableObjectStore keeps its guarantees through its `versioned` capability", () => {
@@ -350,7 +359,9 @@ describe("a wrapped DurableObjectStore keeps its guarantees through its `version
     const allRead = barrier(N);
     const app = storeApp(wrap(doStore()), { afterRead: () => allRead() });
     const { j } = await started(app);
-    const responses = await Promise.all(Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+    const responses = await Promise.all(
+      Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(N).fill(200));
     const expected = Object.fromEntries(Array.from({ length: N }, (_, i) => [`k${i}`, `v${i}`]));
     expect(await dataOf(app, j.header())).toEqual({ init: "yes", ...expected });
@@ -358,7 +369,9 @@ describe("a wrapped DurableObjectStore keeps its guarantees through its `version
 
   it.each(forwardingWrappers)("%s: exclusive locking still serializes two increments", async (_name, wrap) => {
     const held = gate();
-    const app = storeApp(wrap(doStore({ exclusive: true })), { afterRead: (c) => (c.req.header("X-First") ? held.opened : Promise.resolve()) });
+    const app = storeApp(wrap(doStore({ exclusive: true })), {
+      afterRead: (c) => (c.req.header("X-First") ? held.opened : Promise.resolve()),
+    });
     const { j, id } = await started(app);
     const first = app.request("/inc", { method: "POST", headers: { ...j.header(), "X-First": "1" } });
     const second = app.request("/inc", { method: "POST", headers: j.header() });
@@ -371,17 +384,20 @@ describe("a wrapped DurableObjectStore keeps its guarantees through its `version
   it.each([
     ["exclusive", { exclusive: true }],
     ['onConflict: "error"', { onConflict: "error" }],
-  ] as const)("a wrapper that hides `versioned` from a store configured with %s fails loudly (CONFIG), writing nothing", async (_name, options) => {
-    const direct = storeApp(doStore(options));
-    const { j } = await started(direct);
-    const wrapped = storeApp(logging(doStore(options), false));
-    const res = await wrapped.request("/set/k/v", { method: "POST", headers: j.header() });
-    expect(res.status).toBe(500);
-    expect(res.headers.get("X-Error-Code")).toBe("CONFIG");
-    expect(res.headers.get("Set-Cookie")).toBeNull();
-    expect(await dataOf(direct, j.header())).toEqual({ init: "yes" });
-    await expect(doStore(options).set("k", "v", { ttl: 60 })).rejects.toThrow(/forward its `versioned`/);
-  });
+  ] as const)(
+    "a wrapper that hides `versioned` from a store configured with %s fails loudly (CONFIG), writing nothing",
+    async (_name, options) => {
+      const direct = storeApp(doStore(options));
+      const { j } = await started(direct);
+      const wrapped = storeApp(logging(doStore(options), false));
+      const res = await wrapped.request("/set/k/v", { method: "POST", headers: j.header() });
+      expect(res.status).toBe(500);
+      expect(res.headers.get("X-Error-Code")).toBe("CONFIG");
+      expect(res.headers.get("Set-Cookie")).toBeNull();
+      expect(await dataOf(direct, j.header())).toEqual({ init: "yes" });
+      await expect(doStore(options).set("k", "v", { ttl: 60 })).rejects.toThrow(/forward its `versioned`/);
+    },
+  );
 
   it("a store offering a malformed `versioned`, or an exclusive store as overflow target, is refused at start-up", () => {
     const bogus = { get: async () => null, set: async () => {}, delete: async () => {}, versioned: { read: 1 } } as unknown as SessionStore;
@@ -437,6 +453,8 @@ describe("stored metadata has one time unit", () => {
 describe("configuration", () => {
   it("refuses a store that is not a DurableObjectStore, and revocation checks on top of a store", () => {
     expect(() => session({ secret: SECRET, store: {} as never })).toThrow(SessionConfigError);
-    expect(() => session({ secret: SECRET, idleTimeout: 60, store: doStore(), revocation: { namespace: env.SESSION_OBJECTS } })).toThrow(SessionConfigError);
+    expect(() => session({ secret: SECRET, idleTimeout: 60, store: doStore(), revocation: { namespace: env.SESSION_OBJECTS } })).toThrow(
+      SessionConfigError,
+    );
   });
 });

@@ -210,7 +210,8 @@ describe("faults: a typed error and no partial write", () => {
         },
       };
       const storage = new Proxy(state.storage, {
-        get: (target, name) => (name === "kv" ? failing : Reflect.get(target, name, target)?.bind?.(target) ?? Reflect.get(target, name, target)),
+        get: (target, name) =>
+          name === "kv" ? failing : (Reflect.get(target, name, target)?.bind?.(target) ?? Reflect.get(target, name, target)),
       });
       (object as unknown as { ctx: unknown }).ctx = new Proxy(state, {
         get: (target, name) => (name === "storage" ? storage : Reflect.get(target, name, target)),

@@ -103,7 +103,21 @@ describe("per-user session index", () => {
 });
 
 type Namespace = typeof env.SESSION_OBJECTS;
-const METHODS = ["read", "write", "release", "revoke", "check", "touch", "link", "info", "addSession", "confirmSession", "sessions", "beginRevokeAll", "removeSessions"];
+const METHODS = [
+  "read",
+  "write",
+  "release",
+  "revoke",
+  "check",
+  "touch",
+  "link",
+  "info",
+  "addSession",
+  "confirmSession",
+  "sessions",
+  "beginRevokeAll",
+  "removeSessions",
+];
 
 /** The namespace, with `hook` run once just before the first call of `method` on any object (to interleave steps). */
 function hooked(method: string, hook: () => Promise<unknown>): Namespace {
@@ -111,13 +125,15 @@ function hooked(method: string, hook: () => Promise<unknown>): Namespace {
   return {
     getByName(name: string) {
       const stub = ns.getByName(name) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      const call = (m: string) => async (...args: unknown[]) => {
-        if (m === method && !fired) {
-          fired = true;
-          await hook();
-        }
-        return stub[m]!(...args);
-      };
+      const call =
+        (m: string) =>
+        async (...args: unknown[]) => {
+          if (m === method && !fired) {
+            fired = true;
+            await hook();
+          }
+          return stub[m]!(...args);
+        };
       return Object.fromEntries(METHODS.map((m) => [m, call(m)]));
     },
   } as unknown as Namespace;
@@ -146,7 +162,7 @@ describe("indexes and links written by 0.1 (no entry numbers, no confirmation) k
   });
 });
 
-describe("a login racing \"log out everywhere\"", () => {
+describe('a login racing "log out everywhere"', () => {
   it.each([
     ["after the session is indexed, before it is linked", "link", 1],
     ["after the session is linked, before the login confirms", "confirmSession", 2],
@@ -169,7 +185,11 @@ describe("a login racing \"log out everywhere\"", () => {
   it("the racing session's revocation lasts as long as its link would have", async () => {
     const user = `race-ttl-${freshId()}`;
     const racing = loaded(0, 3 * 24 * 3600);
-    await linkSession(hooked("link", () => revokeAllSessions(ns, user)), racing, user);
+    await linkSession(
+      hooked("link", () => revokeAllSessions(ns, user)),
+      racing,
+      user,
+    );
     await advanceObject(sessionStub(racing.id), 3 * 24 * 3600 - 1);
     await runDurableObjectAlarm(sessionStub(racing.id));
     expect(await store.check(racing.id)).toEqual({ revoked: true, linked: false });
@@ -188,7 +208,13 @@ describe("a login racing \"log out everywhere\"", () => {
     const user = `listing-${freshId()}`;
     const s = loaded();
     let listed: unknown;
-    expect(await linkSession(hooked("link", async () => (listed = await listSessions(ns, user))), s, user)).toBe(true);
+    expect(
+      await linkSession(
+        hooked("link", async () => (listed = await listSessions(ns, user))),
+        s,
+        user,
+      ),
+    ).toBe(true);
     expect(listed).toEqual([]); // not linked yet: not listed, and not pruned either
     expect((await listSessions(ns, user)).map((d) => d.id)).toEqual([s.id]);
     expect(await revokeAllSessions(ns, user)).toBe(1);
@@ -300,7 +326,10 @@ describe("input errors are typed", () => {
     ["listSessions with a number as user", () => listSessions(ns, bad(42))],
     ["linkSession with a session not loaded", () => linkSession(ns, bad({}), "u")],
     ["linkSession with a session whose id is not a string", () => linkSession(ns, { ...loaded(), id: bad(1) }, "u")],
-    ["linkSession with meta times that are not numbers", () => linkSession(ns, { ...loaded(), meta: bad({ created: "x", lastUsed: 0 }) }, "u")],
+    [
+      "linkSession with meta times that are not numbers",
+      () => linkSession(ns, { ...loaded(), meta: bad({ created: "x", lastUsed: 0 }) }, "u"),
+    ],
     ["linkSession with a device that is not a string", () => linkSession(ns, loaded(), "u", { device: bad(7) })],
     ["linkSession with null options", () => linkSession(ns, loaded(), "u", bad(null))],
     ["revokeSession with an empty id", () => revokeSession(ns, "")],
@@ -314,7 +343,10 @@ describe("input errors are typed", () => {
     ["store set without options", () => store.set(freshId(), "v", bad(undefined))],
     ["store release with a number token", () => store.release(freshId(), bad(1))],
   ])("%s: SessionConfigError", async (_name, call) => {
-    const error = await call().then(() => undefined, (e: unknown) => e);
+    const error = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SessionConfigError);
   });
 

@@ -52,7 +52,8 @@ describe("error types (checked by tsc)", () => {
     expectTypeOf<SessionConfigError["code"]>().toEqualTypeOf<"CONFIG">();
     expectTypeOf<SessionStoreError["code"]>().toEqualTypeOf<"STORE_UNAVAILABLE">();
     expectTypeOf<SessionErrors["code"]>().toEqualTypeOf<SessionErrorCode>();
-    const narrow = (error: SessionErrors) => (error.code === "TOO_LARGE" ? error.limit : error.code === "STORE_UNAVAILABLE" ? error.operation : null);
+    const narrow = (error: SessionErrors) =>
+      error.code === "TOO_LARGE" ? error.limit : error.code === "STORE_UNAVAILABLE" ? error.operation : null;
     expectTypeOf(narrow).returns.toEqualTypeOf<number | "get" | "set" | "delete" | "list" | null>();
     expect(narrow(new SessionTooLargeError(5000, 4096))).toBe(4096);
   });

@@ -22,7 +22,11 @@ function executionContext() {
   const pending: Promise<unknown>[] = [];
   return {
     pending,
-    ctx: { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+    ctx: {
+      waitUntil: (p: Promise<unknown>) => void pending.push(p),
+      passThroughOnException() {},
+      props: {},
+    } as unknown as ExecutionContext,
     settled: () => Promise.all(pending),
   };
 }
@@ -126,20 +130,23 @@ describe("onEvent: audit events", () => {
   it.each([
     ["idle", { idleTimeout: 60 }, 61],
     ["absolute", { idleTimeout: 600, absoluteTimeout: 900 }, 901],
-  ] as const)("reports a cookie refused for its age as expired (%s), with the tag of the session it held", async (reason, limits, after) => {
-    const clock = testClock();
-    const { app, events } = auditedApp({ ...limits, touchAfter: 0, now: clock.now });
-    const j = jar();
-    await send(app, "/inc", j);
-    for (let t = 0; t + 500 < after && reason === "absolute"; t += 500) {
-      clock.advance(500);
-      await send(app, "/inc", j); // keeps it from idling out: only the absolute limit ends it
-    }
-    clock.advance(after - (reason === "absolute" ? 500 : 0));
-    await send(app, "/read", j);
-    const expired = events.find((e) => e.type === "expired");
-    expect(expired).toEqual({ type: "expired", session: (events[0] as any).session, reason, at: clock.now() });
-  });
+  ] as const)(
+    "reports a cookie refused for its age as expired (%s), with the tag of the session it held",
+    async (reason, limits, after) => {
+      const clock = testClock();
+      const { app, events } = auditedApp({ ...limits, touchAfter: 0, now: clock.now });
+      const j = jar();
+      await send(app, "/inc", j);
+      for (let t = 0; t + 500 < after && reason === "absolute"; t += 500) {
+        clock.advance(500);
+        await send(app, "/inc", j); // keeps it from idling out: only the absolute limit ends it
+      }
+      clock.advance(after - (reason === "absolute" ? 500 : 0));
+      await send(app, "/read", j);
+      const expired = events.find((e) => e.type === "expired");
+      expect(expired).toEqual({ type: "expired", session: (events[0] as any).session, reason, at: clock.now() });
+    },
+  );
 
   it("reports a refused cookie as invalid with its reason, naming no session when it did not open", async () => {
     const { app, events } = auditedApp();
@@ -212,9 +219,12 @@ describe("onEvent: audit events", () => {
   });
 
   it.each([
-    ["throws", () => {
-      throw new Error("sink down");
-    }],
+    [
+      "throws",
+      () => {
+        throw new Error("sink down");
+      },
+    ],
     ["rejects", () => Promise.reject(new Error("sink down"))],
   ])("a handler that %s never breaks the request", async (_how, onEvent) => {
     const exec = executionContext();
@@ -232,7 +242,10 @@ describe("onEvent: audit events", () => {
 
   it("the engine takes waitUntil per request and hands the handler the request's context", async () => {
     const seen: [string, unknown][] = [];
-    const engine = sessionEngine<Data, { tenant: string }>({ secret: SECRET, onEvent: (event, context) => void seen.push([event.type, context]) });
+    const engine = sessionEngine<Data, { tenant: string }>({
+      secret: SECRET,
+      onEvent: (event, context) => void seen.push([event.type, context]),
+    });
     const exec = executionContext();
     const request = engine.start(new Headers(), { tenant: "t1" }, { waitUntil: exec.ctx.waitUntil });
     request.session.set("count", 1);
@@ -244,10 +257,16 @@ describe("onEvent: audit events", () => {
   it("a revoked raw event carries no session; the sender survives a waitUntil that throws", async () => {
     const got: SessionEvent[] = [];
     let delivery: Promise<unknown> | undefined;
-    const send = eventSender((e) => void got.push(e), 5000, () => createKeyring(SECRET), undefined, (p) => {
-      delivery = p;
-      throw new Error("outside a request");
-    });
+    const send = eventSender(
+      (e) => void got.push(e),
+      5000,
+      () => createKeyring(SECRET),
+      undefined,
+      (p) => {
+        delivery = p;
+        throw new Error("outside a request");
+      },
+    );
     send({ type: "invalid", reason: "revoked" });
     await delivery;
     expect(got).toEqual([{ type: "revoked", at: 5000 }]);

@@ -119,17 +119,25 @@ export class ScheduledStore implements SessionStore {
   }
 
   set(key: string, value: string, options: StoreSetOptions): Promise<void> {
-    return write(this.fates.draw("set", key), async () => {
-      await this.inner.set(key, value, options);
-      this.#remember(key, value);
-    }, this.fates.schedule.lateMs);
+    return write(
+      this.fates.draw("set", key),
+      async () => {
+        await this.inner.set(key, value, options);
+        this.#remember(key, value);
+      },
+      this.fates.schedule.lateMs,
+    );
   }
 
   delete(key: string): Promise<void> {
-    return write(this.fates.draw("delete", key), async () => {
-      await this.inner.delete(key);
-      this.#remember(key, null);
-    }, this.fates.schedule.lateMs);
+    return write(
+      this.fates.draw("delete", key),
+      async () => {
+        await this.inner.delete(key);
+        this.#remember(key, null);
+      },
+      this.fates.schedule.lateMs,
+    );
   }
 
   list(options: StoreListOptions): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
@@ -162,16 +170,24 @@ export function faultyKV(inner: KVNamespace, fates: FateDrawer): KVNamespace {
       return inner.get(key, type as "text");
     },
     put(key: string, value: string, options?: KVNamespacePutOptions) {
-      return write(fates.draw("set", key), async () => {
-        await inner.put(key, value, options);
-        remember(key, value);
-      }, fates.schedule.lateMs);
+      return write(
+        fates.draw("set", key),
+        async () => {
+          await inner.put(key, value, options);
+          remember(key, value);
+        },
+        fates.schedule.lateMs,
+      );
     },
     delete(key: string) {
-      return write(fates.draw("delete", key), async () => {
-        await inner.delete(key);
-        remember(key, null);
-      }, fates.schedule.lateMs);
+      return write(
+        fates.draw("delete", key),
+        async () => {
+          await inner.delete(key);
+          remember(key, null);
+        },
+        fates.schedule.lateMs,
+      );
     },
     list: (options?: KVNamespaceListOptions) => inner.list(options),
     getWithMetadata: (key: string, type?: unknown) => inner.getWithMetadata(key, type as "text"),

@@ -128,7 +128,13 @@ interface Tally {
   silentLosses: string[];
   fates: Record<Fate, number>;
 }
-const tally = (): Tally => ({ requests: 0, failures: 0, told: 0, silentLosses: [], fates: { ok: 0, throw: 0, "land-then-throw": 0, hang: 0, "land-late": 0, stale: 0 } });
+const tally = (): Tally => ({
+  requests: 0,
+  failures: 0,
+  told: 0,
+  silentLosses: [],
+  fates: { ok: 0, throw: 0, "land-then-throw": 0, hang: 0, "land-late": 0, stale: 0 },
+});
 
 /**
  * Runs one generated sequence against a store built by `storeFor(fates)` and checks every invariant after
@@ -164,7 +170,8 @@ async function runSequence(
     // No response ever carries another user's data.
     for (const other of users) if (other !== user) expect(text).not.toContain(`"u${other}`);
     const before = possible.get(user)!;
-    const context = () => `step ${step} ${kind} ${name}: status ${res.status} ${text.slice(0, 200)}\nfates ${JSON.stringify(fates.log.slice(-8))}`;
+    const context = () =>
+      `step ${step} ${kind} ${name}: status ${res.status} ${text.slice(0, 200)}\nfates ${JSON.stringify(fates.log.slice(-8))}`;
 
     if (res.status >= 500) {
       t.failures++;
@@ -182,7 +189,10 @@ async function runSequence(
       if (kind === "regenerate" && landedAt("set") >= 0 && landedAt("delete", landedAt("set")) >= 0) attempted.push(null);
       const now = await peek(user);
       const allowed = [...before, ...attempted];
-      expect(allowed.some((s) => same(s, now)), `${context()}\nnow ${JSON.stringify(now)} allowed ${JSON.stringify(allowed)}`).toBe(true);
+      expect(
+        allowed.some((s) => same(s, now)),
+        `${context()}\nnow ${JSON.stringify(now)} allowed ${JSON.stringify(allowed)}`,
+      ).toBe(true);
       possible.set(user, allowed);
       continue;
     }
@@ -202,7 +212,10 @@ async function runSequence(
     // that wrote nothing, the store may still hold the newer state the response did not see.
     const now = await peek(user);
     const allowed = staleRead ? [answer.after, ...before] : [answer.after];
-    expect(allowed.some((s) => same(s, now)), `${context()}\nnow ${JSON.stringify(now)} allowed ${JSON.stringify(allowed)}`).toBe(true);
+    expect(
+      allowed.some((s) => same(s, now)),
+      `${context()}\nnow ${JSON.stringify(now)} allowed ${JSON.stringify(allowed)}`,
+    ).toBe(true);
     possible.set(user, allowed);
   }
   for (const entry of fates.log) t.fates[entry.fate]++;
@@ -263,36 +276,44 @@ describe.each(["store", "overflow"] as const)("%s mode under a seeded fault sche
 });
 
 describe("the real KV binding under a fault schedule (the library's own KVStore in the path)", () => {
-  it.each(["store", "overflow"] as const)("%s mode: nothing leaks, nothing acknowledged is lost, no dangling cookie", async (mode) => {
-    const t = tally();
-    await fc.assert(
-      fc.asyncProperty(fc.integer(), fc.array(op(2, 5000), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
-        const clock = testClock(Date.now());
-        const fates = new FateDrawer(seed, { faultRate: 0.2, faults: WRITE_FAULTS, lateMs: LATE });
-        await runSequence(mode, ops, fates, { faulty: faultyKV(env.SESSIONS, fates), truth: env.SESSIONS }, clock, t);
-      }),
-      { seed: SEED, numRuns: RUNS.kv },
-    );
-    expect(t.silentLosses).toEqual([]);
-    expect(t.failures).toBeGreaterThan(5);
-  }, 60_000);
+  it.each(["store", "overflow"] as const)(
+    "%s mode: nothing leaks, nothing acknowledged is lost, no dangling cookie",
+    async (mode) => {
+      const t = tally();
+      await fc.assert(
+        fc.asyncProperty(fc.integer(), fc.array(op(2, 5000), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
+          const clock = testClock(Date.now());
+          const fates = new FateDrawer(seed, { faultRate: 0.2, faults: WRITE_FAULTS, lateMs: LATE });
+          await runSequence(mode, ops, fates, { faulty: faultyKV(env.SESSIONS, fates), truth: env.SESSIONS }, clock, t);
+        }),
+        { seed: SEED, numRuns: RUNS.kv },
+      );
+      expect(t.silentLosses).toEqual([]);
+      expect(t.failures).toBeGreaterThan(5);
+    },
+    60_000,
+  );
 });
 
 describe("Redis (RedisStore over REST, a real redis-server) under a fault schedule", () => {
-  it.each(["store", "overflow"] as const)("%s mode: nothing leaks, nothing acknowledged is lost, no dangling cookie", async (mode) => {
-    const t = tally();
-    await fc.assert(
-      fc.asyncProperty(fc.integer(), fc.array(op(2, 5000), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
-        const clock = testClock(Date.now());
-        // ScheduledStore forwards get/set/delete only (plain server-side mode, no prefix to bind values to): so does the fault-free reader.
-        const redis = redisStore({ now: clock.now });
-        const truth: SessionStore = { get: (k) => redis.get(k), set: (k, v, o) => redis.set(k, v, o), delete: (k) => redis.delete(k) };
-        const fates = new FateDrawer(seed, { faultRate: 0.2, faults: WRITE_FAULTS, lateMs: LATE });
-        await runSequence(mode, ops, fates, { faulty: new ScheduledStore(truth, fates), truth }, clock, t);
-      }),
-      { seed: SEED, numRuns: RUNS.kv },
-    );
-    expect(t.silentLosses).toEqual([]);
-    expect(t.failures).toBeGreaterThan(5);
-  }, 60_000);
+  it.each(["store", "overflow"] as const)(
+    "%s mode: nothing leaks, nothing acknowledged is lost, no dangling cookie",
+    async (mode) => {
+      const t = tally();
+      await fc.assert(
+        fc.asyncProperty(fc.integer(), fc.array(op(2, 5000), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
+          const clock = testClock(Date.now());
+          // ScheduledStore forwards get/set/delete only (plain server-side mode, no prefix to bind values to): so does the fault-free reader.
+          const redis = redisStore({ now: clock.now });
+          const truth: SessionStore = { get: (k) => redis.get(k), set: (k, v, o) => redis.set(k, v, o), delete: (k) => redis.delete(k) };
+          const fates = new FateDrawer(seed, { faultRate: 0.2, faults: WRITE_FAULTS, lateMs: LATE });
+          await runSequence(mode, ops, fates, { faulty: new ScheduledStore(truth, fates), truth }, clock, t);
+        }),
+        { seed: SEED, numRuns: RUNS.kv },
+      );
+      expect(t.silentLosses).toEqual([]);
+      expect(t.failures).toBeGreaterThan(5);
+    },
+    60_000,
+  );
 });

@@ -63,11 +63,7 @@ export interface WireEnvelope {
 }
 
 /** The session plaintext (see src/envelope.ts) with timestamps in ms; any field may be overridden raw. */
-export function envelopeText(
-  data: unknown,
-  at: { created: number; lastUsed?: number },
-  raw: WireEnvelope = {},
-): string {
+export function envelopeText(data: unknown, at: { created: number; lastUsed?: number }, raw: WireEnvelope = {}): string {
   const wire: WireEnvelope = {
     i: "AAAAAAAAAAAAAAAAAAAAAA",
     c: Math.floor(at.created / 1000),
@@ -87,7 +83,8 @@ export function b64(text: string): string {
 /** Characters a call of each String method looks at, from its receiver, arguments and result. */
 const WORK: Record<string, (self: string, args: unknown[], result: unknown) => number> = {
   // A search scans from its start to the match (or to the end when there is none).
-  indexOf: (self, [search, from], result) => Math.max(0, ((result as number) === -1 ? self.length : (result as number) + String(search).length) - Number(from ?? 0)),
+  indexOf: (self, [search, from], result) =>
+    Math.max(0, ((result as number) === -1 ? self.length : (result as number) + String(search).length) - Number(from ?? 0)),
   includes: (self) => self.length,
   startsWith: (_, [search]) => String(search).length,
   charCodeAt: () => 1,

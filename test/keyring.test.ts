@@ -57,7 +57,10 @@ describe("createKeyring", () => {
   it.each(["A256GCM", "A256CBC-HS512"] as const)("knows, per key, the exact header segment seal writes with %s", async (encryption) => {
     const ring = await createKeyring([SECRET, OLD_SECRET], { encryption, purpose: "p" });
     const old = await createKeyring(OLD_SECRET, { encryption, purpose: "p" });
-    for (const [sealer, key] of [[ring, ring.current], [old, ring.find(old.current.kid)!]] as const) {
+    for (const [sealer, key] of [
+      [ring, ring.current],
+      [old, ring.find(old.current.kid)!],
+    ] as const) {
       const header = (await seal(new Uint8Array([1]), sealer)).split(".")[0]!;
       expect(header).toBe(protectedHeader(encryption, key.kid));
       expect(ring.findByHeader(header)).toBe(key);

@@ -1,13 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
-import {
-  createKeyring,
-  sealSession,
-  session,
-  SessionConfigError,
-  SessionTooLargeError,
-  type SessionVariables,
-} from "../src/index.js";
+import { createKeyring, sealSession, session, SessionConfigError, SessionTooLargeError, type SessionVariables } from "../src/index.js";
 import { counterApp, jar, OLD_SECRET, SECRET, testClock, type Data } from "./helpers.js";
 
 type Body = {

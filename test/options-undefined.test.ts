@@ -56,7 +56,12 @@ describe("options passed as undefined mean their default", () => {
     expect(keys.toJSON()).toEqual((await createKeyring(SECRET)).toJSON());
     const now = Date.now();
     const token = await sealSession({ data: { a: 1 }, meta: { id: newSessionId(), created: now, lastUsed: now, lifetime: 0 } }, keys);
-    const opened = await unsealSession(token, keys, { now: undefined, maxLength: undefined, idleTimeout: undefined, absoluteTimeout: undefined });
+    const opened = await unsealSession(token, keys, {
+      now: undefined,
+      maxLength: undefined,
+      idleTimeout: undefined,
+      absoluteTimeout: undefined,
+    });
     expect(opened).toMatchObject({ ok: true, data: { a: 1 } });
   });
 

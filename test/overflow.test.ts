@@ -1,6 +1,14 @@
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { COOKIE_LIMIT, createKeyring, MemoryStore, sealSession, STORE_TIMEOUT, type SessionOptions, type SessionStore } from "../src/index.js";
+import {
+  COOKIE_LIMIT,
+  createKeyring,
+  MemoryStore,
+  sealSession,
+  STORE_TIMEOUT,
+  type SessionOptions,
+  type SessionStore,
+} from "../src/index.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
 import { CountingStore, FaultyStore, INJECTED, kvStore, MisansweringStore, storeApp, visit, WRONG_GET_ANSWERS } from "./stores.js";
 
@@ -11,7 +19,8 @@ async function largestInline(now: number): Promise<number> {
   const keys = await createKeyring(SECRET, { purpose: COOKIE });
   const size = async (n: number) =>
     COOKIE.length +
-    (await sealSession({ data: { big: "x".repeat(n) }, meta: { id: "A".repeat(22), created: now, lastUsed: now, lifetime: 0 } }, keys)).length;
+    (await sealSession({ data: { big: "x".repeat(n) }, meta: { id: "A".repeat(22), created: now, lastUsed: now, lifetime: 0 } }, keys))
+      .length;
   let n = 3000;
   while ((await size(n + 1)) <= COOKIE_LIMIT) n++;
   while ((await size(n)) > COOKIE_LIMIT) n--;

@@ -40,7 +40,10 @@ const text = fc.oneof(
   fc.constantFrom("", "__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "0", "-1", "1e3"),
 );
 /** JSON numbers that survive JSON exactly (-0 is written "0" by JSON.stringify: JSON itself has no -0). */
-const number = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)));
+const number = fc.oneof(
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)),
+);
 
 function jsonArbitraries(maxWidth: number) {
   return fc.letrec<{ value: unknown }>((tie) => ({
@@ -57,7 +60,8 @@ function jsonArbitraries(maxWidth: number) {
 }
 
 /** Session data: a JSON object with arbitrary keys and values. */
-const sessionData = (maxWidth: number, maxKeys: number) => fc.dictionary(text, jsonArbitraries(maxWidth), { maxKeys }) as fc.Arbitrary<Record<string, unknown>>;
+const sessionData = (maxWidth: number, maxKeys: number) =>
+  fc.dictionary(text, jsonArbitraries(maxWidth), { maxKeys }) as fc.Arbitrary<Record<string, unknown>>;
 
 const meta = { id: "AAAAAAAAAAAAAAAAAAAAAA", created: T0, lastUsed: T0, lifetime: 0 };
 
@@ -262,52 +266,60 @@ describe("sessions split over cookies (cookie.chunks)", () => {
   /** What the session's sealed value would take: the same wire format, so the same length whatever the id. */
   const sealedLength = async (data: Record<string, unknown>) => (await sealSession({ data, meta }, keys)).length;
   // Data from a few bytes to beyond what 3 chunks hold, escapes and multi-byte characters included.
-  const sized = fc.tuple(sessionData(3, 4), fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 16_000 })), fc.boolean()).map(([data, n, ascii]) => {
-    if (n) data.pad = ascii ? "a".repeat(n) : "é\u0001".repeat(Math.ceil(n / 3));
-    return data;
-  });
+  const sized = fc
+    .tuple(sessionData(3, 4), fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 16_000 })), fc.boolean())
+    .map(([data, n, ascii]) => {
+      if (n) data.pad = ascii ? "a".repeat(n) : "é\u0001".repeat(Math.ceil(n / 3));
+      return data;
+    });
 
   it.each([
     ["without overflow", false],
     ["with overflow", true],
-  ] as const)("%s: any session up to what the chunks hold reads back whole in the fewest cookies; a larger one is refused (SessionTooLargeError) or goes to the store", async (_, withOverflow) => {
-    const outcomes = new Set<string>();
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(1, 2, 3, 10), fc.array(sized, { minLength: 1, maxLength: 4 }), async (chunks, versions) => {
-        const store = withOverflow ? new MemoryStore() : undefined;
-        const errors: unknown[] = [];
-        const app = chunkedApp(chunks, store, errors);
-        const limit = valueLimit(resolveCookie({ chunks }));
-        /** The fewest cookies that hold a sealed value of `length` (written independently: smallest n whose capacity is enough). */
-        const fewest = (length: number) => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((n) => n <= chunks && length <= valueLimit(resolveCookie({ chunks: n })));
-        const jar = cookieJar();
-        let current: Record<string, unknown> = {};
-        for (const data of versions) {
-          const length = await sealedLength(data);
-          const put = await app.request("/put", { method: "POST", body: JSON.stringify(data), headers: jar.header() });
-          jar.take(put);
-          for (const [name, value] of jar.cookies) expect(name.length + value.length).toBeLessThanOrEqual(4096);
-          if (length > limit && !withOverflow) {
-            expect(put.status).toBe(500);
-            expect(errors.splice(0)).toEqual([expect.any(SessionTooLargeError)]);
-            outcomes.add("refused");
-          } else {
-            expect(put.status).toBe(200);
-            current = data;
-            const count = fewest(length);
-            if (!Object.keys(data).length) expect(jar.cookies.size).toBe(0); // an empty session keeps no cookie
-            else if (count === undefined) expect(jar.names()).toEqual(["__Host-session"]); // in the store, behind a pointer
-            else expect(jar.cookies.size).toBe(count);
-            outcomes.add(count === undefined ? "store" : count === 1 ? "one cookie" : "chunks");
+  ] as const)(
+    "%s: any session up to what the chunks hold reads back whole in the fewest cookies; a larger one is refused (SessionTooLargeError) or goes to the store",
+    async (_, withOverflow) => {
+      const outcomes = new Set<string>();
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(1, 2, 3, 10), fc.array(sized, { minLength: 1, maxLength: 4 }), async (chunks, versions) => {
+          const store = withOverflow ? new MemoryStore() : undefined;
+          const errors: unknown[] = [];
+          const app = chunkedApp(chunks, store, errors);
+          const limit = valueLimit(resolveCookie({ chunks }));
+          /** The fewest cookies that hold a sealed value of `length` (written independently: smallest n whose capacity is enough). */
+          const fewest = (length: number) =>
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((n) => n <= chunks && length <= valueLimit(resolveCookie({ chunks: n })));
+          const jar = cookieJar();
+          let current: Record<string, unknown> = {};
+          for (const data of versions) {
+            const length = await sealedLength(data);
+            const put = await app.request("/put", { method: "POST", body: JSON.stringify(data), headers: jar.header() });
+            jar.take(put);
+            for (const [name, value] of jar.cookies) expect(name.length + value.length).toBeLessThanOrEqual(4096);
+            if (length > limit && !withOverflow) {
+              expect(put.status).toBe(500);
+              expect(errors.splice(0)).toEqual([expect.any(SessionTooLargeError)]);
+              outcomes.add("refused");
+            } else {
+              expect(put.status).toBe(200);
+              current = data;
+              const count = fewest(length);
+              if (!Object.keys(data).length)
+                expect(jar.cookies.size).toBe(0); // an empty session keeps no cookie
+              else if (count === undefined)
+                expect(jar.names()).toEqual(["__Host-session"]); // in the store, behind a pointer
+              else expect(jar.cookies.size).toBe(count);
+              outcomes.add(count === undefined ? "store" : count === 1 ? "one cookie" : "chunks");
+            }
+            const got = await app.request("/get", { headers: jar.header() });
+            expect(await got.text()).toBe(JSON.stringify(current));
           }
-          const got = await app.request("/get", { headers: jar.header() });
-          expect(await got.text()).toBe(JSON.stringify(current));
-        }
-      }),
-      { seed: SEED, numRuns: 40 },
-    );
-    expect([...outcomes].sort()).toEqual(withOverflow ? ["chunks", "one cookie", "store"] : ["chunks", "one cookie", "refused"]);
-  });
+        }),
+        { seed: SEED, numRuns: 40 },
+      );
+      expect([...outcomes].sort()).toEqual(withOverflow ? ["chunks", "one cookie", "store"] : ["chunks", "one cookie", "refused"]);
+    },
+  );
 });
 
 describe("arbitrary mutations of a valid cookie", () => {
@@ -343,10 +355,9 @@ describe("arbitrary mutations of a valid cookie", () => {
     ]),
     fc.nat().map((n): [string, Mutation] => ["truncate", (t) => t.slice(0, n % t.length)]),
     fc.string({ minLength: 1, maxLength: 40 }).map((tail): [string, Mutation] => [`extend with ${JSON.stringify(tail)}`, (t) => t + tail]),
-    fc.string({ unit: fc.constantFrom(...B64URL, "."), minLength: 1, maxLength: 40 }).map((tail): [string, Mutation] => [
-      `extend with ${tail}`,
-      (t) => t + tail,
-    ]),
+    fc
+      .string({ unit: fc.constantFrom(...B64URL, "."), minLength: 1, maxLength: 40 })
+      .map((tail): [string, Mutation] => [`extend with ${tail}`, (t) => t + tail]),
     fc
       .shuffledSubarray([0, 1, 2, 3, 4], { minLength: 5, maxLength: 5 })
       .filter((order) => order.some((v, i) => v !== i))
@@ -359,26 +370,47 @@ describe("arbitrary mutations of a valid cookie", () => {
         return parts.join(".");
       },
     ]),
-    fc.tuple(fc.nat(), fc.constantFrom("+", "/", "=", "%", "~", "*", "!", "$", "'", "(", ")", ",", ":", "@", "[", "]", "\\", "^", "`", "{", "|", "}")).map(
-      ([at, c]): [string, Mutation] => ["base64url alphabet abuse", (t) => { const i = at % t.length; return t.slice(0, i) + c + t.slice(i + 1); }],
-    ),
+    fc
+      .tuple(
+        fc.nat(),
+        fc.constantFrom("+", "/", "=", "%", "~", "*", "!", "$", "'", "(", ")", ",", ":", "@", "[", "]", "\\", "^", "`", "{", "|", "}"),
+      )
+      .map(([at, c]): [string, Mutation] => [
+        "base64url alphabet abuse",
+        (t) => {
+          const i = at % t.length;
+          return t.slice(0, i) + c + t.slice(i + 1);
+        },
+      ]),
     fc.tuple(segmentIndex, fc.constantFrom("=", "==", "===")).map(([s, pad]): [string, Mutation] => [
       `pad segment ${s} with ${pad}`,
-      (t) => t.split(".").map((p, i) => (i === s ? p + pad : p)).join("."),
+      (t) =>
+        t
+          .split(".")
+          .map((p, i) => (i === s ? p + pad : p))
+          .join("."),
     ]),
-    fc.tuple(fc.nat(), fc.constantFrom(" ", "\t", "\n", "\r\n", "\u000B", "\u000C", "\u00A0", "\u2028", "\u3000", "\uFEFF")).map(
-      ([at, ws]): [string, Mutation] => ["insert whitespace", (t) => { const i = at % (t.length + 1); return t.slice(0, i) + ws + t.slice(i); }],
-    ),
+    fc
+      .tuple(fc.nat(), fc.constantFrom(" ", "\t", "\n", "\r\n", "\u000B", "\u000C", "\u00A0", "\u2028", "\u3000", "\uFEFF"))
+      .map(([at, ws]): [string, Mutation] => [
+        "insert whitespace",
+        (t) => {
+          const i = at % (t.length + 1);
+          return t.slice(0, i) + ws + t.slice(i);
+        },
+      ]),
     fc
       .oneof(
-        fc.record({
-          alg: fc.constantFrom("dir", "none", "A256KW", "RSA-OAEP", "PBES2-HS256+A128KW", "Dir"),
-          enc: fc.constantFrom("A256GCM", "A128GCM", "A256CBC-HS512", "none"),
-          kid: fc.oneof(fc.constant("REAL"), fc.string({ maxLength: 12 })),
-          zip: fc.option(fc.constant("DEF"), { nil: undefined }),
-          crit: fc.option(fc.constant(["exp"]), { nil: undefined }),
-          jku: fc.option(fc.webUrl(), { nil: undefined }),
-        }).map((h) => JSON.stringify(h)),
+        fc
+          .record({
+            alg: fc.constantFrom("dir", "none", "A256KW", "RSA-OAEP", "PBES2-HS256+A128KW", "Dir"),
+            enc: fc.constantFrom("A256GCM", "A128GCM", "A256CBC-HS512", "none"),
+            kid: fc.oneof(fc.constant("REAL"), fc.string({ maxLength: 12 })),
+            zip: fc.option(fc.constant("DEF"), { nil: undefined }),
+            crit: fc.option(fc.constant(["exp"]), { nil: undefined }),
+            jku: fc.option(fc.webUrl(), { nil: undefined }),
+          })
+          .map((h) => JSON.stringify(h)),
         fc.json({ maxDepth: 2 }),
         fc.string({ unit: codeUnit, maxLength: 60 }),
       )
@@ -464,15 +496,21 @@ describe("arbitrary mutations of a valid cookie", () => {
       return c.json({ isNew: s.isNew, data: await s.all() });
     });
     const header = b64(JSON.stringify({ alg: "dir", enc: "A256GCM", kid: "x" }));
-    const piece = fc.oneof(fc.constantFrom(NAME, "=", ";", " ", "\t", ".", "..", "__Host-", "session", header), fc.string({ unit: "binary-ascii", maxLength: 8 }));
+    const piece = fc.oneof(
+      fc.constantFrom(NAME, "=", ";", " ", "\t", ".", "..", "__Host-", "session", header),
+      fc.string({ unit: "binary-ascii", maxLength: 8 }),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(piece, { maxLength: 30 }).map((p) => p.join("")), async (header) => {
-        fc.pre(/^[\t\x20-\x7e]*$/.test(header));
-        expect(() => findCookie(header, NAME)).not.toThrow();
-        const res = await app.request("/", { headers: { Cookie: header } });
-        expect(res.status).toBe(200);
-        expect(await res.json()).toEqual({ isNew: true, data: {} });
-      }),
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 30 }).map((p) => p.join("")),
+        async (header) => {
+          fc.pre(/^[\t\x20-\x7e]*$/.test(header));
+          expect(() => findCookie(header, NAME)).not.toThrow();
+          const res = await app.request("/", { headers: { Cookie: header } });
+          expect(res.status).toBe(200);
+          expect(await res.json()).toEqual({ isNew: true, data: {} });
+        },
+      ),
       { seed: SEED, numRuns: 300 },
     );
   });
@@ -483,13 +521,22 @@ describe("authentic ciphertext, arbitrary plaintext (a value sealed with the key
     const plaintext = fc.oneof(
       fc.json({ maxDepth: 4 }),
       fc.string({ unit: codeUnit, maxLength: 80 }),
-      fc.record({ i: fc.oneof(fc.constant("AAAAAAAAAAAAAAAAAAAAAA"), fc.string()), c: fc.anything(), u: fc.anything(), l: fc.anything(), d: fc.anything(), f: fc.anything() }).map((w) => {
-        try {
-          return JSON.stringify(w) ?? "";
-        } catch {
-          return "{}";
-        }
-      }),
+      fc
+        .record({
+          i: fc.oneof(fc.constant("AAAAAAAAAAAAAAAAAAAAAA"), fc.string()),
+          c: fc.anything(),
+          u: fc.anything(),
+          l: fc.anything(),
+          d: fc.anything(),
+          f: fc.anything(),
+        })
+        .map((w) => {
+          try {
+            return JSON.stringify(w) ?? "";
+          } catch {
+            return "{}";
+          }
+        }),
     );
     await fc.assert(
       fc.asyncProperty(plaintext, async (text) => {
@@ -539,7 +586,7 @@ describe("sealed metadata against the server's clock", () => {
         // The rules, written out independently of src/expiry.ts.
         const future = created > now + SKEW || lastUsed > now + SKEW || lastUsed < created;
         const valid = !future && now - created <= ABSOLUTE && now - lastUsed <= IDLE;
-        outcomes.add(valid ? "valid" : future ? "future" : probe.expired ?? "?");
+        outcomes.add(valid ? "valid" : future ? "future" : (probe.expired ?? "?"));
         if (valid) expect(probe).toEqual({ isNew: false, expired: null, invalid: null, data: { user: "victim" } });
         else {
           expect(probe).toMatchObject({ isNew: true, data: {} });

@@ -164,7 +164,10 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
       // A session this isolate never saw, revoked elsewhere: only the sealed confirmation can let it in.
       const id = freshId();
       await revokeElsewhere(id);
-      const value = await sealSession({ data: { user: "sealed" }, meta: { id, created: now - 20_000, lastUsed: now - 20_000, lifetime: 0, checked } }, keys);
+      const value = await sealSession(
+        { data: { user: "sealed" }, meta: { id, created: now - 20_000, lastUsed: now - 20_000, lifetime: 0, checked } },
+        keys,
+      );
       return { Cookie: `${NAME}=${value}` };
     };
     calls.length = 0;
@@ -198,9 +201,13 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
   it("recheckAfter is validated like cacheFor (at most touchAfter); its default is 0: every request asks, as in 0.1", () => {
     const revocation = { namespace: env.SESSION_OBJECTS };
     for (const recheckAfter of [-1, 1.5, Number.NaN, "30" as never, TOUCH_AFTER + 1]) {
-      expect(() => session({ secret: SECRET, idleTimeout: IDLE, touchAfter: TOUCH_AFTER, revocation: { ...revocation, recheckAfter } })).toThrow(SessionConfigError);
+      expect(() =>
+        session({ secret: SECRET, idleTimeout: IDLE, touchAfter: TOUCH_AFTER, revocation: { ...revocation, recheckAfter } }),
+      ).toThrow(SessionConfigError);
     }
     expect(() => session({ secret: SECRET, idleTimeout: IDLE, touchAfter: 10, revocation })).not.toThrow();
-    expect(() => session({ secret: SECRET, idleTimeout: IDLE, touchAfter: TOUCH_AFTER, revocation: { ...revocation, recheckAfter: TOUCH_AFTER } })).not.toThrow();
+    expect(() =>
+      session({ secret: SECRET, idleTimeout: IDLE, touchAfter: TOUCH_AFTER, revocation: { ...revocation, recheckAfter: TOUCH_AFTER } }),
+    ).not.toThrow();
   });
 });

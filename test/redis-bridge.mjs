@@ -15,8 +15,10 @@ export const REDIS_TEST_TOKEN = "test-token";
 export async function redisBridge(request) {
   const url = new URL(request.url);
   if (url.origin !== new URL(REDIS_TEST_URL).origin) return undefined;
-  if (request.headers.get("Authorization") !== `Bearer ${REDIS_TEST_TOKEN}`) return Response.json({ error: "Unauthorized" }, { status: 401 });
-  if (request.method !== "POST" || url.pathname !== "/") return Response.json({ error: "not supported by the test bridge" }, { status: 404 });
+  if (request.headers.get("Authorization") !== `Bearer ${REDIS_TEST_TOKEN}`)
+    return Response.json({ error: "Unauthorized" }, { status: 401 });
+  if (request.method !== "POST" || url.pathname !== "/")
+    return Response.json({ error: "not supported by the test bridge" }, { status: 404 });
   let command;
   try {
     command = await request.json();

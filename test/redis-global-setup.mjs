@@ -5,7 +5,9 @@ import { connect, createServer } from "node:net";
 
 export default async function setup() {
   const port = await freePort();
-  const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "ignore", "pipe"] });
+  const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const failed = new Promise((_, reject) => {
     server.on("error", (error) =>
       reject(

@@ -13,7 +13,11 @@ export function redisStore(options: Partial<RedisStoreOptions> = {}): RedisStore
 
 /** Sends one raw command to the test Redis, as the store does: what a test reads or plants behind its back. */
 export async function redis(command: (string | number)[]): Promise<unknown> {
-  const response = await fetch(REDIS_TEST_URL, { method: "POST", headers: { Authorization: `Bearer ${REDIS_TEST_TOKEN}` }, body: JSON.stringify(command) });
+  const response = await fetch(REDIS_TEST_URL, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${REDIS_TEST_TOKEN}` },
+    body: JSON.stringify(command),
+  });
   const body = (await response.json()) as { result?: unknown; error?: string };
   if (body.error !== undefined) throw new Error(body.error);
   return body.result;

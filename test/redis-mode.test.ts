@@ -6,7 +6,15 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RedisStore } from "../src/redis/index.js";
-import { EXPIRED_GRACE, SessionConfigError, SessionError, session, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
+import {
+  EXPIRED_GRACE,
+  SessionConfigError,
+  SessionError,
+  session,
+  type SessionOptions,
+  type SessionStore,
+  type SessionVariables,
+} from "../src/index.js";
 import { redis, redisStore, REDIS_TEST_TOKEN, REDIS_TEST_URL } from "./redis-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 
@@ -80,7 +88,9 @@ async function overlapping(store: SessionStore, n = 8) {
   const allRead = barrier(n);
   const app = storeApp(store, { afterRead: () => allRead() });
   const { j } = await started(app);
-  const responses = await Promise.all(Array.from({ length: n }, (_, i) => send(app, `/set/k${i}/v${i}`, { method: "POST", headers: j.header() })));
+  const responses = await Promise.all(
+    Array.from({ length: n }, (_, i) => send(app, `/set/k${i}/v${i}`, { method: "POST", headers: j.header() })),
+  );
   return { responses, data: (await all(app, j.header())).data };
 }
 
@@ -95,7 +105,15 @@ describe("Redis store: lost-update protection", () => {
   });
 
   it.each([
-    ["a wrapper forwarding `versioned`", (inner: RedisStore): SessionStore => ({ get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k), versioned: inner.versioned })],
+    [
+      "a wrapper forwarding `versioned`",
+      (inner: RedisStore): SessionStore => ({
+        get: (k) => inner.get(k),
+        set: (k, v, o) => inner.set(k, v, o),
+        delete: (k) => inner.delete(k),
+        versioned: inner.versioned,
+      }),
+    ],
     ["a Proxy", (inner: RedisStore): SessionStore => new Proxy(inner, {})],
   ])("through %s: still 8 of 8", async (_, wrap) => {
     expect((await overlapping(wrap(redisStore()))).data).toEqual({ init: "yes", ...eight });
@@ -114,7 +132,10 @@ describe("Redis store: lost-update protection", () => {
     const { j } = await started(app);
     await send(app, "/cart/book", { method: "POST", headers: j.header() });
     const overlap = { ...j.header(), "X-Overlap": "1" };
-    const pending = [send(app, "/cart/pen", { method: "POST", headers: overlap }), send(app, "/set/theme/dark", { method: "POST", headers: overlap })];
+    const pending = [
+      send(app, "/cart/pen", { method: "POST", headers: overlap }),
+      send(app, "/set/theme/dark", { method: "POST", headers: overlap }),
+    ];
     expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
     expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
   });
@@ -130,7 +151,9 @@ describe("Redis store: lost-update protection", () => {
       },
     });
     const { j, id } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then((r) => (firstDone.open(), r));
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
+      (r) => (firstDone.open(), r),
+    );
     const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
     expect((await first).status).toBe(200);
     const refused = await second;
@@ -142,7 +165,9 @@ describe("Redis store: lost-update protection", () => {
   });
 
   it("refuses exclusive (no lock in Redis over REST) with SessionConfigError", () => {
-    expect(() => new RedisStore({ url: REDIS_TEST_URL, token: REDIS_TEST_TOKEN, exclusive: { leaseMs: 1000, waitMs: 1000 } } as never)).toThrow(SessionConfigError);
+    expect(
+      () => new RedisStore({ url: REDIS_TEST_URL, token: REDIS_TEST_TOKEN, exclusive: { leaseMs: 1000, waitMs: 1000 } } as never),
+    ).toThrow(SessionConfigError);
   });
 });
 
@@ -266,7 +291,11 @@ describe("Redis store: stores sharing a database and a secret", () => {
     const { id } = (await (await appP.request("/all", { headers: j.header() })).json()) as { id: string };
     expect(await redis(["COPY", p.prefix + id, q.prefix + id])).toBe(1);
     const appQ = storeApp(q);
-    expect(await (await appQ.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
+    expect(await (await appQ.request("/all", { headers: j.header() })).json()).toMatchObject({
+      isNew: true,
+      invalid: "tampered",
+      data: {},
+    });
     expect(await (await appP.request("/all", { headers: j.header() })).json()).toMatchObject({ isNew: false, data: { user: "alice" } });
   });
 });

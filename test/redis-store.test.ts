@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { Hono } from "hono";
-import { EXPIRED_GRACE, listActiveSessions, purgeExpired, session, SessionConfigError, SessionStoreError, SessionTooLargeError, type SessionVariables } from "../src/index.js";
+import {
+  EXPIRED_GRACE,
+  listActiveSessions,
+  purgeExpired,
+  session,
+  SessionConfigError,
+  SessionStoreError,
+  SessionTooLargeError,
+  type SessionVariables,
+} from "../src/index.js";
 import { REDIS_LIMITS, RedisStore } from "../src/redis/index.js";
 import { redis, redisStore, REDIS_TEST_TOKEN, REDIS_TEST_URL } from "./redis-helpers.js";
 import { jar, SECRET, testClock } from "./helpers.js";
@@ -43,7 +52,10 @@ describe("RedisStore: what it writes", () => {
     const store = redisStore();
     for (const key of ["a", "b", "c"]) await store.set(key, "v", { ttl: 600, metadata: { key } });
     await redis(["DEL", `${store.prefix}b`]); // as Redis does when the TTL runs out
-    expect((await store.list({})).keys.map((k) => [k.name, k.metadata])).toEqual([["a", { key: "a" }], ["c", { key: "c" }]]);
+    expect((await store.list({})).keys.map((k) => [k.name, k.metadata])).toEqual([
+      ["a", { key: "a" }],
+      ["c", { key: "c" }],
+    ]);
     expect(await redis(["ZCARD", `${store.prefix}\0keys`])).toBe(2);
   });
 
@@ -123,7 +135,9 @@ describe("RedisStore: configuration and input", () => {
     const store = redisStore();
     await expect(store.set("k", "x".repeat(REDIS_LIMITS.valueBytes + 1), { ttl: 60 })).rejects.toBeInstanceOf(SessionTooLargeError);
     await expect(store.set("k".repeat(REDIS_LIMITS.keyBytes), "v", { ttl: 60 })).rejects.toBeInstanceOf(SessionTooLargeError);
-    await expect(store.set("k", "v", { ttl: 60, metadata: { pad: "x".repeat(REDIS_LIMITS.metadataBytes) } })).rejects.toBeInstanceOf(SessionTooLargeError);
+    await expect(store.set("k", "v", { ttl: 60, metadata: { pad: "x".repeat(REDIS_LIMITS.metadataBytes) } })).rejects.toBeInstanceOf(
+      SessionTooLargeError,
+    );
     expect(await store.get("k")).toBeNull();
   });
 

@@ -133,7 +133,9 @@ describe("cookie mode with revocation checks", () => {
   it("refuses settings that cannot be honoured", () => {
     const revocation = { namespace: env.SESSION_OBJECTS };
     expect(() => session({ secret: SECRET, revocation })).toThrow(/idleTimeout, absoluteTimeout or lifetime/);
-    expect(() => session({ secret: SECRET, idleTimeout: 600, touchAfter: 10, revocation: { ...revocation, cacheFor: 11 } })).toThrow(SessionConfigError);
+    expect(() => session({ secret: SECRET, idleTimeout: 600, touchAfter: 10, revocation: { ...revocation, cacheFor: 11 } })).toThrow(
+      SessionConfigError,
+    );
     expect(() => session({ secret: SECRET, idleTimeout: 600, revocation: { namespace: undefined as never } })).toThrow(SessionConfigError);
   });
 
@@ -160,7 +162,12 @@ describe("cookie mode with revocation checks: how long links and revocations las
 
   it("a session refused as absolute leaves listSessions then too (absoluteTimeout 3600, no idle limit)", async () => {
     const clock = testClock(Date.now());
-    const app = accountApp({ revocation: { namespace }, idleTimeout: undefined, absoluteTimeout: 3600, now: clock.now }) as unknown as Hono<never>;
+    const app = accountApp({
+      revocation: { namespace },
+      idleTimeout: undefined,
+      absoluteTimeout: 3600,
+      now: clock.now,
+    }) as unknown as Hono<never>;
     const user = `abs-${freshId()}`;
     const { j, id } = await login(app, user);
     await advance(clock, id, 3500);
@@ -226,7 +233,11 @@ describe("cookie mode with overflow and revocation checks", () => {
 
   it("a location where KV still holds the deleted copy (deletes take up to ~60 s to spread) refuses it too", async () => {
     const kv = kvStore();
-    const lagging: SessionStore = { get: (key) => kv.get(key), set: (key, value, options) => kv.set(key, value, options), delete: async () => {} };
+    const lagging: SessionStore = {
+      get: (key) => kv.get(key),
+      set: (key, value, options) => kv.set(key, value, options),
+      delete: async () => {},
+    };
     const app = accountApp({ overflow: lagging, revocation: { namespace: env.SESSION_OBJECTS } }) as unknown as Hono<never>;
     const { j } = await loginLarge(app, `ivo-${freshId()}`);
     const copied = j.header();

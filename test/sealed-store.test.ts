@@ -47,7 +47,13 @@ describe("sealedStore: the encrypting proxy", () => {
     const inner = new MemoryStore();
     const store = sealedStore(inner, await keysOf(SECRET));
     // Without a self-delimiting key encoding, ("a", '"b') and ('a"', "b") could seal the same plaintext.
-    const pairs: [string, string][] = [["a", '"b'], ['a"', "b"], ["a\\", '"b'], ["", "a"], ["b", ""]];
+    const pairs: [string, string][] = [
+      ["a", '"b'],
+      ['a"', "b"],
+      ["a\\", '"b'],
+      ["", "a"],
+      ["b", ""],
+    ];
     for (const [key, value] of pairs) await store.set(key, value, { ttl: 60 });
     for (const [key, value] of pairs) expect(await store.get(key)).toBe(value);
     for (const [from] of pairs) {
@@ -79,7 +85,10 @@ describe("sealedStore: the encrypting proxy", () => {
   it("does not open values sealed for another purpose with the same secret", async () => {
     const inner = new MemoryStore();
     await sealedStore(inner, await createKeyring(SECRET, { purpose: "app-a" })).set("k", "v", { ttl: 60 });
-    expect(await sealedStore(inner, await createKeyring(SECRET, { purpose: "app-b" })).open("k")).toEqual({ ok: false, reason: "unknown-key" });
+    expect(await sealedStore(inner, await createKeyring(SECRET, { purpose: "app-b" })).open("k")).toEqual({
+      ok: false,
+      reason: "unknown-key",
+    });
   });
 
   it("rotates: values sealed with a previous key open and say so, and the next write uses the current key", async () => {
@@ -151,7 +160,12 @@ describe("sealedStore: values are bound to their store", () => {
     const unnamed = sealedStore(inner, keys);
     await profiles.set("ada", "profile", { ttl: 60 });
     expect(await profiles.open("ada")).toEqual({ ok: true, value: "profile", rotated: false });
-    for (const other of [carts, unnamed, sealedStore(inner, keys, { name: "profile" }), sealedStore(inner, keys, { name: "profiles\u0000" })]) {
+    for (const other of [
+      carts,
+      unnamed,
+      sealedStore(inner, keys, { name: "profile" }),
+      sealedStore(inner, keys, { name: "profiles\u0000" }),
+    ]) {
       expect(await other.open("ada")).toEqual({ ok: false, reason: "tampered" });
     }
     await inner.set("ada", await oldFormat("ada", "profile"), { ttl: 60 });
@@ -162,7 +176,16 @@ describe("sealedStore: values are bound to their store", () => {
   it("binds (name, key) pairs unambiguously, whatever characters they hold", async () => {
     const keys = await keysOf(SECRET);
     // Names and keys that a naive concatenation would mix up: ("a", "bc") vs ("ab", "c"), quotes, brackets, commas.
-    const pairs: [string, string][] = [["a", "bc"], ["ab", "c"], ['a"', "b"], ["a", '"b'], ["a,", "b"], ["a", ",b"], ["]", "x"], ['"k"', "v"]];
+    const pairs: [string, string][] = [
+      ["a", "bc"],
+      ["ab", "c"],
+      ['a"', "b"],
+      ["a", '"b'],
+      ["a,", "b"],
+      ["a", ",b"],
+      ["]", "x"],
+      ['"k"', "v"],
+    ];
     for (const [name, key] of pairs) {
       const inner = new MemoryStore();
       await sealedStore(inner, keys, { name }).set(key, "value", { ttl: 60 });
@@ -202,7 +225,10 @@ describe("sealedStore: a wrapped store that breaks the get contract", () => {
   ])("fails on %s with a SessionStoreError (get) whose cause names the contract, not the value", async (_, answer, type) => {
     const store = sealedStore(answering(answer), await keysOf(SECRET));
     for (const read of [() => store.open("k"), () => store.get("k")]) {
-      const error = await read().then(() => undefined, (e: unknown) => e);
+      const error = await read().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(SessionStoreError);
       expect(error).toMatchObject({ operation: "get", status: 503 });
       const cause = (error as SessionStoreError).cause;

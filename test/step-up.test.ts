@@ -61,7 +61,11 @@ function stepUpApp(options: Partial<SessionOptions> = {}) {
     return c.json({ ago: s.authenticatedAgo() ?? null, left: s.secondsLeft() ?? null, meta: s.meta });
   });
   app.post("/transfer", requireRecentAuth(300), (c) => c.text("sent"));
-  app.onError((error, c) => (error instanceof SessionStepUpRequiredError ? c.json({ code: error.code, ago: error.authenticatedAgo ?? null }, 401) : c.text(String(error), 500)));
+  app.onError((error, c) =>
+    error instanceof SessionStepUpRequiredError
+      ? c.json({ code: error.code, ago: error.authenticatedAgo ?? null }, 401)
+      : c.text(String(error), 500),
+  );
   return app;
 }
 
@@ -239,7 +243,10 @@ describe("step-up catalogue: forged, replayed and malformed authentication times
   it("the time is sealed as whole seconds in member a, after the members older versions read", async () => {
     const keys = await keysOf();
     const t = testClock().now();
-    const token = await sealSession({ data: {}, meta: { id: newSessionId(), created: t, lastUsed: t, lifetime: 0, authenticatedAt: t + 1500 } }, keys);
+    const token = await sealSession(
+      { data: {}, meta: { id: newSessionId(), created: t, lastUsed: t, lifetime: 0, authenticatedAt: t + 1500 } },
+      keys,
+    );
     const opened = await unsealSession(token, keys, { now: t + 2000 });
     expect(opened.ok && opened.meta.authenticatedAt).toBe(t + 1000);
   });
@@ -248,7 +255,10 @@ describe("step-up catalogue: forged, replayed and malformed authentication times
     const t = testClock().now();
     for (const authenticatedAt of [-1, 1.5, "now", Number.NaN]) {
       await expect(
-        sealSession({ data: {}, meta: { id: newSessionId(), created: t, lastUsed: t, lifetime: 0, authenticatedAt: authenticatedAt as number } }, await keysOf()),
+        sealSession(
+          { data: {}, meta: { id: newSessionId(), created: t, lastUsed: t, lifetime: 0, authenticatedAt: authenticatedAt as number } },
+          await keysOf(),
+        ),
       ).rejects.toThrow(/envelope\.meta\.authenticatedAt/);
     }
   });

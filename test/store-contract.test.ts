@@ -27,7 +27,8 @@ describeSessionStore(
         // Keys under a fresh prefix per case, as the objects outlive the case; the capability stays this proxy's.
         if (property === "versioned") return receiver;
         const value = Reflect.get(target, property, receiver);
-        if (typeof value !== "function" || !["get", "set", "delete", "read", "write", "end", "release"].includes(property as string)) return value;
+        if (typeof value !== "function" || !["get", "set", "delete", "read", "write", "end", "release"].includes(property as string))
+          return value;
         return (key: string, ...rest: unknown[]) => (value as (...args: unknown[]) => unknown).call(target, prefix + key, ...rest);
       },
     });

@@ -358,7 +358,9 @@ describe("store and overflow options", () => {
     expect(() => session({ secret: SECRET, store: new Map() as unknown as SessionStore })).toThrow(
       "store must be a KV namespace binding or a SessionStore (got object)",
     );
-    expect(() => session({ secret: SECRET, overflow: undefined as unknown as SessionStore, store: {} as SessionStore })).toThrow(SessionConfigError);
+    expect(() => session({ secret: SECRET, overflow: undefined as unknown as SessionStore, store: {} as SessionStore })).toThrow(
+      SessionConfigError,
+    );
     expect(() => session({ secret: SECRET, store: env.SESSIONS, storeTimeout: -1 })).toThrow(SessionConfigError);
     expect(() => session({ secret: SECRET, store: new MemoryStore(), storeTimeout: 0 })).not.toThrow();
   });

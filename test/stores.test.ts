@@ -164,22 +164,25 @@ describe("a store's prefix names it for the sealing proxy", () => {
     expect(guardedStore(new MemoryStore(), 0).prefix).toBeUndefined();
   });
 
-  it.each(["store", "overflow"] as const)("%s mode: a session copied to the same key in another prefixed store does not open there", async (mode) => {
-    // One app per tenant, each with its own prefix in a shared backend, same secret: a tenant's session
-    // copied into the other tenant's prefix must not log the cookie into that tenant.
-    const backend = new MemoryStore();
-    const [a, b] = [new PrefixedStore(backend, "tenant-a:"), new PrefixedStore(backend, "tenant-b:")];
-    const [appA, appB] = [storeApp({ [mode]: a }), storeApp({ [mode]: b })];
-    const alice = jar();
-    await visit(appA, "/user/alice", alice);
-    await visit(appA, "/big/5000", alice);
-    const [key] = (await backend.list({ prefix: "tenant-a:" })).keys.map((k) => k.name.slice("tenant-a:".length));
-    const copy = () => Object.assign(jar(), { value: alice.value }); // the cookie, presented to tenant b
-    expect((await visit(appB, "/read", copy())).body).toMatchObject({ isNew: true, invalid: "missing" });
-    await b.set(key!, (await a.get(key!))!, { ttl: 600 }); // someone with write access to the backend
-    const read = await visit(appB, "/read", copy());
-    expect(read.body).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
-    expect(read.text).not.toContain("alice");
-    expect((await visit(appA, "/read", alice)).body.data).toMatchObject({ user: "alice" });
-  });
+  it.each(["store", "overflow"] as const)(
+    "%s mode: a session copied to the same key in another prefixed store does not open there",
+    async (mode) => {
+      // One app per tenant, each with its own prefix in a shared backend, same secret: a tenant's session
+      // copied into the other tenant's prefix must not log the cookie into that tenant.
+      const backend = new MemoryStore();
+      const [a, b] = [new PrefixedStore(backend, "tenant-a:"), new PrefixedStore(backend, "tenant-b:")];
+      const [appA, appB] = [storeApp({ [mode]: a }), storeApp({ [mode]: b })];
+      const alice = jar();
+      await visit(appA, "/user/alice", alice);
+      await visit(appA, "/big/5000", alice);
+      const [key] = (await backend.list({ prefix: "tenant-a:" })).keys.map((k) => k.name.slice("tenant-a:".length));
+      const copy = () => Object.assign(jar(), { value: alice.value }); // the cookie, presented to tenant b
+      expect((await visit(appB, "/read", copy())).body).toMatchObject({ isNew: true, invalid: "missing" });
+      await b.set(key!, (await a.get(key!))!, { ttl: 600 }); // someone with write access to the backend
+      const read = await visit(appB, "/read", copy());
+      expect(read.body).toMatchObject({ isNew: true, invalid: "tampered", data: {} });
+      expect(read.text).not.toContain("alice");
+      expect((await visit(appA, "/read", alice)).body.data).toMatchObject({ user: "alice" });
+    },
+  );
 });

@@ -3,7 +3,13 @@ import { Hono, type Context } from "hono";
 import { describe, expect, it } from "vitest";
 import pkg from "../package.json";
 import { MemoryStore, session, SessionConfigError, type SessionOptions, type SessionVariables } from "../src/index.js";
-import { describeSessionStore, openSetCookie, sessionCookie, testClock as kitClock, type SessionStoreSuiteOptions } from "../src/testing/index.js";
+import {
+  describeSessionStore,
+  openSetCookie,
+  sessionCookie,
+  testClock as kitClock,
+  type SessionStoreSuiteOptions,
+} from "../src/testing/index.js";
 import type { SessionStore, StoreListOptions } from "../src/index.js";
 import { d1Store, rowOf } from "./d1-helpers.js";
 import { OLD_SECRET, SECRET, testClock } from "./helpers.js";
@@ -17,7 +23,14 @@ function app(options: SessionOptions) {
   hono.use(session<Data>(options));
   hono.get("/me", async (c) => {
     const s = await c.var.session.load();
-    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, expired: s.expired ?? null, data: await s.all(), notice: (await s.takeFlash("notice")) ?? null });
+    return c.json({
+      id: s.id,
+      isNew: s.isNew,
+      invalid: s.invalid ?? null,
+      expired: s.expired ?? null,
+      data: await s.all(),
+      notice: (await s.takeFlash("notice")) ?? null,
+    });
   });
   hono.post("/login/:user", (c) => (c.var.session.set("user", c.req.param("user")), c.text("hi")));
   hono.post("/logout", (c) => (c.var.session.destroy(), c.text("bye")));
@@ -203,11 +216,15 @@ describe("describeSessionStore", () => {
 
   it("fails, naming what was expected, on a store whose cursor is an offset or that declares what it lacks", async () => {
     const offset = await failures(registered(() => new OffsetStore(), {}));
-    expect(offset.map((f) => f.name)).toEqual(["S: the SessionStore contract > list > a cursor is a key, not an offset: deleting listed keys while listing skips nothing"]);
+    expect(offset.map((f) => f.name)).toEqual([
+      "S: the SessionStore contract > list > a cursor is a key, not an offset: deleting listed keys while listing skips nothing",
+    ]);
     expect(offset[0]!.error.name).toBe("SessionStoreContractError");
     expect(offset[0]!.error.message).toMatch(/^every key listed once, in order, while deleting: expected \["s0",.*got/);
     const undeclared = await failures(registered(() => new MemoryStore(), { versioned: true }));
-    expect(undeclared.map((f) => f.name)).toContain("S: the SessionStore contract > offers list (yes) and versioned (yes) as declared to the suite");
+    expect(undeclared.map((f) => f.name)).toContain(
+      "S: the SessionStore contract > offers list (yes) and versioned (yes) as declared to the suite",
+    );
   });
 });
 

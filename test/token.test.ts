@@ -6,7 +6,7 @@ import { OLD_SECRET, SECRET } from "./helpers.js";
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const envelope = (over: Partial<Envelope["meta"]> = {}): Envelope => ({
-  data: { user: "ada", nested: { list: [1, "two", null], "ünï": "cödé ✓" } },
+  data: { user: "ada", nested: { list: [1, "two", null], ünï: "cödé ✓" } },
   meta: { id: "AAAAAAAAAAAAAAAAAAAAAA", created: T0, lastUsed: T0, lifetime: 0, ...over },
   flash: { notice: "saved" },
 });
@@ -181,7 +181,10 @@ describe("unsealSession: options of the wrong type", () => {
   it("control: well-typed options, maxLength Infinity (no limit) included, still enforce expiry", async () => {
     const keys = await createKeyring(SECRET);
     const token = await sealSession(envelope(), keys);
-    expect(await unsealSession(token, keys, { now: T0 + 301_000, idleTimeout: 300, maxLength: Infinity })).toEqual({ ok: false, reason: "idle" });
+    expect(await unsealSession(token, keys, { now: T0 + 301_000, idleTimeout: 300, maxLength: Infinity })).toEqual({
+      ok: false,
+      reason: "idle",
+    });
     expect(await unsealSession(token, keys, { now: T0 + 299_000, idleTimeout: 300, maxLength: Infinity })).toMatchObject({ ok: true });
   });
 });
@@ -356,11 +359,14 @@ describe("sealSession: only envelopes unsealSession opens", () => {
     ["no meta", (e) => ({ data: e.data })],
     ["meta that is null", (e) => ({ ...e, meta: null })],
     ["an envelope that is null", () => null],
-    ["data with a cycle", (e) => {
-      const data: Record<string, unknown> = { note: "secret-value" };
-      data.self = data;
-      return { ...e, data };
-    }],
+    [
+      "data with a cycle",
+      (e) => {
+        const data: Record<string, unknown> = { note: "secret-value" };
+        data.self = data;
+        return { ...e, data };
+      },
+    ],
     ["data with a BigInt", (e) => ({ ...e, data: { "secret-value": 1n } })],
   ];
 
@@ -381,7 +387,13 @@ describe("sealSession: only envelopes unsealSession opens", () => {
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const meta = { id, created: T0 + 1999, lastUsed: T0 + 1999, lifetime: 3600 };
     const opened = await unsealSession(await sealSession({ data: {}, meta }, keys), keys, { now: T0 + 2000 });
-    expect(opened).toEqual({ ok: true, data: {}, meta: { ...meta, created: T0 + 1000, lastUsed: T0 + 1000 }, flash: undefined, rotated: false });
+    expect(opened).toEqual({
+      ok: true,
+      data: {},
+      meta: { ...meta, created: T0 + 1000, lastUsed: T0 + 1000 },
+      flash: undefined,
+      rotated: false,
+    });
   });
 
   it("accepts ids of 22 to 64 base64url characters, each opening again", async () => {

@@ -55,7 +55,10 @@ export interface ActiveSessionsPage {
  * const { sessions, cursor } = await listActiveSessions(env.SESSIONS, { since: Date.now() - 10 * 60_000 });
  * ```
  */
-export async function listActiveSessions(store: KVNamespaceLike | SessionStore, options: ListActiveSessionsOptions = {}): Promise<ActiveSessionsPage> {
+export async function listActiveSessions(
+  store: KVNamespaceLike | SessionStore,
+  options: ListActiveSessionsOptions = {},
+): Promise<ActiveSessionsPage> {
   const now = options.now ?? Date.now();
   const since = options.since ?? 0;
   const page = await listOf(store, "listActiveSessions")({ cursor: options.cursor, limit: options.limit });
@@ -94,7 +97,10 @@ export interface PurgeExpiredOptions {
  * export default { scheduled: (_event, env, ctx) => ctx.waitUntil(purgeExpired(new D1Store(env.DB))) };
  * ```
  */
-export async function purgeExpired(store: KVNamespaceLike | SessionStore, options: PurgeExpiredOptions = {}): Promise<{ scanned: number; purged: number }> {
+export async function purgeExpired(
+  store: KVNamespaceLike | SessionStore,
+  options: PurgeExpiredOptions = {},
+): Promise<{ scanned: number; purged: number }> {
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
   // The same kinds of store as listActiveSessions: a KV binding is read through a KVStore.
   const target = sessionStoreOf(store, "purgeExpired's store");
@@ -148,7 +154,11 @@ function checkedPage(page: unknown): ListPage {
     const { name, expiration, metadata } = key;
     if (expiration !== undefined && expiration !== null && !Number.isFinite(expiration)) throw brokenContract("list", PAGE, expiration);
     if (metadata !== undefined && metadata !== null && !isObject(metadata)) throw brokenContract("list", PAGE, metadata);
-    checked.push({ name, expiration: (expiration ?? undefined) as number | undefined, metadata: (metadata ?? undefined) as Record<string, unknown> | undefined });
+    checked.push({
+      name,
+      expiration: (expiration ?? undefined) as number | undefined,
+      metadata: (metadata ?? undefined) as Record<string, unknown> | undefined,
+    });
   }
   if (cursor !== undefined && cursor !== null && typeof cursor !== "string") throw brokenContract("list", PAGE, cursor);
   return { keys: checked, cursor: cursor || undefined };

@@ -87,7 +87,9 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   }
   // The newer "__Http-" and "__Host-Http-" prefixes also demand HttpOnly (and Secure).
   if ((lower.startsWith("__http-") || (host && lower.startsWith("http-", 7))) && (!secure || !httpOnly)) {
-    throw new SessionConfigError(`a cookie named "${name}" (prefix "__Http-" or "__Host-Http-", in any case) needs secure: true and httpOnly: true`);
+    throw new SessionConfigError(
+      `a cookie named "${name}" (prefix "__Http-" or "__Host-Http-", in any case) needs secure: true and httpOnly: true`,
+    );
   }
   if (sameSite === "None" && !secure) {
     throw new SessionConfigError('sameSite: "None" needs secure: true (browsers drop it otherwise)');
@@ -97,7 +99,9 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
     throw new SessionConfigError(`cookie.chunks must be a whole number from 1 (one cookie) to ${MAX_CHUNKS}`);
   }
   if (partitioned && chunks > MAX_PARTITIONED_CHUNKS) {
-    throw new SessionConfigError(`partitioned cookies take at most cookie.chunks: ${MAX_PARTITIONED_CHUNKS} (browsers keep 10 KiB of partitioned cookies per site and partition)`);
+    throw new SessionConfigError(
+      `partitioned cookies take at most cookie.chunks: ${MAX_PARTITIONED_CHUNKS} (browsers keep 10 KiB of partitioned cookies per site and partition)`,
+    );
   }
   if (chunks > 1 && name.length > MAX_CHUNKED_NAME) {
     throw new SessionConfigError(`cookie.name must be at most ${MAX_CHUNKED_NAME} characters with cookie.chunks above 1`);

@@ -151,7 +151,13 @@ export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
   if (a !== undefined && !isSeconds(a)) return undefined;
-  const meta: SessionMeta = { id: i, created: c * 1000, lastUsed: u * 1000, lifetime: l, ...(a === undefined ? {} : { authenticatedAt: a * 1000 }) };
+  const meta: SessionMeta = {
+    id: i,
+    created: c * 1000,
+    lastUsed: u * 1000,
+    lifetime: l,
+    ...(a === undefined ? {} : { authenticatedAt: a * 1000 }),
+  };
   // A malformed `k` only costs a revocation check: the session is due for one, as a cookie without it.
   return { data: d, meta: isSeconds(k) ? { ...meta, checked: k * 1000 } : meta, flash: f };
 }

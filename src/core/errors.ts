@@ -97,7 +97,9 @@ export class SessionNotLoadedError extends SessionError {
 export class SessionClosedError extends SessionError {
   readonly code = "CLOSED";
   constructor(operation: string) {
-    super(`session.${operation}() after the response was sent: change the session before the handler returns its response (a streamed body cannot carry a Set-Cookie)`);
+    super(
+      `session.${operation}() after the response was sent: change the session before the handler returns its response (a streamed body cannot carry a Set-Cookie)`,
+    );
   }
 }
 
@@ -151,4 +153,13 @@ export type SessionErrors =
   | SessionDeviceLimitError;
 
 /** The `code` of each error class. */
-export type SessionErrorCode = "CONFIG" | "TOO_LARGE" | "STORE_UNAVAILABLE" | "CONFLICT" | "LOCK_TIMEOUT" | "NOT_LOADED" | "CLOSED" | "STEP_UP_REQUIRED" | "DEVICE_LIMIT";
+export type SessionErrorCode =
+  | "CONFIG"
+  | "TOO_LARGE"
+  | "STORE_UNAVAILABLE"
+  | "CONFLICT"
+  | "LOCK_TIMEOUT"
+  | "NOT_LOADED"
+  | "CLOSED"
+  | "STEP_UP_REQUIRED"
+  | "DEVICE_LIMIT";

@@ -44,10 +44,7 @@ export function expiryOf(meta: SessionMeta, now: number, limits: ExpiryLimits): 
 export function deadlineOf(meta: Pick<SessionMeta, "created" | "lastUsed" | "lifetime">, limits: ExpiryLimits): number {
   const idle = idleLimit(meta, limits);
   const { absoluteTimeout } = limits;
-  return Math.min(
-    idle ? meta.lastUsed + idle * 1000 : Infinity,
-    absoluteTimeout ? meta.created + absoluteTimeout * 1000 : Infinity,
-  );
+  return Math.min(idle ? meta.lastUsed + idle * 1000 : Infinity, absoluteTimeout ? meta.created + absoluteTimeout * 1000 : Infinity);
 }
 
 /** Effective idle limit in seconds (0 = none): the smaller of idleTimeout and a persistent cookie's lifetime. */

@@ -124,13 +124,18 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>): ResolvedOpt
   const storeModes = storeModeOf<C>(options);
   if (cookie.chunks > 1 && options.store !== undefined) {
     // The cookie holds a sealed id of ~150 bytes: there is nothing to split, and a setting that does nothing is a mistake.
-    throw new SessionConfigError("cookie.chunks is for cookie mode (with or without overflow); with store: the cookie holds only a sealed id");
+    throw new SessionConfigError(
+      "cookie.chunks is for cookie mode (with or without overflow); with store: the cookie holds only a sealed id",
+    );
   }
   if (options.revocation && options.store !== undefined) {
-    throw new SessionConfigError("revocation checks are for cookie mode (with or without overflow); use a DurableObjectStore as store for server-side sessions");
+    throw new SessionConfigError(
+      "revocation checks are for cookie mode (with or without overflow); use a DurableObjectStore as store for server-side sessions",
+    );
   }
   // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
-  const revocable = options.revocation && revocationModeOf<C>(options.revocation, { limits, lifetime, touchAfterMs, now: clock }, storeModes ?? cookieMode);
+  const revocable =
+    options.revocation && revocationModeOf<C>(options.revocation, { limits, lifetime, touchAfterMs, now: clock }, storeModes ?? cookieMode);
   const modeOf = revocable || storeModes || cookieMode;
   return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent };
 }

@@ -155,7 +155,13 @@ export class Session<Data extends SessionData = SessionData> {
     this.#write("regenerate", (state) => {
       const now = toSeconds(this.#now);
       const { authenticatedAt, ...meta } = state.meta;
-      state.meta = { ...meta, id: newSessionId(), created: now, lastUsed: now, ...(keep && authenticatedAt !== undefined ? { authenticatedAt } : {}) };
+      state.meta = {
+        ...meta,
+        id: newSessionId(),
+        created: now,
+        lastUsed: now,
+        ...(keep && authenticatedAt !== undefined ? { authenticatedAt } : {}),
+      };
       state.replaced = true;
       if (!keep) state.authenticated = false;
     });

@@ -100,7 +100,10 @@ function checkOptions(options: UnsealSessionOptions): void {
   if (maxLength !== undefined && maxLength !== Infinity && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {
     throw new SessionConfigError("maxLength must be a whole number of characters, at least 1 (or Infinity)");
   }
-  for (const [name, value] of [["idleTimeout", idleTimeout], ["absoluteTimeout", absoluteTimeout]] as const) {
+  for (const [name, value] of [
+    ["idleTimeout", idleTimeout],
+    ["absoluteTimeout", absoluteTimeout],
+  ] as const) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
       throw new SessionConfigError(`${name} must be a whole number of seconds, at least 0`);
     }

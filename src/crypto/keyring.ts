@@ -109,10 +109,7 @@ export function sealingHeader(encryption: Encryption, kid: string): { alg: "dir"
  * `|key|`, so it names the key without revealing anything about it; the audit key (session tags in events)
  * is 32 bytes with `|audit|`.
  */
-export async function createKeyring(
-  secrets: Secret | readonly Secret[],
-  options: KeyringOptions = {},
-): Promise<Keyring> {
+export async function createKeyring(secrets: Secret | readonly Secret[], options: KeyringOptions = {}): Promise<Keyring> {
   if (typeof crypto === "undefined" || typeof crypto.subtle?.importKey !== "function") {
     // Node 18 and some embedded runtimes: a bare ReferenceError on the first request would say nothing.
     throw new SessionConfigError("Web Crypto (globalThis.crypto.subtle) is missing: use Node 20 or later, or a runtime with Web Crypto");
@@ -184,7 +181,9 @@ async function deriveKey(secret: Secret, encryption: Encryption, purpose: string
   const kid = base64url.encode(new Uint8Array(kidBytes));
   let auditKey: Promise<CryptoKey> | undefined;
   const audit = () =>
-    (auditKey ??= hkdf("audit", 256).then((bits) => crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])));
+    (auditKey ??= hkdf("audit", 256).then((bits) =>
+      crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+    ));
   if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw), audit };
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
   return { kid, key, audit };

@@ -94,7 +94,12 @@ export async function unseal(token: unknown, keys: Keyring, maxLength: number): 
   const shape = SHAPE[keys.encryption];
   if (d2 !== d1 + 1 || d3 - d2 - 1 !== shape.iv || token.length - d4 - 1 !== shape.tag) return { ok: false, reason: "malformed" };
   // The header matched a known one, so it is canonical; the encrypted key is empty.
-  if (!TOKEN_CHARS.test(token) || !isCanonical(token, d2 + 1, d3) || !isCanonical(token, d3 + 1, d4) || !isCanonical(token, d4 + 1, token.length)) {
+  if (
+    !TOKEN_CHARS.test(token) ||
+    !isCanonical(token, d2 + 1, d3) ||
+    !isCanonical(token, d3 + 1, d4) ||
+    !isCanonical(token, d4 + 1, token.length)
+  ) {
     return { ok: false, reason: "malformed" };
   }
   try {

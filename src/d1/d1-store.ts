@@ -1,7 +1,15 @@
 import type { ActiveSession } from "../admin/sessions.js";
 import { SessionConfigError, SessionError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
-import { isTtl, MAX_TTL, type LockRequest, type Snapshot, type VersionedSessions, type WriteRequest, type WriteResult } from "../durable-object/protocol.js";
+import {
+  isTtl,
+  MAX_TTL,
+  type LockRequest,
+  type Snapshot,
+  type VersionedSessions,
+  type WriteRequest,
+  type WriteResult,
+} from "../durable-object/protocol.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
 import { readMetadata, storedLifetime } from "../stores/stored-session.js";
 
@@ -120,10 +128,13 @@ export class D1Store implements SessionStore, VersionedSessions {
   readonly #scope: { sql: string; bindings: string[] };
 
   constructor(db: D1Database, options: D1StoreOptions = {}) {
-    if (!isD1Database(db)) throw new SessionConfigError("D1Store needs a D1 database binding (env.SESSIONS_DB, from [[d1_databases]] in wrangler.toml)");
+    if (!isD1Database(db))
+      throw new SessionConfigError("D1Store needs a D1 database binding (env.SESSIONS_DB, from [[d1_databases]] in wrangler.toml)");
     if (typeof options !== "object" || options === null) throw new SessionConfigError("D1Store options must be an object");
     if ((options as { exclusive?: unknown }).exclusive !== undefined) {
-      throw new SessionConfigError("D1Store offers no session lock (exclusive): D1 cannot make a request wait for another; use a DurableObjectStore with exclusive: true");
+      throw new SessionConfigError(
+        "D1Store offers no session lock (exclusive): D1 cannot make a request wait for another; use a DurableObjectStore with exclusive: true",
+      );
     }
     const prefix = options.prefix ?? "";
     // Our own keys are at most 64 characters; the prefix may take the rest of the 512 bytes.
@@ -146,7 +157,10 @@ export class D1Store implements SessionStore, VersionedSessions {
   async get(key: string): Promise<string | null> {
     const name = this.#name(key);
     const row = await this.#run("get", () =>
-      this.db.prepare("SELECT value FROM sessions WHERE key = ?1 AND value IS NOT NULL AND expires > ?2").bind(name, this.#seconds()).first<{ value: string }>(),
+      this.db
+        .prepare("SELECT value FROM sessions WHERE key = ?1 AND value IS NOT NULL AND expires > ?2")
+        .bind(name, this.#seconds())
+        .first<{ value: string }>(),
     );
     return row?.value ?? null;
   }
@@ -171,7 +185,8 @@ export class D1Store implements SessionStore, VersionedSessions {
         .bind(name, ...row, now)
         .first<{ version: number }>(),
     );
-    if (!written) throw new SessionStoreError("set", { cause: new Error("the key was ended (a tombstone holds it) and cannot be written yet") });
+    if (!written)
+      throw new SessionStoreError("set", { cause: new Error("the key was ended (a tombstone holds it) and cannot be written yet") });
   }
 
   /**
@@ -180,7 +195,9 @@ export class D1Store implements SessionStore, VersionedSessions {
    */
   async delete(key: string): Promise<void> {
     const name = this.#name(key);
-    await this.#run("delete", () => this.db.prepare("DELETE FROM sessions WHERE key = ?1 AND (value IS NOT NULL OR expires <= ?2)").bind(name, this.#seconds()).run());
+    await this.#run("delete", () =>
+      this.db.prepare("DELETE FROM sessions WHERE key = ?1 AND (value IS NOT NULL OR expires <= ?2)").bind(name, this.#seconds()).run(),
+    );
   }
 
   /**
@@ -192,7 +209,8 @@ export class D1Store implements SessionStore, VersionedSessions {
   async list(options: StoreListOptions = {}): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
     const { cursor } = optionsOf(options, "list");
     const sub = options.prefix ?? "";
-    if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string")) throw new SessionConfigError("list prefix and cursor must be strings");
+    if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string"))
+      throw new SessionConfigError("list prefix and cursor must be strings");
     const limit = pageLimit(options.limit);
     const scope = scopeOf(this.prefix + sub, "key");
     const after = cursor ? this.#name(cursor) : "";
@@ -202,7 +220,9 @@ export class D1Store implements SessionStore, VersionedSessions {
         .bind(after, ...scope.bindings)
         .all<{ key: string; expires: number; metadata: string | null }>(),
     );
-    const keys = results.slice(0, limit).map((row) => ({ name: row.key.slice(this.prefix.length), expiration: row.expires, metadata: parseMetadata(row.metadata) }));
+    const keys = results
+      .slice(0, limit)
+      .map((row) => ({ name: row.key.slice(this.prefix.length), expiration: row.expires, metadata: parseMetadata(row.metadata) }));
     return { keys, cursor: results.length > limit ? keys.at(-1)!.name : undefined };
   }
 
@@ -210,7 +230,9 @@ export class D1Store implements SessionStore, VersionedSessions {
   async read(key: string, lock?: LockRequest): Promise<Snapshot> {
     if (lock !== undefined) throw new SessionConfigError("D1Store takes no session lock (it offers no exclusive mode)");
     const name = this.#name(key);
-    const row = await this.#run("get", () => this.db.prepare("SELECT value, version, expires FROM sessions WHERE key = ?1").bind(name).first<Row>());
+    const row = await this.#run("get", () =>
+      this.db.prepare("SELECT value, version, expires FROM sessions WHERE key = ?1").bind(name).first<Row>(),
+    );
     return snapshotOf(row, this.#seconds());
   }
 
@@ -235,7 +257,9 @@ export class D1Store implements SessionStore, VersionedSessions {
     const statement =
       expected === undefined || expected === 0
         ? // Absent: anything but a live tombstone; 0: the key must hold nothing live (none, expired or lapsed).
-          this.db.prepare(`${WRITE} WHERE sessions.expires <= ?8 OR (?9 IS NULL AND sessions.value IS NOT NULL) RETURNING version`).bind(name, ...row, now, expected ?? null)
+          this.db
+            .prepare(`${WRITE} WHERE sessions.expires <= ?8 OR (?9 IS NULL AND sessions.value IS NOT NULL) RETURNING version`)
+            .bind(name, ...row, now, expected ?? null)
         : this.db
             .prepare(
               `UPDATE sessions SET value = ?2, version = version + 1, expires = ?3, deadline = ?4, created = ?5, last_used = ?6, metadata = ?7
@@ -243,13 +267,20 @@ export class D1Store implements SessionStore, VersionedSessions {
             )
             .bind(name, ...row, now, expected);
     const [written, current] = await this.#run("set", () =>
-      this.db.batch<{ version: number } | Row>([statement, this.db.prepare("SELECT value, version, expires FROM sessions WHERE key = ?1").bind(name)]),
+      this.db.batch<{ version: number } | Row>([
+        statement,
+        this.db.prepare("SELECT value, version, expires FROM sessions WHERE key = ?1").bind(name),
+      ]),
     );
     const version = (written?.results[0] as { version: number } | undefined)?.version;
     if (version !== undefined) return { ok: true, version };
     const snapshot = snapshotOf(current?.results[0] as Row | undefined, now);
     if (snapshot.state === "revoked") return { ok: false, state: "revoked" };
-    return { ok: false, state: "conflict", current: snapshot.state === "live" ? { value: snapshot.value, version: snapshot.version } : null };
+    return {
+      ok: false,
+      state: "conflict",
+      current: snapshot.state === "live" ? { value: snapshot.value, version: snapshot.version } : null,
+    };
   }
 
   /** Nothing to release: D1Store takes no lock. */
@@ -334,15 +365,19 @@ export class D1Store implements SessionStore, VersionedSessions {
     const { since, until = this.#now(), bucketSeconds: width } = optionsOf(options, "activityBuckets");
     checkTime(since, "since");
     checkTime(until, "until");
-    if (!Number.isSafeInteger(width) || width < 1) throw new SessionConfigError("bucketSeconds must be a whole number of seconds, at least 1");
+    if (!Number.isSafeInteger(width) || width < 1)
+      throw new SessionConfigError("bucketSeconds must be a whole number of seconds, at least 1");
     const start = Math.floor(since / 1000);
     const end = Math.floor(until / 1000);
     const count = Math.max(0, Math.ceil((end - start) / width));
-    if (count > D1_LIMITS.buckets) throw new SessionConfigError(`activityBuckets would answer ${count} buckets, over ${D1_LIMITS.buckets}: widen the buckets`);
+    if (count > D1_LIMITS.buckets)
+      throw new SessionConfigError(`activityBuckets would answer ${count} buckets, over ${D1_LIMITS.buckets}: widen the buckets`);
     if (count === 0) return [];
     const { results } = await this.#run("list", () =>
       this.db
-        .prepare(`SELECT (last_used - CAST(?1 AS INTEGER)) / CAST(?2 AS INTEGER) AS bucket, count(*) AS n FROM sessions WHERE last_used BETWEEN ?1 AND ?3${this.#scope.sql} GROUP BY bucket`)
+        .prepare(
+          `SELECT (last_used - CAST(?1 AS INTEGER)) / CAST(?2 AS INTEGER) AS bucket, count(*) AS n FROM sessions WHERE last_used BETWEEN ?1 AND ?3${this.#scope.sql} GROUP BY bucket`,
+        )
         .bind(start, width, end, ...this.#scope.bindings)
         .all<{ bucket: number; n: number }>(),
     );
@@ -365,7 +400,10 @@ export class D1Store implements SessionStore, VersionedSessions {
   async purge(options: { now?: number; batch?: number; max?: number } = {}): Promise<{ purged: number; more: boolean }> {
     const { now = this.#now(), batch = 1000, max = 10_000 } = optionsOf(options, "purge");
     checkTime(now, "now");
-    for (const [name, value] of [["batch", batch], ["max", max]] as const) {
+    for (const [name, value] of [
+      ["batch", batch],
+      ["max", max],
+    ] as const) {
       if (!Number.isSafeInteger(value) || value < 1) throw new SessionConfigError(`purge ${name} must be a whole number, at least 1`);
     }
     const nowSeconds = Math.floor(now / 1000);
@@ -374,7 +412,9 @@ export class D1Store implements SessionStore, VersionedSessions {
       const size = Math.min(batch, max - purged);
       const { meta } = await this.#run("delete", () =>
         this.db
-          .prepare(`DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE expires <= ?1${this.#scope.sql} ORDER BY expires LIMIT ${size})`)
+          .prepare(
+            `DELETE FROM sessions WHERE key IN (SELECT key FROM sessions WHERE expires <= ?1${this.#scope.sql} ORDER BY expires LIMIT ${size})`,
+          )
           .bind(nowSeconds, ...this.#scope.bindings)
           .run(),
       );
@@ -427,7 +467,8 @@ export class D1Store implements SessionStore, VersionedSessions {
   /** The clock's time in ms, checked: a clock that answers garbage must not make every row look live or dead. */
   #now(): number {
     const now = this.#clock();
-    if (typeof now !== "number" || !Number.isFinite(now) || now < 0) throw new SessionConfigError("D1Store now() must return ms since epoch");
+    if (typeof now !== "number" || !Number.isFinite(now) || now < 0)
+      throw new SessionConfigError("D1Store now() must return ms since epoch");
     return now;
   }
 

@@ -107,7 +107,12 @@ export class SessionObject extends DurableObject {
   /** Writes the value if the stored version is still `expected` (compare-and-swap), in one transaction. */
   async write(request: WriteRequest): Promise<WriteResult> {
     this.#role(SESSION_PREFIX);
-    if (typeof request.value !== "string" || !isTtl(request.ttl) || !isTtl(request.keep ?? 0) || !isTtl(request.ttl + (request.keep ?? 0))) {
+    if (
+      typeof request.value !== "string" ||
+      !isTtl(request.ttl) ||
+      !isTtl(request.keep ?? 0) ||
+      !isTtl(request.ttl + (request.keep ?? 0))
+    ) {
       throw new SessionConfigError("write needs a string value and ttl/keep within bounds");
     }
     const now = this.clock();
@@ -206,7 +211,14 @@ export class SessionObject extends DurableObject {
   async link(request: LinkRequest): Promise<LinkResult> {
     this.#role(SESSION_PREFIX);
     const { userId, device, created, lastUsed, ttl, seq } = request;
-    if (!isTtl(ttl, 1) || !isTime(created) || !isTime(lastUsed) || !Number.isSafeInteger(seq) || typeof userId !== "string" || typeof device !== "string") {
+    if (
+      !isTtl(ttl, 1) ||
+      !isTime(created) ||
+      !isTime(lastUsed) ||
+      !Number.isSafeInteger(seq) ||
+      typeof userId !== "string" ||
+      typeof device !== "string"
+    ) {
       throw new SessionConfigError("link request out of bounds");
     }
     const now = this.clock();
@@ -232,7 +244,7 @@ export class SessionObject extends DurableObject {
   }
 
   /** The session's device entry, or null when it is no longer live (expired or revoked). */
-  info(): Omit<DeviceSession, "id"> & { userId: string } | null {
+  info(): (Omit<DeviceSession, "id"> & { userId: string }) | null {
     this.#role(SESSION_PREFIX);
     const now = this.clock();
     const link = this.#link(now);

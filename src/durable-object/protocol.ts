@@ -38,7 +38,9 @@ export function isTtl(value: unknown, min = 0): value is number {
 export function isLimit(value: unknown): value is DeviceLimit {
   if (typeof value !== "object" || value === null) return false;
   const { max, policy } = value as Partial<DeviceLimit>;
-  return typeof max === "number" && Number.isSafeInteger(max) && max >= 1 && max <= MAX_LIMIT && (policy === "end-oldest" || policy === "refuse");
+  return (
+    typeof max === "number" && Number.isSafeInteger(max) && max >= 1 && max <= MAX_LIMIT && (policy === "end-oldest" || policy === "refuse")
+  );
 }
 
 /** The most sessions `maxSessions` may allow per user. */
@@ -54,9 +56,15 @@ export function isLockRequest(lock: unknown): lock is LockRequest {
   if (typeof lock !== "object" || lock === null) return false;
   const { token, leaseMs, waitMs } = lock as Partial<Record<keyof LockRequest, unknown>>;
   return (
-    typeof token === "string" && token.length > 0 && token.length <= 64 &&
-    Number.isSafeInteger(leaseMs) && (leaseMs as number) >= 1 && (leaseMs as number) <= MAX_LEASE_MS &&
-    Number.isSafeInteger(waitMs) && (waitMs as number) >= 0 && (waitMs as number) <= MAX_WAIT_MS
+    typeof token === "string" &&
+    token.length > 0 &&
+    token.length <= 64 &&
+    Number.isSafeInteger(leaseMs) &&
+    (leaseMs as number) >= 1 &&
+    (leaseMs as number) <= MAX_LEASE_MS &&
+    Number.isSafeInteger(waitMs) &&
+    (waitMs as number) >= 0 &&
+    (waitMs as number) <= MAX_WAIT_MS
   );
 }
 

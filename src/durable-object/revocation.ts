@@ -43,7 +43,6 @@ export interface RevocationPolicy {
   now: () => number;
 }
 
-
 type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
 
 /**
@@ -53,17 +52,21 @@ type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
 export function revocationModeOf<C>(options: RevocationOptions<C>, policy: RevocationPolicy, inner: ModeFactory<C>): ModeFactory<C> {
   const { namespace } = options;
   const cacheFor = options.cacheFor ?? 0;
-  if (!Number.isSafeInteger(cacheFor) || cacheFor < 0) throw new SessionConfigError("revocation.cacheFor must be a whole number of seconds, at least 0");
+  if (!Number.isSafeInteger(cacheFor) || cacheFor < 0)
+    throw new SessionConfigError("revocation.cacheFor must be a whole number of seconds, at least 0");
   if (cacheFor * 1000 > policy.touchAfterMs) throw new SessionConfigError("revocation.cacheFor must not exceed touchAfter");
   // Never past touchAfter: the reseal that carries a fresh confirmation comes that often, no more.
   const recheckAfter = options.recheckAfter ?? 0;
-  if (!Number.isSafeInteger(recheckAfter) || recheckAfter < 0) throw new SessionConfigError("revocation.recheckAfter must be a whole number of seconds, at least 0");
+  if (!Number.isSafeInteger(recheckAfter) || recheckAfter < 0)
+    throw new SessionConfigError("revocation.recheckAfter must be a whole number of seconds, at least 0");
   if (recheckAfter * 1000 > policy.touchAfterMs) throw new SessionConfigError("revocation.recheckAfter must not exceed touchAfter");
   const { limits } = policy;
   const idle = idleLimit({ lifetime: policy.lifetime }, limits);
   if (!idle && !limits.absoluteTimeout) {
     // A revocation record must outlive every copy of the cookie; without a limit a copy is valid forever.
-    throw new SessionConfigError("revocation needs idleTimeout, absoluteTimeout or lifetime: they bound how long a revoked cookie must be remembered");
+    throw new SessionConfigError(
+      "revocation needs idleTimeout, absoluteTimeout or lifetime: they bound how long a revoked cookie must be remembered",
+    );
   }
   // The longest a copy can be accepted after its session was revoked: a refused copy is never resealed, so
   // its idle deadline stops moving; what revokeSession remembers by default for these namespaces.
@@ -78,13 +81,19 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
     return store;
   };
   if (typeof namespace !== "function") storeOf(namespace); // a missing binding fails at start-up
-  return (keys, c) => revocableMode(inner(keys, c), storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, {
+  return (keys, c) =>
+    revocableMode(inner(keys, c), storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, {
       cacheMs: cacheFor * 1000,
       recheckMs: recheckAfter * 1000,
     });
 }
 
-function revocableMode(inner: SessionMode, store: DurableObjectStore, policy: RevocationPolicy, windows: { cacheMs: number; recheckMs: number }): SessionMode {
+function revocableMode(
+  inner: SessionMode,
+  store: DurableObjectStore,
+  policy: RevocationPolicy,
+  windows: { cacheMs: number; recheckMs: number },
+): SessionMode {
   const { cacheMs, recheckMs } = windows;
   let linked: string | undefined;
   /** The session this request knows to be live, and since when: what the reseal seals as `checked`. */

@@ -120,8 +120,10 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
 
   /** Versioned write: commits only if the stored version is still `expected`. */
   async write(key: string, request: WriteRequest): Promise<WriteResult> {
-    if (typeof request !== "object" || request === null || typeof request.value !== "string") throw new SessionConfigError("a stored value must be a string");
-    if (request.value.length > MAX_VALUE_LENGTH) throw new SessionTooLargeError(request.value.length, MAX_VALUE_LENGTH, "Durable Object store value");
+    if (typeof request !== "object" || request === null || typeof request.value !== "string")
+      throw new SessionConfigError("a stored value must be a string");
+    if (request.value.length > MAX_VALUE_LENGTH)
+      throw new SessionTooLargeError(request.value.length, MAX_VALUE_LENGTH, "Durable Object store value");
     checkTtl(request.ttl, "ttl");
     checkTtl(request.keep ?? 0, "keep");
     checkTtl(request.ttl + (request.keep ?? 0), "ttl + keep");
@@ -155,7 +157,10 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
   async end(key: string, ttl = 0): Promise<void> {
     const { link } = await this.revoke(key, ttl);
     forget(key);
-    if (link) await this.#call("delete", key, () => objectNamed(this.namespace, USER_PREFIX + link.userId).removeSessions([{ id: key, seq: link.seq }]));
+    if (link)
+      await this.#call("delete", key, () =>
+        objectNamed(this.namespace, USER_PREFIX + link.userId).removeSessions([{ id: key, seq: link.seq }]),
+      );
   }
 
   /**
@@ -211,8 +216,12 @@ function exclusiveOf(option: DurableObjectStoreOptions["exclusive"]): DurableObj
   if (!option) return undefined;
   if (option !== true && typeof option !== "object") throw new SessionConfigError("exclusive must be true or { leaseMs, waitMs }");
   const { leaseMs = 10_000, waitMs = 5_000 } = option === true ? {} : option;
-  for (const [name, value, max] of [["leaseMs", leaseMs, MAX_LEASE_MS], ["waitMs", waitMs, MAX_WAIT_MS]] as const) {
-    if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new SessionConfigError(`exclusive.${name} must be a whole number of ms from 1 to ${max}`);
+  for (const [name, value, max] of [
+    ["leaseMs", leaseMs, MAX_LEASE_MS],
+    ["waitMs", waitMs, MAX_WAIT_MS],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1 || value > max)
+      throw new SessionConfigError(`exclusive.${name} must be a whole number of ms from 1 to ${max}`);
   }
   return { leaseMs, waitMs };
 }

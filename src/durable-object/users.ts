@@ -1,7 +1,17 @@
 import { SessionConfigError, SessionDeviceLimitError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, UNBOUNDED_TTL } from "../core/expiry.js";
 import type { Session } from "../core/session.js";
-import { isLimit, isTime, MAX_LIMIT, MAX_TTL, SESSION_PREFIX, USER_PREFIX, type DeviceLimit, type DeviceSession, type IndexedSession } from "./protocol.js";
+import {
+  isLimit,
+  isTime,
+  MAX_LIMIT,
+  MAX_TTL,
+  SESSION_PREFIX,
+  USER_PREFIX,
+  type DeviceLimit,
+  type DeviceSession,
+  type IndexedSession,
+} from "./protocol.js";
 import { forget } from "./revocation-cache.js";
 import { revocationBoundOf } from "./revocation-bound.js";
 import { storeCall } from "../stores/store.js";
@@ -68,13 +78,19 @@ const FAN_OUT = 16;
  * await linkSession(c.env.SESSION_OBJECTS, s, user.id, { device: deviceName(c.req.header("User-Agent")) });
  * ```
  */
-export async function linkSession(namespace: SessionObjectNamespace, session: LinkableSession, userId: string, options: LinkOptions = {}): Promise<boolean> {
+export async function linkSession(
+  namespace: SessionObjectNamespace,
+  session: LinkableSession,
+  userId: string,
+  options: LinkOptions = {},
+): Promise<boolean> {
   checkNamespace(namespace, "linkSession");
   checkId(userId, "userId");
   const { id, created, lastUsed, left } = linkable(session);
   if (typeof options !== "object" || options === null) throw new SessionConfigError("linkSession options must be an object");
   const device = options.device ?? "";
-  if (typeof device !== "string" || device.length > MAX_ID_LENGTH) throw new SessionConfigError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
+  if (typeof device !== "string" || device.length > MAX_ID_LENGTH)
+    throw new SessionConfigError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
   if (options.ttl !== undefined) checkTtl(options.ttl, "ttl", 1);
   const limit = deviceLimit(options);
   // The link lives as long as the session can be accepted: never longer (a dead session must not be listed).
@@ -128,7 +144,9 @@ function deviceLimit(options: LinkOptions): DeviceLimit | undefined {
 /** Revokes indexed sessions of the user (as revokeAllSessions does); throws when one could not be revoked. */
 async function revokeIndexed(namespace: SessionObjectNamespace, userId: string, entries: readonly IndexedSession[]): Promise<void> {
   const bound = revocationBoundOf(namespace) ?? 0;
-  await inBatches(entries, ({ id, ttlLeft }) => sessionObject(namespace, id).revoke(Math.min(MAX_TTL, Math.max(bound, ttlLeft + SKEW_SECONDS)), userId));
+  await inBatches(entries, ({ id, ttlLeft }) =>
+    sessionObject(namespace, id).revoke(Math.min(MAX_TTL, Math.max(bound, ttlLeft + SKEW_SECONDS)), userId),
+  );
   entries.forEach(({ id }) => forget(id));
 }
 
@@ -161,7 +179,11 @@ export async function listSessions(namespace: SessionObjectNamespace, userId: st
  * cookie mode with revocation checks on) for `options.ttl` seconds at least (see
  * {@link RevokeSessionOptions.ttl} for the default), and it leaves its user's list.
  */
-export async function revokeSession(namespace: SessionObjectNamespace, sessionId: string, options: RevokeSessionOptions = {}): Promise<void> {
+export async function revokeSession(
+  namespace: SessionObjectNamespace,
+  sessionId: string,
+  options: RevokeSessionOptions = {},
+): Promise<void> {
   checkNamespace(namespace, "revokeSession");
   checkId(sessionId, "sessionId");
   if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeSession options must be an object");
@@ -177,12 +199,17 @@ export async function revokeSession(namespace: SessionObjectNamespace, sessionId
  * is left alone, as `listSessions` leaves it out. A failure part-way throws `SessionStoreError` and leaves
  * the sessions not yet ended in the index, so a retry finishes the job.
  */
-export async function revokeAllSessions(namespace: SessionObjectNamespace, userId: string, options: RevokeAllOptions = {}): Promise<number> {
+export async function revokeAllSessions(
+  namespace: SessionObjectNamespace,
+  userId: string,
+  options: RevokeAllOptions = {},
+): Promise<number> {
   checkNamespace(namespace, "revokeAllSessions");
   checkId(userId, "userId");
   if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeAllSessions options must be an object");
   const except = typeof options.except === "string" ? [options.except] : (options.except ?? []);
-  if (!Array.isArray(except) || except.some((id) => typeof id !== "string")) throw new SessionConfigError("except must be a session id or a list of them");
+  if (!Array.isArray(except) || except.some((id) => typeof id !== "string"))
+    throw new SessionConfigError("except must be a session id or a list of them");
   const keep = new Set(except);
   const bound = revocationBoundOf(namespace) ?? 0;
   return storeCall("delete", async () => {

@@ -67,7 +67,9 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
  * app.onError((err, c) => err instanceof SessionStepUpRequiredError ? c.redirect("/confirm-password") : c.text("error", 500));
  * ```
  */
-export function requireRecentAuth<Data extends SessionData = SessionData>(seconds: number): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
+export function requireRecentAuth<Data extends SessionData = SessionData>(
+  seconds: number,
+): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
   if (typeof seconds !== "number" || !Number.isSafeInteger(seconds) || seconds < 0) {
     throw new SessionConfigError("requireRecentAuth(seconds) takes a whole number of seconds, at least 0");
   }

@@ -34,7 +34,8 @@ export function storeModeOf<C>(options: StoreModeOptions<C>): ((keys: Keyring, c
   if (typeof timeout !== "number" || !Number.isSafeInteger(timeout) || timeout < 0) {
     throw new SessionConfigError("storeTimeout must be a whole number of milliseconds, at least 0");
   }
-  const [name, option, modeOf] = store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
+  const [name, option, modeOf] =
+    store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
   if (option === undefined) return undefined;
   // A store offering the versioned capability gets the versioned server-side mode (its calls fail typed by
   // themselves, and a lock wait may rightly outlast storeTimeout); as an overflow target it is a plain
@@ -73,11 +74,14 @@ function versionedOf(value: unknown): VersionedSessions | undefined {
   const candidate = capability as Partial<Record<keyof VersionedSessions, unknown>> | null;
   const methods = ["read", "write", "release", "end"] as const;
   if (
-    typeof candidate !== "object" || candidate === null ||
+    typeof candidate !== "object" ||
+    candidate === null ||
     methods.some((method) => typeof candidate[method] !== "function") ||
     (candidate.onConflict !== "merge" && candidate.onConflict !== "error")
   ) {
-    throw new SessionConfigError("store.versioned must be the versioned capability of a store (e.g. a DurableObjectStore's own `versioned`)");
+    throw new SessionConfigError(
+      "store.versioned must be the versioned capability of a store (e.g. a DurableObjectStore's own `versioned`)",
+    );
   }
   return capability as VersionedSessions;
 }

@@ -6,9 +6,7 @@ import type { Changes } from "./rebase.js";
 import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
-export type Opened =
-  | { ok: true; envelope: Envelope; rotated: boolean; stored?: string | undefined }
-  | { ok: false; reason: InvalidReason };
+export type Opened = { ok: true; envelope: Envelope; rotated: boolean; stored?: string | undefined } | { ok: false; reason: InvalidReason };
 
 export interface SaveContext {
   /** The cookie name, which counts towards the 4096-byte limit. */
@@ -67,8 +65,7 @@ export type PointerKind = "o" | "s";
  * `read` fetches (`rotated`: the pointer was sealed with a previous key), or either (overflow).
  */
 export type CookieHolds =
-  | { inline: true }
-  | { inline?: boolean; pointer: PointerKind; read: (key: string, rotated: boolean) => Promise<Opened> };
+  { inline: true } | { inline?: boolean; pointer: PointerKind; read: (key: string, rotated: boolean) => Promise<Opened> };
 
 const encoder = new TextEncoder();
 

@@ -23,7 +23,9 @@ export interface Rebased {
  * requests changing different keys both survive. `base` is what this request read, `latest` what won.
  */
 export function rebase(base: Envelope, latest: Envelope, ours: Changes): Rebased {
-  const keys = ours.cleared ? new Set([...Object.keys(base.data), ...Object.keys(latest.data), ...Object.keys(ours.data)]) : ours.changedKeys;
+  const keys = ours.cleared
+    ? new Set([...Object.keys(base.data), ...Object.keys(latest.data), ...Object.keys(ours.data)])
+    : ours.changedKeys;
   const data: SessionData = { ...latest.data };
   const conflicts: string[] = [];
   for (const key of keys) {

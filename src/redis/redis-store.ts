@@ -173,10 +173,18 @@ export class RedisStore implements SessionStore, VersionedSessions {
       throw new SessionConfigError("RedisStore url must be the database's REST URL (https://...)");
     }
     // The token is a secret: the message says what is wrong, never what was given.
-    if (typeof token !== "string" || token.length === 0 || /[\s]/.test(token)) throw new SessionConfigError("RedisStore token must be a non-empty string without spaces");
+    if (typeof token !== "string" || token.length === 0 || /[\s]/.test(token))
+      throw new SessionConfigError("RedisStore token must be a non-empty string without spaces");
     const prefix = options.prefix ?? "session:";
-    if (typeof prefix !== "string" || LONE_SURROGATE.test(prefix) || prefix.includes("\0") || encoder.encode(prefix).byteLength > REDIS_LIMITS.keyBytes - 64) {
-      throw new SessionConfigError(`RedisStore prefix must be a well-formed string of at most ${REDIS_LIMITS.keyBytes - 64} bytes, without NUL`);
+    if (
+      typeof prefix !== "string" ||
+      LONE_SURROGATE.test(prefix) ||
+      prefix.includes("\0") ||
+      encoder.encode(prefix).byteLength > REDIS_LIMITS.keyBytes - 64
+    ) {
+      throw new SessionConfigError(
+        `RedisStore prefix must be a well-formed string of at most ${REDIS_LIMITS.keyBytes - 64} bytes, without NUL`,
+      );
     }
     const onConflict = options.onConflict ?? "merge";
     if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
@@ -212,7 +220,8 @@ export class RedisStore implements SessionStore, VersionedSessions {
     }
     const { ttl, keep, metadata } = storedLifetime({ ttl: Math.max(1, Math.ceil(options.ttl)), metadata: options.metadata });
     const result = await this.#write("set", name, key, value, ttl, keep, options.metadata, metadata, "set");
-    if (result[0] === "revoked") throw new SessionStoreError("set", { cause: new Error("the key was ended (a tombstone holds it) and cannot be written yet") });
+    if (result[0] === "revoked")
+      throw new SessionStoreError("set", { cause: new Error("the key was ended (a tombstone holds it) and cannot be written yet") });
   }
 
   /**
@@ -234,7 +243,8 @@ export class RedisStore implements SessionStore, VersionedSessions {
     if (typeof options !== "object" || options === null) throw new SessionConfigError("RedisStore.list needs an options object");
     const { cursor } = options;
     const sub = options.prefix ?? "";
-    if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string")) throw new SessionConfigError("list prefix and cursor must be strings");
+    if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string"))
+      throw new SessionConfigError("list prefix and cursor must be strings");
     const limit = pageLimit(options.limit);
     // Start after the cursor, unless it lies before the sub-prefix (compared as Redis does: UTF-8 bytes).
     const start = cursor && compareBytes(cursor, sub) > 0 ? `(${cursor}` : `[${sub}`;
@@ -274,7 +284,17 @@ export class RedisStore implements SessionStore, VersionedSessions {
     if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
       throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
     }
-    const result = await this.#write("set", name, key, request.value, Math.max(1, request.ttl), keep, request.metadata, readMetadata(request.metadata), expected === undefined ? "any" : String(expected));
+    const result = await this.#write(
+      "set",
+      name,
+      key,
+      request.value,
+      Math.max(1, request.ttl),
+      keep,
+      request.metadata,
+      readMetadata(request.metadata),
+      expected === undefined ? "any" : String(expected),
+    );
     if (result[0] === "ok") return { ok: true, version: Number(result[1]) };
     if (result[0] === "revoked") return { ok: false, state: "revoked" };
     const [, value, version] = result;
@@ -319,7 +339,21 @@ export class RedisStore implements SessionStore, VersionedSessions {
     // caller rounded them up, at least 1), which is less than a second before exp.
     const exp = Math.max(seconds + 1, Math.ceil(now + ttl + keep));
     const expire = Math.max(1, ttl + keep);
-    const reply = await this.#command(operation, ["EVAL", WRITE_SCRIPT, 2, name, this.#index, seconds, value, exp, deadline, metadata, key, mode, expire]);
+    const reply = await this.#command(operation, [
+      "EVAL",
+      WRITE_SCRIPT,
+      2,
+      name,
+      this.#index,
+      seconds,
+      value,
+      exp,
+      deadline,
+      metadata,
+      key,
+      mode,
+      expire,
+    ]);
     if (!Array.isArray(reply) || typeof reply[0] !== "string") throw unexpected(operation);
     return reply;
   }
@@ -352,7 +386,9 @@ export class RedisStore implements SessionStore, VersionedSessions {
     try {
       body = await response.json();
     } catch {
-      throw new SessionStoreError(operation, { cause: new Error(`Redis REST answered HTTP ${response.status} with a body that is not JSON`) });
+      throw new SessionStoreError(operation, {
+        cause: new Error(`Redis REST answered HTTP ${response.status} with a body that is not JSON`),
+      });
     }
     const answer = typeof body === "object" && body !== null ? (body as { result?: unknown; error?: unknown }) : {};
     if (!response.ok || answer.error !== undefined || !("result" in answer)) {
@@ -377,7 +413,8 @@ export class RedisStore implements SessionStore, VersionedSessions {
   /** The clock's time in ms, checked: a clock that answers garbage must not make every key look live or dead. */
   #now(): number {
     const now = this.#clock();
-    if (typeof now !== "number" || !Number.isFinite(now) || now < 0) throw new SessionConfigError("RedisStore now() must return ms since epoch");
+    if (typeof now !== "number" || !Number.isFinite(now) || now < 0)
+      throw new SessionConfigError("RedisStore now() must return ms since epoch");
     return now;
   }
 

@@ -42,9 +42,7 @@ export class MemoryStore implements SessionStore {
   async list(options: StoreListOptions = {}): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
     const { prefix = "", cursor } = options;
     const limit = Math.max(1, options.limit ?? 1000);
-    const names = [...this.#entries.keys()]
-      .filter((name) => name.startsWith(prefix) && (cursor === undefined || name > cursor))
-      .sort();
+    const names = [...this.#entries.keys()].filter((name) => name.startsWith(prefix) && (cursor === undefined || name > cursor)).sort();
     const keys: StoreKey[] = [];
     for (const name of names) {
       if (keys.length === limit) return { keys, cursor: keys.at(-1)!.name };

@@ -112,7 +112,9 @@ export async function openBound(key: string, stored: string, keys: Keyring, maxL
     return { ok: false, reason: "tampered" };
   }
   const prefix = binding(key, name);
-  return text.startsWith(prefix) ? { ok: true, value: text.slice(prefix.length), rotated: opened.rotated } : { ok: false, reason: "tampered" };
+  return text.startsWith(prefix)
+    ? { ok: true, value: text.slice(prefix.length), rotated: opened.rotated }
+    : { ok: false, reason: "tampered" };
 }
 
 /**

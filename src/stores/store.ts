@@ -74,7 +74,9 @@ export async function storeCall<T>(operation: SessionStoreError["operation"], ca
  * (a `TypeError`) says what was expected and names the type it got, never the value itself.
  */
 export function brokenContract(operation: "get" | "list", expected: string, got: unknown): SessionStoreError {
-  return new SessionStoreError(operation, { cause: new TypeError(`SessionStore.${operation} must return ${expected}; got ${typeName(got)}`) });
+  return new SessionStoreError(operation, {
+    cause: new TypeError(`SessionStore.${operation} must return ${expected}; got ${typeName(got)}`),
+  });
 }
 
 /** `typeof`, with arrays, binary data and `null` told apart (never the value: it may be session data). */

@@ -24,7 +24,11 @@ export type StoredMetadata = {
  * Reads the session stored under `key`. A value that does not open, is not an envelope, or belongs to
  * another session id than expected is refused: never another user's data.
  */
-export async function readStored(store: SealedStore, key: string, expected: { id?: string | undefined; rotated: boolean }): Promise<Opened> {
+export async function readStored(
+  store: SealedStore,
+  key: string,
+  expected: { id?: string | undefined; rotated: boolean },
+): Promise<Opened> {
   return storedSession(await store.open(key), key, expected);
 }
 

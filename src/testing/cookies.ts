@@ -32,7 +32,9 @@ export type SessionCookieOptions<Data extends SessionData = SessionData, C = unk
  * const res = await app.request("/account", { headers: { Cookie: cookie } }, env);
  * ```
  */
-export async function sessionCookie<Data extends SessionData = SessionData, C = any>(options: SessionCookieOptions<Data, C>): Promise<string> {
+export async function sessionCookie<Data extends SessionData = SessionData, C = any>(
+  options: SessionCookieOptions<Data, C>,
+): Promise<string> {
   if (!isObject(options)) throw new SessionConfigError("sessionCookie needs options { secret, data, ... }");
   const { data, flash, context, ...engineOptions } = options;
   if (!isObject(data)) throw new SessionConfigError("sessionCookie data must be an object");
@@ -43,7 +45,8 @@ export async function sessionCookie<Data extends SessionData = SessionData, C = 
   for (const [key, value] of Object.entries(data)) session.set(key, value);
   for (const [key, value] of Object.entries(flash ?? {})) request.session.flash(key, value);
   const [setCookie] = await request.commit();
-  if (setCookie === undefined) throw new SessionConfigError("sessionCookie needs data (or flash) with at least one key: an empty session makes no cookie");
+  if (setCookie === undefined)
+    throw new SessionConfigError("sessionCookie needs data (or flash) with at least one key: an empty session makes no cookie");
   return setCookie.slice(0, setCookie.indexOf(";"));
 }
 
@@ -85,7 +88,10 @@ export async function openSetCookie<Data extends SessionData = SessionData, C = 
   if (!(response instanceof Response)) throw new SessionConfigError("openSetCookie needs a Response");
   const { context, ...engineOptions } = options;
   const { name } = resolveCookie(engineOptions.cookie);
-  const setCookie = response.headers.getSetCookie().filter((header) => header.startsWith(`${name}=`)).at(-1);
+  const setCookie = response.headers
+    .getSetCookie()
+    .filter((header) => header.startsWith(`${name}=`))
+    .at(-1);
   if (setCookie === undefined) return { state: "none" };
   if (/;\s*max-age\s*=\s*0\s*(;|$)/i.test(setCookie)) return { state: "cleared", setCookie };
   const end = setCookie.indexOf(";");

@@ -60,7 +60,11 @@ export interface SessionStoreSuiteOptions extends TestApi {
  * describeSessionStore("MyStore", () => new MyStore(env.DB, { prefix: crypto.randomUUID(), now: clock.now }), { describe, it, clock });
  * ```
  */
-export function describeSessionStore(name: string, makeStore: () => SessionStore | Promise<SessionStore>, options: SessionStoreSuiteOptions): void {
+export function describeSessionStore(
+  name: string,
+  makeStore: () => SessionStore | Promise<SessionStore>,
+  options: SessionStoreSuiteOptions,
+): void {
   const { describe, it, clock } = options;
   const list = options.list ?? true;
   const versioned = options.versioned ?? false;
@@ -69,7 +73,10 @@ export function describeSessionStore(name: string, makeStore: () => SessionStore
   describe(`${name}: the SessionStore contract`, () => {
     it(`offers list ${list ? "(yes)" : "(no)"} and versioned ${versioned ? "(yes)" : "(no)"} as declared to the suite`, async () => {
       const store = await makeStore();
-      check(typeof store.get === "function" && typeof store.set === "function" && typeof store.delete === "function", "get, set and delete are functions");
+      check(
+        typeof store.get === "function" && typeof store.set === "function" && typeof store.delete === "function",
+        "get, set and delete are functions",
+      );
       same(typeof store.list === "function", list, "the store has list() (pass list: false to the suite if it has none)");
       same(store.versioned !== undefined, versioned, "the store offers `versioned` (pass versioned: true to the suite if it does)");
       if (store.prefix !== undefined) same(typeof store.prefix, "string", "a declared prefix");
@@ -149,16 +156,32 @@ function describeListing(makeStore: () => SessionStore | Promise<SessionStore>, 
       const names = ["b", "a", "e", "c", "d"];
       for (const [i, key] of names.entries()) await store.set(key, `v${i}`, { ttl: 600, metadata: { n: i, tag: "t" } });
       const pages = await listAll(store, { limit: 2 });
-      same(pages.map((page) => page.length), [2, 2, 1], "page sizes with limit 2");
+      same(
+        pages.map((page) => page.length),
+        [2, 2, 1],
+        "page sizes with limit 2",
+      );
       const listed = pages.flat();
-      same(listed.map((k) => k.name), [...names].sort(), "names, in order");
-      same(listed.map((k) => k.metadata), [...names].sort().map((key) => ({ n: names.indexOf(key), tag: "t" })), "metadata as written");
+      same(
+        listed.map((k) => k.name),
+        [...names].sort(),
+        "names, in order",
+      );
+      same(
+        listed.map((k) => k.metadata),
+        [...names].sort().map((key) => ({ n: names.indexOf(key), tag: "t" })),
+        "metadata as written",
+      );
     });
 
     it("lists with a limit of 1 one key per page", async () => {
       const store = await makeStore();
       for (const key of ["a", "b", "c"]) await store.set(key, "v", { ttl: 600 });
-      same((await listAll(store, { limit: 1 })).map((page) => page.map((k) => k.name)), [["a"], ["b"], ["c"]], "pages with limit 1");
+      same(
+        (await listAll(store, { limit: 1 })).map((page) => page.map((k) => k.name)),
+        [["a"], ["b"], ["c"]],
+        "pages with limit 1",
+      );
     });
 
     it("a cursor is a key, not an offset: deleting listed keys while listing skips nothing", async () => {
@@ -186,7 +209,11 @@ function describeListing(makeStore: () => SessionStore | Promise<SessionStore>, 
     it("lists only the keys under options.prefix", async () => {
       const store = await makeStore();
       for (const key of ["user:1", "user:2", "users", "other", "use"]) await store.set(key, "v", { ttl: 600 });
-      same((await listAll(store, { prefix: "user:" })).flat().map((k) => k.name), ["user:1", "user:2"], "keys under user:");
+      same(
+        (await listAll(store, { prefix: "user:" })).flat().map((k) => k.name),
+        ["user:1", "user:2"],
+        "keys under user:",
+      );
     });
 
     it("keeps its own copy of the metadata given to set", async () => {
@@ -203,7 +230,10 @@ function describeListing(makeStore: () => SessionStore | Promise<SessionStore>, 
       await store.set("k", "v", { ttl: 3600 });
       const [key] = (await store.list!({})).keys;
       check(key !== undefined && key.expiration !== undefined, "a listed key has an expiration");
-      check(key!.expiration! >= before + 3600 - 1 && key!.expiration! <= before + 3600 + 120, `expiration ${key!.expiration} is about ${before} + 3600`);
+      check(
+        key!.expiration! >= before + 3600 - 1 && key!.expiration! <= before + 3600 + 120,
+        `expiration ${key!.expiration} is about ${before} + 3600`,
+      );
     });
 
     timed("an expired entry is listed no more, or with an expiration that has passed (until purged)", async (clock) => {
@@ -213,10 +243,15 @@ function describeListing(makeStore: () => SessionStore | Promise<SessionStore>, 
       clock.advance(11);
       const listed = (await listAll(store, {})).flat();
       const old = listed.find((k) => k.name === "old");
-      check(old === undefined || (old.expiration !== undefined && old.expiration * 1000 <= clock.now()), "an expired key is gone or listed as expired");
-      check(listed.some((k) => k.name === "new"), "a live key is still listed");
+      check(
+        old === undefined || (old.expiration !== undefined && old.expiration * 1000 <= clock.now()),
+        "an expired key is gone or listed as expired",
+      );
+      check(
+        listed.some((k) => k.name === "new"),
+        "a live key is still listed",
+      );
     });
-
   });
 }
 
@@ -229,7 +264,8 @@ function describeVersioned(makeStore: () => SessionStore | Promise<SessionStore>
       check(store.versioned !== undefined, "the store offers `versioned`");
       return store.versioned!;
     };
-    const write = (v: VersionedSessions, key: string, value: string, expected?: number, ttl = 600) => v.write(key, { value, ttl, expected });
+    const write = (v: VersionedSessions, key: string, value: string, expected?: number, ttl = 600) =>
+      v.write(key, { value, ttl, expected });
 
     it("reads missing, then live with version 1 after a write expecting 0, and the version grows by one per write", async () => {
       const v = await capability();
@@ -261,7 +297,8 @@ function describeVersioned(makeStore: () => SessionStore | Promise<SessionStore>
       same(winners.length, 1, "writes that committed");
       const stored = await v.read("k");
       check(stored.state === "live" && stored.version === 2, "one version more than the base");
-      for (const lost of results.filter((r) => !r.ok)) same(lost, { ok: false, state: "conflict", current: { value: (stored as { value: string }).value, version: 2 } }, "a lost write");
+      for (const lost of results.filter((r) => !r.ok))
+        same(lost, { ok: false, state: "conflict", current: { value: (stored as { value: string }).value, version: 2 } }, "a lost write");
     });
 
     it("end: reads revoked, and no write brings the key back (expecting 0, its version, or unconditional)", async () => {
@@ -269,7 +306,8 @@ function describeVersioned(makeStore: () => SessionStore | Promise<SessionStore>
       await write(v, "k", "one", 0);
       await v.end("k");
       same(await v.read("k"), { state: "revoked" }, "read after end");
-      for (const expected of [0, 1, 2, undefined]) same(await write(v, "k", "back", expected), { ok: false, state: "revoked" }, `write (expected ${expected}) after end`);
+      for (const expected of [0, 1, 2, undefined])
+        same(await write(v, "k", "back", expected), { ok: false, state: "revoked" }, `write (expected ${expected}) after end`);
       await v.end("k"); // ending twice is no error
       same(await v.read("k"), { state: "revoked" }, "read after a second end");
     });
@@ -345,7 +383,9 @@ function same(actual: unknown, expected: unknown, what: string): void {
 function canonical(value: unknown): string {
   if (value === undefined) return "undefined";
   return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
   );
 }
 

@@ -112,7 +112,13 @@ describe("demo bank app", () => {
     const cookies = cookieJar();
     const send = async (path: string, method = "GET") => {
       const headers = { Origin: ORIGIN, ...cookies.header() };
-      const res = await app.request(path, method === "POST" ? { method, body: new URLSearchParams(method === "POST" && path === "/login" ? DEMO_CREDENTIALS : {}), headers } : { headers }, env3);
+      const res = await app.request(
+        path,
+        method === "POST"
+          ? { method, body: new URLSearchParams(method === "POST" && path === "/login" ? DEMO_CREDENTIALS : {}), headers }
+          : { headers },
+        env3,
+      );
       cookies.take(res);
       return res;
     };
@@ -184,10 +190,19 @@ describe("demo bank app", () => {
 
   it("takes the idle timeout from [vars] IDLE_TIMEOUT", async () => {
     expect(settingsOf({ ...bindings, IDLE_TIMEOUT: undefined })).toEqual({ idleTimeout: 300, absoluteTimeout: 3600, cookieChunks: 1 });
-    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "60", ABSOLUTE_TIMEOUT: "600" })).toEqual({ idleTimeout: 60, absoluteTimeout: 600, cookieChunks: 1 });
-    for (const bad of ["0", "-5", "1.5", "5 minutes"]) expect(() => settingsOf({ ...bindings, IDLE_TIMEOUT: bad }), bad).toThrow(/IDLE_TIMEOUT/);
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "60", ABSOLUTE_TIMEOUT: "600" })).toEqual({
+      idleTimeout: 60,
+      absoluteTimeout: 600,
+      cookieChunks: 1,
+    });
+    for (const bad of ["0", "-5", "1.5", "5 minutes"])
+      expect(() => settingsOf({ ...bindings, IDLE_TIMEOUT: bad }), bad).toThrow(/IDLE_TIMEOUT/);
     const env60 = { ...bindings, IDLE_TIMEOUT: "60" };
-    const login = await app.request("/login", { method: "POST", body: new URLSearchParams(DEMO_CREDENTIALS), headers: { Origin: ORIGIN } }, env60);
+    const login = await app.request(
+      "/login",
+      { method: "POST", body: new URLSearchParams(DEMO_CREDENTIALS), headers: { Origin: ORIGIN } },
+      env60,
+    );
     const cookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
     const page = await (await app.request("/account", { headers: { Cookie: cookie } }, env60)).text();
     expect(page).toMatch(/data-seconds-left="(59|60)"/);

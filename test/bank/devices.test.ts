@@ -8,7 +8,8 @@ import { client, loggedIn } from "./client.js";
 const FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:142.0) Gecko/20100101 Firefox/142.0";
 const SAFARI_IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1";
-const CHROME_ANDROID = "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36";
+const CHROME_ANDROID =
+  "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36";
 const EDGE_MAC =
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 Edg/140.0.0.0";
 
@@ -49,9 +50,9 @@ describe("demo bank: your devices", () => {
     expect(deviceName(SAFARI_IPHONE)).toBe("Safari on iPhone");
     expect(deviceName(CHROME_ANDROID)).toBe("Chrome on Android");
     expect(deviceName(EDGE_MAC)).toBe("Edge on macOS");
-    expect(deviceName("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36")).toBe(
-      "Chrome on Linux",
-    );
+    expect(
+      deviceName("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36"),
+    ).toBe("Chrome on Linux");
     expect(deviceName("curl/8.14.1")).toBe("Unknown device");
     expect(deviceName(undefined)).toBe("Unknown device");
     expect(deviceName("<script>alert(1)</script> (Linux)")).toBe("Unknown browser on Linux"); // never the header itself
@@ -139,7 +140,10 @@ describe("demo bank: your devices", () => {
     const phoneRow = (await devicesOf(laptop)).find((row) => row.device === "Safari on iPhone")!;
     const attempts: Record<string, string>[] = [{ Origin: "https://evil.example" }, { "Sec-Fetch-Site": "cross-site" }, {}];
     for (const headers of attempts) {
-      for (const [path, form] of [["/devices/log-out", { session: phoneRow.session! }], ["/devices/log-out-others", {}]] as const) {
+      for (const [path, form] of [
+        ["/devices/log-out", { session: phoneRow.session! }],
+        ["/devices/log-out-others", {}],
+      ] as const) {
         const res = await laptop.post(path, form, headers);
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(await res.text()).toContain("CSRF");

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { formatCents, parseAmount } from "../../examples/bank/src/money.js";
-import { checkDraft, draftFromForm, formatIban, isValidIban, TRANSFER_LIMIT, type TransferDraft } from "../../examples/bank/src/transfer.js";
+import {
+  checkDraft,
+  draftFromForm,
+  formatIban,
+  isValidIban,
+  TRANSFER_LIMIT,
+  type TransferDraft,
+} from "../../examples/bank/src/transfer.js";
 
 const account = { balance: 50_000, iban: "GB33BUKB20201555555555" };
 const good: TransferDraft = { payee: "Bob", iban: "DE89 3704 0044 0532 0130 00", amount: "25.50", reference: "Tea" };

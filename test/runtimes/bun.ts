@@ -4,7 +4,10 @@ import { runFromArguments } from "./protocol.js";
 // Bun's globals, declared here: the project's types are those of Workers.
 declare const Bun: {
   version: string;
-  serve(options: { hostname: string; port: number; fetch(request: Request): Promise<Response> }): { port: number; stop(closeActive?: boolean): Promise<void> };
+  serve(options: { hostname: string; port: number; fetch(request: Request): Promise<Response> }): {
+    port: number;
+    stop(closeActive?: boolean): Promise<void>;
+  };
 };
 declare const process: { argv: string[] };
 

@@ -17,6 +17,13 @@ await runFromArguments(Deno.args, {
   serverName: "hono over Deno.serve",
   serve: (fetch) =>
     new Promise((resolve) => {
-      const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: ({ port }) => resolve({ origin: `http://127.0.0.1:${port}`, close: () => server.shutdown() }) }, fetch);
+      const server = Deno.serve(
+        {
+          hostname: "127.0.0.1",
+          port: 0,
+          onListen: ({ port }) => resolve({ origin: `http://127.0.0.1:${port}`, close: () => server.shutdown() }),
+        },
+        fetch,
+      );
     }),
 });

@@ -57,10 +57,18 @@ export async function openFixture(fixture: Fixture): Promise<Result> {
     for (const encryption of ["A256GCM", "A256CBC-HS512"] as const) {
       const { id, value } = fixture.cookies[encryption];
       const { body } = await new Client(appOf("hono", options(encryption, later)), value).visit("/read");
-      equal([body.invalid, body.isNew, body.id, body.data], [null, false, id, { user: "ada", note: NOTE }], `${fixture.runtime}'s ${encryption} cookie`);
+      equal(
+        [body.invalid, body.isNew, body.id, body.data],
+        [null, false, id, { user: "ada", note: NOTE }],
+        `${fixture.runtime}'s ${encryption} cookie`,
+      );
     }
     const inner = new MemoryStore();
     await inner.set(STORED_KEY, fixture.stored, { ttl: 3600 });
-    equal(await sealedStore(inner, await storeKeys()).open(STORED_KEY), { ok: true, value: STORED_VALUE, rotated: false }, `${fixture.runtime}'s store value`);
+    equal(
+      await sealedStore(inner, await storeKeys()).open(STORED_KEY),
+      { ok: true, value: STORED_VALUE, rotated: false },
+      `${fixture.runtime}'s store value`,
+    );
   });
 }

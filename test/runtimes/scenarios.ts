@@ -234,14 +234,22 @@ export const APP_SCENARIOS: AppScenario[] = [
       const c = open({ secret: SECRET, idleTimeout: 300, store, now: t.now });
       const login = await c.visit("/login/ada-lovelace");
       check(c.cookie && c.cookie.length < 200, `the cookie is not a small sealed id (${c.cookie?.length} chars)`);
-      equal((await store.list()).keys.map((k) => k.name), [login.body.id], "store keys after login");
+      equal(
+        (await store.list()).keys.map((k) => k.name),
+        [login.body.id],
+        "store keys after login",
+      );
       const raw = (await store.get(login.body.id))!;
       check(JWE.test(raw) && !raw.includes("ada"), "the store holds plaintext");
 
       const visit = await c.visit("/inc");
       equal([visit.body.id, visit.body.data, visit.setCookie], [login.body.id, { user: "ada-lovelace", count: 1 }, undefined], "a visit");
       const regenerated = await c.visit("/regenerate");
-      equal((await store.list()).keys.map((k) => k.name), [regenerated.body.id], "store keys after regenerate");
+      equal(
+        (await store.list()).keys.map((k) => k.name),
+        [regenerated.body.id],
+        "store keys after regenerate",
+      );
       const loggedIn = c.cookie!;
       await c.visit("/logout");
       equal(store.size, 0, "entries left after logout");
@@ -262,7 +270,11 @@ export const APP_SCENARIOS: AppScenario[] = [
       check(c.cookie && c.cookie.length < 200, `an overflowed session's cookie is not a small pointer (${c.cookie?.length} chars)`);
       equal((await store.list()).keys.length, 1, "store entries after overflow");
       const read = await c.visit("/read");
-      equal([read.body.id, read.body.data.big?.length, read.body.data.user], [over.body.id, 5000, "ada"], "an overflowed session read back");
+      equal(
+        [read.body.id, read.body.data.big?.length, read.body.data.user],
+        [over.body.id, 5000, "ada"],
+        "an overflowed session read back",
+      );
       await c.visit("/small");
       check(c.cookie && c.cookie.length > 200, "the session is not back in the cookie");
       equal((await store.list()).keys.length, 0, "store entries once back in the cookie");
@@ -279,8 +291,21 @@ export const DIRECT_SCENARIOS: DirectScenario[] = [
     name: "the package root loads, every export defined",
     async run() {
       const undefinedExports = Object.entries(root).filter(([, value]) => value === undefined);
-      equal(undefinedExports.map(([name]) => name), [], "exports that are undefined");
-      for (const name of ["session", "sessionEngine", "withSession", "MemoryStore", "KVStore", "sealedStore", "DurableObjectStore", "SessionError"] as const) {
+      equal(
+        undefinedExports.map(([name]) => name),
+        [],
+        "exports that are undefined",
+      );
+      for (const name of [
+        "session",
+        "sessionEngine",
+        "withSession",
+        "MemoryStore",
+        "KVStore",
+        "sealedStore",
+        "DurableObjectStore",
+        "SessionError",
+      ] as const) {
         check(typeof root[name] === "function", `${name} is not exported as a function or class`);
       }
     },
@@ -296,7 +321,11 @@ export const DIRECT_SCENARIOS: DirectScenario[] = [
       const raw = (await inner.get("ada"))!;
       check(JWE.test(raw) && !raw.includes("ada"), "the inner store holds plaintext");
       equal(await store.open("ada"), { ok: true, value, rotated: false }, "open");
-      equal((await store.list!({})).keys.map((k) => [k.name, k.metadata]), [["ada", { lastUsed: 1 }]], "list");
+      equal(
+        (await store.list!({})).keys.map((k) => [k.name, k.metadata]),
+        [["ada", { lastUsed: 1 }]],
+        "list",
+      );
 
       await inner.set("mallory", raw, { ttl: 60 });
       equal(await store.open("mallory"), { ok: false, reason: "tampered" }, "a value copied under another key");

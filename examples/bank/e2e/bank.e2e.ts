@@ -131,7 +131,9 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
     const flipped = cookie.value[middle] === "A" ? "B" : "A";
     for (const value of [cookie.value.slice(0, middle) + flipped + cookie.value.slice(middle + 1), "not-a-session"]) {
       // Overwrites the browser's cookie (CDP refuses a Secure cookie given with an http: url; domain + path works).
-      await context.addCookies([{ name: COOKIE_NAME, value, domain: "127.0.0.1", path: "/", secure: true, httpOnly: true, sameSite: "Lax" }]);
+      await context.addCookies([
+        { name: COOKIE_NAME, value, domain: "127.0.0.1", path: "/", secure: true, httpOnly: true, sameSite: "Lax" },
+      ]);
       expect((await sessionCookie(context, bank.url))?.value).toBe(value);
       const response = await page.goto(`${bank.url}/account`);
       expect(response?.status()).toBe(200);

@@ -16,7 +16,9 @@ afterAll(async () => {
 /** The session's cookies in the browser's jar (the cookie and its chunks), by name. */
 async function sessionCookies(context: BrowserContext) {
   const all = await context.cookies(bank.url);
-  return all.filter((cookie) => cookie.name === COOKIE_NAME || cookie.name.startsWith(`${COOKIE_NAME}.`)).sort((a, b) => a.name.localeCompare(b.name));
+  return all
+    .filter((cookie) => cookie.name === COOKIE_NAME || cookie.name.startsWith(`${COOKIE_NAME}.`))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Where the page says the session is ("1", "2", "3" cookies, or "kv"), checked against the browser's jar. */

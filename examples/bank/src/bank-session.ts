@@ -125,7 +125,9 @@ export async function sessionReport(c: Context<BankEnv>): Promise<SessionReport>
   const { idleTimeout, absoluteTimeout, cookieChunks } = settingsOf(c.env);
   const idleSecondsLeft = s.idleSecondsLeft() ?? idleTimeout;
   const cookies = getCookie(c);
-  const names = Array.from({ length: cookieChunks }, (_, k) => (k ? `${COOKIE_NAME}.${k}` : COOKIE_NAME)).filter((name) => cookies[name] !== undefined);
+  const names = Array.from({ length: cookieChunks }, (_, k) => (k ? `${COOKIE_NAME}.${k}` : COOKIE_NAME)).filter(
+    (name) => cookies[name] !== undefined,
+  );
   const kv = c.get("kv");
   return {
     id: s.id,

@@ -33,11 +33,13 @@ export function accountPage(c: Context, view: AccountView) {
     <a class="button secondary" href="/statement">Statement</a>
   </div>
 </div>
-${recent.length
-  ? html`<div class="card"><h2>Recent transfers</h2><table id="recent">
+${
+  recent.length
+    ? html`<div class="card"><h2>Recent transfers</h2><table id="recent">
   ${recent.map((t) => html`<tr><td>${time(t.at)}</td><td>${t.payee}<div class="muted">${t.reference}</div></td><td class="amount">−${formatCents(t.amount)}</td></tr>`)}
 </table></div>`
-  : ""}
+    : ""
+}
 ${sessionCard(report, idleTimeout)}`,
   });
 }
@@ -54,9 +56,11 @@ export function sessionCard(report: SessionReport, idleTimeout: number) {
     <dt>Logged out if idle at</dt><dd id="idle" data-seconds-left="${report.idleSecondsLeft}">${time(report.idleDeadline, "idle-deadline")}
       · in <span class="countdown" id="idle-left">${minutesSeconds(report.idleSecondsLeft)}</span></dd>
     <dt>Absolute deadline</dt><dd id="absolute">${time(report.absoluteDeadline)}</dd>
-    <dt>Stored in</dt><dd id="storage">${report.storage === "kv"
-      ? html`<span class="badge kv">Workers KV</span> too big for a cookie: sealed into KV, the cookie holds a sealed pointer`
-      : html`<span class="badge cookie">Cookie</span> sealed (JWE, A256GCM) into ${report.cookieCount > 1 ? "the cookies themselves" : "the cookie itself"}`}
+    <dt>Stored in</dt><dd id="storage">${
+      report.storage === "kv"
+        ? html`<span class="badge kv">Workers KV</span> too big for a cookie: sealed into KV, the cookie holds a sealed pointer`
+        : html`<span class="badge cookie">Cookie</span> sealed (JWE, A256GCM) into ${report.cookieCount > 1 ? "the cookies themselves" : "the cookie itself"}`
+    }
       · <span id="cookie-count">${report.cookieCount}</span> ${report.cookieCount === 1 ? "cookie" : "cookies"}</dd>
     <dt>Cookie size</dt><dd id="cookie-size">${bytes(report.cookieBytes)} of ${bytes(report.cookieLimit)}
       <br><meter min="0" max="${report.cookieLimit}" high="${Math.round(report.cookieLimit * 0.9)}" value="${report.cookieBytes}"></meter></dd>

@@ -30,9 +30,11 @@ page is the login page, even with a copy of its cookie.</p>
       <td>${d.device || "Unknown device"}${d.current ? html` <span class="badge">This device</span>` : ""}</td>
       <td>${time(d.created)}</td>
       <td>${time(d.lastUsed)}</td>
-      <td>${d.current
-        ? ""
-        : html`<form method="post" action="/devices/log-out"><input type="hidden" name="session" value="${d.id}"><button type="submit" class="secondary">Log out this device</button></form>`}</td>
+      <td>${
+        d.current
+          ? ""
+          : html`<form method="post" action="/devices/log-out"><input type="hidden" name="session" value="${d.id}"><button type="submit" class="secondary">Log out this device</button></form>`
+      }</td>
     </tr>`,
     )}
   </table>

@@ -30,15 +30,17 @@ export function page(c: Context, { title, user, notice, body }: PageOptions) {
 <body>
 <header class="top">
   <a class="brand" href="/">Edge&nbsp;Bank</a>
-  ${user
-    ? html`<nav>
+  ${
+    user
+      ? html`<nav>
     <a href="/account">Account</a>
     <a href="/transfer">Transfer</a>
     <a href="/statement">Statement</a>
     <a href="/devices">Devices</a>
     <form method="post" action="/logout"><button class="link" type="submit">Log out</button></form>
   </nav>`
-    : ""}
+      : ""
+  }
 </header>
 <main>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}

@@ -33,10 +33,12 @@ months or clear it.</p>
 ${sessionCard(report, idleTimeout)}
 <div class="card">
   <h2>${lines.length} transactions</h2>
-  ${lines.length
-    ? html`<table id="statement"><tr><th>Date</th><th>Description</th><th class="amount">Amount</th></tr>
+  ${
+    lines.length
+      ? html`<table id="statement"><tr><th>Date</th><th>Description</th><th class="amount">Amount</th></tr>
     ${lines.map((l) => html`<tr><td>${l.d}</td><td>${l.t}</td><td class="amount">${formatCents(l.a)}</td></tr>`)}</table>`
-    : html`<p class="muted">Nothing loaded yet.</p>`}
+      : html`<p class="muted">Nothing loaded yet.</p>`
+  }
 </div>`,
   });
 }

@@ -32,15 +32,17 @@ export function transferPage(c: Context, { user, balance, draft, errors }: Trans
 <p class="muted">Available: ${formatCents(balance)}. ${draft ? "Your draft is kept in your session until you send or discard it." : ""}</p>
 <div class="card">
   <form method="post" action="/transfer" novalidate>
-    ${field("payee", "autocomplete=\"off\"")}
-    ${field("iban", "autocomplete=\"off\" spellcheck=\"false\"")}
-    ${field("amount", "inputmode=\"decimal\"")}
+    ${field("payee", 'autocomplete="off"')}
+    ${field("iban", 'autocomplete="off" spellcheck="false"')}
+    ${field("amount", 'inputmode="decimal"')}
     ${field("reference")}
     <div class="actions"><button type="submit">Review transfer</button></div>
   </form>
-  ${draft
-    ? html`<form method="post" action="/transfer/discard"><div class="actions"><button class="secondary" type="submit">Discard draft</button></div></form>`
-    : ""}
+  ${
+    draft
+      ? html`<form method="post" action="/transfer/discard"><div class="actions"><button class="secondary" type="submit">Discard draft</button></div></form>`
+      : ""
+  }
 </div>
 <p class="muted">Try IBAN <code>DE89 3704 0044 0532 0130 00</code>.</p>`,
   });

@@ -23,7 +23,10 @@ deviceRoutes.get("/devices", async (c) => {
     devicesPage(c, {
       user,
       // This device first. The index moves lastUsed at most once per touchAfter; this request knows its own exactly.
-      devices: [...current.map((d) => ({ ...d, lastUsed: s.meta.lastUsed, current: true })), ...others.map((d) => ({ ...d, current: false }))],
+      devices: [
+        ...current.map((d) => ({ ...d, lastUsed: s.meta.lastUsed, current: true })),
+        ...others.map((d) => ({ ...d, current: false })),
+      ],
       notice: await s.takeFlash<string>("notice"),
     }),
   );
