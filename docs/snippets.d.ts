@@ -21,6 +21,9 @@ declare global {
     SESSION_OBJECTS: SessionObjectNamespace;
     DB: D1Database;
     SESSIONS_DB: D1Database;
+    AUDIT: AnalyticsEngineDataset;
+    UPSTASH_REDIS_REST_URL: string;
+    UPSTASH_REDIS_REST_TOKEN: string;
   }
   type AppEnv = { Bindings: Env; Variables: SessionVariables<Record<string, any>> };
   const app: Hono<AppEnv>;
