@@ -1,0 +1,85 @@
+/**
+ * The app and helpers of the versioned-mode tests (d1-mode, redis-mode): a session app whose requests can be
+ * held between their read and their write, so tests overlap them exactly.
+ */
+import { Hono } from "hono";
+import { session, SessionError, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
+import { jar, SECRET, type Data } from "./helpers.js";
+
+/** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
+export function barrier(count: number) {
+  let waiting = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return () => {
+    if (++waiting === count) open();
+    return opened;
+  };
+}
+
+/** A gate the test opens by hand: holds a request between its read and its write. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+export type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined } }) => Promise<void> };
+
+export function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
+  const app = new Hono<{ Variables: SessionVariables<Data> }>();
+  app.use(session<Data>({ secret: SECRET, idleTimeout: 600, store, ...options }));
+  app.onError((err) => {
+    if (!(err instanceof SessionError)) return new Response("handler failed", { status: 500 });
+    const res = err.getResponse();
+    res.headers.set("X-Error-Code", err.code);
+    return res;
+  });
+  app.post("/set/:key/:value", async (c) => {
+    await c.var.session.load();
+    await hooks.afterRead?.(c);
+    c.var.session.set(c.req.param("key"), c.req.param("value"));
+    return c.text("ok");
+  });
+  app.post("/cart/:item", async (c) => {
+    const cart = ((await c.var.session.get("cart")) as string[] | undefined) ?? [];
+    await hooks.afterRead?.(c);
+    c.var.session.set("cart", [...cart, c.req.param("item")]);
+    return c.text("ok");
+  });
+  app.get("/all", async (c) => {
+    const s = await c.var.session.load();
+    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, expired: s.expired ?? null, data: await s.all() });
+  });
+  app.post("/init", (c) => (c.var.session.set("init", "yes"), c.text("ok")));
+  app.post("/logout", (c) => (c.var.session.destroy(), c.text("bye")));
+  app.post("/login", async (c) => ((await c.var.session.load()).regenerate(), c.text("welcome")));
+  return app;
+}
+
+export type App = ReturnType<typeof storeApp>;
+export type All = { id: string; isNew: boolean; invalid: string | null; expired: string | null; data: Record<string, unknown> };
+
+export const send = (app: App, path: string, init: RequestInit = {}) => Promise.resolve(app.request(path, init));
+
+export async function started(app: App) {
+  const j = jar();
+  j.take(await send(app, "/init", { method: "POST" }));
+  const { id } = (await (await send(app, "/all", { headers: j.header() })).json()) as All;
+  return { j, id };
+}
+
+export const all = async (app: App, cookie: Record<string, string>) => (await (await send(app, "/all", { headers: cookie })).json()) as All;
+
+/** N overlapping requests on one session, each setting its own key after all of them read. */
+export async function overlapping(store: SessionStore, n = 8) {
+  const allRead = barrier(n);
+  const app = storeApp(store, { afterRead: () => allRead() });
+  const { j } = await started(app);
+  const responses = await Promise.all(
+    Array.from({ length: n }, (_, i) => send(app, `/set/k${i}/v${i}`, { method: "POST", headers: j.header() })),
+  );
+  return { responses, data: (await all(app, j.header())).data };
+}
+
+export const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, `v${i}`]));
