@@ -1,5 +1,5 @@
 import type { ActiveSession } from "../admin/sessions.js";
-import { SessionConfigError, SessionError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
+import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import {
   isTtl,
@@ -12,6 +12,16 @@ import {
 } from "../durable-object/protocol.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
 import { readMetadata, storedLifetime } from "../stores/stored-session.js";
+import {
+  checkedNow,
+  LONE_SURROGATE,
+  metadataJson,
+  pageLimit,
+  parseMetadata,
+  storedKeyName,
+  storedValue,
+  versionedOptions,
+} from "../stores/store-input.js";
 
 /** Limits D1Store checks before D1 is called (D1 itself holds rows up to 2 MB). */
 export const D1_LIMITS = {
@@ -86,7 +96,6 @@ interface Row {
 }
 
 const encoder = new TextEncoder();
-const LONE_SURROGATE = /\p{Surrogate}/u;
 const SKEW = Math.ceil(CLOCK_SKEW_MS / 1000);
 const CURSOR = /^(\d{1,15}):/;
 /** The columns a write sets, in the order of its bindings ?1 to ?7. */
@@ -141,10 +150,7 @@ export class D1Store implements SessionStore, VersionedSessions {
     if (typeof prefix !== "string" || LONE_SURROGATE.test(prefix) || encoder.encode(prefix).byteLength > D1_LIMITS.keyBytes - 64) {
       throw new SessionConfigError(`D1Store prefix must be a well-formed string of at most ${D1_LIMITS.keyBytes - 64} bytes`);
     }
-    const onConflict = options.onConflict ?? "merge";
-    if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
-    const now = options.now ?? Date.now;
-    if (typeof now !== "function") throw new SessionConfigError("now must be a function returning ms since epoch");
+    const { onConflict, clock: now } = versionedOptions(options);
     this.db = db;
     this.prefix = prefix;
     this.onConflict = onConflict;
@@ -211,7 +217,7 @@ export class D1Store implements SessionStore, VersionedSessions {
     const sub = options.prefix ?? "";
     if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string"))
       throw new SessionConfigError("list prefix and cursor must be strings");
-    const limit = pageLimit(options.limit);
+    const limit = pageLimit(options.limit, D1_LIMITS.listLimit);
     const scope = scopeOf(this.prefix + sub, "key");
     const after = cursor ? this.#name(cursor) : "";
     const { results } = await this.#run("list", () =>
@@ -327,7 +333,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    */
   async activeSince(since: number, options: { now?: number; cursor?: string; limit?: number } = {}): Promise<ActivePage> {
     const { from, to, now } = this.#window(since, optionsOf(options, "activeSince").now);
-    const limit = pageLimit(options.limit);
+    const limit = pageLimit(options.limit, D1_LIMITS.listLimit);
     let after: [number, string] = [from, ""];
     if (options.cursor !== undefined) {
       const match = typeof options.cursor === "string" ? CURSOR.exec(options.cursor) : null;
@@ -426,13 +432,7 @@ export class D1Store implements SessionStore, VersionedSessions {
 
   /** The row key of `key`, checked: a non-empty well-formed string that fits with the prefix. */
   #name(key: string): string {
-    if (typeof key !== "string" || key.length === 0) throw new SessionConfigError("a store key must be a non-empty string");
-    // A lone surrogate has no UTF-8 form: two different keys would share a row, and listings would name neither.
-    if (LONE_SURROGATE.test(key)) throw new SessionConfigError("a store key must be well-formed UTF-16 (no lone surrogates)");
-    const name = this.prefix + key;
-    const bytes = encoder.encode(name).byteLength;
-    if (bytes > D1_LIMITS.keyBytes) throw new SessionTooLargeError(bytes, D1_LIMITS.keyBytes, "D1 key");
-    return name;
+    return storedKeyName(this.prefix, key, D1_LIMITS.keyBytes, "D1 key");
   }
 
   /** The bindings ?2 to ?7 of a write: value, expires, deadline, created, last_used, metadata JSON. */
@@ -443,33 +443,16 @@ export class D1Store implements SessionStore, VersionedSessions {
     given: Record<string, unknown> | undefined,
     session: { created: number; lastUsed: number; expires: number } | undefined,
   ): [string, number, number, number | null, number | null, string | null] {
-    if (typeof value !== "string") throw new SessionConfigError("a stored value must be a string");
-    if (LONE_SURROGATE.test(value)) throw new SessionConfigError("a stored value must be well-formed UTF-16 (no lone surrogates)");
-    const valueBytes = encoder.encode(value).byteLength;
-    if (valueBytes > D1_LIMITS.valueBytes) throw new SessionTooLargeError(valueBytes, D1_LIMITS.valueBytes, "D1 value");
-    let metadata: string | null = null;
-    if (given !== undefined && given !== null) {
-      if (typeof given !== "object" || Array.isArray(given)) throw new SessionConfigError("metadata must be an object");
-      try {
-        metadata = JSON.stringify(given);
-      } catch {
-        throw new SessionConfigError("metadata must be JSON-serializable (no cycles, no BigInt)");
-      }
-      const metadataBytes = encoder.encode(metadata).byteLength;
-      if (metadataBytes > D1_LIMITS.metadataBytes) throw new SessionTooLargeError(metadataBytes, D1_LIMITS.metadataBytes, "D1 metadata");
-    }
+    const stored = storedValue(value, D1_LIMITS.valueBytes, "D1 value");
+    const metadata = metadataJson(given, D1_LIMITS.metadataBytes, "D1 metadata") ?? null;
     const now = this.#now() / 1000;
     // The session's own deadline is the one its metadata names (what listActiveSessions reads), else the ttl's end.
     const deadline = session?.expires ?? Math.ceil(now + ttl);
-    return [value, Math.ceil(now + ttl + keep), deadline, session?.created ?? null, session?.lastUsed ?? null, metadata];
+    return [stored, Math.ceil(now + ttl + keep), deadline, session?.created ?? null, session?.lastUsed ?? null, metadata];
   }
 
-  /** The clock's time in ms, checked: a clock that answers garbage must not make every row look live or dead. */
   #now(): number {
-    const now = this.#clock();
-    if (typeof now !== "number" || !Number.isFinite(now) || now < 0)
-      throw new SessionConfigError("D1Store now() must return ms since epoch");
-    return now;
+    return checkedNow(this.#clock, "D1Store");
   }
 
   #seconds(): number {
@@ -551,25 +534,8 @@ function optionsOf<T>(options: T, method: string): T {
   return options;
 }
 
-function pageLimit(limit: unknown): number {
-  if (limit === undefined) return D1_LIMITS.listLimit;
-  if (typeof limit !== "number" || Number.isNaN(limit)) throw new SessionConfigError("limit must be a number");
-  return Math.min(D1_LIMITS.listLimit, Math.max(1, Math.floor(limit)));
-}
-
 function checkTime(value: unknown, name: string): asserts value is number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 8.64e15) {
     throw new SessionConfigError(`${name} must be a time in ms since epoch`);
-  }
-}
-
-/** The metadata column as listings report it: an object, or undefined (none, or not an object). */
-function parseMetadata(json: string | null): Record<string, unknown> | undefined {
-  if (json === null) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined; // written by something else than D1Store: a listing reports, it does not fail
   }
 }

@@ -1,8 +1,18 @@
-import { SessionConfigError, SessionError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
+import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import { isTtl, MAX_TTL, type Snapshot, type VersionedSessions, type WriteRequest, type WriteResult } from "../durable-object/protocol.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
 import { readMetadata, storedLifetime } from "../stores/stored-session.js";
+import {
+  checkedNow,
+  LONE_SURROGATE,
+  metadataJson,
+  pageLimit,
+  parseMetadata,
+  storedKeyName,
+  storedValue,
+  versionedOptions,
+} from "../stores/store-input.js";
 
 /** Limits RedisStore checks before Redis is called. */
 export const REDIS_LIMITS = {
@@ -37,7 +47,6 @@ export interface RedisStoreOptions {
 }
 
 const encoder = new TextEncoder();
-const LONE_SURROGATE = /\p{Surrogate}/u;
 const SKEW = Math.ceil(CLOCK_SKEW_MS / 1000);
 
 /*
@@ -186,10 +195,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
         `RedisStore prefix must be a well-formed string of at most ${REDIS_LIMITS.keyBytes - 64} bytes, without NUL`,
       );
     }
-    const onConflict = options.onConflict ?? "merge";
-    if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
-    const now = options.now ?? Date.now;
-    if (typeof now !== "function") throw new SessionConfigError("now must be a function returning ms since epoch");
+    const { onConflict, clock: now } = versionedOptions(options);
     this.url = url;
     this.prefix = prefix;
     this.onConflict = onConflict;
@@ -245,7 +251,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
     const sub = options.prefix ?? "";
     if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string"))
       throw new SessionConfigError("list prefix and cursor must be strings");
-    const limit = pageLimit(options.limit);
+    const limit = pageLimit(options.limit, REDIS_LIMITS.listLimit);
     // Start after the cursor, unless it lies before the sub-prefix (compared as Redis does: UTF-8 bytes).
     const start = cursor && compareBytes(cursor, sub) > 0 ? `(${cursor}` : `[${sub}`;
     const answer = await this.#command("list", ["EVAL", LIST_SCRIPT, 1, this.#index, this.prefix, sub, start, limit]);
@@ -326,11 +332,8 @@ export class RedisStore implements SessionStore, VersionedSessions {
     session: { expires: number } | undefined,
     mode: string,
   ): Promise<unknown[]> {
-    if (typeof value !== "string") throw new SessionConfigError("a stored value must be a string");
-    if (LONE_SURROGATE.test(value)) throw new SessionConfigError("a stored value must be well-formed UTF-16 (no lone surrogates)");
-    const valueBytes = encoder.encode(value).byteLength;
-    if (valueBytes > REDIS_LIMITS.valueBytes) throw new SessionTooLargeError(valueBytes, REDIS_LIMITS.valueBytes, "Redis value");
-    const metadata = metadataJson(given);
+    const stored = storedValue(value, REDIS_LIMITS.valueBytes, "Redis value");
+    const metadata = metadataJson(given, REDIS_LIMITS.metadataBytes, "Redis metadata") ?? "";
     const now = this.#now() / 1000;
     const seconds = Math.floor(now);
     // The session's own deadline is the one its metadata names, else the ttl's end.
@@ -346,7 +349,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
       name,
       this.#index,
       seconds,
-      value,
+      stored,
       exp,
       deadline,
       metadata,
@@ -400,59 +403,19 @@ export class RedisStore implements SessionStore, VersionedSessions {
 
   /** The Redis key of `key`, checked: a non-empty well-formed string without NUL that fits with the prefix. */
   #name(key: string): string {
-    if (typeof key !== "string" || key.length === 0) throw new SessionConfigError("a store key must be a non-empty string");
-    // A lone surrogate has no UTF-8 form: two different keys would share a Redis key.
-    if (LONE_SURROGATE.test(key)) throw new SessionConfigError("a store key must be well-formed UTF-16 (no lone surrogates)");
+    const name = storedKeyName(this.prefix, key, REDIS_LIMITS.keyBytes, "Redis key");
+    // NUL never occurs in a key, so no session key can be the store's index key (prefix + "\0keys").
     if (key.includes("\0")) throw new SessionConfigError("a store key must not contain NUL");
-    const name = this.prefix + key;
-    const bytes = encoder.encode(name).byteLength;
-    if (bytes > REDIS_LIMITS.keyBytes) throw new SessionTooLargeError(bytes, REDIS_LIMITS.keyBytes, "Redis key");
     return name;
   }
 
-  /** The clock's time in ms, checked: a clock that answers garbage must not make every key look live or dead. */
   #now(): number {
-    const now = this.#clock();
-    if (typeof now !== "number" || !Number.isFinite(now) || now < 0)
-      throw new SessionConfigError("RedisStore now() must return ms since epoch");
-    return now;
+    return checkedNow(this.#clock, "RedisStore");
   }
 
   #seconds(): number {
     return Math.floor(this.#now() / 1000);
   }
-}
-
-/** The metadata as stored: its JSON, or "" for none; checked to be an object, serializable and small. */
-function metadataJson(given: Record<string, unknown> | undefined): string {
-  if (given === undefined || given === null) return "";
-  if (typeof given !== "object" || Array.isArray(given)) throw new SessionConfigError("metadata must be an object");
-  let json: string;
-  try {
-    json = JSON.stringify(given);
-  } catch {
-    throw new SessionConfigError("metadata must be JSON-serializable (no cycles, no BigInt)");
-  }
-  const bytes = encoder.encode(json).byteLength;
-  if (bytes > REDIS_LIMITS.metadataBytes) throw new SessionTooLargeError(bytes, REDIS_LIMITS.metadataBytes, "Redis metadata");
-  return json;
-}
-
-/** The metadata field as listings report it: an object, or undefined (none, or not an object). */
-function parseMetadata(json: unknown): Record<string, unknown> | undefined {
-  if (typeof json !== "string") return undefined;
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined; // written by something else than RedisStore: a listing reports, it does not fail
-  }
-}
-
-function pageLimit(limit: unknown): number {
-  if (limit === undefined) return REDIS_LIMITS.listLimit;
-  if (typeof limit !== "number" || Number.isNaN(limit)) throw new SessionConfigError("limit must be a number");
-  return Math.min(REDIS_LIMITS.listLimit, Math.max(1, Math.floor(limit)));
 }
 
 /** Order of two strings as Redis compares them: their UTF-8 bytes (which is code point order). */
