@@ -20,6 +20,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryStore, session, type SessionStore, type SessionVariables } from "../src/index.js";
 import { FateDrawer, faultyKV, ScheduledStore, type Fate } from "./fault-schedule.js";
 import { jar, SECRET, testClock } from "./helpers.js";
+import { d1Store } from "./d1-helpers.js";
 import { redisStore } from "./redis-helpers.js";
 
 const NAME = "__Host-session";
@@ -295,7 +296,17 @@ describe("the real KV binding under a fault schedule (the library's own KVStore 
   );
 });
 
-describe("Redis (RedisStore over REST, a real redis-server) under a fault schedule", () => {
+/** A shared-backend store as a plain SessionStore (no prefix, no versioned capability): what ScheduledStore forwards. */
+const plain = (store: SessionStore): SessionStore => ({
+  get: (k) => store.get(k),
+  set: (k, v, o) => store.set(k, v, o),
+  delete: (k) => store.delete(k),
+});
+
+describe.each([
+  ["Redis (RedisStore over REST, a real redis-server)", (now: () => number) => plain(redisStore({ now }))],
+  ["D1 (D1Store, a real D1 database)", (now: () => number) => plain(d1Store({ now }))],
+])("%s under a fault schedule", (_, makeTruth) => {
   it.each(["store", "overflow"] as const)(
     "%s mode: nothing leaks, nothing acknowledged is lost, no dangling cookie",
     async (mode) => {
@@ -303,9 +314,8 @@ describe("Redis (RedisStore over REST, a real redis-server) under a fault schedu
       await fc.assert(
         fc.asyncProperty(fc.integer(), fc.array(op(2, 5000), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
           const clock = testClock(Date.now());
-          // ScheduledStore forwards get/set/delete only (plain server-side mode, no prefix to bind values to): so does the fault-free reader.
-          const redis = redisStore({ now: clock.now });
-          const truth: SessionStore = { get: (k) => redis.get(k), set: (k, v, o) => redis.set(k, v, o), delete: (k) => redis.delete(k) };
+          // ScheduledStore forwards get/set/delete only (plain server-side mode): so does the fault-free reader.
+          const truth = makeTruth(clock.now);
           const fates = new FateDrawer(seed, { faultRate: 0.2, faults: WRITE_FAULTS, lateMs: LATE });
           await runSequence(mode, ops, fates, { faulty: new ScheduledStore(truth, fates), truth }, clock, t);
         }),
