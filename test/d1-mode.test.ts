@@ -5,54 +5,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1Store, type D1StoreOptions } from "../src/d1/index.js";
-import { EXPIRED_GRACE, SessionConfigError, session, type SessionStore } from "../src/index.js";
+import { EXPIRED_GRACE, SessionConfigError, session } from "../src/index.js";
 import { d1Store, rowOf } from "./d1-helpers.js";
-import { all, barrier, eight, gate, overlapping, send, started, storeApp } from "./versioned-app.js";
+import { all, barrier, gate, lostUpdateCases, send, started, storeApp } from "./versioned-app.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 
 describe("D1 store: lost-update protection", () => {
-  it("8 overlapping requests, each changing its own key: 8 of 8 changes are kept", async () => {
-    const { responses, data } = await overlapping(d1Store());
-    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
-    expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]); // the id did not change
-    expect(data).toEqual({ init: "yes", ...eight });
-  });
-
-  it.each([
-    [
-      "a wrapper forwarding `versioned`",
-      (inner: D1Store): SessionStore => ({
-        get: (k) => inner.get(k),
-        set: (k, v, o) => inner.set(k, v, o),
-        delete: (k) => inner.delete(k),
-        versioned: inner.versioned,
-      }),
-    ],
-    ["a Proxy", (inner: D1Store): SessionStore => new Proxy(inner, {})],
-  ])("through %s: still 8 of 8", async (_, wrap) => {
-    expect((await overlapping(wrap(d1Store()))).data).toEqual({ init: "yes", ...eight });
-  });
-
-  it("the same overlap through a wrapper that hides `versioned` (plain server-side mode) keeps one change: the KV limitation", async () => {
-    const inner = d1Store();
-    const plain: SessionStore = { get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k) };
-    const { data } = await overlapping(plain);
-    expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
-  });
-
-  it("two requests adding to one cart and setting the theme: both changes kept (the concurrency.test.ts overlap)", async () => {
-    const bothRead = barrier(2);
-    const app = storeApp(d1Store(), { afterRead: (c) => (c.req.header("X-Overlap") ? bothRead() : Promise.resolve()) });
-    const { j } = await started(app);
-    await send(app, "/cart/book", { method: "POST", headers: j.header() });
-    const overlap = { ...j.header(), "X-Overlap": "1" };
-    const pending = [
-      send(app, "/cart/pen", { method: "POST", headers: overlap }),
-      send(app, "/set/theme/dark", { method: "POST", headers: overlap }),
-    ];
-    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
-    expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
-  });
+  lostUpdateCases(() => d1Store());
 
   it('a key both requests change: "last committed wins", and the earlier request\'s other keys stay', async () => {
     const bothRead = barrier(2);

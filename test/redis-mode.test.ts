@@ -5,54 +5,13 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RedisStore } from "../src/redis/index.js";
-import { EXPIRED_GRACE, SessionConfigError, SessionError, type SessionStore } from "../src/index.js";
+import { EXPIRED_GRACE, SessionConfigError, SessionError } from "../src/index.js";
 import { redis, redisStore, REDIS_TEST_TOKEN, REDIS_TEST_URL } from "./redis-helpers.js";
-import { all, barrier, eight, gate, overlapping, send, started, storeApp } from "./versioned-app.js";
+import { all, barrier, gate, lostUpdateCases, send, started, storeApp } from "./versioned-app.js";
 import { jar, testClock } from "./helpers.js";
 
 describe("Redis store: lost-update protection", () => {
-  it("8 overlapping requests, each changing its own key: 8 of 8 changes are kept", async () => {
-    const { responses, data } = await overlapping(redisStore());
-    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
-    expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]); // the id did not change
-    expect(data).toEqual({ init: "yes", ...eight });
-  });
-
-  it.each([
-    [
-      "a wrapper forwarding `versioned`",
-      (inner: RedisStore): SessionStore => ({
-        get: (k) => inner.get(k),
-        set: (k, v, o) => inner.set(k, v, o),
-        delete: (k) => inner.delete(k),
-        versioned: inner.versioned,
-      }),
-    ],
-    ["a Proxy", (inner: RedisStore): SessionStore => new Proxy(inner, {})],
-  ])("through %s: still 8 of 8", async (_, wrap) => {
-    expect((await overlapping(wrap(redisStore()))).data).toEqual({ init: "yes", ...eight });
-  });
-
-  it("the same overlap through a wrapper that hides `versioned` (plain server-side mode) keeps one change: the KV limitation", async () => {
-    const inner = redisStore();
-    const plain: SessionStore = { get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k) };
-    const { data } = await overlapping(plain);
-    expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
-  });
-
-  it("two requests adding to one cart and setting the theme: both changes kept", async () => {
-    const bothRead = barrier(2);
-    const app = storeApp(redisStore(), { afterRead: (c) => (c.req.header("X-Overlap") ? bothRead() : Promise.resolve()) });
-    const { j } = await started(app);
-    await send(app, "/cart/book", { method: "POST", headers: j.header() });
-    const overlap = { ...j.header(), "X-Overlap": "1" };
-    const pending = [
-      send(app, "/cart/pen", { method: "POST", headers: overlap }),
-      send(app, "/set/theme/dark", { method: "POST", headers: overlap }),
-    ];
-    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
-    expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
-  });
+  lostUpdateCases(() => redisStore());
 
   it('onConflict: "error" makes the second writer of a key fail with 409 and write nothing', async () => {
     const bothRead = barrier(2);

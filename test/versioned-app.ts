@@ -3,6 +3,7 @@
  * held between their read and their write, so tests overlap them exactly.
  */
 import { Hono } from "hono";
+import { expect, it } from "vitest";
 import { session, SessionError, type SessionOptions, type SessionStore, type SessionVariables } from "../src/index.js";
 import { jar, SECRET, type Data } from "./helpers.js";
 
@@ -83,3 +84,52 @@ export async function overlapping(store: SessionStore, n = 8) {
 }
 
 export const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, `v${i}`]));
+
+/**
+ * The lost-update cases every versioned store passes (registered inside the caller's describe): overlapping
+ * requests keep every change, also through wrappers that forward `versioned`, and lose them without it.
+ */
+export function lostUpdateCases(make: () => SessionStore): void {
+  it("8 overlapping requests, each changing its own key: 8 of 8 changes are kept", async () => {
+    const { responses, data } = await overlapping(make());
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]); // the id did not change
+    expect(data).toEqual({ init: "yes", ...eight });
+  });
+
+  it.each([
+    [
+      "a wrapper forwarding `versioned`",
+      (inner: SessionStore): SessionStore => ({
+        get: (k) => inner.get(k),
+        set: (k, v, o) => inner.set(k, v, o),
+        delete: (k) => inner.delete(k),
+        versioned: inner.versioned,
+      }),
+    ],
+    ["a Proxy", (inner: SessionStore): SessionStore => new Proxy(inner, {})],
+  ])("through %s: still 8 of 8", async (_, wrap) => {
+    expect((await overlapping(wrap(make()))).data).toEqual({ init: "yes", ...eight });
+  });
+
+  it("the same overlap through a wrapper that hides `versioned` (plain server-side mode) keeps one change: the KV limitation", async () => {
+    const inner = make();
+    const plain: SessionStore = { get: (k) => inner.get(k), set: (k, v, o) => inner.set(k, v, o), delete: (k) => inner.delete(k) };
+    const { data } = await overlapping(plain);
+    expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
+  });
+
+  it("two requests adding to one cart and setting the theme: both changes kept", async () => {
+    const bothRead = barrier(2);
+    const app = storeApp(make(), { afterRead: (c) => (c.req.header("X-Overlap") ? bothRead() : Promise.resolve()) });
+    const { j } = await started(app);
+    await send(app, "/cart/book", { method: "POST", headers: j.header() });
+    const overlap = { ...j.header(), "X-Overlap": "1" };
+    const pending = [
+      send(app, "/cart/pen", { method: "POST", headers: overlap }),
+      send(app, "/set/theme/dark", { method: "POST", headers: overlap }),
+    ];
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
+  });
+}
