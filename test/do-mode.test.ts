@@ -10,25 +10,8 @@ import { session, type SessionOptions, type SessionVariables } from "../src/hono
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 import { kvStore } from "./stores.js";
+import { barrier, gate } from "./versioned-app.js";
 import { EXPIRED_GRACE } from "../src/stores/stored-session.js";
-
-/** Resolves every waiter once `count` of them wait: overlapping requests all read before any writes. */
-function barrier(count: number) {
-  let waiting = 0;
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return () => {
-    if (++waiting === count) open();
-    return opened;
-  };
-}
-
-/** A gate the test opens by hand: holds a request between its read and its write. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
 
 type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined } }) => Promise<void> };
 
