@@ -8,7 +8,8 @@ import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 const APPS = [
-  ["cookie-only.ts", "cookie only (README's ten lines)"],
+  ["cookie-entry.ts", "cookie only, from edge-session/cookie (README's ten lines)"],
+  ["cookie-only.ts", "cookie only, from edge-session (the root: every mode)"],
   ["overflow-kv.ts", "cookie + overflow to KV"],
   ["durable-object.ts", "server-side in Durable Objects + device list"],
 ];

@@ -1,14 +1,10 @@
-export {
-  session,
-  requireRecentAuth,
-  sessionStatus,
-  type SessionStatus,
-  type SessionOptions,
-  type SessionVariables,
-} from "./hono/middleware.js";
-export { sessionEngine, type SessionEngine, type RequestSession, type StartOptions } from "./core/engine.js";
+export { session } from "./hono/middleware.js";
+export type { SessionOptions, SessionVariables } from "./hono/adapter.js";
+export { requireRecentAuth, sessionStatus, type SessionStatus } from "./hono/routes.js";
+export { sessionEngine } from "./engine.js";
+export type { SessionEngine, RequestSession, StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";
-export type { SessionEngineOptions, PerRequest } from "./core/options.js";
+export type { SessionEngineOptions, PerRequest, StoreOption } from "./core/options.js";
 export { withSession, withCookies } from "./core/with-session.js";
 export { Session } from "./core/session.js";
 export { createKeyring, Keyring, type Encryption, type KeyringOptions, type Secret } from "./crypto/keyring.js";
@@ -42,7 +38,7 @@ export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory-store.js";
 export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions, type KVNamespaceLike, type KVListPage } from "./kv/kv-store.js";
 export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead } from "./stores/sealed-store.js";
-export { STORE_TIMEOUT, type StoreOption } from "./modes/choose.js";
+export { STORE_TIMEOUT } from "./modes/choose.js";
 export { StoreTimeout } from "./stores/guarded-store.js";
 export { EXPIRED_GRACE, type StoredMetadata } from "./stores/stored-session.js";
 export {

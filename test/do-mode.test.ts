@@ -6,7 +6,7 @@ import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/durab
 import { linkSession, listSessions } from "../src/durable-object/users.js";
 import { SessionConfigError, SessionError } from "../src/core/errors.js";
 import type { SessionStore } from "../src/stores/store.js";
-import { session, type SessionOptions, type SessionVariables } from "../src/hono/middleware.js";
+import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 import { kvStore } from "./stores.js";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createKeyring, sealSession, unsealSession } from "../src/index.js";
 import { SessionConfigError } from "../src/core/errors.js";
 import { linkSession, listSessions, revokeSession } from "../src/durable-object/users.js";
-import { session, type SessionOptions, type SessionVariables } from "../src/hono/middleware.js";
+import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
 import { freshId, sessionStub } from "./do-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../src/durable-object/users.js";
 import { SessionConfigError } from "../src/core/errors.js";
-import { session, type SessionOptions, type SessionVariables } from "../src/hono/middleware.js";
+import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
 import type { SessionStore } from "../src/stores/store.js";
 import { advanceObject, freshId, sessionStub, storageOf } from "./do-helpers.js";
 import type { SessionObject } from "../src/durable-object/object.js";

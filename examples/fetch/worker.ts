@@ -5,8 +5,9 @@
  *   GET  /       how many times this browser came back, and since when
  *   POST /logout ends the session
  */
-// A real app imports from "edge-session"; this example uses the source next door.
-import { sessionEngine, withSession } from "../../src/index.js";
+// A real app imports from "edge-session/cookie" (cookie sessions only: the smallest bundle); this example uses
+// the source next door.
+import { sessionEngine, withSession } from "../../src/cookie/index.js";
 
 export interface Env {
   SESSION_SECRET: string;

@@ -5,7 +5,7 @@ import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
 import type { SessionMode } from "../modes/mode.js";
 import { flashAfter, resealOf, Session, sessionControl, type Found, type SessionState } from "./session.js";
-import { resolveOptions, type SessionEngineOptions } from "./options.js";
+import { resolveOptions, type ChooseMode, type SessionEngineOptions } from "./options.js";
 
 /** One request's session, from the engine's `start()` to its `commit()` or `abort()`. */
 export interface RequestSession<Data extends SessionData = SessionData> {
@@ -37,22 +37,14 @@ export interface StartOptions {
 }
 
 /**
- * Builds a session engine: validates every option now (`SessionConfigError`), then serves any number of
- * requests. The Hono middleware is a thin adapter over it; use it directly from a plain `fetch` handler
- * (see {@link withSession}) or another framework.
- *
- * @example
- * ```ts
- * const sessions = sessionEngine<{ user: string }, Env>({ secret: (env) => env.SESSION_SECRET, idleTimeout: 300 });
- * const request = sessions.start(req.headers, env);
- * await request.session.get("user");
- * const setCookies = await request.commit(); // append each to the response's headers
- * ```
+ * The request cycle over the modes `chooseMode` offers; the entry points' `sessionEngine` functions build it
+ * with every mode (`edge-session`) or the cookie mode only (`edge-session/cookie`).
  */
-export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
+export function createEngine<Data extends SessionData, C>(
   options: SessionEngineOptions<C>,
+  chooseMode: ChooseMode,
 ): SessionEngine<Data, C> {
-  const config = resolveOptions(options);
+  const config = resolveOptions(options, chooseMode);
   const { cookie, limits, lifetime, touchAfterMs } = config;
   const maxLength = valueLimit(cookie);
 

@@ -1,12 +1,16 @@
 import { resolveCookie, type CookieOptions, type ResolvedCookie } from "./cookie.js";
 import { keyringCache } from "../crypto/keyring-cache.js";
 import { checkSecrets, type Encryption, type Keyring, type Secret } from "../crypto/keyring.js";
-import { revocationModeOf, type RevocationOptions } from "../durable-object/revocation.js";
+import type { RevocationOptions } from "../durable-object/revocation.js";
 import { SessionConfigError } from "./errors.js";
 import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
-import { cookieMode, type SessionMode } from "../modes/mode.js";
-import { storeModeOf, type StoreOption } from "../modes/choose.js";
+import type { SessionMode } from "../modes/mode.js";
+import type { KVNamespaceLike } from "../kv/kv-store.js";
+import type { SessionStore } from "../stores/store.js";
+
+/** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
+export type StoreOption<C = unknown> = KVNamespaceLike | SessionStore | ((context: C) => KVNamespaceLike | SessionStore);
 
 /** A value, or a function that picks it per request from the request's context (e.g. Hono's `c`, or `env`). */
 export type PerRequest<T, C = unknown> = T | ((context: C) => T);
@@ -78,6 +82,26 @@ export interface SessionEngineOptions<C = unknown> {
   onEvent?: SessionEventHandler<C> | undefined;
 }
 
+/** What a mode chooser knows besides the options: the validated limits (revocation records are bounded by them). */
+export interface ModePolicy {
+  cookie: ResolvedCookie;
+  limits: ExpiryLimits;
+  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
+  lifetime: number;
+  touchAfterMs: number;
+  now: () => number;
+}
+
+/** Builds the mode of one request from the keys and the request's context. */
+export type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
+
+/**
+ * Validates the mode options (`store`, `overflow`, `revocation`...) and returns the mode factory. An entry point
+ * passes its chooser to the engine, so an app bundles only the modes its entry offers: `edge-session/cookie`
+ * the cookie mode, `edge-session` all of them.
+ */
+export type ChooseMode = <C>(options: SessionEngineOptions<C>, policy: ModePolicy) => ModeFactory<C>;
+
 /** The options, validated once: what the engine reads on every request. */
 export interface ResolvedOptions<C> {
   cookie: ResolvedCookie;
@@ -88,12 +112,12 @@ export interface ResolvedOptions<C> {
   clock: () => number;
   shouldRoll: ((context: C) => boolean) | undefined;
   keysFor: (context: C) => Promise<Keyring>;
-  modeOf: (keys: Keyring, context: C) => SessionMode;
+  modeOf: ModeFactory<C>;
   onEvent: SessionEventHandler<C> | undefined;
 }
 
 /** Validates every option (throwing `SessionConfigError`) and prepares what requests share. */
-export function resolveOptions<C>(options: SessionEngineOptions<C>): ResolvedOptions<C> {
+export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: ChooseMode): ResolvedOptions<C> {
   const cookie = resolveCookie(options.cookie);
   const limits: ExpiryLimits = {
     idleTimeout: limit(options, "idleTimeout"),
@@ -121,22 +145,7 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>): ResolvedOpt
   const keysFor = (context: C): Promise<Keyring> =>
     typeof secret === "function" ? keyrings.get(secret(context)) : (fixedKeys ??= keyrings.get(secret));
 
-  const storeModes = storeModeOf<C>(options);
-  if (cookie.chunks > 1 && options.store !== undefined) {
-    // The cookie holds a sealed id of ~150 bytes: there is nothing to split, and a setting that does nothing is a mistake.
-    throw new SessionConfigError(
-      "cookie.chunks is for cookie mode (with or without overflow); with store: the cookie holds only a sealed id",
-    );
-  }
-  if (options.revocation && options.store !== undefined) {
-    throw new SessionConfigError(
-      "revocation checks are for cookie mode (with or without overflow); use a DurableObjectStore as store for server-side sessions",
-    );
-  }
-  // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
-  const revocable =
-    options.revocation && revocationModeOf<C>(options.revocation, { limits, lifetime, touchAfterMs, now: clock }, storeModes ?? cookieMode);
-  const modeOf = revocable || storeModes || cookieMode;
+  const modeOf = chooseMode(options, { cookie, limits, lifetime, touchAfterMs, now: clock });
   return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent };
 }
 

@@ -5,12 +5,11 @@ import type { VersionedSessions } from "../durable-object/protocol.js";
 import { guardedStore } from "../stores/guarded-store.js";
 import { isKVNamespace, KVStore, type KVNamespaceLike } from "../kv/kv-store.js";
 import { overflowMode } from "./overflow.js";
-import type { SessionMode } from "./mode.js";
+import { cookieMode, type SessionMode } from "./mode.js";
+import type { ChooseMode, StoreOption } from "../core/options.js";
+import { revocationModeOf } from "../durable-object/revocation.js";
 import { storeMode } from "./server-side.js";
 import type { SessionStore } from "../stores/store.js";
-
-/** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
-export type StoreOption<C = unknown> = KVNamespaceLike | SessionStore | ((context: C) => KVNamespaceLike | SessionStore);
 
 export interface StoreModeOptions<C> {
   overflow?: StoreOption<C> | undefined;
@@ -22,10 +21,32 @@ export interface StoreModeOptions<C> {
 export const STORE_TIMEOUT = 5000;
 
 /**
+ * The chooser of the root entry: every mode. Cookie mode, with overflow or revocation checks (or both), or
+ * server-side sessions in a store (versioned when the store offers it).
+ */
+export const chooseMode: ChooseMode = (options, policy) => {
+  const storeModes = storeModeOf(options);
+  if (policy.cookie.chunks > 1 && options.store !== undefined) {
+    // The cookie holds a sealed id of ~150 bytes: there is nothing to split, and a setting that does nothing is a mistake.
+    throw new SessionConfigError(
+      "cookie.chunks is for cookie mode (with or without overflow); with store: the cookie holds only a sealed id",
+    );
+  }
+  if (options.revocation && options.store !== undefined) {
+    throw new SessionConfigError(
+      "revocation checks are for cookie mode (with or without overflow); use a DurableObjectStore as store for server-side sessions",
+    );
+  }
+  // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
+  const revocable = options.revocation && revocationModeOf(options.revocation, policy, storeModes ?? cookieMode);
+  return revocable || storeModes || cookieMode;
+};
+
+/**
  * The mode the `overflow`/`store` options ask for (validated at start-up), or undefined for the cookie-only
  * mode. Stores go through a guard (time limit, typed errors) and the sealing proxy inside the mode.
  */
-export function storeModeOf<C>(options: StoreModeOptions<C>): ((keys: Keyring, context: C) => SessionMode) | undefined {
+function storeModeOf<C>(options: StoreModeOptions<C>): ((keys: Keyring, context: C) => SessionMode) | undefined {
   const { overflow, store } = options;
   if (overflow !== undefined && store !== undefined) {
     throw new SessionConfigError("choose one of overflow (large sessions spill to a store) and store (server-side sessions), not both");

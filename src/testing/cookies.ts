@@ -1,5 +1,5 @@
 import { resolveCookie } from "../core/cookie.js";
-import { sessionEngine } from "../core/engine.js";
+import { sessionEngine } from "../engine.js";
 import { isObject, type SessionData } from "../core/envelope.js";
 import { SessionConfigError } from "../core/errors.js";
 import type { SessionEngineOptions } from "../core/options.js";

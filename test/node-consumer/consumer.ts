@@ -17,6 +17,7 @@ import {
   type SessionObjectNamespace,
   type SessionVariables,
 } from "edge-session";
+import { session as cookieSession, sessionEngine as cookieEngine, withSession } from "edge-session/cookie";
 import { KVStore as KVStoreFromSubpath } from "edge-session/kv";
 
 type Data = { user: string; visits: number };
@@ -61,3 +62,9 @@ export const stores = [new KVStoreFromSubpath(kv), new MemoryStore(), new Durabl
 export const page = listActiveSessions(kv, { limit: 10 });
 export const revoked: Promise<number> = revokeAllSessions(objects, "alice");
 export const isSessionError = (error: unknown): boolean => error instanceof SessionError;
+
+/** The cookie-only entry: the same functions, typed without the store options. */
+const cookieApp = new Hono<{ Bindings: Bindings; Variables: SessionVariables<Data> }>();
+cookieApp.use(cookieSession<Data, { Bindings: Bindings }>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300 }));
+const cookieSessions = cookieEngine<Data, null>({ secret: "y".repeat(32) });
+export const served: Promise<Response> = withSession(cookieSessions, new Request("https://a.example/"), null, () => new Response("ok"));

@@ -1,0 +1,98 @@
+/**
+ * `edge-session/cookie`: the same `session()` and `sessionEngine()` as `edge-session`, for sessions kept
+ * entirely in the cookie (one or `cookie.chunks` cookies). It carries no store, overflow, Durable Object or
+ * revocation code, so a cookie-only app bundles about half of what the root entry costs it. Add `store:`,
+ * `overflow:` or `revocation:` later by importing the same functions from `edge-session` instead.
+ *
+ * @example
+ * ```ts
+ * import { session, type SessionVariables } from "edge-session/cookie";
+ *
+ * const app = new Hono<{ Bindings: Env; Variables: SessionVariables<{ user: string }> }>();
+ * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300 }));
+ * ```
+ *
+ * @module
+ */
+import type { Context, Env, MiddlewareHandler } from "hono";
+import { createEngine, type SessionEngine } from "../core/engine.js";
+import type { SessionData } from "../core/envelope.js";
+import { SessionConfigError } from "../core/errors.js";
+import type { ChooseMode, SessionEngineOptions as AllModesOptions } from "../core/options.js";
+import { cookieMode } from "../modes/mode.js";
+import { honoSession, type SessionVariables } from "../hono/adapter.js";
+
+/** Options of the cookie-only engine: those of `edge-session`'s, without `store`, `overflow`, `revocation` and `storeTimeout`. */
+export type SessionEngineOptions<C = unknown> = Omit<AllModesOptions<C>, "store" | "overflow" | "revocation" | "storeTimeout">;
+
+/** Options of the cookie-only {@link session} middleware, with option functions receiving Hono's typed context. */
+export type SessionOptions<E extends Env = any> = SessionEngineOptions<Context<E>>;
+
+/** Options that need modes this entry does not carry: given anyway (from JavaScript), they must not be ignored. */
+const OTHER_MODES = ["store", "overflow", "revocation", "storeTimeout"] as const;
+
+const cookieOnly: ChooseMode = (options) => {
+  for (const name of OTHER_MODES) {
+    if (options[name] !== undefined) {
+      throw new SessionConfigError(
+        `${name} needs session()/sessionEngine() from "edge-session": "edge-session/cookie" keeps sessions in the cookie only`,
+      );
+    }
+  }
+  return cookieMode;
+};
+
+/**
+ * A session engine for cookie sessions (see `edge-session`'s `sessionEngine` for the request cycle): validates
+ * every option now (`SessionConfigError`), then serves any number of requests.
+ *
+ * @example
+ * ```ts
+ * const sessions = sessionEngine<{ count: number }, Env>({ secret: (env) => env.SESSION_SECRET, idleTimeout: 300 });
+ * export default {
+ *   fetch: (request, env) => withSession(sessions, request, env, async (session) => new Response(String(await session.get("count")))),
+ * } satisfies ExportedHandler<Env>;
+ * ```
+ */
+export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
+  options: SessionEngineOptions<C>,
+): SessionEngine<Data, C> {
+  return createEngine(options, cookieOnly);
+}
+
+/**
+ * Hono middleware for cookie sessions at `c.var.session` (see `edge-session`'s `session` for the details).
+ *
+ * @example
+ * ```ts
+ * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300, absoluteTimeout: 8 * 3600 }));
+ * ```
+ */
+export function session<Data extends SessionData = SessionData, E extends Env = any>(
+  options: SessionOptions<E>,
+): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
+  return honoSession(sessionEngine<Data, Context<E>>(options), options.onEvent !== undefined);
+}
+
+export { requireRecentAuth, sessionStatus, type SessionStatus } from "../hono/routes.js";
+export type { SessionVariables } from "../hono/adapter.js";
+export type { SessionEngine, RequestSession, StartOptions } from "../core/engine.js";
+export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "../core/events.js";
+export type { PerRequest } from "../core/options.js";
+export { withSession, withCookies } from "../core/with-session.js";
+export { Session } from "../core/session.js";
+export type { Secret, Encryption } from "../crypto/keyring.js";
+export { newSessionId, type SessionData, type SessionMeta } from "../core/envelope.js";
+export type { ExpiredReason, ExpiryLimits } from "../core/expiry.js";
+export type { CookieOptions, SameSite } from "../core/cookie.js";
+export type { InvalidReason } from "../core/token.js";
+export {
+  SessionError,
+  SessionConfigError,
+  SessionTooLargeError,
+  SessionStoreError,
+  SessionClosedError,
+  SessionStepUpRequiredError,
+  type SessionErrorCode,
+  type SessionErrors,
+} from "../core/errors.js";

@@ -1,0 +1,24 @@
+import { createEngine, type SessionEngine } from "./core/engine.js";
+import type { SessionData } from "./core/envelope.js";
+import type { SessionEngineOptions } from "./core/options.js";
+import { chooseMode } from "./modes/choose.js";
+
+/**
+ * Builds a session engine with every mode (cookie, overflow, server-side stores, revocation checks): validates
+ * every option now (`SessionConfigError`), then serves any number of requests. The Hono middleware is a thin
+ * adapter over it; use it directly from a plain `fetch` handler (see {@link withSession}) or another
+ * framework. A cookie-only app bundles less with the same function from `edge-session/cookie`.
+ *
+ * @example
+ * ```ts
+ * const sessions = sessionEngine<{ user: string }, Env>({ secret: (env) => env.SESSION_SECRET, idleTimeout: 300 });
+ * const request = sessions.start(req.headers, env);
+ * await request.session.get("user");
+ * const setCookies = await request.commit(); // append each to the response's headers
+ * ```
+ */
+export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
+  options: SessionEngineOptions<C>,
+): SessionEngine<Data, C> {
+  return createEngine(options, chooseMode);
+}

@@ -1,0 +1,53 @@
+import type { Context, Env, MiddlewareHandler } from "hono";
+import type { SessionEngine } from "../core/engine.js";
+import type { SessionData } from "../core/envelope.js";
+import type { SessionEngineOptions } from "../core/options.js";
+import type { Session } from "../core/session.js";
+import { withCookies } from "../core/with-session.js";
+
+/**
+ * Options of {@link session}: those of the engine, with option functions receiving Hono's context, typed by
+ * the app's `Env` (`secret: (c) => c.env.SESSION_SECRET` needs no cast).
+ */
+export type SessionOptions<E extends Env = any> = SessionEngineOptions<Context<E>>;
+
+/** The context variables the middleware sets: `c.var.session`. */
+export interface SessionVariables<Data extends SessionData = SessionData> {
+  session: Session<Data>;
+}
+
+/**
+ * The Hono glue around an engine (of either entry point): the session at `c.var.session`, committed after the
+ * handler, its Set-Cookie values on a copy of the response.
+ */
+export function honoSession<Data extends SessionData, E extends Env>(
+  engine: SessionEngine<Data, Context<E>>,
+  sendsEvents: boolean,
+): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
+  return async function session(c, next) {
+    // The same context, typed with the variables this middleware adds (Hono's Context is invariant in them).
+    // c.executionCtx throws where there is none (app.request() in tests, Node): it is touched only when an event
+    // is delivered, where the throw is caught, never on every request (a throw costs microseconds).
+    const start = sendsEvents ? { waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise) } : undefined;
+    const request = engine.start(c.req.raw.headers, c as unknown as Context<E>, start);
+    c.set("session", request.session);
+    await next();
+    if (c.error) return request.abort(); // the handler failed: the cookie stays as it was
+    let setCookies: string[];
+    try {
+      setCookies = await request.commit();
+    } catch (error) {
+      // The handler's response must not leave with the error: Hono copies its headers (Cache-Control: public,
+      // headers carrying data) onto whatever response the error handler builds.
+      replaceResponse(c, new Response(null, { headers: { "Cache-Control": "no-store" } }));
+      throw error;
+    }
+    if (setCookies.length) replaceResponse(c, withCookies(c.res, setCookies));
+  };
+}
+
+/** Hands Hono exactly `res`: its `c.res` setter copies the previous response's headers onto the new one. */
+function replaceResponse(c: Context, res: Response): void {
+  c.res = undefined;
+  c.res = res;
+}

@@ -1,0 +1,60 @@
+import type { MiddlewareHandler } from "hono";
+import type { SessionData } from "../core/envelope.js";
+import { SessionConfigError, SessionStepUpRequiredError } from "../core/errors.js";
+import type { SessionVariables } from "./adapter.js";
+
+/**
+ * Hono middleware for sensitive routes (a large transfer, changing the password): lets the request through
+ * only when the session authenticated (`session.authenticate()`) at most `seconds` ago, else throws
+ * {@link SessionStepUpRequiredError} (401 by default; catch it in `app.onError` and ask for the password
+ * again). It reads the session without writing it: the session's deadlines do not move.
+ *
+ * @example
+ * ```ts
+ * app.post("/transfer", requireRecentAuth(300), async (c) => ...);
+ * app.onError((err, c) => err instanceof SessionStepUpRequiredError ? c.redirect("/confirm-password") : c.text("error", 500));
+ * ```
+ */
+export function requireRecentAuth<Data extends SessionData = SessionData>(
+  seconds: number,
+): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
+  if (typeof seconds !== "number" || !Number.isSafeInteger(seconds) || seconds < 0) {
+    throw new SessionConfigError("requireRecentAuth(seconds) takes a whole number of seconds, at least 0");
+  }
+  return async function requireRecentAuth(c, next) {
+    const session = c.var.session;
+    if (!session) throw new SessionConfigError("requireRecentAuth() needs the session() middleware registered before it");
+    await session.load();
+    const ago = session.authenticatedAgo();
+    if (ago === undefined || ago > seconds) throw new SessionStepUpRequiredError(seconds, ago);
+    await next();
+  };
+}
+
+/** What {@link sessionStatus} answers; `null` where no limit applies or there is no session. */
+export interface SessionStatus {
+  /** A session came with the request. */
+  active: boolean;
+  /** Seconds before the session expires for inactivity. */
+  idleSecondsLeft: number | null;
+  /** Seconds before the server refuses the session (idle or absolute limit, whichever comes first). */
+  secondsLeft: number | null;
+}
+
+/**
+ * Hono handler for an idle-warning script's polls (e.g. `app.get("/session/status", sessionStatus())`):
+ * answers {@link SessionStatus} as JSON, never cached, without rolling the session (a tab left open does not
+ * keep it alive) and without creating one. "Stay signed in" is any ordinary request: it rolls the session.
+ */
+export function sessionStatus<Data extends SessionData = SessionData>(): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
+  return async function sessionStatus(c) {
+    const session = c.var.session;
+    if (!session) throw new SessionConfigError("sessionStatus() needs the session() middleware registered before it");
+    session.skipRoll();
+    await session.load();
+    const status: SessionStatus = session.isNew
+      ? { active: false, idleSecondsLeft: null, secondsLeft: null }
+      : { active: true, idleSecondsLeft: session.idleSecondsLeft() ?? null, secondsLeft: session.secondsLeft() ?? null };
+    return c.json(status, 200, { "Cache-Control": "no-store" });
+  };
+}
