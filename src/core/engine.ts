@@ -2,10 +2,22 @@ import { expiredCookies, readSessionCookie, sessionCookies, valueLimit, type Ses
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionConfigError, SessionStoreError } from "./errors.js";
 import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
+import type { Keyring } from "../crypto/keyring.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
 import type { SessionMode } from "../modes/mode.js";
-import { flashAfter, resealOf, Session, sessionControl, type Found, type SessionState } from "./session.js";
-import { resolveOptions, type ChooseMode, type SessionEngineOptions } from "./options.js";
+import {
+  closeSession,
+  flashAfter,
+  resealOf,
+  Session,
+  sessionStarted,
+  sessionState,
+  type Found,
+  type SessionPolicy,
+  type SessionSource,
+  type SessionState,
+} from "./session.js";
+import { resolveOptions, type ChooseMode, type ResolvedOptions, type SessionEngineOptions } from "./options.js";
 
 /** One request's session, from the engine's `start()` to its `commit()` or `abort()`. */
 export interface RequestSession<Data extends SessionData = SessionData> {
@@ -44,128 +56,174 @@ export function createEngine<Data extends SessionData, C>(
   options: SessionEngineOptions<C>,
   chooseMode: ChooseMode,
 ): SessionEngine<Data, C> {
-  const config = resolveOptions(options, chooseMode);
-  const { cookie, limits, lifetime, touchAfterMs } = config;
-  const maxLength = valueLimit(cookie);
-
+  const resolved = resolveOptions(options, chooseMode);
+  const { cookie, limits, lifetime, touchAfterMs } = resolved;
+  const config: EngineConfig<C> = { ...resolved, maxLength: valueLimit(cookie), policy: { limits, lifetime, touchAfterMs } };
   return {
-    start(headers, context, options) {
-      const now = config.clock();
-      let lookup: SessionCookie = { found: 0 };
-      let mode: SessionMode | undefined;
-      /** The id of the live session the cookie opened to (not an expired or refused one): what events compare with. */
-      let openedId: string | undefined;
-      const { onEvent } = config;
-      const emit = onEvent ? eventSender(onEvent, now, () => config.keysFor(context), context, options?.waitUntil) : undefined;
-      /** Store failures are audit events too; the error goes on to fail the request. */
-      const failed = (error: unknown): never => {
-        if (error instanceof SessionStoreError) emit?.({ type: "store-failure", operation: error.operation });
-        return reported(error);
-      };
-      // 1. cookie, 2. open through the mode, 3. expiry: on the session's first use only.
-      const read = async (): Promise<Found> => {
-        lookup = readSessionCookie(headers.get("Cookie"), cookie);
-        mode = config.modeOf(await config.keysFor(context).catch(reported), context);
-        if (lookup.found === 0) return { opened: undefined };
-        if (lookup.found === "many") return { opened: undefined, invalid: "duplicate" };
-        if (lookup.found === "chunks") return { opened: undefined, invalid: "chunks" };
-        const opened = await mode.open(lookup.value, maxLength);
-        if (!opened.ok) return { opened, invalid: opened.reason };
-        const verdict = expiryOf(opened.envelope.meta, now, limits);
-        return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
-      };
-      const open = async (): Promise<Found> => {
-        const found = await read().catch(failed);
-        const id = found.opened?.ok ? found.opened.envelope.meta.id : undefined;
-        if (found.invalid) emit?.({ type: "invalid", id, reason: found.invalid });
-        else if (found.expired) emit?.({ type: "expired", id: id!, reason: found.expired });
-        else openedId = id;
-        return found;
-      };
-      // 4. the Session the handler uses.
-      const rolls = config.shouldRoll?.(context) !== false;
-      const session = new Session<Data>(open, { now, limits, lifetime, touchAfterMs, rolls });
-      const control = sessionControl(session);
-
-      return {
-        session,
-        // 5. after the handler: seal, write, Set-Cookie.
-        async commit() {
-          control.close(); // a change from here on (a stream() callback) could no longer reach the cookie
-          if (!control.started) return []; // untouched (lazy): the cookie stays as it was
-          try {
-            const state = await control.load();
-            const written = await persist(state, mode!, now, lookup.found === 1 ? lookup.value : undefined, lookup.found !== 0);
-            if (emit) lifecycle(state, written, openedId, emit);
-            return written.cookies;
-          } catch (error) {
-            return failed(error);
-          } finally {
-            await mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
-          }
-        },
-        async abort() {
-          control.close();
-          await mode?.close?.();
-        },
-      };
-    },
+    start: (headers, context, options) => new RequestCycle<Data, C>(config, headers, context, options?.waitUntil),
   };
+}
 
-  /** Writes the session back when something requires it; returns the Set-Cookie values (none, usually). */
-  async function persist(
-    state: SessionState,
-    mode: SessionMode,
-    now: number,
-    incoming: string | undefined,
-    hadCookie: boolean,
-  ): Promise<Written> {
-    const flash = flashAfter(state);
-    if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
-      // Nothing worth keeping: no empty sessions for anonymous visitors, a session emptied by the app ends
-      // (with its stored copy), and a refused cookie is removed (with every chunk name).
-      const ends = state.replaced || !state.isNew;
-      if (ends) await mode.discard(state.previous);
-      return { cookies: hadCookie ? expiredCookies(cookie) : [], outcome: ends ? "ended" : "unchanged" };
-    }
-    const reseal = resealOf(state, now, touchAfterMs);
-    if (!reseal.due) return { cookies: [], outcome: "unchanged" };
-    const { meta } = state;
-    const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
-    meta.lastUsed = reseal.lastUsed;
+/** The validated options plus what every request shares. */
+interface EngineConfig<C> extends ResolvedOptions<C> {
+  /** Longest cookie value (or chunked values together) worth unsealing. */
+  maxLength: number;
+  /** What each request's Session reads of the options: one object for all of them. */
+  policy: SessionPolicy;
+}
 
-    const deadline = deadlineOf(meta, limits);
-    const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
-    const { data, changedKeys, cleared } = state;
-    const value = await mode.save(
-      { data, meta, flash },
-      {
-        cookieName: cookie.name,
-        maxLength,
-        previous: state.previous,
-        ttl,
-        now,
-        incoming,
-        changes: {
-          data,
-          flash,
-          lastUsed: meta.lastUsed,
-          changedKeys,
-          cleared,
-          ...(state.authenticated ? { authenticatedAt: meta.authenticatedAt } : {}),
-        },
-      },
-    );
-    // The store found the session ended meanwhile (destroyed or regenerated by another request, deleted by an
-    // admin, expired): nothing was written. The cookie is left alone: the request that ended the session has
-    // set the browser's cookie already (expired, or the regenerated id), and a dead one is refused next time.
-    if (value === null) return { cookies: [], outcome: "gone" };
-    // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
-    if (state.replaced) await mode.discard(state.previous);
-    if (value === incoming && !rollsCookie) return { cookies: [], outcome: "sealed" };
-    const maxAge = lifetime && limits.absoluteTimeout ? Math.min(lifetime, ttl) : lifetime;
-    return { cookies: sessionCookies(cookie, value, maxAge), outcome: "sealed" };
+const NO_COOKIE: SessionCookie = { found: 0 };
+
+/**
+ * One request, from `start()` to `commit()`: the cookie is found, opened and judged on the session's first use
+ * (`open`, called by the Session), and written back after the handler (`commit`). One object per request, no
+ * closures: an untouched route pays for little more than its allocation.
+ */
+class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>, SessionSource {
+  readonly session: Session<Data>;
+  readonly #config: EngineConfig<C>;
+  readonly #headers: Headers;
+  readonly #context: C;
+  readonly #now: number;
+  readonly #emit: ((event: RawEvent) => void) | undefined;
+  #lookup = NO_COOKIE;
+  #mode: SessionMode | undefined;
+  /** The id of the live session the cookie opened to (not an expired or refused one): what events compare with. */
+  #openedId: string | undefined;
+
+  constructor(config: EngineConfig<C>, headers: Headers, context: C, waitUntil: WaitUntil | undefined) {
+    this.#config = config;
+    this.#headers = headers;
+    this.#context = context;
+    const now = (this.#now = config.clock());
+    const { onEvent } = config;
+    this.#emit = onEvent ? eventSender(onEvent, now, () => config.keysFor(context), context, waitUntil) : undefined;
+    // 4. the Session the handler uses; it asks open() on its first use.
+    this.session = new Session<Data>(this, config.policy, now, config.shouldRoll?.(context) !== false);
   }
+
+  /** @internal Called by the Session once, on its first use. */
+  async open(): Promise<Found> {
+    let found: Found;
+    try {
+      found = await this.#read();
+    } catch (error) {
+      return this.#failed(error);
+    }
+    const emit = this.#emit;
+    const id = found.opened?.ok ? found.opened.envelope.meta.id : undefined;
+    if (found.invalid) emit?.({ type: "invalid", id, reason: found.invalid });
+    else if (found.expired) emit?.({ type: "expired", id: id!, reason: found.expired });
+    else this.#openedId = id;
+    return found;
+  }
+
+  /** 1. the cookie, 2. opened through the mode, 3. judged by its deadlines. */
+  async #read(): Promise<Found> {
+    const config = this.#config;
+    const lookup = (this.#lookup = readSessionCookie(this.#headers.get("Cookie"), config.cookie));
+    let keys: Keyring;
+    try {
+      keys = await config.keysFor(this.#context);
+    } catch (error) {
+      return reported(error);
+    }
+    const mode = (this.#mode = config.modeOf(keys, this.#context));
+    if (lookup.found === 0) return { opened: undefined };
+    if (lookup.found === "many") return { opened: undefined, invalid: "duplicate" };
+    if (lookup.found === "chunks") return { opened: undefined, invalid: "chunks" };
+    const opened = await mode.open(lookup.value, config.maxLength);
+    if (!opened.ok) return { opened, invalid: opened.reason };
+    const verdict = expiryOf(opened.envelope.meta, this.#now, config.limits);
+    return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
+  }
+
+  /** 5. after the handler: seal, write, Set-Cookie. */
+  async commit(): Promise<string[]> {
+    const { session } = this;
+    closeSession(session); // a change from here on (a stream() callback) could no longer reach the cookie
+    if (!sessionStarted(session)) return []; // untouched (lazy): the cookie stays as it was
+    try {
+      const state = await sessionState(session); // opens the cookie now if the handler only wrote
+      const lookup = this.#lookup;
+      const incoming = lookup.found === 1 ? lookup.value : undefined;
+      const written = await persist(this.#config, state, this.#mode!, this.#now, incoming, lookup.found !== 0);
+      if (this.#emit) lifecycle(state, written, this.#openedId, this.#emit);
+      return written.cookies;
+    } catch (error) {
+      return this.#failed(error);
+    } finally {
+      await this.#mode?.close?.(); // e.g. the session's lock (exclusive mode) goes with the request, whatever happened
+    }
+  }
+
+  async abort(): Promise<void> {
+    closeSession(this.session);
+    await this.#mode?.close?.();
+  }
+
+  /** Store failures are audit events too; the error goes on to fail the request. */
+  #failed(error: unknown): never {
+    if (error instanceof SessionStoreError) this.#emit?.({ type: "store-failure", operation: error.operation });
+    return reported(error);
+  }
+}
+
+/** Writes the session back when something requires it; returns the Set-Cookie values (none, usually). */
+async function persist<C>(
+  config: EngineConfig<C>,
+  state: SessionState,
+  mode: SessionMode,
+  now: number,
+  incoming: string | undefined,
+  hadCookie: boolean,
+): Promise<Written> {
+  const { cookie, limits, lifetime, touchAfterMs, maxLength } = config;
+  const flash = flashAfter(state);
+  if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
+    // Nothing worth keeping: no empty sessions for anonymous visitors, a session emptied by the app ends
+    // (with its stored copy), and a refused cookie is removed (with every chunk name).
+    const ends = state.replaced || !state.isNew;
+    if (ends) await mode.discard(state.previous);
+    return { cookies: hadCookie ? expiredCookies(cookie) : [], outcome: ends ? "ended" : "unchanged" };
+  }
+  const reseal = resealOf(state, now, touchAfterMs);
+  if (!reseal.due) return { cookies: [], outcome: "unchanged" };
+  const { meta } = state;
+  const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
+  meta.lastUsed = reseal.lastUsed;
+
+  const deadline = deadlineOf(meta, limits);
+  const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
+  const { data, changedKeys, cleared } = state;
+  const value = await mode.save(
+    { data, meta, flash },
+    {
+      cookieName: cookie.name,
+      maxLength,
+      previous: state.previous,
+      ttl,
+      now,
+      incoming,
+      changes: {
+        data,
+        flash,
+        lastUsed: meta.lastUsed,
+        changedKeys,
+        cleared,
+        ...(state.authenticated ? { authenticatedAt: meta.authenticatedAt } : {}),
+      },
+    },
+  );
+  // The store found the session ended meanwhile (destroyed or regenerated by another request, deleted by an
+  // admin, expired): nothing was written. The cookie is left alone: the request that ended the session has
+  // set the browser's cookie already (expired, or the regenerated id), and a dead one is refused next time.
+  if (value === null) return { cookies: [], outcome: "gone" };
+  // Only once the new copy is safely written does the old one go (regenerate, or the session moved).
+  if (state.replaced) await mode.discard(state.previous);
+  if (value === incoming && !rollsCookie) return { cookies: [], outcome: "sealed" };
+  const maxAge = lifetime && limits.absoluteTimeout ? Math.min(lifetime, ttl) : lifetime;
+  return { cookies: sessionCookies(cookie, value, maxAge), outcome: "sealed" };
 }
 
 /**

@@ -36,20 +36,37 @@ export interface SessionState {
   rolls: boolean;
 }
 
-/** What the engine (and nothing else) reads from a request's session once the handler is done. */
-export interface SessionControl {
-  /** The session was read or written: something may have to be written back. */
-  readonly started: boolean;
-  load(): Promise<SessionState>;
-  /** From now on writes throw `SessionClosedError`: the response has left. */
-  close(): void;
+/** What a session knows of its engine's options: the same object for every request. */
+export interface SessionPolicy {
+  limits: ExpiryLimits;
+  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
+  lifetime: number;
+  touchAfterMs: number;
 }
 
-let controlOf: (session: Session<any>) => SessionControl;
+/** Where a session comes from: the engine's request, asked once, on the session's first use. */
+export interface SessionSource {
+  open(): Promise<Found>;
+}
 
-/** The engine's handle on a session it created; not part of the public API. */
-export function sessionControl(session: Session<any>): SessionControl {
-  return controlOf(session);
+/** The engine's handles on a session it created (set in the class's static block: the fields stay private). */
+let started: (session: Session<any>) => boolean;
+let loadState: (session: Session<any>) => Promise<SessionState>;
+let close: (session: Session<any>) => void;
+
+/** The session was read or written: something may have to be written back. Engine only. */
+export function sessionStarted(session: Session<any>): boolean {
+  return started(session);
+}
+
+/** The session's state once loaded (the handler's changes applied). Engine only. */
+export function sessionState(session: Session<any>): Promise<SessionState> {
+  return loadState(session);
+}
+
+/** From now on writes throw `SessionClosedError`: the response has left. Engine only. */
+export function closeSession(session: Session<any>): void {
+  close(session);
 }
 
 type Key<Data> = Extract<keyof Data, string>;
@@ -59,28 +76,22 @@ type Key<Data> = Extract<keyof Data, string>;
  * use (a route that never reads it pays nothing); writes are synchronous and apply in order.
  */
 export class Session<Data extends SessionData = SessionData> {
-  readonly #open: () => Promise<Found>;
+  readonly #source: SessionSource;
+  readonly #policy: SessionPolicy;
   readonly #now: number;
-  readonly #limits: ExpiryLimits;
-  readonly #lifetime: number;
-  readonly #touchAfterMs: number;
   #state: SessionState | undefined;
   #loading: Promise<SessionState> | undefined;
-  #pending: ((state: SessionState) => void)[] = [];
+  /** Writes made before the session was loaded, applied in order once it is (allocated on the first one). */
+  #pending: ((state: SessionState) => void)[] | undefined;
   #rolls: boolean;
   #closed = false;
 
   /** @internal created by the session engine */
-  constructor(
-    open: () => Promise<Found>,
-    options: { now: number; limits: ExpiryLimits; lifetime: number; touchAfterMs: number; rolls: boolean },
-  ) {
-    this.#open = open;
-    this.#now = options.now;
-    this.#limits = options.limits;
-    this.#lifetime = options.lifetime;
-    this.#touchAfterMs = options.touchAfterMs;
-    this.#rolls = options.rolls;
+  constructor(source: SessionSource, policy: SessionPolicy, now: number, rolls: boolean) {
+    this.#source = source;
+    this.#policy = policy;
+    this.#now = now;
+    this.#rolls = rolls;
   }
 
   /** Decrypts the session (once per request) and returns it; afterwards `id`, `meta`, etc. are readable. */
@@ -192,7 +203,7 @@ export class Session<Data extends SessionData = SessionData> {
   /** Clears the session, expires the cookie and deletes stored copies. Later writes start a new session. */
   destroy(): void {
     this.#write("destroy", (state) => {
-      Object.assign(state, fresh(this.#now, this.#lifetime), { replaced: true, changed: false });
+      Object.assign(state, fresh(this.#now, this.#policy.lifetime), { replaced: true, changed: false });
     });
   }
 
@@ -217,7 +228,7 @@ export class Session<Data extends SessionData = SessionData> {
    */
   get meta(): SessionMeta {
     const state = this.#loaded("meta");
-    return { ...state.meta, lastUsed: lastUsedAfter(state, this.#now, this.#touchAfterMs) };
+    return { ...state.meta, lastUsed: lastUsedAfter(state, this.#now, this.#policy.touchAfterMs) };
   }
 
   /** Why the previous session was refused for its age: tell the user "you were logged out for inactivity". */
@@ -233,9 +244,9 @@ export class Session<Data extends SessionData = SessionData> {
   /** Seconds before the session expires for inactivity, without extending it; undefined when no limit is set. */
   idleSecondsLeft(): number | undefined {
     const state = this.#loaded("idleSecondsLeft");
-    const limit = idleLimit(state.meta, this.#limits);
+    const limit = idleLimit(state.meta, this.#policy.limits);
     if (!limit) return undefined;
-    const lastUsed = lastUsedAfter(state, this.#now, this.#touchAfterMs);
+    const lastUsed = lastUsedAfter(state, this.#now, this.#policy.touchAfterMs);
     return Math.max(0, Math.floor((lastUsed + limit * 1000 - this.#now) / 1000));
   }
 
@@ -245,21 +256,18 @@ export class Session<Data extends SessionData = SessionData> {
    */
   secondsLeft(): number | undefined {
     const state = this.#loaded("secondsLeft");
-    const deadline = deadlineOf({ ...state.meta, lastUsed: lastUsedAfter(state, this.#now, this.#touchAfterMs) }, this.#limits);
+    const { limits, touchAfterMs } = this.#policy;
+    const deadline = deadlineOf({ ...state.meta, lastUsed: lastUsedAfter(state, this.#now, touchAfterMs) }, limits);
     return deadline === Infinity ? undefined : Math.max(0, Math.floor((deadline - this.#now) / 1000));
   }
 
   static {
-    // Private fields stay private to this module: the engine gets at them through sessionControl() only.
-    controlOf = (session) => ({
-      get started() {
-        return !!session.#loading || session.#pending.length > 0;
-      },
-      load: () => session.#load(),
-      close: () => {
-        session.#closed = true;
-      },
-    });
+    // Private fields stay private to this module: the engine gets at them through the three functions above.
+    started = (session) => !!session.#loading || !!session.#pending;
+    loadState = (session) => session.#load();
+    close = (session) => {
+      session.#closed = true;
+    };
   }
 
   #write(operation: string, change: (state: SessionState) => void): void {
@@ -269,7 +277,7 @@ export class Session<Data extends SessionData = SessionData> {
       state.changed = true;
     };
     if (this.#state) apply(this.#state);
-    else this.#pending.push(apply);
+    else (this.#pending ??= []).push(apply);
   }
 
   #loaded(property: string): SessionState {
@@ -278,10 +286,10 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   #load(): Promise<SessionState> {
-    this.#loading ??= this.#open().then((found) => {
-      const state = stateOf(found, this.#now, this.#lifetime, this.#rolls);
-      for (const apply of this.#pending) apply(state);
-      this.#pending = [];
+    this.#loading ??= this.#source.open().then((found) => {
+      const state = stateOf(found, this.#now, this.#policy.lifetime, this.#rolls);
+      for (const apply of this.#pending ?? []) apply(state);
+      this.#pending = undefined;
       this.#state = state;
       return state;
     });
