@@ -1,6 +1,6 @@
-// The README's "Ten lines of Hono": a cookie-only app. What it bundles is what every cookie-only user pays.
+// The README's "Ten lines of Hono": a cookie-only app, importing edge-session/cookie. What every cookie-only user pays.
 import { Hono } from "hono";
-import { session, type SessionVariables } from "../../src/index.js";
+import { session, type SessionVariables } from "../../src/cookie/index.js";
 
 type Env = { Bindings: { SESSION_SECRET: string }; Variables: SessionVariables<{ user: string; visits: number }> };
 const app = new Hono<Env>();
