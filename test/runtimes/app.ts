@@ -12,6 +12,7 @@
  *   /logout          destroy()
  */
 import { Hono, type Context } from "hono";
+import { session as cookieSession } from "../../src/cookie/index.js";
 import { session, sessionEngine, withSession, type Session, type SessionEngineOptions, type SessionVariables } from "../../src/index.js";
 
 export type AppData = { user?: string; count?: number; big?: string; note?: string };
@@ -26,12 +27,13 @@ export interface AppBody {
 }
 
 export type Handler = (request: Request) => Promise<Response>;
-export type Flavour = "hono" | "engine";
+/** `cookie-entry`: the Hono middleware of `edge-session/cookie` (cookie scenarios only). */
+export type Flavour = "hono" | "engine" | "cookie-entry";
 export type AppOptions = SessionEngineOptions<unknown>;
 
 /** The app in one flavour, over a fresh engine built from `options`. */
 export function appOf(flavour: Flavour, options: AppOptions): Handler {
-  return flavour === "hono" ? honoApp(options) : engineApp(options);
+  return flavour === "engine" ? engineApp(options) : honoApp(options, flavour === "cookie-entry" ? cookieSession : session);
 }
 
 /** One route's work, shared by both flavours: a JSON body, a text, or nothing (then the session as JSON). */
@@ -75,9 +77,9 @@ async function route(s: Session<AppData>, path: string): Promise<Response> {
   return Response.json(body);
 }
 
-function honoApp(options: AppOptions): Handler {
+function honoApp(options: AppOptions, middleware: typeof session): Handler {
   const app = new Hono<{ Variables: SessionVariables<AppData> }>();
-  app.use(session<AppData>(options));
+  app.use(middleware<AppData>(options));
   app.all("*", (c: Context<{ Variables: SessionVariables<AppData> }>) => route(c.var.session, new URL(c.req.url).pathname));
   return async (request) => app.fetch(request);
 }

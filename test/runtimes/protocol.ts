@@ -52,6 +52,7 @@ export async function runCommand(command: Command, host: Host): Promise<Report> 
   const lanes: Lane[] = [
     { name: "hono", flavour: "hono" },
     { name: "engine", flavour: "engine" },
+    { name: "hono from edge-session/cookie", flavour: "cookie-entry" },
   ];
   let server: Server | undefined;
   if (host.serve) {
