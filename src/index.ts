@@ -2,6 +2,7 @@ export {
   session,
   requireRecentAuth,
   sessionStatus,
+  staySignedIn,
   type SessionStatus,
   type SessionOptions,
   type SessionVariables,

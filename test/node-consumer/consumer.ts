@@ -18,6 +18,8 @@ import {
   type SessionVariables,
 } from "edge-session";
 import { KVStore as KVStoreFromSubpath } from "edge-session/kv";
+import { IDLE_WARNING_SCRIPT_INTEGRITY, idleWarningScript, type IdleWarningOptions } from "edge-session/idle-warning";
+import { startIdleWarning, type IdleWarning } from "edge-session/idle-warning/browser";
 
 type Data = { user: string; visits: number };
 
@@ -61,3 +63,9 @@ export const stores = [new KVStoreFromSubpath(kv), new MemoryStore(), new Durabl
 export const page = listActiveSessions(kv, { limit: 10 });
 export const revoked: Promise<number> = revokeAllSessions(objects, "alice");
 export const isSessionError = (error: unknown): boolean => error instanceof SessionError;
+
+// The served script is a Hono handler; its options type is the browser module's.
+app.get("/session/idle-warning.js", idleWarningScript({ maxAge: 60 }));
+export const integrity: string = IDLE_WARNING_SCRIPT_INTEGRITY;
+export const warningOptions: IdleWarningOptions = { warnBefore: 120, loginUrl: "/login" };
+export const startWarning: (options?: IdleWarningOptions) => IdleWarning = startIdleWarning;
