@@ -12,7 +12,7 @@ export interface Bindings {
   ABSOLUTE_TIMEOUT?: string | undefined;
   /** Cookies a session may be split over before it spills to KV (`cookie.chunks`, 1 to 10). Default 1. */
   COOKIE_CHUNKS?: string | undefined;
-  /** Seconds before the idle deadline the "Stay signed in" warning shows (at most IDLE_TIMEOUT - 1). Default 60. */
+  /** Seconds before the idle deadline the "Stay signed in" warning shows (at most IDLE_TIMEOUT - 2). Default 60. */
   IDLE_WARNING?: string | undefined;
   /** Seconds a password check (login or confirmation) covers transfers over the step-up threshold. Default 60. */
   STEP_UP_MAX_AGE?: string | undefined;
@@ -30,7 +30,11 @@ export interface Settings {
   absoluteTimeout: number;
   /** `cookie.chunks`: how many cookies a session may take (the library refuses anything but 1 to 10). */
   cookieChunks: number;
-  /** The idle warning's `warnBefore`: IDLE_WARNING, shortened to leave a second of quiet after a page view. */
+  /**
+   * The idle warning's `warnBefore`: IDLE_WARNING, at most IDLE_TIMEOUT - 2. The status counts whole seconds
+   * left, rounded down, so a session just extended may show one second less than its timeout: a warning that
+   * long would open again right after "Stay signed in".
+   */
   warnBefore: number;
   /** `authenticatedAgo()` up to which a large transfer needs no new password. */
   stepUpMaxAge: number;
@@ -42,7 +46,7 @@ export function settingsOf(env: Bindings): Settings {
     idleTimeout,
     absoluteTimeout: seconds(env.ABSOLUTE_TIMEOUT, "ABSOLUTE_TIMEOUT", 3600),
     cookieChunks: env.COOKIE_CHUNKS === undefined || env.COOKIE_CHUNKS === "" ? 1 : Number(env.COOKIE_CHUNKS),
-    warnBefore: Math.max(1, Math.min(seconds(env.IDLE_WARNING, "IDLE_WARNING", 60), idleTimeout - 1)),
+    warnBefore: Math.max(1, Math.min(seconds(env.IDLE_WARNING, "IDLE_WARNING", 60), idleTimeout - 2)),
     stepUpMaxAge: seconds(env.STEP_UP_MAX_AGE, "STEP_UP_MAX_AGE", 60),
   };
 }
