@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { idleWarningOptionsFromDataset, resolveIdleWarningOptions } from "../src/browser/idle-warning-options.js";
-import { minutesSeconds, newer, readMessage, readStatus, stepOf, viewOf } from "../src/browser/idle-warning-state.js";
+import { delayUntil, minutesSeconds, readMessage, readStatus, replaces, stepOf, viewOf } from "../src/browser/idle-warning-state.js";
 import { SessionConfigError } from "../src/index.js";
 import { IDLE_WARNING_SCRIPT, IDLE_WARNING_SCRIPT_INTEGRITY, idleWarningScript } from "../src/idle-warning/index.js";
 
@@ -134,7 +134,7 @@ describe("idle warning options", () => {
     );
   });
 
-  it("takes only same-origin paths as URLs: never a script SCRIPT_URL, another host, or a relative path", () => {
+  it("takes only same-origin paths as URLs: never a script URL, another host, or a relative path", () => {
     for (const url of [
       "javascript:alert(1)",
       "JavaScript:alert(1)",
@@ -226,33 +226,48 @@ describe("idle warning state (what each tab believes)", () => {
 
   it("puts the deadline at the time the status arrived plus the seconds left; stay can move it only when the idle limit comes first", () => {
     expect(viewOf({ active: true, idleSecondsLeft: 30, secondsLeft: 30 }, at)).toEqual({
-      at,
       active: true,
       deadline: at + 30_000,
       extendable: true,
     });
     // The absolute limit comes first: "stay signed in" cannot help.
     expect(viewOf({ active: true, idleSecondsLeft: 30, secondsLeft: 10 }, at)).toEqual({
-      at,
       active: true,
       deadline: at + 10_000,
       extendable: false,
     });
-    expect(viewOf({ active: true, idleSecondsLeft: null, secondsLeft: null }, at)).toMatchObject({
+    expect(viewOf({ active: true, idleSecondsLeft: null, secondsLeft: null }, at)).toEqual({
+      active: true,
       deadline: undefined,
       extendable: false,
     });
-    expect(viewOf({ active: false, idleSecondsLeft: null, secondsLeft: null }, at)).toMatchObject({ active: false, deadline: undefined });
+    expect(viewOf({ active: false, idleSecondsLeft: null, secondsLeft: null }, at)).toEqual({
+      active: false,
+      deadline: undefined,
+      extendable: false,
+    });
   });
 
-  it("keeps the newer of two views, whichever tab it came from; a tie keeps the current one", () => {
-    const old = viewOf({ active: true, idleSecondsLeft: 5, secondsLeft: 5 }, at);
-    const fresh = viewOf({ active: true, idleSecondsLeft: 60, secondsLeft: 60 }, at + 1);
-    expect(newer(undefined, old)).toBe(old);
-    expect(newer(old, fresh)).toBe(fresh);
-    expect(newer(fresh, old)).toBe(fresh); // a late message from another tab does not bring the old deadline back
-    const echo = { ...old };
-    expect(newer(old, echo)).toBe(old);
+  it("takes a fresh server answer as it is; older news (another tab's, a crossed request) only when it moves the deadline later", () => {
+    const view = (secondsLeft: number | null) => viewOf({ active: true, idleSecondsLeft: secondsLeft, secondsLeft }, at);
+    expect(replaces(undefined, view(5), false)).toBe(true);
+    expect(replaces(view(5), view(60), false)).toBe(true); // a roll in another tab
+    // A late message, or a poll that crossed a "Stay signed in", does not bring the old deadline back...
+    expect(replaces(view(60), view(5), false)).toBe(false);
+    expect(replaces(view(60), view(60), false)).toBe(false);
+    // ...but a request sent after the tab learned its view answers the truth, even an earlier deadline.
+    expect(replaces(view(60), view(5), true)).toBe(true);
+    // No limit counts as the latest deadline.
+    expect(replaces(view(60), view(null), false)).toBe(true);
+    expect(replaces(view(null), view(60), false)).toBe(false);
+    expect(replaces(view(null), view(60), true)).toBe(true);
+  });
+
+  it("never asks setTimeout for a negative delay or one it would take as 0 (over 2^31 - 1 ms)", () => {
+    expect(delayUntil(at + 1000, at)).toBe(1000);
+    expect(delayUntil(at - 1000, at)).toBe(0);
+    expect(delayUntil(at + 400 * 86_400_000, at)).toBe(2_147_483_647);
+    expect(delayUntil(Infinity, at)).toBe(2_147_483_647);
   });
 
   it("is quiet until warnBefore seconds before the deadline, warns until it, then asks the server", () => {

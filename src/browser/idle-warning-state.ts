@@ -12,8 +12,6 @@ export interface StatusReport {
 
 /** The session as one tab knows it. Times in ms of the browser's clock, which every tab of it shares. */
 export interface SessionView {
-  /** When the status was received: a newer one (from any tab) replaces it, an older one is ignored. */
-  at: number;
   active: boolean;
   /** When the server stops accepting the session; undefined when it has no limit. */
   deadline: number | undefined;
@@ -40,16 +38,22 @@ function isSeconds(value: unknown): value is number | null {
 export function viewOf(status: StatusReport, at: number): SessionView {
   const { active, idleSecondsLeft, secondsLeft } = status;
   return {
-    at,
     active,
     deadline: active && secondsLeft !== null ? at + secondsLeft * 1000 : undefined,
     extendable: active && idleSecondsLeft !== null && idleSecondsLeft === secondsLeft,
   };
 }
 
-/** The view to keep: the newer one. Ties keep the current one, so a tab's own echo changes nothing. */
-export function newer(current: SessionView | undefined, next: SessionView): SessionView {
-  return current && current.at >= next.at ? current : next;
+/**
+ * Whether the tab takes `next` instead of `current`. A server answer to a request sent after `current` was
+ * learned (`fresh`) is the truth. Anything else (another tab's news, or an answer to a request that was on
+ * its way while the tab learned `current`) may be older than what the tab knows: it is taken only when it
+ * moves the deadline later, since a live session's deadline only moves forward (a roll elsewhere). Wall-clock
+ * order is not used: tabs' messages cross, and the clock can be set back.
+ */
+export function replaces(current: SessionView | undefined, next: SessionView, fresh: boolean): boolean {
+  if (!current || fresh) return true;
+  return (next.deadline ?? Infinity) > (current.deadline ?? Infinity);
 }
 
 /** What the tab does next: hide the warning until `at`, show it until the deadline, or ask the server now. */
@@ -63,6 +67,14 @@ export function stepOf(view: SessionView, now: number, warnBefore: number): Step
   const warnAt = view.deadline - warnBefore * 1000;
   if (now < warnAt) return { phase: "quiet", until: warnAt };
   return { phase: "warning", until: view.deadline, secondsLeft: Math.ceil((view.deadline - now) / 1000) };
+}
+
+/**
+ * setTimeout's delay until `until`: never negative, and never over 2^31 - 1 ms (about 24.8 days), which
+ * browsers would take as 0 (a session with a far deadline would otherwise be polled in a tight loop).
+ */
+export function delayUntil(until: number, now: number): number {
+  return Math.min(Math.max(0, until - now), 2_147_483_647);
 }
 
 /** The message in a BroadcastChannel event or localStorage value, or undefined when it is not one of ours. */

@@ -7,10 +7,11 @@
 import { SessionConfigError } from "../core/errors.js";
 import { resolveIdleWarningOptions, type IdleWarningOptions } from "./idle-warning-options.js";
 import {
+  delayUntil,
   minutesSeconds,
-  newer,
   readMessage,
   readStatus,
+  replaces,
   stepOf,
   viewOf,
   type SessionView,
@@ -64,6 +65,8 @@ export function startIdleWarning(options: IdleWarningOptions = {}): IdleWarning 
   const config = resolveIdleWarningOptions(options);
   const ui = warningElements(config.dialog);
   let view: SessionView | undefined;
+  /** performance.now() when `view` was learned: a request sent after it gets the truth (monotonic, unlike Date.now()). */
+  let learnedAt = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
   let logoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -72,15 +75,16 @@ export function startIdleWarning(options: IdleWarningOptions = {}): IdleWarning 
   let stopped = false;
 
   const tabs = openChannel(config.channel, (message) => {
-    if (message.type === "logout") confirmLogout(0);
-    else adopt(viewOf(message.status, message.at), message.status, false);
+    // Only this tab's own server answer may send it to the login page: news of a logout is checked first.
+    if (message.type === "logout" || !message.status.active) confirmLogout(0);
+    else adopt(viewOf(message.status, message.at), false);
   });
 
-  /** Takes a status if it is newer than what this tab knows, tells the other tabs, and plans what comes next. */
-  function adopt(next: SessionView, status: StatusReport, share: boolean): void {
-    if (stopped || leaving || newer(view, next) !== next) return;
+  /** Takes a view (see {@link replaces}) and plans what comes next. */
+  function adopt(next: SessionView, fresh: boolean): void {
+    if (stopped || leaving || !replaces(view, next, fresh)) return;
     view = next;
-    if (share) tabs.post({ type: "status", status, at: next.at });
+    learnedAt = performance.now();
     const detail: IdleWarningStatus = { active: next.active, deadline: next.deadline ?? null, extendable: next.extendable };
     document.dispatchEvent(new CustomEvent(IDLE_WARNING_STATUS_EVENT, { detail }));
     if (next.deadline === undefined || next.deadline > Date.now()) deadlineChecks = 0;
@@ -96,10 +100,10 @@ export function startIdleWarning(options: IdleWarningOptions = {}): IdleWarning 
     if (!view.active) return leave();
     if (step.phase === "quiet") {
       hide();
-      timer = setTimeout(checkBeforeWarning, step.until - now);
+      timer = setTimeout(checkBeforeWarning, delayUntil(step.until, now));
     } else if (step.phase === "warning") {
       show();
-      timer = setTimeout(schedule, step.until - now);
+      timer = setTimeout(schedule, delayUntil(step.until, now));
     } else {
       show();
       // The deadline by this tab's clock: only the server may say it is over (a page load here would extend it).
@@ -109,30 +113,39 @@ export function startIdleWarning(options: IdleWarningOptions = {}): IdleWarning 
 
   /** A request the script did not see (another page, a fetch) may have moved the deadline: ask before warning. */
   async function checkBeforeWarning(): Promise<void> {
-    if (!(await poll())) schedule();
+    if (!(await ask(config.statusUrl, "GET"))) schedule();
   }
 
   async function checkAtDeadline(): Promise<void> {
     deadlineChecks++;
     // Unreachable, or still not agreeing after a while: leave anyway, the page must not stay on screen.
-    if (!(await poll()) || deadlineChecks >= DEADLINE_CHECKS) leave();
+    if (!(await ask(config.statusUrl, "GET")) || deadlineChecks >= DEADLINE_CHECKS) leave();
   }
 
-  /** Asks the server (which does not roll the session); false when it did not answer a status. */
-  async function poll(): Promise<boolean> {
-    const status = await request(config.statusUrl, "GET");
-    if (status) adopt(viewOf(status, Date.now()), status, true);
-    return status !== undefined;
+  /**
+   * Asks the server: the status URL (which does not roll the session) or the stay URL (which does). Takes the
+   * answer and tells the other tabs; false when no status came back.
+   */
+  async function ask(url: string, method: "GET" | "POST"): Promise<boolean> {
+    const sentAt = performance.now();
+    const status = await request(url, method);
+    if (!status || stopped || leaving) return status !== undefined;
+    if (!status.active) {
+      leave();
+      return true;
+    }
+    const at = Date.now();
+    tabs.post({ type: "status", status, at });
+    adopt(viewOf(status, at), sentAt >= learnedAt);
+    return true;
   }
 
   async function staySignedIn(): Promise<void> {
     if (stopped || leaving) return;
     if (ui.stay) ui.stay.disabled = true;
     try {
-      const status = await request(config.stayUrl, "POST");
       // A stay endpoint that answers no status (204): ask for it.
-      if (status) adopt(viewOf(status, Date.now()), status, true);
-      else await poll();
+      if (!(await ask(config.stayUrl, "POST"))) await ask(config.statusUrl, "GET");
     } finally {
       if (ui.stay) ui.stay.disabled = false;
     }
@@ -141,7 +154,7 @@ export function startIdleWarning(options: IdleWarningOptions = {}): IdleWarning 
   /** Another tab logged out; its request may not have reached the server yet, so ask a few times. */
   function confirmLogout(attempt: number): void {
     clearTimeout(logoutTimer);
-    void poll().then(() => {
+    void ask(config.statusUrl, "GET").then(() => {
       const delay = LOGOUT_CHECKS[attempt];
       if (!stopped && !leaving && delay !== undefined) logoutTimer = setTimeout(() => confirmLogout(attempt + 1), delay);
     });
@@ -179,18 +192,19 @@ export function startIdleWarning(options: IdleWarningOptions = {}): IdleWarning 
     const logout = new URL(config.logoutUrl, location.origin);
     if (action.origin === logout.origin && action.pathname === logout.pathname) tabs.post({ type: "logout" });
   };
+  const poll = () => void ask(config.statusUrl, "GET");
   const onVisible = () => {
-    if (document.visibilityState === "visible") void poll();
+    if (document.visibilityState === "visible") poll();
   };
   const onPageShow = (event: PageTransitionEvent) => {
-    if (event.persisted) void poll(); // back from the back/forward cache: timers were frozen
+    if (event.persisted) poll(); // back from the back/forward cache: timers were frozen
   };
   ui.stay?.addEventListener("click", () => void staySignedIn());
   document.addEventListener("submit", onSubmit, true);
   document.addEventListener("visibilitychange", onVisible);
   addEventListener("pageshow", onPageShow);
-  const polling = setInterval(() => void poll(), config.pollInterval * 1000);
-  void poll();
+  const polling = setInterval(poll, config.pollInterval * 1000);
+  poll();
 
   return {
     staySignedIn,
