@@ -17,6 +17,8 @@ const bundle = await build({
   format: "iife",
   target: "es2022",
   minify: true,
+  // SessionError sets name from new.target.name: keep the class names (SessionConfigError, not "a").
+  keepNames: true,
   legalComments: "none",
   charset: "utf8",
   write: false,

@@ -109,6 +109,8 @@ describe("idleWarningScript(): the served script", () => {
     // One classic script, no module syntax: it reads its options from document.currentScript.
     expect(IDLE_WARNING_SCRIPT).not.toMatch(/^\s*(import|export)\b/m);
     expect(IDLE_WARNING_SCRIPT).toContain("document.currentScript");
+    // Minified, yet its errors keep their class name: "SessionConfigError: idle warning: ..." in the console.
+    expect(IDLE_WARNING_SCRIPT).toContain('"SessionConfigError"');
   });
 });
 

@@ -82,4 +82,37 @@ describe("demo bank idle warning in Chromium", () => {
     expect(new URL(b.url()).pathname).toBe("/account");
     await context.close();
   });
+
+  it("uses the app's own element (data-dialog), and refuses a misspelt attribute without starting", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    // A page of "another app" on the same origin, answered by the browser harness (no CSP, not the demo's markup).
+    const pages: Record<string, string> = {
+      "/own-warning": `<div id="timeout" hidden><p>Left: <span data-idle-countdown></span></p><button data-idle-stay>Keep me in</button></div>
+        <script src="/session/idle-warning.js" data-dialog="timeout" data-warn-before="${WARN_BEFORE}"></script>`,
+      "/misspelt": `<script src="/session/idle-warning.js" data-warn-befor="${WARN_BEFORE}"></script>`,
+    };
+    await context.route(
+      (url) => url.pathname in pages,
+      (route) =>
+        route.fulfill({ contentType: "text/html", body: `<!doctype html><body>${pages[new URL(route.request().url()).pathname]}</body>` }),
+    );
+    await page.goto(`${bank.url}/own-warning`);
+    await page.waitForSelector("#timeout:not([hidden])", { timeout: IDLE_TIMEOUT * 1000 });
+    expect(await page.textContent("#timeout [data-idle-countdown]")).toMatch(/^0:0[1-3]$/);
+    expect(await page.locator(WARNING).count()).toBe(0); // no dialog of its own
+    await page.click("text=Keep me in");
+    await page.waitForSelector("#timeout[hidden]", { state: "attached", timeout: 1000 });
+    expect((await statusOf(page)).idleSecondsLeft).toBeGreaterThanOrEqual(IDLE_TIMEOUT - 1);
+
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(`${error.name}: ${error.message}`));
+    const polls = countPolls(page);
+    await page.goto(`${bank.url}/misspelt`);
+    await page.waitForTimeout(500);
+    expect(errors).toEqual(["SessionConfigError: idle warning: unknown attribute data-warn-befor on its script element"]);
+    expect(polls.count).toBe(0); // it did not start
+    await context.close();
+  });
 });
