@@ -80,6 +80,7 @@ describe("idleWarningScript(): the served script", () => {
       [{ maxage: 60 }, /unknown option "maxage"/],
       [null, /object/],
       ["60", /object/],
+      [[60], /object/],
     ];
     for (const [options, message] of bad) {
       expect(() => idleWarningScript(options as never), JSON.stringify(options)).toThrow(SessionConfigError);

@@ -44,7 +44,9 @@ const ETAG = `"${IDLE_WARNING_SCRIPT_INTEGRITY.slice("sha256-".length)}"`;
  * ```
  */
 export function idleWarningScript(options: IdleWarningScriptOptions = {}): (request: Request | WithRequest) => Response {
-  if (typeof options !== "object" || options === null) throw new SessionConfigError("idleWarningScript(options) takes an object");
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new SessionConfigError("idleWarningScript(options) takes an object");
+  }
   for (const key of Object.keys(options)) {
     if (key !== "maxAge" && key !== "immutable") {
       throw new SessionConfigError(`idleWarningScript: unknown option ${JSON.stringify(key)} (expected maxAge, immutable)`);
