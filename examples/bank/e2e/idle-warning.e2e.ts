@@ -106,12 +106,12 @@ describe("demo bank idle warning in Chromium", () => {
     await page.waitForSelector("#timeout[hidden]", { state: "attached", timeout: 1000 });
     expect((await statusOf(page)).idleSecondsLeft).toBeGreaterThanOrEqual(IDLE_TIMEOUT - 1);
 
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(`${error.name}: ${error.message}`));
-    const polls = countPolls(page);
-    await page.goto(`${bank.url}/misspelt`);
-    await page.waitForTimeout(500);
-    expect(errors).toEqual(["SessionConfigError: idle warning: unknown attribute data-warn-befor on its script element"]);
+    const misspelt = await context.newPage();
+    const polls = countPolls(misspelt);
+    const [error] = await Promise.all([misspelt.waitForEvent("pageerror"), misspelt.goto(`${bank.url}/misspelt`)]);
+    expect(`${error.name}: ${error.message}`).toBe(
+      "SessionConfigError: idle warning: unknown attribute data-warn-befor on its script element",
+    );
     expect(polls.count).toBe(0); // it did not start
     await context.close();
   });
