@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError, SessionStepUpRequiredError } from "../core/errors.js";
+import type { Session } from "../core/session.js";
 import type { SessionVariables } from "./adapter.js";
 
 /**
@@ -51,10 +52,27 @@ export function sessionStatus<Data extends SessionData = SessionData>(): Middlew
     const session = c.var.session;
     if (!session) throw new SessionConfigError("sessionStatus() needs the session() middleware registered before it");
     session.skipRoll();
-    await session.load();
-    const status: SessionStatus = session.isNew
-      ? { active: false, idleSecondsLeft: null, secondsLeft: null }
-      : { active: true, idleSecondsLeft: session.idleSecondsLeft() ?? null, secondsLeft: session.secondsLeft() ?? null };
-    return c.json(status, 200, { "Cache-Control": "no-store" });
+    return c.json(await statusOf(session), 200, { "Cache-Control": "no-store" });
   };
+}
+
+/**
+ * Hono handler for an idle warning's "Stay signed in" (e.g. `app.post("/session/stay", staySignedIn())`): loads
+ * the session, which rolls it like any ordinary request (once `touchAfter` has passed since it was last
+ * sealed), and answers {@link SessionStatus} as it will be after this response, never cached. It creates no
+ * session for a visitor without one. A handler that never reads the session does not roll it: this one does.
+ */
+export function staySignedIn<Data extends SessionData = SessionData>(): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
+  return async function staySignedIn(c) {
+    const session = c.var.session;
+    if (!session) throw new SessionConfigError("staySignedIn() needs the session() middleware registered before it");
+    return c.json(await statusOf(session), 200, { "Cache-Control": "no-store" });
+  };
+}
+
+async function statusOf(session: Session<SessionData>): Promise<SessionStatus> {
+  await session.load();
+  return session.isNew
+    ? { active: false, idleSecondsLeft: null, secondsLeft: null }
+    : { active: true, idleSecondsLeft: session.idleSecondsLeft() ?? null, secondsLeft: session.secondsLeft() ?? null };
 }

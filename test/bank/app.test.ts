@@ -4,8 +4,11 @@ import { settingsOf } from "../../examples/bank/src/env.js";
 import { MAX_MONTHS } from "../../examples/bank/src/statement.js";
 import app from "../../examples/bank/src/index.js";
 import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
+import { IDLE_WARNING_SCRIPT, IDLE_WARNING_SCRIPT_INTEGRITY } from "../../src/idle-warning/index.js";
 import { cookieJar } from "../helpers.js";
 import { bindings, client, loggedIn, ORIGIN } from "./client.js";
+
+const INACTIVE = { active: false, idleSecondsLeft: null, secondsLeft: null };
 
 describe("demo bank app", () => {
   it("refuses a wrong password without creating a session", async () => {
@@ -179,22 +182,74 @@ describe("demo bank app", () => {
     expect((await c.get("/account")).headers.get("Location")).toBe("/login");
   });
 
-  it("answers the countdown's status poll without extending the session", async () => {
+  it("answers the idle warning's status poll without extending the session", async () => {
     const c = await loggedIn();
     await c.get("/account");
     const res = await c.get("/session/status");
-    expect(await res.json()).toMatchObject({ loggedIn: true, idleSecondsLeft: expect.any(Number) });
+    expect(await res.json()).toEqual({ active: true, idleSecondsLeft: expect.any(Number), secondsLeft: expect.any(Number) });
     expect(res.headers.get("Set-Cookie")).toBeNull();
-    expect(await (await client().get("/session/status")).json()).toEqual({ loggedIn: false });
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
+    expect(await (await client().get("/session/status")).json()).toEqual(INACTIVE);
+  });
+
+  it("tells the idle warning a logged-out session is over, although it still carries the logout's notice", async () => {
+    const c = await loggedIn();
+    await c.post("/logout", {});
+    expect(c.cookies.value).toBeDefined(); // the flash "You have been logged out." rides in a session of its own
+    expect(await (await c.get("/session/status")).json()).toEqual(INACTIVE);
+    expect(await (await c.post("/session/stay", {})).json()).toEqual(INACTIVE);
+    expect(await (await c.get("/login")).text()).toContain("You have been logged out."); // the polls did not eat it
+  });
+
+  it("answers 'Stay signed in' with the status after the roll; it needs the page's own origin (CSRF)", async () => {
+    const c = await loggedIn();
+    const stay = await c.post("/session/stay", {});
+    expect(stay.status).toBe(200);
+    expect(await stay.json()).toEqual({ active: true, idleSecondsLeft: expect.any(Number), secondsLeft: expect.any(Number) });
+    expect((await c.post("/session/stay", {}, { "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
+  });
+
+  it("serves the idle warning script, and puts it on a logged-in user's pages only, with the CSP nonce and its hash", async () => {
+    const script = await client().get(`/session/idle-warning.js?v=${encodeURIComponent(IDLE_WARNING_SCRIPT_INTEGRITY)}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("Content-Type")).toBe("text/javascript; charset=utf-8");
+    expect(script.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
+    expect(await script.text()).toBe(IDLE_WARNING_SCRIPT);
+
+    const login = await (await client().get("/login")).text();
+    expect(login).not.toContain("idle-warning.js");
+    const c = await loggedIn();
+    const res = await c.get("/account");
+    const nonce = /'nonce-([^']+)'/.exec(res.headers.get("Content-Security-Policy")!)![1];
+    const tag = /<script src="\/session\/idle-warning\.js[^>]*>/.exec(await res.text())![0];
+    expect(tag).toContain(`integrity="${IDLE_WARNING_SCRIPT_INTEGRITY}"`);
+    expect(tag).toContain(`nonce="${nonce}"`);
+    expect(tag).toContain('data-warn-before="60"');
   });
 
   it("takes the idle timeout from [vars] IDLE_TIMEOUT", async () => {
-    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: undefined })).toEqual({ idleTimeout: 300, absoluteTimeout: 3600, cookieChunks: 1 });
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: undefined })).toEqual({
+      idleTimeout: 300,
+      absoluteTimeout: 3600,
+      cookieChunks: 1,
+      warnBefore: 60,
+      stepUpMaxAge: 60,
+    });
     expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "60", ABSOLUTE_TIMEOUT: "600" })).toEqual({
       idleTimeout: 60,
       absoluteTimeout: 600,
       cookieChunks: 1,
+      warnBefore: 58, // never the whole timeout: "Stay signed in" must be able to quiet it
+      stepUpMaxAge: 60,
     });
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "4", IDLE_WARNING: "30", STEP_UP_MAX_AGE: "1" })).toMatchObject({
+      warnBefore: 2,
+      stepUpMaxAge: 1,
+    });
+    expect(settingsOf({ ...bindings, IDLE_TIMEOUT: "1" })).toMatchObject({ warnBefore: 1 });
+    for (const name of ["IDLE_WARNING", "STEP_UP_MAX_AGE"]) {
+      for (const bad of ["0", "-5", "1.5", "soon"]) expect(() => settingsOf({ ...bindings, [name]: bad }), bad).toThrow(new RegExp(name));
+    }
     for (const bad of ["0", "-5", "1.5", "5 minutes"])
       expect(() => settingsOf({ ...bindings, IDLE_TIMEOUT: bad }), bad).toThrow(/IDLE_TIMEOUT/);
     const env60 = { ...bindings, IDLE_TIMEOUT: "60" };

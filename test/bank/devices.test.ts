@@ -115,7 +115,7 @@ describe("demo bank: your devices", () => {
     const phone = await device(SAFARI_IPHONE);
     const laptop = await device(FIREFOX_WINDOWS);
     await laptop.post("/devices/log-out-others", {});
-    expect(await (await phone.get("/session/status")).json()).toEqual({ loggedIn: false });
+    expect(await (await phone.get("/session/status")).json()).toEqual({ active: false, idleSecondsLeft: null, secondsLeft: null });
     expect(await (await phone.get("/login")).text()).toContain(REVOKED_MESSAGE);
   });
 

@@ -19,6 +19,8 @@ import {
 } from "edge-session";
 import { session as cookieSession, sessionEngine as cookieEngine, withSession } from "edge-session/cookie";
 import { KVStore as KVStoreFromSubpath } from "edge-session/kv";
+import { IDLE_WARNING_SCRIPT_INTEGRITY, idleWarningScript, type IdleWarningOptions } from "edge-session/idle-warning";
+import { startIdleWarning, type IdleWarning } from "edge-session/idle-warning/browser";
 
 type Data = { user: string; visits: number };
 
@@ -68,3 +70,9 @@ const cookieApp = new Hono<{ Bindings: Bindings; Variables: SessionVariables<Dat
 cookieApp.use(cookieSession<Data, { Bindings: Bindings }>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300 }));
 const cookieSessions = cookieEngine<Data, null>({ secret: "y".repeat(32) });
 export const served: Promise<Response> = withSession(cookieSessions, new Request("https://a.example/"), null, () => new Response("ok"));
+
+// The served script is a Hono handler; its options type is the browser module's.
+app.get("/session/idle-warning.js", idleWarningScript({ maxAge: 60 }));
+export const integrity: string = IDLE_WARNING_SCRIPT_INTEGRITY;
+export const warningOptions: IdleWarningOptions = { warnBefore: 120, loginUrl: "/login" };
+export const startWarning: (options?: IdleWarningOptions) => IdleWarning = startIdleWarning;

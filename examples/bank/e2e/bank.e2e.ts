@@ -2,14 +2,16 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../../scripts/start.mjs";
-import { COOKIE_NAME, logIn, screenshotPath, sessionCookie, startBank, type Bank } from "./harness.js";
+import { COOKIE_NAME, CREDENTIALS, logIn, screenshotPath, sessionCookie, startBank, type Bank } from "./harness.js";
 
 const IPHONE_SAFARI =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1";
 
 let bank: Bank;
 beforeAll(async () => {
-  bank = await startBank(); // wrangler.toml's own [vars]: the 5-minute idle timeout
+  // wrangler.toml's own [vars] (the 5-minute idle timeout), but a password check covers large transfers for
+  // 1 s instead of 60 (STEP_UP_MAX_AGE), so that the step-up test waits 2 s, not a minute.
+  bank = await startBank({ STEP_UP_MAX_AGE: "1" });
 });
 afterAll(async () => {
   await bank?.close();
@@ -120,6 +122,62 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
     await first.reload();
     expect(await first.textContent("#balance")).toBe("€12,245.67");
     await context.close();
+  });
+
+  it("asks for the password again before a transfer over €1,000 (step-up), not before a small one", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    const loggedInAt = Date.now();
+    const transfer = async (amount: string) => {
+      await page.goto(`${bank.url}/transfer`);
+      await page.fill("#payee", "Dinah");
+      await page.fill("#iban", "DE89 3704 0044 0532 0130 00");
+      await page.fill("#amount", amount);
+      await Promise.all([page.waitForURL(`${bank.url}/transfer/review`), page.click("text=Review transfer")]);
+    };
+    // Small: sent at once, however long ago the password was given.
+    await page.waitForTimeout(Math.max(0, loggedInAt + 2000 - Date.now())); // the login's password check is now stale
+    await transfer("50");
+    expect(await page.locator("#step-up-note").count()).toBe(0);
+    await Promise.all([page.waitForURL(`${bank.url}/account`), page.click("text=Send now")]);
+    expect(await page.textContent(".notice")).toBe("Transfer sent: €50.00 to Dinah.");
+
+    // Large: the password again.
+    await transfer("1500");
+    expect(await page.textContent("#step-up-note")).toContain("Transfers over €1,000.00 need your password again.");
+    await Promise.all([page.waitForURL(`${bank.url}/transfer/confirm`), page.click("text=Send now")]);
+    expect(await page.textContent("h1")).toBe("Confirm it's you");
+    await page.fill("#password", "not-my-password");
+    const refused = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith("/transfer/confirm")),
+      page.click("text=Confirm and send"),
+    ]);
+    expect(refused[0].status()).toBe(401);
+    expect(await page.textContent("#step-up-failed")).toBe("Wrong password. The transfer was not sent.");
+    await page.screenshot({ path: screenshotPath("step-up"), fullPage: true });
+    await page.fill("#password", CREDENTIALS.password);
+    await Promise.all([page.waitForURL(`${bank.url}/account`), page.click("text=Confirm and send")]);
+    expect(await page.textContent(".notice")).toBe("Transfer sent: €1,500.00 to Dinah.");
+    expect(await page.textContent("#balance")).toBe("€10,795.67");
+    await context.close();
+  });
+
+  it("a logout in one tab logs the others out, with BroadcastChannel or, without it, storage events", async () => {
+    for (const broadcastChannel of [true, false]) {
+      const context = await bank.newContext();
+      if (!broadcastChannel) await context.addInitScript(() => Reflect.deleteProperty(globalThis, "BroadcastChannel"));
+      const a = await context.newPage();
+      await logIn(a, bank.url);
+      const b = await context.newPage();
+      await b.goto(`${bank.url}/statement`);
+      expect(await b.evaluate(() => typeof BroadcastChannel)).toBe(broadcastChannel ? "function" : "undefined");
+      await Promise.all([a.waitForURL(`${bank.url}/login`), a.click("text=Log out")]);
+      // B polls every 15 s and its session has minutes left: only A's message can bring it here this soon.
+      await b.waitForURL(`${bank.url}/login`, { timeout: 5000 });
+      expect(await b.locator("#username").isVisible()).toBe(true);
+      await context.close();
+    }
   });
 
   it("treats a tampered cookie as logged out: the login page, not an error", async () => {

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logIn, screenshotPath, sessionCookie, startBank, type Bank } from "./harness.js";
 
 // A 3-second idle timeout (--var IDLE_TIMEOUT:3) instead of wrangler.toml's 5 minutes: the only place where
-// the test suite waits in real time, a few seconds.
+// the test suite waits in real time, a few seconds. The demo then shows the idle warning 1 s before the
+// deadline (IDLE_TIMEOUT - 2: the status counts whole seconds).
 const IDLE_TIMEOUT = 3;
+/** The idle warning's own dialog (edge-session/idle-warning), open while it warns. */
+const WARNING = "#edge-session-idle-warning";
+const OPEN = `${WARNING}[open]`;
 
 let bank: Bank;
 beforeAll(async () => {
@@ -24,7 +28,13 @@ describe("demo bank idle timeout in Chromium", () => {
     await logIn(page, bank.url);
     // 2-3 s from the server (lastUsed is sealed in whole seconds); the page may already have ticked once.
     expect(await page.textContent("#idle-left")).toMatch(/^0:0[123]$/);
-    // Nobody touches the page: the countdown reaches zero and the page reloads into the login page.
+    // Nobody touches the page: the warning shows before the deadline, with "Stay signed in"...
+    await page.waitForSelector(OPEN, { timeout: IDLE_TIMEOUT * 1000 });
+    expect(await page.textContent(`${WARNING} [data-idle-countdown]`)).toMatch(/^0:0[01]$/);
+    expect(await page.isVisible(`${WARNING} button[data-idle-stay]`)).toBe(true);
+    expect(new URL(page.url()).pathname).toBe("/account");
+    await page.screenshot({ path: screenshotPath("idle-warning"), fullPage: true });
+    // ...and, ignored, the page goes to the login page once the server says the session is over.
     await page.waitForURL(`${bank.url}/login`, { timeout: (IDLE_TIMEOUT + 8) * 1000 });
     expect(await page.textContent("#expired")).toBe("You were logged out after 3 seconds of inactivity.");
     expect(polls.length).toBeGreaterThan(0);
@@ -55,6 +65,18 @@ describe("demo bank idle timeout in Chromium", () => {
       await page.goto(`${bank.url}/statement`);
       expect(new URL(page.url()).pathname).toBe("/statement");
     }
+    await context.close();
+  });
+
+  it("two tabs agree: ignored in both, both go to the login page at the deadline", async () => {
+    const context = await bank.newContext();
+    const a = await context.newPage();
+    await logIn(a, bank.url);
+    const b = await context.newPage();
+    await b.goto(`${bank.url}/account`);
+    const timeout = (IDLE_TIMEOUT + 8) * 1000;
+    await Promise.all([a.waitForURL(`${bank.url}/login`, { timeout }), b.waitForURL(`${bank.url}/login`, { timeout })]);
+    expect(await sessionCookie(context, bank.url)).toBeUndefined();
     await context.close();
   });
 });

@@ -12,6 +12,10 @@ export interface Bindings {
   ABSOLUTE_TIMEOUT?: string | undefined;
   /** Cookies a session may be split over before it spills to KV (`cookie.chunks`, 1 to 10). Default 1. */
   COOKIE_CHUNKS?: string | undefined;
+  /** Seconds before the idle deadline the "Stay signed in" warning shows (at most IDLE_TIMEOUT - 2). Default 60. */
+  IDLE_WARNING?: string | undefined;
+  /** Seconds a password check (login or confirmation) covers transfers over the step-up threshold. Default 60. */
+  STEP_UP_MAX_AGE?: string | undefined;
   /** Where sessions that outgrow the cookie spill over. */
   SESSIONS: KVNamespace;
   /** Revocation checks and the per-user device list (`SessionObject`, exported by the Worker). */
@@ -26,13 +30,24 @@ export interface Settings {
   absoluteTimeout: number;
   /** `cookie.chunks`: how many cookies a session may take (the library refuses anything but 1 to 10). */
   cookieChunks: number;
+  /**
+   * The idle warning's `warnBefore`: IDLE_WARNING, at most IDLE_TIMEOUT - 2. The status counts whole seconds
+   * left, rounded down, so a session just extended may show one second less than its timeout: a warning that
+   * long would open again right after "Stay signed in".
+   */
+  warnBefore: number;
+  /** `authenticatedAgo()` up to which a large transfer needs no new password. */
+  stepUpMaxAge: number;
 }
 
 export function settingsOf(env: Bindings): Settings {
+  const idleTimeout = seconds(env.IDLE_TIMEOUT, "IDLE_TIMEOUT", 300);
   return {
-    idleTimeout: seconds(env.IDLE_TIMEOUT, "IDLE_TIMEOUT", 300),
+    idleTimeout,
     absoluteTimeout: seconds(env.ABSOLUTE_TIMEOUT, "ABSOLUTE_TIMEOUT", 3600),
     cookieChunks: env.COOKIE_CHUNKS === undefined || env.COOKIE_CHUNKS === "" ? 1 : Number(env.COOKIE_CHUNKS),
+    warnBefore: Math.max(1, Math.min(seconds(env.IDLE_WARNING, "IDLE_WARNING", 60), idleTimeout - 2)),
+    stepUpMaxAge: seconds(env.STEP_UP_MAX_AGE, "STEP_UP_MAX_AGE", 60),
   };
 }
 

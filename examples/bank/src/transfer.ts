@@ -25,6 +25,9 @@ export type Checked = { ok: true; transfer: Omit<SentTransfer, "at"> } | { ok: f
 /** Largest single transfer, in cents. */
 export const TRANSFER_LIMIT = 1_000_000;
 
+/** Transfers over this many cents ask for the password again (step-up), unless it was given very recently. */
+export const STEP_UP_THRESHOLD = 100_000;
+
 const FIELDS = ["payee", "iban", "amount", "reference"] as const;
 
 /** Reads the four fields from a parsed form body; anything missing or not a string is "". */

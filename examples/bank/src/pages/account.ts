@@ -65,6 +65,7 @@ export function sessionCard(report: SessionReport, idleTimeout: number) {
     <dt>Cookie size</dt><dd id="cookie-size">${bytes(report.cookieBytes)} of ${bytes(report.cookieLimit)}
       <br><meter min="0" max="${report.cookieLimit}" high="${Math.round(report.cookieLimit * 0.9)}" value="${report.cookieBytes}"></meter></dd>
   </dl>
-  <p class="muted">The countdown asks the server every 15 s without extending your session; any click on a page does.</p>
+  <p class="muted">The countdown asks the server every 15 s without extending your session; any click on a page does, and so does
+  "Stay signed in" on the warning shown before the deadline.</p>
 </div>`;
 }

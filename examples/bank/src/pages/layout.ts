@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { IDLE_WARNING_SCRIPT_INTEGRITY } from "../../../../src/idle-warning/index.js";
+import { settingsOf } from "../env.js";
 import type { DemoUser } from "../users.js";
 import { PAGE_SCRIPT } from "./script.js";
 import { STYLES } from "./styles.js";
@@ -9,14 +11,19 @@ type Body = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 export interface PageOptions {
   title: string;
-  /** Shown in the header with the navigation and a logout button. */
+  /** Shown in the header with the navigation and a logout button; the page then carries the idle warning. */
   user?: DemoUser | undefined;
   /** A one-time message (flash) shown above the content. */
   notice?: string | undefined;
   body: Body;
 }
 
-/** The HTML shell every page shares. Inline style and script carry the CSP nonce of this response. */
+/**
+ * The HTML shell every page shares. Inline style and script carry the CSP nonce of this response, and so does
+ * the idle warning (edge-session/idle-warning) on the pages of a logged-in user: a script file whose
+ * `integrity` makes the browser refuse any other bytes, configured by data- attributes (its status, stay,
+ * login and logout URLs are the defaults: /session/status, /session/stay, /login, /logout).
+ */
 export function page(c: Context, { title, user, notice, body }: PageOptions) {
   const nonce = c.get("secureHeadersNonce") ?? "";
   return html`<!doctype html>
@@ -48,6 +55,12 @@ ${body}
 </main>
 <footer>A demo of <strong>edge-session</strong>: encrypted, server-enforced sessions for Cloudflare Workers. No real money.</footer>
 <script nonce="${nonce}">${raw(PAGE_SCRIPT)}</script>
+${
+  user
+    ? html`<script src="/session/idle-warning.js?v=${encodeURIComponent(IDLE_WARNING_SCRIPT_INTEGRITY)}" integrity="${IDLE_WARNING_SCRIPT_INTEGRITY}"
+  nonce="${nonce}" defer data-warn-before="${settingsOf(c.env).warnBefore}" data-poll-interval="15"></script>`
+    : ""
+}
 </body>
 </html>`;
 }

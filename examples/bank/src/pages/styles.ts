@@ -39,5 +39,8 @@ meter { width:100%; height:12px; margin-top:.3rem; }
 .badge { display:inline-block; padding:.05rem .5rem; border-radius:999px; background:#e6eef8; color:var(--brand); font-size:.85rem; font-weight:600; }
 .badge.kv { background:#fdf0e8; color:var(--warn); }
 code { background:#eef1f5; padding:.05rem .3rem; border-radius:4px; }
+dialog.edge-session-idle-warning { border:1px solid var(--line); border-radius:10px; padding:1.2rem 1.4rem; max-width:24rem; box-shadow:0 8px 30px rgba(0,0,0,.2); }
+dialog.edge-session-idle-warning::backdrop { background:rgba(27,36,48,.45); }
+dialog.edge-session-idle-warning p { margin:0 0 1rem; }
 footer { text-align:center; color:var(--muted); font-size:.85rem; margin:2rem 0; }
 `;

@@ -38,6 +38,7 @@ authRoutes.post("/login", async (c) => {
 
   const s = await c.var.session.load();
   s.regenerate(); // a new id: whatever id a visitor was given before logging in is worthless now (and revoked)
+  s.authenticate(); // the password was just checked: large transfers need no new one for a while (STEP_UP_MAX_AGE)
   s.clear();
   s.set("user", user.username);
   s.set("balance", user.openingBalance);

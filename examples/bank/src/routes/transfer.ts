@@ -1,11 +1,16 @@
 import { Hono, type Context } from "hono";
 import { currentUser, requireUser } from "../bank-session.js";
-import type { BankEnv } from "../env.js";
+import { settingsOf, type BankEnv } from "../env.js";
 import { formatCents } from "../money.js";
-import { reviewPage, transferPage } from "../pages/transfer.js";
-import { checkDraft, draftFromForm } from "../transfer.js";
+import { confirmPage, reviewPage, transferPage } from "../pages/transfer.js";
+import { checkDraft, draftFromForm, STEP_UP_THRESHOLD, type SentTransfer } from "../transfer.js";
+import { checkLogin, type DemoUser } from "../users.js";
 
-/** The transfer form: typed -> reviewed -> sent. The draft lives in the session between the steps. */
+/**
+ * The transfer form: typed -> reviewed -> sent. The draft lives in the session between the steps. A transfer
+ * over STEP_UP_THRESHOLD asks for the password again (step-up) unless the session authenticated (login, or an
+ * earlier confirmation) at most STEP_UP_MAX_AGE seconds ago.
+ */
 export const transferRoutes = new Hono<BankEnv>();
 
 transferRoutes.use("/transfer", requireUser);
@@ -31,28 +36,69 @@ transferRoutes.post("/transfer", async (c) => {
   return c.redirect("/transfer/review", 303);
 });
 
-transferRoutes.get("/transfer/review", async (c) => {
+/** The draft, checked against the account as it is now; undefined when there is none or it no longer passes. */
+async function checkedTransfer(c: Context<BankEnv>) {
   const { user, balance } = await account(c);
   const draft = await c.var.session.get("draft");
   const checked = draft && checkDraft(draft, { balance, iban: user.iban });
-  if (!checked?.ok) return c.redirect("/transfer", 303);
-  return c.html(reviewPage(c, { user, transfer: checked.transfer }));
-});
+  return checked?.ok ? { user, balance, transfer: checked.transfer } : undefined;
+}
 
-transferRoutes.post("/transfer/send", async (c) => {
-  const { user, balance } = await account(c);
+/** The password must be given again for this amount: the last one (login, confirmation) is too old, or unknown. */
+function stepUpDue(c: Context<BankEnv>, amount: number): boolean {
+  if (amount <= STEP_UP_THRESHOLD) return false;
+  const ago = c.var.session.authenticatedAgo(); // sealed in the session: the browser cannot make it younger
+  return ago === undefined || ago > settingsOf(c.env).stepUpMaxAge;
+}
+
+/** Sends the transfer: one debit, then the draft goes, so a second click finds nothing to send. */
+async function send(c: Context<BankEnv>, balance: number, transfer: Omit<SentTransfer, "at">) {
   const s = c.var.session;
-  const draft = await s.get("draft");
-  // Checked again: the balance may have changed in another tab since the review.
-  const checked = draft && checkDraft(draft, { balance, iban: user.iban });
-  if (!checked?.ok) return c.redirect("/transfer", 303);
-  const { transfer } = checked;
   s.set("balance", balance - transfer.amount);
   s.set("recent", [{ at: Date.now(), ...transfer }, ...((await s.get("recent")) ?? [])].slice(0, 5));
   s.delete("draft");
   s.flash("notice", `Transfer sent: ${formatCents(transfer.amount)} to ${transfer.payee}.`);
   return c.redirect("/account", 303);
+}
+
+transferRoutes.get("/transfer/review", async (c) => {
+  const checked = await checkedTransfer(c);
+  if (!checked) return c.redirect("/transfer", 303);
+  return c.html(reviewPage(c, { user: checked.user, transfer: checked.transfer, asksPassword: stepUpDue(c, checked.transfer.amount) }));
 });
+
+transferRoutes.post("/transfer/send", async (c) => {
+  // Checked again: the balance may have changed in another tab since the review.
+  const checked = await checkedTransfer(c);
+  if (!checked) return c.redirect("/transfer", 303);
+  if (stepUpDue(c, checked.transfer.amount)) return c.redirect("/transfer/confirm", 303);
+  return send(c, checked.balance, checked.transfer);
+});
+
+/** "Confirm it's you": the password again, for this transfer. */
+transferRoutes.get("/transfer/confirm", async (c) => {
+  const checked = await checkedTransfer(c);
+  if (!checked) return c.redirect("/transfer", 303);
+  return c.html(confirmPage(c, { user: checked.user, transfer: checked.transfer, failed: false }));
+});
+
+transferRoutes.post("/transfer/confirm", async (c) => {
+  const checked = await checkedTransfer(c);
+  if (!checked) return c.redirect("/transfer", 303);
+  const form = await c.req.parseBody();
+  const password = typeof form.password === "string" ? form.password.slice(0, 200) : "";
+  if (!(await passwordMatches(checked.user, password))) {
+    return c.html(confirmPage(c, { user: checked.user, transfer: checked.transfer, failed: true }), 401);
+  }
+  // Recorded (sealed) before the transfer completes, in the same response: the next large transfer within
+  // STEP_UP_MAX_AGE seconds goes through without asking.
+  c.var.session.authenticate();
+  return send(c, checked.balance, checked.transfer);
+});
+
+async function passwordMatches(user: DemoUser, password: string): Promise<boolean> {
+  return (await checkLogin(user.username, password))?.username === user.username;
+}
 
 transferRoutes.post("/transfer/discard", (c) => {
   c.var.session.delete("draft");
