@@ -231,13 +231,13 @@ describe("re-linking a session to another user (account switch without regenerat
     expect(await indexedIds(alice)).toEqual([]);
     // Revoking before any listing: the two must agree without a listing's clean-up in between.
     expect(await revokeAllSessions(ns, alice)).toBe(0);
-    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true });
+    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true, userId: mallory });
     expect(await listSessions(ns, alice)).toEqual([]);
     expect((await listSessions(ns, mallory)).map((d) => d.id)).toEqual([s.id]);
 
     await linkSession(ns, s, alice); // and back
     expect(await revokeAllSessions(ns, mallory)).toBe(0);
-    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true });
+    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true, userId: alice });
     expect(await listSessions(ns, mallory)).toEqual([]);
     expect((await listSessions(ns, alice)).map((d) => d.id)).toEqual([s.id]);
     expect(await revokeAllSessions(ns, alice)).toBe(1);
@@ -252,7 +252,7 @@ describe("re-linking a session to another user (account switch without regenerat
     await sessionStub(s.id).link({ userId: mallory, device: "", created: T0, lastUsed: T0, ttl: 600, seq: 1 });
     expect(await indexedIds(alice)).toEqual([s.id]);
     expect(await revokeAllSessions(ns, alice)).toBe(0);
-    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true });
+    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true, userId: mallory });
     expect(await indexedIds(alice)).toEqual([]);
   });
 });

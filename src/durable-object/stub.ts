@@ -16,7 +16,8 @@ export type ObjectApi = {
       | "addSession"
       | "confirmSession"
       | "sessions"
-      | "beginRevokeAll"
+      | "revokeAll"
+      | "checkSession"
       | "removeSessions"
   ]: SessionObject[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
