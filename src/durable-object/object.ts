@@ -342,7 +342,7 @@ export class SessionObject extends DurableObject {
   }
 
   /**
-   * User object: cookie mode's revocation check of one of this user's sessions (see {@link UserCheck}).
+   * User object: cookie mode's revocation check of one of this user's sessions: live, revoked or unknown.
    * `generation` is the one the cookie sealed; without it, the session's own object named this user. The
    * first live answer marks the entry as a cookie session's, which revokeAll then ends in its own step.
    */

@@ -242,7 +242,7 @@ export interface CheckResult {
   revoked: boolean;
   /** Linked to a user: cookie-mode writes should touch the object so the device list stays current. */
   linked: boolean;
-  /** The user it is linked to (when `linked`): that user's object has the last word (see {@link UserCheck}). */
+  /** The user it is linked to (when `linked`): that user's object has the last word. */
   userId?: string | undefined;
 }
 
