@@ -3,7 +3,6 @@ import { SessionConfigError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../core/expiry.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { SessionMeta } from "../core/envelope.js";
-import { storeCall } from "../stores/store.js";
 import { MAX_TTL, USER_PREFIX, type CheckResult, type UserCheck } from "./protocol.js";
 import { registerRevocationBound } from "./revocation-bound.js";
 import { checkedUntil, remember, revokedHere, takeLink, type Owner } from "./revocation-cache.js";
@@ -209,7 +208,7 @@ async function verify(store: DurableObjectStore, id: string, owner: Owner | unde
 }
 
 function userCheck(store: DurableObjectStore, userId: string, id: string, generation?: number): Promise<UserCheck> {
-  return storeCall("get", () => objectNamed(store.namespace, USER_PREFIX + userId).checkSession(id, generation));
+  return store.inTime("get", () => objectNamed(store.namespace, USER_PREFIX + userId).checkSession(id, generation));
 }
 
 /** Seconds before the server refuses the session as sealed in `meta` (its link lasts that long, no longer). */
