@@ -6,11 +6,11 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { createKeyring, newSessionId, sealSession, unsealSession } from "../src/index.js";
-import { linkSession, listSessions, revokeAllSessions } from "../src/durable-object/users.js";
+import { createKeyring, newSessionId, sealSession, SessionStoreError, unsealSession } from "../src/index.js";
+import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../src/durable-object/users.js";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/hono/middleware.js";
-import { freshId, userStub } from "./do-helpers.js";
+import { freshId, indexedIds, sessionStub, userStub } from "./do-helpers.js";
 import { forgeJwe, rawKey } from "./forge.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 
@@ -230,6 +230,42 @@ describe("cookies without a user reference, or with one the user's object cannot
     expect(await status(hono, wrong)).toBe(200);
     await revokeAllElsewhere(alice);
     expect(await status(hono, wrong)).toBe(401);
+  });
+});
+
+describe("revokeSession whose index step failed", () => {
+  it("is refused at the copy's next reseal elsewhere, and a retry still removes it from the user's index", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 0 }, now: clock.now }, namespace);
+    const user = `retry-${freshId()}`;
+    const { j, id } = await login(hono, user);
+    expect(await status(hono, j)).toBe(200);
+    // Elsewhere: the session's object took the revocation, the user's index did not (the call failed there).
+    await sessionStub(id).revoke(3600);
+    expect(await indexedIds(user)).toEqual([id]);
+    clock.advance(TOUCH_AFTER); // the copy's next reseal asks the session's object too
+    expect(await status(hono, j)).toBe(401);
+    // The retry finds the user in the tombstone (the link itself is gone) and finishes the index removal.
+    await revokeSession(namespace, id);
+    expect(await indexedIds(user)).toEqual([]);
+  });
+
+  it("in the isolate that revoked, a cookie carrying its user is refused at once although the user's index still holds it", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 60 }, now: clock.now }, namespace);
+    const user = `here-${freshId()}`;
+    const { j, id } = await login(hono, user);
+    // The index step fails: revokeSession throws, but the session's object has the revocation.
+    const failing = {
+      getByName: (name: string) =>
+        name.startsWith("u:") ? { removeSessions: () => Promise.reject(new Error("object reset")) } : env.SESSION_OBJECTS.getByName(name),
+    } as unknown as Namespace;
+    await expect(revokeSession(failing, id)).rejects.toThrow(SessionStoreError);
+    expect(await indexedIds(user)).toEqual([id]);
+    clock.advance(1);
+    expect(await status(hono, j)).toBe(401);
   });
 });
 

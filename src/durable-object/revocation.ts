@@ -139,7 +139,9 @@ function revocableMode(
           // Linked elsewhere or not any more: the full check below decides.
         }
       }
-      const verdict = await verify(store, id, owner, touch); // fails closed: SessionStoreError
+      // Revoked here: the session's own object is asked too (its user's index may not know yet, if the
+      // revocation's index step failed).
+      const verdict = await verify(store, id, owner, touch, revokedHere(id)); // fails closed: SessionStoreError
       if (verdict.revoked) return { ok: false, reason: "revoked" };
       if (verdict.owner) linked = id;
       if (verdict.owner && touch) touched = lastUsed;
@@ -181,17 +183,23 @@ type Touch = { lastUsed: number; ttl: number };
 
 /**
  * The revocation check. A cookie that names its owner asks the user's object (one call; its generation
- * carries revokeAllSessions), and on a rolling request also the session's object, in parallel (its touch keeps
- * the link alive: device list, lastUsed; its own revocations count too). A cookie without an owner, or one
+ * carries revokeAllSessions), and on a rolling request (or `both`) also the session's object, in parallel (its
+ * touch keeps the link alive: device list, lastUsed; its own revocations count too). A cookie without an owner, or one
  * its user no longer indexes, asks the session's object; a session linked to a user is then confirmed by that
  * user's object, whose answer the reseal carries.
  */
-async function verify(store: DurableObjectStore, id: string, owner: Owner | undefined, touch: Touch | undefined): Promise<Verdict> {
+async function verify(
+  store: DurableObjectStore,
+  id: string,
+  owner: Owner | undefined,
+  touch: Touch | undefined,
+  both: boolean,
+): Promise<Verdict> {
   let session: CheckResult | undefined;
   if (owner) {
     const [user, own] = await Promise.all([
       userCheck(store, owner.userId, id, owner.generation),
-      touch ? store.check(id, touch) : undefined,
+      touch || both ? store.check(id, touch) : undefined,
     ]);
     if (user.state === "revoked" || own?.revoked) return { revoked: true };
     if (user.state === "live") return { revoked: false, owner: { userId: owner.userId, generation: user.generation } };
