@@ -24,6 +24,11 @@ export const USER_PREFIX = "u:";
  * and a session meant to outlive this has no limit worth the name).
  */
 export const MAX_TTL = 10 * 365 * 24 * 3600;
+/**
+ * Default time limit of one object call, in ms (`DurableObjectStore`'s `timeoutMs`, and every call of the
+ * per-user helpers): the middleware's default `storeTimeout`.
+ */
+export const CALL_TIMEOUT_MS = 5000;
 /** Longest lock lease (exclusive mode): a crashed holder blocks its session at most this long. */
 export const MAX_LEASE_MS = 5 * 60_000;
 /** Longest wait for the lock (exclusive mode): a request waits at most this long before LOCK_TIMEOUT. */

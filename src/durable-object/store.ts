@@ -3,6 +3,7 @@ import { inTime } from "../stores/guarded-store.js";
 import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
 import { storedLifetime } from "../stores/stored-session.js";
 import {
+  CALL_TIMEOUT_MS,
   isLockRequest,
   isTime,
   isTtl,
@@ -53,9 +54,6 @@ export interface DurableObjectStoreOptions {
   timeoutMs?: number | undefined;
 }
 
-/** Default {@link DurableObjectStoreOptions.timeoutMs}: the middleware's default `storeTimeout`. */
-const TIMEOUT_MS = 5000;
-
 /** Key and value must fit in 2 MB per Durable Object storage entry; sessions this large are a bug anyway. */
 export const MAX_VALUE_LENGTH = 1024 * 1024;
 const MAX_KEY_LENGTH = 512;
@@ -94,7 +92,7 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     const onConflict = options.onConflict ?? "merge";
     if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
     this.onConflict = onConflict;
-    const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
       throw new SessionConfigError("timeoutMs must be a whole number of ms, at least 0");
     this.timeoutMs = timeoutMs;

@@ -2,6 +2,7 @@ import { SessionConfigError, SessionDeviceLimitError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, UNBOUNDED_TTL } from "../core/expiry.js";
 import type { Session } from "../core/session.js";
 import {
+  CALL_TIMEOUT_MS,
   isLimit,
   isTime,
   MAX_LIMIT,
@@ -247,11 +248,11 @@ export async function revokeAllSessions(
 }
 
 function user(namespace: SessionObjectNamespace, userId: string): ObjectApi {
-  return objectNamed(namespace, USER_PREFIX + userId);
+  return objectNamed(namespace, USER_PREFIX + userId, CALL_TIMEOUT_MS);
 }
 
 function sessionObject(namespace: SessionObjectNamespace, sessionId: string): ObjectApi {
-  return objectNamed(namespace, SESSION_PREFIX + sessionId);
+  return objectNamed(namespace, SESSION_PREFIX + sessionId, CALL_TIMEOUT_MS);
 }
 
 /** What linking reads from the session, checked: a session that is not loaded throws `SessionNotLoadedError`. */
