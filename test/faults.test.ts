@@ -25,6 +25,7 @@ import {
   type SessionStore,
   type SessionVariables,
 } from "../src/index.js";
+import { linkSession } from "../src/durable-object/users.js";
 import { FateDrawer, faultyKV, faultyObjects, ScheduledStore, type Fate } from "./fault-schedule.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 import { d1Store } from "./d1-helpers.js";
@@ -35,7 +36,7 @@ const TIMEOUT = 1000;
 const LATE = TIMEOUT + 500;
 const SEED = 20261124;
 /** Generated request sequences per test (each 1 to 12 requests over 3 users). */
-const RUNS = { faults: 500, stale: 300, kv: 60 };
+const RUNS = { faults: 500, stale: 300, kv: 60, objects: 200 };
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 
 /** Where sessions live: server-side, cookie with overflow, or cookie with revocation checks (Durable Objects). */
@@ -85,7 +86,11 @@ function apps(mode: Mode, faulty: Backend, truth: Backend, now: () => number) {
   app.get("/read", async (c) => answer(c, await found(c.var.session)));
   app.post("/regenerate", async (c) => {
     const before = await found(c.var.session);
-    c.var.session.regenerate();
+    const s = c.var.session;
+    s.regenerate();
+    // With revocation checks, a regenerate is a login: the new session is linked to its user, whose
+    // reference its cookie then carries (checks ask the user's object, under the same faults).
+    if (mode === "revocation" && before.before) await linkSession(faulty as SessionObjectNamespace, await s.load(), before.before.owner);
     return answer(c, before);
   });
   app.post("/destroy", async (c) => {
@@ -355,6 +360,7 @@ describe("the Durable Object store under a fault schedule (the library's Durable
     "%s: throws, hangs, late landings and objects reset mid-request: nothing leaks, nothing acknowledged is lost, no dangling cookie",
     async (_what, mode) => {
       const t = tally();
+      let userObjectCalls = 0;
       await fc.assert(
         fc.asyncProperty(fc.integer(), fc.array(op(2, 200), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
           const clock = testClock(Date.now());
@@ -365,11 +371,14 @@ describe("the Durable Object store under a fault schedule (the library's Durable
               ? { faulty: new DurableObjectStore(objects), truth: new DurableObjectStore(env.SESSION_OBJECTS) }
               : { faulty: objects, truth: env.SESSION_OBJECTS };
           await runSequence(mode, ops, fates, stores, clock, t);
+          userObjectCalls += fates.log.filter((entry) => entry.key.startsWith("u:")).length;
         }),
-        { seed: SEED, numRuns: RUNS.kv },
+        { seed: SEED, numRuns: RUNS.objects },
       );
       expect(t.silentLosses).toEqual([]);
       for (const fate of DO_FAULTS) expect(t.fates[fate]).toBeGreaterThan(0);
+      // Cookie mode: logins (regenerate) link their sessions, whose checks then ask the user's object.
+      if (mode === "revocation") expect(userObjectCalls).toBeGreaterThan(20);
       expect(t.failures).toBeGreaterThan(5);
     },
     60_000,
