@@ -10,10 +10,11 @@ import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
 import { objectNamed } from "./stub.js";
 
 /**
- * Cookie mode with revocation checks: a request that reads the session asks the session's Durable Object
- * whether it was destroyed or revoked (one round trip) when the cookie's last confirmation is `recheckAfter`
- * old, so a cookie copied before logout is refused afterwards, in every location. Works with `overflow:` too: the check is on the session id, wherever the
- * data lives.
+ * Cookie mode with revocation checks: a request that reads the session asks whether it was destroyed or
+ * revoked (one round trip) when the cookie's last confirmation is `recheckAfter` old, so a cookie copied
+ * before logout is refused afterwards, in every location. A session linked to a user (`linkSession`) asks its
+ * user's Durable Object, whose one write ends every session of the user (`revokeAllSessions`); any other asks
+ * its own. Works with `overflow:` too: the check is on the session id, wherever the data lives.
  */
 export interface RevocationOptions<C = unknown> {
   /** The `SessionObject` namespace binding, or a function of the context (`(c) => c.env.SESSION_OBJECTS`). */
