@@ -2,7 +2,8 @@
 // autocannon (virtual users: a login, then 20 authenticated requests, each user with its own cookie jar, many
 // users at once), checks every session afterwards, prints a report and stops the server.
 //
-// LOAD_MODE=cookie (default) or store (server-side sessions in local KV); LOAD_USERS, LOAD_CONNECTIONS.
+// LOAD_MODE=cookie (default), store (server-side sessions in local KV) or do (server-side sessions in local
+// Durable Objects, one per session); LOAD_USERS, LOAD_CONNECTIONS.
 // Bounded: a fixed number of requests (LOAD_USERS x 21) and a hard stop after LOAD_MAX_SECONDS; loopback only.
 // A report, not a timed assertion: the exit code is non-zero only for errors or failed integrity checks.
 import autocannon from "autocannon";
@@ -21,8 +22,8 @@ const MODE = process.env.LOAD_MODE ?? "cookie";
 const AUTHENTICATED = 20;
 const NAME = "__Host-session";
 
-if (MODE !== "cookie" && MODE !== "store") {
-  console.error(`LOAD_MODE must be "cookie" or "store"`);
+if (MODE !== "cookie" && MODE !== "store" && MODE !== "do") {
+  console.error(`LOAD_MODE must be "cookie", "store" or "do"`);
   process.exit(2);
 }
 if (USERS % CONNECTIONS !== 0) {
@@ -182,7 +183,12 @@ try {
       users: USERS,
       connections: CONNECTIONS,
       requestsPerUser: AUTHENTICATED + 1,
-      sessions: MODE === "store" ? "server-side, local KV (wrangler dev)" : "cookie mode, A256GCM",
+      sessions:
+        MODE === "store"
+          ? "server-side, local KV (wrangler dev)"
+          : MODE === "do"
+            ? "server-side, local Durable Objects (wrangler dev)"
+            : "cookie mode, A256GCM",
     },
     wranglerStartupSeconds: startupSeconds,
     requests: result.requests.total,

@@ -18,6 +18,8 @@ import {
   type SessionStore,
   type SessionVariables,
 } from "../src/index.js";
+import { runInDurableObject } from "cloudflare:test";
+import { linkSession, revokeAllSessions } from "../src/durable-object/users.js";
 import { LaggingStore } from "./fault-schedule.js";
 import { b64, forgeJwe, rawKey } from "./forge.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
@@ -184,6 +186,69 @@ describe("revocation with Durable Objects", () => {
       expect(replay.body).toMatchObject({ isNew: true, data: {} });
       expect(["missing", "revoked"]).toContain(replay.body.invalid);
     }
+  });
+});
+
+describe("log out everywhere with Durable Objects (cookie mode, revocation.recheckAfter)", () => {
+  /** A cookie-mode app on `clock` whose login links the session to its user. */
+  function linkedApp(clock: ReturnType<typeof testClock>, recheckAfter: number) {
+    const hono = new Hono<{ Variables: SessionVariables }>();
+    hono.use(
+      session({
+        secret: SECRET,
+        idleTimeout: 1800,
+        touchAfter: 60,
+        now: clock.now,
+        revocation: { namespace: env.SESSION_OBJECTS, recheckAfter },
+      }),
+    );
+    hono.post("/login/:user", async (c) => {
+      const s = await c.var.session.load();
+      s.regenerate();
+      s.set("user", c.req.param("user"));
+      await linkSession(env.SESSION_OBJECTS, s, c.req.param("user"));
+      return c.text("ok");
+    });
+    hono.get("/me", async (c) => c.json({ user: (await (await c.var.session.load()).get("user")) ?? null }));
+    return hono;
+  }
+
+  it("a cookie copied before revokeAllSessions elsewhere works at most recheckAfter (30 s) more, never longer; where it ran, not at all", async () => {
+    const clock = testClock(Date.now());
+    const [here, elsewhere] = [linkedApp(clock, 30), linkedApp(clock, 30)];
+    const user = `victim-${crypto.randomUUID()}`;
+    const alice = jar();
+    alice.take(await here.request(`/login/${user}`, { method: "POST" }));
+    clock.advance(5);
+    expect(await (await elsewhere.request("/me", { headers: alice.header() })).json()).toEqual({ user });
+    const stolen = copyOf(alice);
+    // Another isolate runs the revocation (straight on the user's object: this isolate's memory knows nothing).
+    await env.SESSION_OBJECTS.getByName(`u:${user}`).revokeAll([]);
+    let lastAccepted = -1;
+    for (let s = 0; s <= 90; s++) {
+      if ((await (await elsewhere.request("/me", { headers: stolen.header() })).json<{ user: unknown }>()).user === user) lastAccepted = s;
+      clock.advance(1);
+    }
+    expect(lastAccepted).toBeLessThan(30);
+    const bob = jar();
+    const other = `victim-${crypto.randomUUID()}`;
+    bob.take(await here.request(`/login/${other}`, { method: "POST" }));
+    clock.advance(5);
+    expect(await (await here.request("/me", { headers: bob.header() })).json()).toEqual({ user: other });
+    await revokeAllSessions(env.SESSION_OBJECTS, other); // made in this isolate: applies here at once
+    expect(await (await here.request("/me", { headers: bob.header() })).json()).toEqual({ user: null });
+  });
+
+  it("the user's object losing its state after revokeAllSessions does not bring the ended sessions back", async () => {
+    const clock = testClock(Date.now());
+    const app = linkedApp(clock, 0);
+    const user = `reset-${crypto.randomUUID()}`;
+    const alice = jar();
+    alice.take(await app.request(`/login/${user}`, { method: "POST" }));
+    expect(await (await app.request("/me", { headers: alice.header() })).json()).toEqual({ user });
+    await env.SESSION_OBJECTS.getByName(`u:${user}`).revokeAll([]);
+    await runInDurableObject(env.SESSION_OBJECTS.getByName(`u:${user}`), (_object, state) => state.storage.deleteAll());
+    expect(await (await app.request("/me", { headers: alice.header() })).json()).toEqual({ user: null });
   });
 });
 

@@ -2,7 +2,14 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { linkSession, listSessions } from "../src/durable-object/users.js";
-import { newSessionId, session, SessionConfigError, SessionDeviceLimitError, type SessionVariables } from "../src/index.js";
+import {
+  newSessionId,
+  session,
+  SessionConfigError,
+  SessionDeviceLimitError,
+  SessionStoreError,
+  type SessionVariables,
+} from "../src/index.js";
 import { freshId, sessionStub } from "./do-helpers.js";
 import { jar, SECRET, type Data } from "./helpers.js";
 
@@ -100,6 +107,34 @@ describe("linkSession device limits", () => {
     } else {
       expect(results.every((r) => r.status === "fulfilled")).toBe(true);
     }
+  });
+
+  it('"end-oldest" whose revocation of the oldest fails: the login fails typed, the oldest stays listed (never live and unlisted), the next login ends it', async () => {
+    const user = `fail-${freshId()}`;
+    const [oldest, ...others] = [fakeSession(), fakeSession(), fakeSession()];
+    for (const s of [oldest!, ...others]) await linkSession(namespace, s, user, { maxSessions: 3 });
+    // The oldest session's object cannot be reached while the fourth login runs.
+    const broken = {
+      getByName(name: string) {
+        const stub = namespace.getByName(name);
+        if (name !== `s:${oldest!.id}`) return stub;
+        return new Proxy(stub, {
+          get: (target, method: string) =>
+            method === "revoke" ? () => Promise.reject(new Error("object reset")) : (target as never)[method],
+        });
+      },
+    } as unknown as typeof namespace;
+    const fourth = fakeSession();
+    await expect(linkSession(broken, fourth, user, { maxSessions: 3 })).rejects.toThrow(SessionStoreError);
+    const listed = (await listSessions(namespace, user)).map((s) => s.id).sort();
+    expect(listed).toEqual([oldest!, ...others].map((s) => s.id).sort());
+    expect((await sessionStub(oldest!.id).check()).revoked).toBe(false);
+    expect((await sessionStub(fourth.id).check()).linked).toBe(false);
+    // The next login retries the revocation first.
+    const fifth = fakeSession();
+    expect(await linkSession(namespace, fifth, user, { maxSessions: 3 })).toBe(true);
+    expect((await sessionStub(oldest!.id).check()).revoked).toBe(true);
+    expect((await listSessions(namespace, user)).map((s) => s.id).sort()).toEqual([...others, fifth].map((s) => s.id).sort());
   });
 
   it("re-linking a session already linked does not count it twice", async () => {

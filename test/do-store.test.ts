@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import type { SessionObject } from "../src/durable-object/object.js";
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../src/core/errors.js";
@@ -229,5 +229,34 @@ describe("faults: a typed error and no partial write", () => {
     expect(error).toBeInstanceOf(SessionStoreError);
     expect(error.message).toBe("session store get failed");
     expect(error.getResponse().status).toBe(503);
+  });
+});
+
+describe("an object that never answers", () => {
+  /** A namespace whose objects accept every call and never answer it (a hung object). */
+  const hung = { getByName: () => new Proxy({}, { get: () => () => new Promise(() => {}) }) };
+
+  it("fails the call with SessionStoreError (cause StoreTimeout) after timeoutMs, a lock wait after waitMs more: never hangs the request", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const store = new DurableObjectStore(hung, { timeoutMs: 1000 });
+      const read = store.read(freshId());
+      const failed = expect(read).rejects.toMatchObject({ name: "SessionStoreError", cause: { name: "StoreTimeout" } });
+      await vi.advanceTimersByTimeAsync(1000);
+      await failed;
+      const locked = store.read(freshId(), { token: "t", leaseMs: 1000, waitMs: 3000 });
+      let settled = false;
+      locked.catch(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(3999);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(locked).rejects.toThrow(SessionStoreError);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.each([-1, 1.5, "5000"])("timeoutMs %j is a SessionConfigError", (timeoutMs) => {
+    expect(() => new DurableObjectStore(env.SESSION_OBJECTS, { timeoutMs } as never)).toThrow(SessionConfigError);
   });
 });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SessionObject } from "../src/durable-object/object.js";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession, type LinkableSession } from "../src/durable-object/users.js";
@@ -231,13 +231,13 @@ describe("re-linking a session to another user (account switch without regenerat
     expect(await indexedIds(alice)).toEqual([]);
     // Revoking before any listing: the two must agree without a listing's clean-up in between.
     expect(await revokeAllSessions(ns, alice)).toBe(0);
-    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true });
+    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true, userId: mallory });
     expect(await listSessions(ns, alice)).toEqual([]);
     expect((await listSessions(ns, mallory)).map((d) => d.id)).toEqual([s.id]);
 
     await linkSession(ns, s, alice); // and back
     expect(await revokeAllSessions(ns, mallory)).toBe(0);
-    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true });
+    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true, userId: alice });
     expect(await listSessions(ns, mallory)).toEqual([]);
     expect((await listSessions(ns, alice)).map((d) => d.id)).toEqual([s.id]);
     expect(await revokeAllSessions(ns, alice)).toBe(1);
@@ -252,7 +252,7 @@ describe("re-linking a session to another user (account switch without regenerat
     await sessionStub(s.id).link({ userId: mallory, device: "", created: T0, lastUsed: T0, ttl: 600, seq: 1 });
     expect(await indexedIds(alice)).toEqual([s.id]);
     expect(await revokeAllSessions(ns, alice)).toBe(0);
-    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true });
+    expect(await store.check(s.id)).toEqual({ revoked: false, linked: true, userId: mallory });
     expect(await indexedIds(alice)).toEqual([]);
   });
 });
@@ -354,5 +354,30 @@ describe("input errors are typed", () => {
     await expect(store.get("k".repeat(513))).rejects.toThrow(SessionTooLargeError);
     expect(() => new DurableObjectStore(ns, { exclusive: bad("yes") })).toThrow(SessionConfigError);
     expect(() => new DurableObjectStore(ns, bad(null))).toThrow(SessionConfigError);
+  });
+});
+
+describe("an object that never answers", () => {
+  /** A namespace whose objects accept every call and never answer it (a hung object). */
+  const hung = { getByName: () => new Proxy({}, { get: () => () => new Promise(() => {}) }) } as never;
+
+  it.each([
+    ["linkSession", () => linkSession(hung, loaded(), `hung-${freshId()}`)],
+    ["listSessions", () => listSessions(hung, `hung-${freshId()}`)],
+    ["revokeSession", () => revokeSession(hung, freshId(), { ttl: 60 })],
+    ["revokeAllSessions", () => revokeAllSessions(hung, `hung-${freshId()}`)],
+  ])("%s fails with SessionStoreError (cause StoreTimeout) after 5 s instead of hanging its caller", async (_name, call) => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const pending = call();
+      let settled = false;
+      pending.catch(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(pending).rejects.toMatchObject({ name: "SessionStoreError", cause: { name: "StoreTimeout" } });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -4,13 +4,16 @@
  *   throw, land then throw, hang forever, land late (after the caller's timeout), or, for reads, return a
  *   stale value as Workers KV's eventual consistency can.
  * - `faultyKV`: the same over a KV namespace binding, so that KVStore's own code runs under the faults.
+ * - `faultyObjects`: the same over the SessionObject namespace binding (the library's DurableObjectStore and
+ *   revocation checks in the path), plus "reset": the call fails as workerd fails calls to an object reset
+ *   mid-request (its in-memory state gone), having committed or not.
  * - `LaggingStore`: a replica that serves a frozen snapshot until told to catch up (another location's
  *   view of KV during the up to 60 s a change takes to propagate).
  */
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../src/index.js";
 
 /** What happens to one store call. */
-export type Fate = "ok" | "throw" | "land-then-throw" | "hang" | "land-late" | "stale";
+export type Fate = "ok" | "throw" | "land-then-throw" | "hang" | "land-late" | "stale" | "reset";
 
 export interface Schedule {
   /** Chance (0..1) that a call is not "ok". */
@@ -72,19 +75,58 @@ export class FateDrawer {
 }
 
 /** Runs a write under its fate. */
-function write(fate: Fate, apply: () => Promise<void>, lateMs: number): Promise<void> {
+function write<T = void>(fate: Fate, apply: () => Promise<T>, lateMs: number, committed = false): Promise<T> {
   switch (fate) {
+    case "reset":
+      // What workerd answers when the object was reset mid-call; the write may or may not have committed.
+      return (committed ? apply() : Promise.resolve()).then(() => Promise.reject(objectReset()));
     case "throw":
       return Promise.reject(new Error(SCHEDULED));
     case "land-then-throw":
       return apply().then(() => Promise.reject(new Error(SCHEDULED)));
     case "hang":
-      return new Promise<void>(() => {});
+      return new Promise<T>(() => {});
     case "land-late":
-      return new Promise<void>((resolve, reject) => setTimeout(() => apply().then(resolve, reject), lateMs));
+      return new Promise<T>((resolve, reject) => setTimeout(() => apply().then(resolve, reject), lateMs));
     default:
       return apply();
   }
+}
+
+/** The error workerd gives a caller whose Durable Object was reset during the call. */
+function objectReset(): Error {
+  return Object.assign(new Error("Internal error in Durable Object storage caused object to be reset."), { retryable: true });
+}
+
+/**
+ * The SessionObject namespace binding with every stub call under the schedule: reads (read, check, info,
+ * sessions, checkSession) draw "get" fates, writes (write, release, touch, link, addSession, ...) "set", and
+ * revoke/revokeAll "delete". A "reset" fate fails the call as a reset object does, half the time after the
+ * call committed (drawn from the schedule, so it replays). The object's own state stays the truth: read it
+ * through `inner`.
+ */
+export function faultyObjects<N extends { getByName(name: string): unknown }>(inner: N, fates: FateDrawer): N {
+  const reads = new Set(["read", "check", "info", "sessions", "checkSession"]);
+  const deletes = new Set(["revoke", "revokeAll"]);
+  return {
+    getByName(name: string) {
+      const stub = inner.getByName(name) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      return new Proxy(stub, {
+        get(target, method: string) {
+          return (...args: unknown[]) => {
+            const call = () => target[method]!(...args);
+            if (reads.has(method)) {
+              const fate = fates.draw("get", name);
+              if (fate === "reset") return Promise.reject(objectReset());
+              return write(fate === "land-then-throw" ? "throw" : fate, call, fates.schedule.lateMs);
+            }
+            const fate = fates.draw(deletes.has(method) ? "delete" : "set", name);
+            return write(fate, call, fates.schedule.lateMs, fate === "reset" && fates.pick(2) === 1);
+          };
+        },
+      });
+    },
+  } as N;
 }
 
 /**

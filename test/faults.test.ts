@@ -17,8 +17,16 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { MemoryStore, session, type SessionStore, type SessionVariables } from "../src/index.js";
-import { FateDrawer, faultyKV, ScheduledStore, type Fate } from "./fault-schedule.js";
+import {
+  DurableObjectStore,
+  MemoryStore,
+  session,
+  type SessionObjectNamespace,
+  type SessionStore,
+  type SessionVariables,
+} from "../src/index.js";
+import { linkSession } from "../src/durable-object/users.js";
+import { FateDrawer, faultyKV, faultyObjects, ScheduledStore, type Fate } from "./fault-schedule.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 import { d1Store } from "./d1-helpers.js";
 import { redisStore } from "./redis-helpers.js";
@@ -28,10 +36,12 @@ const TIMEOUT = 1000;
 const LATE = TIMEOUT + 500;
 const SEED = 20261124;
 /** Generated request sequences per test (each 1 to 12 requests over 3 users). */
-const RUNS = { faults: 500, stale: 300, kv: 60 };
+const RUNS = { faults: 500, stale: 300, kv: 60, objects: 200 };
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 
-type Mode = "store" | "overflow";
+/** Where sessions live: server-side, cookie with overflow, or cookie with revocation checks (Durable Objects). */
+type Mode = "store" | "overflow" | "revocation";
+type Backend = SessionStore | KVNamespace | SessionObjectNamespace;
 type Data = { owner?: string; v?: string; pad?: string };
 /** What a session holds, in short: null for no session. */
 type State = { owner: string; v: string; pad: number } | null;
@@ -50,9 +60,11 @@ function stateOf(data: Data): State {
 const same = (a: State, b: State) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The app under faults, and a fault-free reader over the same underlying store. */
-function apps(mode: Mode, faulty: SessionStore | KVNamespace, truth: SessionStore | KVNamespace, now: () => number) {
+function apps(mode: Mode, faulty: Backend, truth: Backend, now: () => number) {
+  const where = (backend: Backend) =>
+    mode === "revocation" ? { revocation: { namespace: backend as SessionObjectNamespace } } : { [mode]: backend as SessionStore };
   const app = new Hono<{ Variables: SessionVariables<Data> }>();
-  app.use(session<Data>({ secret: SECRET, [mode]: faulty, storeTimeout: TIMEOUT, now, idleTimeout: 3600 }));
+  app.use(session<Data>({ secret: SECRET, ...where(faulty), storeTimeout: TIMEOUT, now, idleTimeout: 3600 }));
   type Session = SessionVariables<Data>["session"];
   /** What the request found, before the handler changes anything. */
   const found = async (session: Session) => {
@@ -74,7 +86,11 @@ function apps(mode: Mode, faulty: SessionStore | KVNamespace, truth: SessionStor
   app.get("/read", async (c) => answer(c, await found(c.var.session)));
   app.post("/regenerate", async (c) => {
     const before = await found(c.var.session);
-    c.var.session.regenerate();
+    const s = c.var.session;
+    s.regenerate();
+    // With revocation checks, a regenerate is a login: the new session is linked to its user, whose
+    // reference its cookie then carries (checks ask the user's object, under the same faults).
+    if (mode === "revocation" && before.before) await linkSession(faulty as SessionObjectNamespace, await s.load(), before.before.owner);
     return answer(c, before);
   });
   app.post("/destroy", async (c) => {
@@ -84,7 +100,7 @@ function apps(mode: Mode, faulty: SessionStore | KVNamespace, truth: SessionStor
   });
 
   const oracle = new Hono<{ Variables: SessionVariables<Data> }>();
-  oracle.use(session<Data>({ secret: SECRET, [mode]: truth, now, idleTimeout: 3600, shouldRoll: () => false }));
+  oracle.use(session<Data>({ secret: SECRET, ...where(truth), now, idleTimeout: 3600, shouldRoll: () => false }));
   oracle.get("/", async (c) => c.json(stateOf(await c.var.session.all())));
   return { app, oracle };
 }
@@ -134,7 +150,7 @@ const tally = (): Tally => ({
   failures: 0,
   told: 0,
   silentLosses: [],
-  fates: { ok: 0, throw: 0, "land-then-throw": 0, hang: 0, "land-late": 0, stale: 0 },
+  fates: { ok: 0, throw: 0, "land-then-throw": 0, hang: 0, "land-late": 0, stale: 0, reset: 0 },
 });
 
 /**
@@ -145,7 +161,7 @@ async function runSequence(
   mode: Mode,
   ops: Op[],
   fates: FateDrawer,
-  stores: { faulty: SessionStore | KVNamespace; truth: SessionStore | KVNamespace },
+  stores: { faulty: Backend; truth: Backend },
   clock: ReturnType<typeof testClock>,
   t: Tally,
 ) {
@@ -183,11 +199,17 @@ async function runSequence(
       // regenerate may lose the old copy only after the new one landed (never delete before the write).
       const calls = fates.log.slice(from);
       const landedAt = (operation: "set" | "delete", after = -1) =>
-        calls.findIndex((e, i) => i > after && e.operation === operation && ["ok", "land-then-throw", "land-late"].includes(e.fate));
+        calls.findIndex(
+          (e, i) => i > after && e.operation === operation && ["ok", "land-then-throw", "land-late", "reset"].includes(e.fate),
+        );
       const attempted: State[] = [];
       if (kind === "write" && landedAt("set") >= 0) attempted.push({ owner: name, v: tag, pad });
       if (kind === "destroy" && landedAt("delete") >= 0) attempted.push(null);
       if (kind === "regenerate" && landedAt("set") >= 0 && landedAt("delete", landedAt("set")) >= 0) attempted.push(null);
+      // Cookie mode with revocation checks: the new id travels only in a successful response's cookie, so a
+      // revocation of the old id that landed before the failure ends the session (told: 5xx). Failing closed
+      // is the point: regenerate() ends a cookie that may have been planted or copied.
+      if (mode === "revocation" && kind === "regenerate" && landedAt("delete") >= 0) attempted.push(null);
       const now = await peek(user);
       const allowed = [...before, ...attempted];
       expect(
@@ -322,6 +344,41 @@ describe.each([
         { seed: SEED, numRuns: RUNS.kv },
       );
       expect(t.silentLosses).toEqual([]);
+      expect(t.failures).toBeGreaterThan(5);
+    },
+    60_000,
+  );
+});
+
+describe("the Durable Object store under a fault schedule (the library's DurableObjectStore and revocation checks in the path)", () => {
+  const DO_FAULTS: Fate[] = [...WRITE_FAULTS, "reset", "reset"];
+
+  it.each([
+    ["server-side (versioned) sessions", "store"],
+    ["cookie sessions with revocation checks", "revocation"],
+  ] as const)(
+    "%s: throws, hangs, late landings and objects reset mid-request: nothing leaks, nothing acknowledged is lost, no dangling cookie",
+    async (_what, mode) => {
+      const t = tally();
+      let userObjectCalls = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.integer(), fc.array(op(2, 200), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
+          const clock = testClock(Date.now());
+          const fates = new FateDrawer(seed, { faultRate: 0.2, faults: DO_FAULTS, lateMs: LATE });
+          const objects = faultyObjects(env.SESSION_OBJECTS, fates);
+          const stores =
+            mode === "store"
+              ? { faulty: new DurableObjectStore(objects), truth: new DurableObjectStore(env.SESSION_OBJECTS) }
+              : { faulty: objects, truth: env.SESSION_OBJECTS };
+          await runSequence(mode, ops, fates, stores, clock, t);
+          userObjectCalls += fates.log.filter((entry) => entry.key.startsWith("u:")).length;
+        }),
+        { seed: SEED, numRuns: RUNS.objects },
+      );
+      expect(t.silentLosses).toEqual([]);
+      for (const fate of DO_FAULTS) expect(t.fates[fate]).toBeGreaterThan(0);
+      // Cookie mode: logins (regenerate) link their sessions, whose checks then ask the user's object.
+      if (mode === "revocation") expect(userObjectCalls).toBeGreaterThan(20);
       expect(t.failures).toBeGreaterThan(5);
     },
     60_000,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../src/durable-object/users.js";
 import { SessionConfigError } from "../src/core/errors.js";
-import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
+import { session, sessionEngine, withSession, type SessionOptions, type SessionVariables } from "../src/index.js";
 import type { SessionStore } from "../src/stores/store.js";
 import { advanceObject, freshId, sessionStub, storageOf } from "./do-helpers.js";
 import type { SessionObject } from "../src/durable-object/object.js";
@@ -122,10 +122,12 @@ describe("cookie mode with revocation checks", () => {
       },
     } as unknown as Namespace;
     const app = accountApp({ revocation: { namespace: counting, cacheFor: 30 }, touchAfter: 60 }, counting) as unknown as Hono<never>;
-    const { j, id } = await login(app, `erin-${freshId()}`);
+    const user = `erin-${freshId()}`;
+    const { j, id } = await login(app, user);
     calls.length = 0;
     for (let i = 0; i < 3; i++) expect((await me(app, j.header())).status).toBe(200);
-    expect(calls).toEqual([`s:${id}`]);
+    // The login sealed the user's reference: the check asks the user's object (revokeAllSessions lives there).
+    expect(calls).toEqual([`u:${user}`]);
     await revokeSession(counting, id);
     expect((await me(app, j.header())).status).toBe(401);
   });
@@ -262,5 +264,20 @@ describe("cookie mode with overflow and revocation checks", () => {
     for (const other of others) expect(await me(app, other.j.header())).toMatchObject({ status: 401, body: { invalid: "revoked" } });
     expect(await me(app, current.j.header())).toMatchObject({ status: 200, body: { user } });
     expect(await listSessions(env.SESSION_OBJECTS, user)).toEqual([expect.objectContaining({ id: current.id, device: "Laptop" })]);
+  });
+});
+
+describe("revocation checks in time", () => {
+  it("a check whose object never answers fails after storeTimeout (503 SessionStoreError), never hangs the request", async () => {
+    const sealed = accountApp({ revocation: { namespace: env.SESSION_OBJECTS } });
+    const { j } = await login(sealed as unknown as Hono<never>, `slow-${freshId()}`);
+    // Every call on every object of this namespace hangs.
+    const hanging = { getByName: () => new Proxy({}, { get: () => () => new Promise<never>(() => {}) }) } as unknown as Namespace;
+    const sessions = sessionEngine<Data, null>({ secret: SECRET, idleTimeout: 600, storeTimeout: 5, revocation: { namespace: hanging } });
+    const res = await withSession(sessions, new Request("https://a.example/", { headers: j.header() }), null, async (s) => {
+      return new Response(String(await s.get("user")));
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
   });
 });

@@ -23,6 +23,12 @@ export interface SessionMeta {
    */
   readonly checked?: number | undefined;
   /**
+   * The user the session is linked to (`linkSession`) and that user's revocation generation when the session
+   * was last confirmed: cookie mode with `revocation` then asks the user's object, where one write
+   * (`revokeAllSessions`) ends every session of the user. Absent: not linked, or not known to be.
+   */
+  readonly owner?: { readonly userId: string; readonly generation: number } | undefined;
+  /**
    * When the user last proved who they are (`session.authenticate()`), ms since epoch (second precision);
    * absent when never, or when sealed by a version without step-up (unknown).
    */
@@ -39,9 +45,9 @@ export interface Envelope<Data extends SessionData = SessionData> {
 
 /**
  * Wire format (the JWE plaintext), kept short because it rides in every request:
- * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?,"a":authenticatedSeconds?}`.
- * Readers ignore members they do not know, so an envelope with `k` or `a` opens in a version without them (and
- * one without `a` means "not known to be authenticated").
+ * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?,"a":authenticatedSeconds?,"o":[userId,generation]?}`.
+ * Readers ignore members they do not know, so an envelope with `k`, `a` or `o` opens in a version without them
+ * (and one without `a` means "not known to be authenticated").
  */
 interface Wire {
   i: string;
@@ -52,11 +58,14 @@ interface Wire {
   f?: Record<string, unknown>;
   k?: number;
   a?: number;
+  o?: [string, number];
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 const ID = /^[A-Za-z0-9_-]{22,64}$/;
+/** Longest user id an owner reference carries (as `linkSession` accepts it). */
+const MAX_USER_ID = 256;
 
 /** A new random session id: 128 bits from `crypto.getRandomValues`, as 22 base64url characters. */
 export function newSessionId(): string {
@@ -92,6 +101,11 @@ export function checkEnvelope(envelope: unknown): asserts envelope is Envelope {
   if (meta.checked !== undefined && !isSeconds(meta.checked)) {
     throw new SessionConfigError("envelope.meta.checked must be a whole, non-negative number of ms since epoch when given");
   }
+  if (meta.owner !== undefined && !isOwner(meta.owner)) {
+    throw new SessionConfigError(
+      `envelope.meta.owner must be { userId: a string of 1 to ${MAX_USER_ID} characters, generation: a whole number >= 0 } when given`,
+    );
+  }
   if (meta.authenticatedAt !== undefined && !isSeconds(meta.authenticatedAt)) {
     throw new SessionConfigError("envelope.meta.authenticatedAt must be a whole, non-negative number of ms since epoch when given");
   }
@@ -117,6 +131,7 @@ export function envelopeJson(envelope: Envelope): string {
   if (flash && hasKeys(flash)) wire.f = flash;
   if (meta.checked !== undefined) wire.k = Math.floor(meta.checked / 1000);
   if (meta.authenticatedAt !== undefined) wire.a = Math.floor(meta.authenticatedAt / 1000);
+  if (meta.owner !== undefined) wire.o = [meta.owner.userId, meta.owner.generation];
   return JSON.stringify(wire);
 }
 
@@ -146,7 +161,7 @@ export function parseEnvelope(json: string): Envelope | undefined {
 /** Shape-checks parsed JSON as an envelope; undefined when it is not one. */
 export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
-  const { i, c, u, l, d, f, k, a } = wire as Partial<Wire>;
+  const { i, c, u, l, d, f, k, a, o } = wire as Partial<Wire>;
   if (!isSessionId(i)) return undefined;
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
@@ -157,9 +172,24 @@ export function envelopeOf(wire: unknown): Envelope | undefined {
     lastUsed: u * 1000,
     lifetime: l,
     ...(a === undefined ? {} : { authenticatedAt: a * 1000 }),
+    // A malformed owner only costs a check of the session's own object, as a cookie without one.
+    ...ownerOf(o),
   };
   // A malformed `k` only costs a revocation check: the session is due for one, as a cookie without it.
   return { data: d, meta: isSeconds(k) ? { ...meta, checked: k * 1000 } : meta, flash: f };
+}
+
+function isOwner(value: unknown): value is NonNullable<SessionMeta["owner"]> {
+  if (!isObject(value)) return false;
+  const { userId, generation } = value;
+  return typeof userId === "string" && userId.length > 0 && userId.length <= MAX_USER_ID && isSeconds(generation);
+}
+
+/** The sealed owner reference as meta holds it; nothing when absent or malformed. */
+function ownerOf(o: unknown): { owner: NonNullable<SessionMeta["owner"]> } | Record<string, never> {
+  if (!Array.isArray(o) || o.length !== 2) return {};
+  const owner = { userId: o[0] as unknown, generation: o[1] as unknown };
+  return isOwner(owner) ? { owner } : {};
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

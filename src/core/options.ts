@@ -65,7 +65,10 @@ export interface SessionEngineOptions<C = unknown> {
    * updates), optional locking and final destroy().
    */
   store?: StoreOption<C> | undefined;
-  /** Milliseconds a store call may take before it fails with `SessionStoreError`. Default 5000; 0 = no limit. */
+  /**
+   * Milliseconds a store call (or a revocation check's Durable Object call) may take before it fails with
+   * `SessionStoreError`. Default 5000; 0 = no limit.
+   */
   storeTimeout?: number | undefined;
   /**
    * Cookie mode (with or without `overflow`) with revocation checks: each request that reads the session asks

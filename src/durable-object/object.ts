@@ -17,8 +17,10 @@ import {
   type LinkRequest,
   type LinkResult,
   type LockRequest,
+  type RevokeAllResult,
   type RevokeResult,
   type Snapshot,
+  type UserCheck,
   type UserLink,
   type WriteRequest,
   type WriteResult,
@@ -36,6 +38,8 @@ interface StoredRecord {
 /** Deleted or revoked: no write may bring the session back before `until`. */
 interface Tombstone {
   until: number;
+  /** The link it ended: a retried revocation still knows which user's index entry must go. */
+  link?: UserLink | undefined;
 }
 interface Lock {
   token: string;
@@ -53,7 +57,8 @@ interface Link {
 }
 /**
  * Storage layout of a user object: one entry per indexed session under `d:<sessionId>`, the last entry
- * number under `seq`, and the revocation generation under `gen` (bumped by every revokeAllSessions).
+ * number under `seq`, and the revocation generation under `gen` (bumped by every revokeAllSessions): cookies
+ * of this user's sessions seal the generation they were confirmed under, so one bump ends them all.
  */
 interface IndexEntry {
   /** Absent in entries written by 0.1 (`{ device, created }`), before entries were numbered: 0. */
@@ -62,6 +67,13 @@ interface IndexEntry {
   confirmed?: boolean;
   /** When the link it was indexed for ends unless extended (ms; absent in entries written by 0.1: passed). */
   expiresAt?: number;
+  /**
+   * A cookie carrying this user's sealed reference was checked here: a cookie session, which this object
+   * alone can end (its object holds no stored session). Absent: its object must be revoked too.
+   */
+  cookie?: boolean;
+  /** Taken out of the user's reach; its object is to be revoked, then the entry removed (see IndexedSession.ending). */
+  ending?: boolean;
 }
 
 interface Waiter extends LockRequest {
@@ -160,19 +172,21 @@ export class SessionObject extends DurableObject {
     const result = this.ctx.storage.transactionSync((): RevokeResult => {
       const record = kv.get<StoredRecord>(REC);
       const stored = kv.get<Link>(LINK);
-      const link = stored && { userId: stored.userId, seq: stored.seq ?? 0 };
+      const tomb = kv.get<Tombstone>(TOMB);
+      // A retry after a failed index removal finds the link in the tombstone.
+      const link = stored ? { userId: stored.userId, seq: stored.seq ?? 0 } : tomb && tomb.until > now ? tomb.link : undefined;
       const live = this.#link(now);
       if (ifUser !== undefined && live && live.userId !== ifUser) return { revoked: false, link, live: true };
       const until = Math.max(
         now + ttl * 1000,
         record ? record.deadline + CLOCK_SKEW_MS : 0,
         stored ? stored.expiresAt + CLOCK_SKEW_MS : 0,
-        kv.get<Tombstone>(TOMB)?.until ?? 0,
+        tomb?.until ?? 0,
       );
       kv.delete(REC);
       kv.delete(LINK);
       kv.delete(LOCK);
-      if (until > now) kv.put<Tombstone>(TOMB, { until });
+      if (until > now) kv.put<Tombstone>(TOMB, link ? { until, link } : { until });
       return { revoked: true, link, live: live !== undefined };
     });
     this.#grantNext(now); // waiters get the lock and read "revoked" at once
@@ -199,9 +213,9 @@ export class SessionObject extends DurableObject {
     }
     const now = this.clock();
     const revoked = this.#tombstone(now) !== undefined;
-    const linked = !revoked && this.#link(now) !== undefined;
-    if (linked && touch) await this.touch(touch.lastUsed, touch.ttl);
-    return { revoked, linked };
+    const link = revoked ? undefined : this.#link(now);
+    if (link && touch) await this.touch(touch.lastUsed, touch.ttl);
+    return link ? { revoked, linked: true, userId: link.userId } : { revoked, linked: false };
   }
 
   /**
@@ -263,22 +277,24 @@ export class SessionObject extends DurableObject {
     const kv = this.ctx.storage.kv;
     // One transaction of one object: concurrent logins of the user are counted one after the other, so no
     // more than `max` entries are ever indexed (pending ones included).
-    return this.ctx.storage.transactionSync(() => {
+    return this.ctx.storage.transactionSync((): Indexed => {
       const generation = kv.get<number>(GEN) ?? 0;
       let evicted: IndexedSession[] = [];
+      let dropped: string[] = [];
       if (limit) {
-        const others = this.#entries()
-          .filter((entry) => entry.id !== id)
-          .sort((a, b) => a.seq - b.seq);
-        const excess = others.length - (limit.max - 1);
+        const others = this.#entries().filter((entry) => entry.id !== id);
+        // Sessions still being ended do not count (their revocation is retried here), live ones do.
+        const live = others.filter((entry) => !entry.ending).sort((a, b) => a.seq - b.seq);
+        const excess = live.length - (limit.max - 1);
         if (excess > 0 && limit.policy === "refuse") return { seq: 0, generation, refused: true };
-        if (excess > 0) evicted = others.slice(0, excess);
-        for (const entry of evicted) kv.delete(ENTRY + entry.id);
+        const ended = this.#end(excess > 0 ? live.slice(0, excess) : []);
+        dropped = ended.dropped;
+        evicted = [...others.filter((entry) => entry.ending).map(({ cookie: _, ...entry }) => entry), ...ended.revoke];
       }
       const seq = (kv.get<number>(SEQ) ?? 0) + 1;
       kv.put(SEQ, seq);
       kv.put<IndexEntry>(ENTRY + id, { seq, confirmed: false, expiresAt: this.clock() + ttl * 1000 });
-      return { seq, generation, ...(evicted.length ? { evicted } : {}) };
+      return { seq, generation, ...(evicted.length ? { evicted } : {}), ...(dropped.length ? { dropped } : {}) };
     });
   }
 
@@ -292,7 +308,7 @@ export class SessionObject extends DurableObject {
     const kv = this.ctx.storage.kv;
     return this.ctx.storage.transactionSync(() => {
       const entry = kv.get<IndexEntry>(ENTRY + id);
-      if ((kv.get<number>(GEN) ?? 0) !== generation || !entry) return false;
+      if ((kv.get<number>(GEN) ?? 0) !== generation || !entry || entry.ending) return false;
       // A newer linkSession of the same session re-indexed it meanwhile: that one confirms its own entry.
       if (entry.seq === seq) kv.put<IndexEntry>(ENTRY + id, { ...entry, confirmed: true });
       return true;
@@ -302,19 +318,49 @@ export class SessionObject extends DurableObject {
   /** User object: the sessions indexed for this user. */
   sessions(): IndexedSession[] {
     this.#role(USER_PREFIX);
-    return this.#entries();
+    return this.#entries().map(({ cookie: _, ...entry }) => entry);
   }
 
   /**
-   * User object: revokeAllSessions' first step. Bumps the revocation generation (a linkSession that indexed
-   * a session before this cannot confirm it any more) and answers the sessions to end, in one step.
+   * User object: revokeAllSessions, in one transaction. Bumps the revocation generation (every cookie sealed
+   * under an older one is refused at its next check, and a linkSession that indexed a session before this
+   * cannot confirm it any more), drops the entries of cookie sessions (that ends them), and marks the others
+   * ending: their objects must be revoked by the caller. Sessions in `except` stay, under the new generation.
    */
-  beginRevokeAll(): IndexedSession[] {
+  revokeAll(except: readonly string[]): RevokeAllResult {
     this.#role(USER_PREFIX);
+    if (!Array.isArray(except) || except.some((id) => typeof id !== "string")) throw new SessionConfigError("except must be session ids");
     const kv = this.ctx.storage.kv;
-    return this.ctx.storage.transactionSync(() => {
+    const keep = new Set(except);
+    return this.ctx.storage.transactionSync((): RevokeAllResult => {
       kv.put(GEN, (kv.get<number>(GEN) ?? 0) + 1);
-      return this.#entries();
+      const targets = this.#entries().filter(({ id }) => !keep.has(id));
+      const { dropped, revoke } = this.#end(targets);
+      const listed = new Set(targets.filter((entry) => !entry.pending).map(({ id }) => id));
+      return { ended: dropped.filter((id) => listed.has(id)).length, dropped, revoke };
+    });
+  }
+
+  /**
+   * User object: cookie mode's revocation check of one of this user's sessions: live, revoked or unknown.
+   * `generation` is the one the cookie sealed; without it, the session's own object named this user. The
+   * first live answer marks the entry as a cookie session's, which revokeAll then ends in its own step.
+   */
+  checkSession(id: string, generation?: number): UserCheck {
+    this.#role(USER_PREFIX);
+    if (typeof id !== "string" || (generation !== undefined && !(Number.isSafeInteger(generation) && generation >= 0))) {
+      throw new SessionConfigError("check needs a session id and a generation");
+    }
+    const kv = this.ctx.storage.kv;
+    return this.ctx.storage.transactionSync((): UserCheck => {
+      const current = kv.get<number>(GEN) ?? 0;
+      const entry = kv.get<IndexEntry>(ENTRY + id);
+      if (entry && !entry.ending) {
+        if (!entry.cookie) kv.put<IndexEntry>(ENTRY + id, { ...entry, cookie: true });
+        return { state: "live", generation: current };
+      }
+      if (generation === undefined || generation < current) return { state: "revoked" };
+      return { state: "unknown" };
     });
   }
 
@@ -354,12 +400,40 @@ export class SessionObject extends DurableObject {
     if (!this.ctx.id.name?.startsWith(prefix)) throw new SessionConfigError(`this method needs an object named ${prefix}...`);
   }
 
-  #entries(): IndexedSession[] {
+  #entries(): (IndexedSession & { cookie: boolean })[] {
     const now = this.clock();
     return [...this.ctx.storage.kv.list<IndexEntry>({ prefix: ENTRY })].map(([key, entry]) => {
       const ttlLeft = Math.max(0, Math.ceil(((entry.expiresAt ?? 0) - now) / 1000));
-      return { id: key.slice(ENTRY.length), seq: entry.seq ?? 0, pending: entry.confirmed === false && ttlLeft > 0, ttlLeft };
+      return {
+        id: key.slice(ENTRY.length),
+        seq: entry.seq ?? 0,
+        pending: entry.confirmed === false && ttlLeft > 0,
+        ttlLeft,
+        ending: entry.ending === true,
+        cookie: entry.cookie === true,
+      };
     });
+  }
+
+  /**
+   * Ends indexed sessions inside the caller's transaction: a cookie session's entry goes (its cookies are
+   * refused from the next check on), any other is marked ending until its object confirms the revocation.
+   */
+  #end(entries: readonly (IndexedSession & { cookie: boolean })[]): { dropped: string[]; revoke: IndexedSession[] } {
+    const kv = this.ctx.storage.kv;
+    const dropped: string[] = [];
+    const revoke: IndexedSession[] = [];
+    for (const { cookie, ...entry } of entries) {
+      if (cookie && !entry.ending) {
+        kv.delete(ENTRY + entry.id);
+        dropped.push(entry.id);
+      } else {
+        const stored = kv.get<IndexEntry>(ENTRY + entry.id);
+        if (stored && !stored.ending) kv.put<IndexEntry>(ENTRY + entry.id, { ...stored, ending: true });
+        revoke.push({ ...entry, ending: true });
+      }
+    }
+    return { dropped, revoke };
   }
 
   #tombstone(now: number): Tombstone | undefined {

@@ -24,6 +24,11 @@ export const USER_PREFIX = "u:";
  * and a session meant to outlive this has no limit worth the name).
  */
 export const MAX_TTL = 10 * 365 * 24 * 3600;
+/**
+ * Default time limit of one object call, in ms (`DurableObjectStore`'s `timeoutMs`, and every call of the
+ * per-user helpers): the middleware's default `storeTimeout`.
+ */
+export const CALL_TIMEOUT_MS = 5000;
 /** Longest lock lease (exclusive mode): a crashed holder blocks its session at most this long. */
 export const MAX_LEASE_MS = 5 * 60_000;
 /** Longest wait for the lock (exclusive mode): a request waits at most this long before LOCK_TIMEOUT. */
@@ -179,6 +184,11 @@ export interface IndexedSession extends IndexKey {
   pending: boolean;
   /** Seconds the link was asked to live, from now (0 once passed): how long a revocation must at least last. */
   ttlLeft: number;
+  /**
+   * Taken out of the user's reach (revokeAllSessions, or evicted by a device limit) but not yet confirmed
+   * ended by its object: still listed and counted as live until then, never again for cookie checks.
+   */
+  ending: boolean;
 }
 
 /** A cap on a user's sessions (`linkSession`'s `maxSessions`), checked by the user object as it indexes one. */
@@ -189,14 +199,28 @@ export interface DeviceLimit {
 
 /**
  * What indexing a session answers: its entry's seq, and the user's revocation generation at that moment;
- * with a limit, `refused` (nothing indexed) or the entries taken out of the index to make room (`evicted`,
- * the oldest first), which the caller must revoke.
+ * with a limit, `refused` (nothing indexed) or the sessions ended to make room, the oldest first: `dropped`
+ * (cookie sessions, ended by this very step) and `evicted` (marked ending, which the caller must revoke in
+ * their objects and then remove).
  */
 export interface Indexed {
   seq: number;
   generation: number;
   refused?: boolean | undefined;
   evicted?: IndexedSession[] | undefined;
+  dropped?: string[] | undefined;
+}
+
+/**
+ * What a user's revokeAllSessions step answers: the sessions it ended in that step (`dropped`: cookie sessions,
+ * which learn it from the generation at their next check; `ended` counts those of them that were listed),
+ * and those marked ending whose objects the caller must revoke (`revoke`: server-side sessions, and sessions
+ * no cookie check has reached yet).
+ */
+export interface RevokeAllResult {
+  ended: number;
+  dropped: string[];
+  revoke: IndexedSession[];
 }
 
 /**
@@ -223,4 +247,14 @@ export interface CheckResult {
   revoked: boolean;
   /** Linked to a user: cookie-mode writes should touch the object so the device list stays current. */
   linked: boolean;
+  /** The user it is linked to (when `linked`): that user's object has the last word. */
+  userId?: string | undefined;
 }
+
+/**
+ * What a user object answers about one of its sessions (cookie mode with revocation checks): `live` (indexed,
+ * not being ended; with the user's current revocation generation, for the cookie to seal), `revoked` (ended
+ * by a revokeAllSessions since the cookie's generation, or not indexed any more although its object names
+ * this user), or `unknown` (not indexed, no revokeAllSessions since: the session's own object decides).
+ */
+export type UserCheck = { state: "live"; generation: number } | { state: "revoked" } | { state: "unknown" };

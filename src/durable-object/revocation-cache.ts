@@ -33,3 +33,29 @@ export function forget(sessionId: string): void {
 export function revokedHere(sessionId: string): boolean {
   return revoked.has(sessionId);
 }
+
+/** A user reference as a cookie seals it: the user's id and its revocation generation at the last confirmation. */
+export interface Owner {
+  userId: string;
+  generation: number;
+}
+
+/**
+ * Sessions linked (`linkSession`) in this isolate and not sealed since: the request that linked one seals
+ * its owner into the cookie it sends, so the session's checks ask the user's object from then on. Bounded
+ * like `checked`; an entry is taken by the seal.
+ */
+const links = new Map<string, Owner>();
+
+export function rememberLink(sessionId: string, owner: Owner): void {
+  links.delete(sessionId);
+  if (links.size >= ENTRIES) links.delete(links.keys().next().value!);
+  links.set(sessionId, owner);
+}
+
+/** The owner a linkSession of this isolate gave the session, once (the seal that carries it takes it). */
+export function takeLink(sessionId: string): Owner | undefined {
+  const owner = links.get(sessionId);
+  links.delete(sessionId);
+  return owner;
+}

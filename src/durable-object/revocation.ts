@@ -3,16 +3,18 @@ import { SessionConfigError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../core/expiry.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { SessionMeta } from "../core/envelope.js";
-import { MAX_TTL } from "./protocol.js";
+import { MAX_TTL, USER_PREFIX, type CheckResult, type UserCheck } from "./protocol.js";
 import { registerRevocationBound } from "./revocation-bound.js";
-import { checkedUntil, remember, revokedHere } from "./revocation-cache.js";
+import { checkedUntil, remember, revokedHere, takeLink, type Owner } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
+import { objectNamed } from "./stub.js";
 
 /**
- * Cookie mode with revocation checks: a request that reads the session asks the session's Durable Object
- * whether it was destroyed or revoked (one round trip) when the cookie's last confirmation is `recheckAfter`
- * old, so a cookie copied before logout is refused afterwards, in every location. Works with `overflow:` too: the check is on the session id, wherever the
- * data lives.
+ * Cookie mode with revocation checks: a request that reads the session asks whether it was destroyed or
+ * revoked (one round trip) when the cookie's last confirmation is `recheckAfter` old, so a cookie copied
+ * before logout is refused afterwards, in every location. A session linked to a user (`linkSession`) asks its
+ * user's Durable Object, whose one write ends every session of the user (`revokeAllSessions`); any other asks
+ * its own. Works with `overflow:` too: the check is on the session id, wherever the data lives.
  */
 export interface RevocationOptions<C = unknown> {
   /** The `SessionObject` namespace binding, or a function of the context (`(c) => c.env.SESSION_OBJECTS`). */
@@ -41,6 +43,8 @@ export interface RevocationPolicy {
   lifetime: number;
   touchAfterMs: number;
   now: () => number;
+  /** Milliseconds an object call may take (the engine's `storeTimeout`); 0: no limit. */
+  timeoutMs: number;
 }
 
 type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
@@ -75,7 +79,7 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
   const storeOf = (ns: SessionObjectNamespace) => {
     let store = stores.get(ns);
     if (!store) {
-      stores.set(ns, (store = new DurableObjectStore(ns)));
+      stores.set(ns, (store = new DurableObjectStore(ns, { timeoutMs: policy.timeoutMs })));
       registerRevocationBound(ns, bound);
     }
     return store;
@@ -96,8 +100,11 @@ function revocableMode(
 ): SessionMode {
   const { cacheMs, recheckMs } = windows;
   let linked: string | undefined;
-  /** The session this request knows to be live, and since when: what the reseal seals as `checked`. */
-  let confirmed: { id: string; at: number } | undefined;
+  /**
+   * The session this request knows to be live, since when, and its owner as last confirmed (undefined: not
+   * linked): what the reseal seals as `checked` and `owner`.
+   */
+  let confirmed: { id: string; at: number; owner: Owner | undefined } | undefined;
   /** The lastUsed the check already touched the link with: the reseal then needs no touch call of its own. */
   let touched: number | undefined;
   return {
@@ -105,29 +112,45 @@ function revocableMode(
       const opened = await inner.open(cookie, maxLength);
       if (!opened.ok) return opened;
       const { meta } = opened.envelope;
-      const { id, checked } = meta;
+      const { id, checked, owner } = meta;
       const now = policy.now();
       // This request reseals the cookie (touchAfter passed; unless the app skips the roll): a check now
-      // rides on that reseal and touches the link in the same call.
+      // rides on that reseal, and the session's object is touched (its link: device list, lastUsed).
       const rolling = now - meta.lastUsed >= policy.touchAfterMs;
-      // A rolling request always asks: its call also keeps the link (device list, revokeAllSessions) alive.
-      if (!rolling && !revokedHere(id)) {
-        // A confirmation from the future (clock skew; a forged time cannot be sealed) is no confirmation.
-        const sealed = checked !== undefined && checked <= now ? checked : undefined;
-        if (sealed !== undefined) confirmed = { id, at: sealed };
-        if (checkedUntil(id) > now) return opened;
-        if (sealed !== undefined && now - sealed < recheckMs) return opened;
-      }
       const lastUsed = Math.max(now - (now % 1000), meta.created);
       const touch = rolling ? { lastUsed, ttl: secondsLeft({ ...meta, lastUsed }, policy) } : undefined;
-      const { revoked, linked: isLinked } = await store.check(id, touch); // fails closed: SessionStoreError
-      if (revoked) return { ok: false, reason: "revoked" };
-      if (isLinked) linked = id;
-      if (isLinked && touch) touched = lastUsed;
-      confirmed = { id, at: now - (now % 1000) };
+      const window = Math.max(cacheMs, recheckMs);
+      if (!revokedHere(id)) {
+        // A confirmation from the future (clock skew; a forged time cannot be sealed) is no confirmation.
+        const sealed = checked !== undefined && checked <= now ? checked : undefined;
+        const cached = checkedUntil(id) > now ? checkedUntil(id) - window : undefined;
+        const at = Math.max(sealed ?? -1, cached === undefined ? -1 : cached - (cached % 1000));
+        if (at >= 0) confirmed = { id, at, owner };
+        const fresh = cached !== undefined || (sealed !== undefined && now - sealed < recheckMs);
+        if (fresh && !rolling) return opened;
+        // A rolling request always asks: its call also keeps the link (device list, lastUsed) alive.
+        if (fresh && owner) {
+          // No check due: only the session's object is called (one call); its own revocations count. The
+          // user's confirmation carried over keeps its time.
+          const own = await store.check(id, touch);
+          if (own.revoked) return { ok: false, reason: "revoked" };
+          if (own.userId === owner.userId) {
+            linked = id;
+            touched = lastUsed;
+            return opened;
+          }
+          // Linked elsewhere or not any more: the full check below decides.
+        }
+      }
+      // Revoked here: the session's own object is asked too (its user's index may not know yet, if the
+      // revocation's index step failed).
+      const verdict = await verify(store, id, owner, touch, revokedHere(id)); // fails closed: SessionStoreError
+      if (verdict.revoked) return { ok: false, reason: "revoked" };
+      if (verdict.owner) linked = id;
+      if (verdict.owner && touch) touched = lastUsed;
+      confirmed = { id, at: now - (now % 1000), owner: verdict.owner };
       // The isolate reuses the answer for cacheFor, and for recheckAfter: a cookie whose confirmation can
       // only be resealed at the next touchAfter is not checked on each request meanwhile.
-      const window = Math.max(cacheMs, recheckMs);
       if (window > 0) remember(id, now + window);
       return opened;
     },
@@ -136,9 +159,11 @@ function revocableMode(
       // Only a confirmation of this very id is sealed (regenerate() keeps the rest of meta, not its checks).
       // An id minted by this request (new session, regenerate) is confirmed now: nobody could revoke it
       // before, and a revocation racing its login (linkSession) is made in this isolate, which checks at once.
-      const opened = context.previous?.ok ? context.previous.envelope.meta.id : undefined;
-      const checked = confirmed?.id === id ? confirmed.at : opened !== id ? context.now - (context.now % 1000) : undefined;
-      const value = await inner.save({ ...envelope, meta: { ...envelope.meta, checked } }, context);
+      const opened = context.previous?.ok ? context.previous.envelope : undefined;
+      const checked = confirmed?.id === id ? confirmed.at : opened?.meta.id !== id ? context.now - (context.now % 1000) : undefined;
+      // The owner: as linked by this request, else as this request confirmed it, else as the cookie carried it.
+      const owner = takeLink(id) ?? (confirmed?.id === id ? confirmed.owner : opened?.meta.id === id ? opened.meta.owner : undefined);
+      const value = await inner.save({ ...envelope, meta: { ...envelope.meta, checked, owner } }, context);
       // A linked session's device entry follows its use (at most once per touchAfter, when the cookie is
       // resealed), and lives as long as the session just sealed can be accepted.
       if (linked === id && touched !== lastUsed) await store.touch(linked, lastUsed, secondsLeft(envelope.meta, policy));
@@ -152,6 +177,49 @@ function revocableMode(
       await inner.discard(previous);
     },
   };
+}
+
+/** What a revocation check found: refused, or live with its owner (undefined: not linked to a user). */
+type Verdict = { revoked: true } | { revoked: false; owner: Owner | undefined };
+
+type Touch = { lastUsed: number; ttl: number };
+
+/**
+ * The revocation check. A cookie that names its owner asks the user's object (one call; its generation
+ * carries revokeAllSessions), and on a rolling request (or `both`) also the session's object, in parallel (its
+ * touch keeps the link alive: device list, lastUsed; its own revocations count too). A cookie without an owner, or one
+ * its user no longer indexes, asks the session's object; a session linked to a user is then confirmed by that
+ * user's object, whose answer the reseal carries.
+ */
+async function verify(
+  store: DurableObjectStore,
+  id: string,
+  owner: Owner | undefined,
+  touch: Touch | undefined,
+  both: boolean,
+): Promise<Verdict> {
+  let session: CheckResult | undefined;
+  if (owner) {
+    const [user, own] = await Promise.all([
+      userCheck(store, owner.userId, id, owner.generation),
+      touch || both ? store.check(id, touch) : undefined,
+    ]);
+    if (user.state === "revoked" || own?.revoked) return { revoked: true };
+    if (user.state === "live") return { revoked: false, owner: { userId: owner.userId, generation: user.generation } };
+    session = own;
+  }
+  session ??= await store.check(id, touch);
+  if (session.revoked) return { revoked: true };
+  if (!session.linked || session.userId === undefined) return { revoked: false, owner: undefined };
+  // Linked to the user whose index just said it does not hold the session: being ended there.
+  if (session.userId === owner?.userId) return { revoked: true };
+  const user = await userCheck(store, session.userId, id);
+  if (user.state !== "live") return { revoked: true };
+  return { revoked: false, owner: { userId: session.userId, generation: user.generation } };
+}
+
+function userCheck(store: DurableObjectStore, userId: string, id: string, generation?: number): Promise<UserCheck> {
+  return store.inTime("get", () => objectNamed(store.namespace, USER_PREFIX + userId).checkSession(id, generation));
 }
 
 /** Seconds before the server refuses the session as sealed in `meta` (its link lasts that long, no longer). */

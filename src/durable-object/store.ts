@@ -1,7 +1,9 @@
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
+import { inTime } from "../stores/guarded-store.js";
 import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
 import { storedLifetime } from "../stores/stored-session.js";
 import {
+  CALL_TIMEOUT_MS,
   isLockRequest,
   isTime,
   isTtl,
@@ -44,6 +46,12 @@ export interface DurableObjectStoreOptions {
    * `"error"` throws `SessionConflictError` (409) in the request that committed second, which writes nothing.
    */
   onConflict?: "merge" | "error" | undefined;
+  /**
+   * Milliseconds a call to an object may take before it fails with `SessionStoreError` (cause `StoreTimeout`):
+   * an object that hangs must not hang the request with it. A read that waits for the lock gets `waitMs` more.
+   * Default 5000 (as the middleware's `storeTimeout`); 0: no limit.
+   */
+  timeoutMs?: number | undefined;
 }
 
 /** Key and value must fit in 2 MB per Durable Object storage entry; sessions this large are a bug anyway. */
@@ -71,6 +79,8 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
   /** Lease and wait of exclusive mode, or undefined when requests of a session run in parallel. */
   readonly exclusive: { leaseMs: number; waitMs: number } | undefined;
   readonly onConflict: "merge" | "error";
+  /** Milliseconds a call may take (0: no limit); see {@link DurableObjectStoreOptions.timeoutMs}. */
+  readonly timeoutMs: number;
   /** The versioned capability (this store itself): what a wrapper forwards to keep every guarantee. */
   readonly versioned: VersionedSessions;
 
@@ -82,6 +92,10 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     const onConflict = options.onConflict ?? "merge";
     if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
     this.onConflict = onConflict;
+    const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
+      throw new SessionConfigError("timeoutMs must be a whole number of ms, at least 0");
+    this.timeoutMs = timeoutMs;
     this.versioned = this;
   }
 
@@ -115,7 +129,7 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     if (lock !== undefined && !isLockRequest(lock)) {
       throw new SessionConfigError(`a lock needs a token, leaseMs from 1 to ${MAX_LEASE_MS} and waitMs from 0 to ${MAX_WAIT_MS}`);
     }
-    return this.#call("get", key, (stub) => stub.read(lock));
+    return this.#call("get", key, (stub) => stub.read(lock), lock && this.timeoutMs ? lock.waitMs : 0);
   }
 
   /** Versioned write: commits only if the stored version is still `expected`. */
@@ -191,12 +205,20 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     );
   }
 
-  async #call<T>(operation: SessionStoreError["operation"], key: string, call: (stub: ObjectApi) => Promise<T>): Promise<T> {
+  /**
+   * @internal A call to any object of the namespace, in time (`extraMs` on top of `timeoutMs`), failing as
+   * `SessionStoreError`: what the revocation checks use for the user objects too.
+   */
+  inTime<T>(operation: SessionStoreError["operation"], call: () => Promise<T>, extraMs = 0): Promise<T> {
+    // The object threw, was reset, hangs or is unreachable: a SessionStoreError. Its writes are single
+    // transactions: nothing partial (a call that timed out may still commit: as a write that failed after landing).
+    return storeCall(operation, () => inTime(call(), this.timeoutMs && this.timeoutMs + extraMs));
+  }
+
+  async #call<T>(operation: SessionStoreError["operation"], key: string, call: (stub: ObjectApi) => Promise<T>, extraMs = 0): Promise<T> {
     if (typeof key !== "string" || key.length === 0) throw new SessionConfigError("a store key must be a non-empty string");
     if (key.length > MAX_KEY_LENGTH) throw new SessionTooLargeError(key.length, MAX_KEY_LENGTH, "Durable Object store key");
-    // The object threw, was reset or is unreachable: a SessionStoreError. Its writes are single
-    // transactions: nothing partial.
-    return storeCall(operation, () => call(objectNamed(this.namespace, SESSION_PREFIX + key)));
+    return this.inTime(operation, () => call(objectNamed(this.namespace, SESSION_PREFIX + key)), extraMs);
   }
 }
 

@@ -2,6 +2,7 @@ import { SessionConfigError, SessionDeviceLimitError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, UNBOUNDED_TTL } from "../core/expiry.js";
 import type { Session } from "../core/session.js";
 import {
+  CALL_TIMEOUT_MS,
   isLimit,
   isTime,
   MAX_LIMIT,
@@ -11,8 +12,9 @@ import {
   type DeviceLimit,
   type DeviceSession,
   type IndexedSession,
+  type RevokeResult,
 } from "./protocol.js";
-import { forget } from "./revocation-cache.js";
+import { forget, rememberLink } from "./revocation-cache.js";
 import { revocationBoundOf } from "./revocation-bound.js";
 import { storeCall } from "../stores/store.js";
 import { checkNamespace, checkTtl, DurableObjectStore, type SessionObjectNamespace } from "./store.js";
@@ -102,9 +104,12 @@ export async function linkSession(
     const index = user(namespace, userId);
     // Index, link, confirm: a revokeAllSessions running meanwhile either finds the entry (and revokes the
     // session, linked or not yet) or bumps the generation, so the confirmation fails and the link is undone.
-    const { seq, generation, refused, evicted } = await index.addSession(id, ttl, limit);
+    const { seq, generation, refused, evicted, dropped } = await index.addSession(id, ttl, limit);
     if (refused) return "refused";
-    // Out of the index already (so concurrent logins do not count them): ended before this one is linked.
+    dropped?.forEach(forget); // cookie sessions: ended by that step already
+    // Marked ending (concurrent logins do not count them; still listed): ended before this one is linked,
+    // and out of the index only once their objects confirmed. A failure leaves them listed and ending (the
+    // next login or revokeAllSessions retries them) and fails this login.
     if (evicted?.length) {
       try {
         await revokeIndexed(namespace, userId, evicted);
@@ -120,7 +125,11 @@ export async function linkSession(
     }
     // An account switch without regenerate(): the session leaves the previous user's list (and reach).
     if (linked.previous) await user(namespace, linked.previous.userId).removeSessions([{ id, seq: linked.previous.seq }]);
-    if (await index.confirmSession(id, seq, generation)) return true;
+    if (await index.confirmSession(id, seq, generation)) {
+      // The cookie this request seals names the user and generation: its checks ask the user's object.
+      rememberLink(id, { userId, generation });
+      return true;
+    }
     await new DurableObjectStore(namespace).end(id, Math.min(MAX_TTL, Math.max(ttl, revocationBoundOf(namespace) ?? 0) + SKEW_SECONDS));
     return false;
   });
@@ -141,13 +150,28 @@ function deviceLimit(options: LinkOptions): DeviceLimit | undefined {
   return limit;
 }
 
-/** Revokes indexed sessions of the user (as revokeAllSessions does); throws when one could not be revoked. */
-async function revokeIndexed(namespace: SessionObjectNamespace, userId: string, entries: readonly IndexedSession[]): Promise<void> {
+/**
+ * Revokes sessions marked ending in the user's index in their objects (those linked to this user, or to no
+ * one), then removes the entries of those that confirmed. Answers what each revoke found (undefined where
+ * it failed); throws when one could not be revoked, leaving it ending in the index for a retry.
+ */
+async function revokeIndexed(
+  namespace: SessionObjectNamespace,
+  userId: string,
+  entries: readonly IndexedSession[],
+): Promise<(RevokeResult | undefined)[]> {
   const bound = revocationBoundOf(namespace) ?? 0;
-  await inBatches(entries, ({ id, ttlLeft }) =>
-    sessionObject(namespace, id).revoke(Math.min(MAX_TTL, Math.max(bound, ttlLeft + SKEW_SECONDS)), userId),
+  const results = await inBatches(entries, ({ id, ttlLeft }) =>
+    sessionObject(namespace, id)
+      // ttlLeft: a session indexed but not linked yet is revoked for as long as its link would have lived.
+      .revoke(Math.min(MAX_TTL, Math.max(bound, ttlLeft + SKEW_SECONDS)), userId)
+      .catch(() => undefined),
   );
   entries.forEach(({ id }) => forget(id));
+  const done = entries.filter((_, i) => results[i]).map(({ id, seq }) => ({ id, seq }));
+  if (done.length) await user(namespace, userId).removeSessions(done);
+  if (done.length < entries.length) throw new Error(`${entries.length - done.length} sessions could not be revoked`);
+  return results;
 }
 
 /**
@@ -196,8 +220,13 @@ export async function revokeSession(
  * those in `except` ("log out my other devices"). Returns the number of listed sessions ended. Once it
  * returns, every session of the user is revoked or was linked after it started: a login racing it is
  * undone (its `linkSession` returns false). A session linked to another user since (an account switch)
- * is left alone, as `listSessions` leaves it out. A failure part-way throws `SessionStoreError` and leaves
- * the sessions not yet ended in the index, so a retry finishes the job.
+ * is left alone, as `listSessions` leaves it out.
+ *
+ * One write ends them: the user's object bumps its revocation generation, and a cookie session (cookie mode
+ * with revocation checks) learns it at its next check (within `recheckAfter`), from the user's object alone;
+ * its own object is not called. Only sessions whose objects must be revoked too (server-side sessions, and
+ * cookie sessions not checked since their login) cost a call each. A failure of one of those throws
+ * `SessionStoreError` and leaves it listed, so a retry finishes the job.
  */
 export async function revokeAllSessions(
   namespace: SessionObjectNamespace,
@@ -210,31 +239,20 @@ export async function revokeAllSessions(
   const except = typeof options.except === "string" ? [options.except] : (options.except ?? []);
   if (!Array.isArray(except) || except.some((id) => typeof id !== "string"))
     throw new SessionConfigError("except must be a session id or a list of them");
-  const keep = new Set(except);
-  const bound = revocationBoundOf(namespace) ?? 0;
   return storeCall("delete", async () => {
-    const index = user(namespace, userId);
-    const targets = (await index.beginRevokeAll()).filter(({ id }) => !keep.has(id));
-    const results = await inBatches(targets, ({ id, ttlLeft }) =>
-      sessionObject(namespace, id)
-        // ttlLeft: a session indexed but not linked yet is revoked for as long as its link would have lived.
-        .revoke(Math.min(MAX_TTL, Math.max(bound, ttlLeft + SKEW_SECONDS)), userId)
-        .catch(() => undefined),
-    );
-    targets.forEach(({ id }) => forget(id));
-    const done = targets.filter((_, i) => results[i]).map(({ id, seq }) => ({ id, seq }));
-    await index.removeSessions(done);
-    if (done.length < targets.length) throw new Error(`${targets.length - done.length} sessions could not be revoked`);
-    return results.filter((result) => result?.revoked && result.live && result.link?.userId === userId).length;
+    const { ended, dropped, revoke } = await user(namespace, userId).revokeAll(except);
+    dropped.forEach(forget);
+    const results = revoke.length ? await revokeIndexed(namespace, userId, revoke) : [];
+    return ended + results.filter((result) => result?.revoked && result.live && result.link?.userId === userId).length;
   });
 }
 
 function user(namespace: SessionObjectNamespace, userId: string): ObjectApi {
-  return objectNamed(namespace, USER_PREFIX + userId);
+  return objectNamed(namespace, USER_PREFIX + userId, CALL_TIMEOUT_MS);
 }
 
 function sessionObject(namespace: SessionObjectNamespace, sessionId: string): ObjectApi {
-  return objectNamed(namespace, SESSION_PREFIX + sessionId);
+  return objectNamed(namespace, SESSION_PREFIX + sessionId, CALL_TIMEOUT_MS);
 }
 
 /** What linking reads from the session, checked: a session that is not loaded throws `SessionNotLoadedError`. */

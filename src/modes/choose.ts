@@ -38,7 +38,8 @@ export const chooseMode: ChooseMode = (options, policy) => {
     );
   }
   // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
-  const revocable = options.revocation && revocationModeOf(options.revocation, policy, storeModes ?? cookieMode);
+  const timeoutMs = options.storeTimeout ?? STORE_TIMEOUT; // checked by storeModeOf
+  const revocable = options.revocation && revocationModeOf(options.revocation, { ...policy, timeoutMs }, storeModes ?? cookieMode);
   return revocable || storeModes || cookieMode;
 };
 

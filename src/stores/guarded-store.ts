@@ -21,7 +21,7 @@ export function guardedStore(store: SessionStore, timeoutMs: number): SessionSto
 }
 
 /** `pending`, or a `StoreTimeout` rejection once `timeoutMs` (0: no limit) have passed without it settling. */
-async function inTime<T>(pending: Promise<T>, timeoutMs: number): Promise<T> {
+export async function inTime<T>(pending: Promise<T>, timeoutMs: number): Promise<T> {
   if (!timeoutMs) return pending;
   // A call that settles after the deadline must not surface as an unhandled rejection.
   pending.catch(() => {});

@@ -4,18 +4,27 @@
  * no request saw another user's data and no write was lost.
  */
 import { Hono } from "hono";
-import { session, type SessionVariables } from "../../src/index.js";
+import { DurableObjectStore, session, type SessionObjectNamespace, type SessionVariables } from "../../src/index.js";
 
-type Bindings = { SESSION_SECRET: string; MODE: string; SESSIONS: KVNamespace };
+// The Durable Object class behind LOAD_MODE=do, bound in wrangler.toml.
+export { SessionObject } from "../../src/durable-object/index.js";
+
+type Bindings = { SESSION_SECRET: string; MODE: string; SESSIONS: KVNamespace; SESSION_OBJECTS: SessionObjectNamespace };
 type Data = { user: string; count: number };
 
 type Env = { Bindings: Bindings };
 const inCookie = session<Data, Env>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 600 });
 const inKV = session<Data, Env>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 600, store: (c) => c.env.SESSIONS });
+const inObjects = session<Data, Env>({
+  secret: (c) => c.env.SESSION_SECRET,
+  idleTimeout: 600,
+  store: (c) => new DurableObjectStore(c.env.SESSION_OBJECTS),
+});
 
 const app = new Hono<Env & { Variables: SessionVariables<Data> }>();
-// MODE (wrangler --var) picks where sessions live: "cookie" (default) or "store" (server-side, local KV).
-app.use((c, next) => (c.env.MODE === "store" ? inKV : inCookie)(c, next));
+// MODE (wrangler --var) picks where sessions live: "cookie" (default), "store" (server-side, local KV) or "do"
+// (server-side, one Durable Object per session: versioned writes).
+app.use((c, next) => (c.env.MODE === "store" ? inKV : c.env.MODE === "do" ? inObjects : inCookie)(c, next));
 
 app.get("/", (c) => c.text("ok")); // readiness probe: never touches the session
 
