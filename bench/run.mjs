@@ -166,7 +166,9 @@ if (only.includes("size")) {
   const { measureSizes, renderSizes } = await import("./size.mjs");
   sizes = "\n" + renderSizes(await measureSizes()) + "\n";
 }
-writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps, revocationTrace }) + "\n" + others + sizes);
+// The load test runs under wrangler dev (minutes, another process tree): its last figures live in LOAD.md.
+const load = "\n" + readFileSync(new URL("LOAD.md", import.meta.url), "utf8").replace(/^<!--.*-->\n\n/, "");
+writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps, revocationTrace }) + load + "\n" + others + sizes);
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
 
 function addRun(runtime, results) {
