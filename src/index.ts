@@ -1,6 +1,6 @@
 export { session } from "./hono/middleware.js";
 export type { SessionOptions, SessionVariables } from "./hono/adapter.js";
-export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus } from "./hono/routes.js";
+export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus, type SessionStatusOptions } from "./hono/routes.js";
 export { sessionEngine } from "./engine.js";
 export type { SessionEngine, RequestSession, StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";

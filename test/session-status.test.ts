@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { session, sessionStatus, SessionConfigError, staySignedIn, type SessionVariables } from "../src/index.js";
+import { session, sessionStatus, SessionConfigError, staySignedIn, type Session, type SessionVariables } from "../src/index.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 
 function statusApp(now: () => number, touchAfter = 0) {
@@ -130,5 +130,57 @@ describe("staySignedIn()", () => {
     });
     await app.request("/s", { method: "POST" });
     expect(caught).toBeInstanceOf(SessionConfigError);
+  });
+});
+
+describe("the signedIn option of sessionStatus() and staySignedIn()", () => {
+  /** A site that keeps sessions for visitors too: /visit puts something in the session without signing in. */
+  function visitorsApp(now: () => number) {
+    const app = new Hono<{ Variables: SessionVariables<Data> }>();
+    app.use(session<Data>({ secret: SECRET, idleTimeout: 600, touchAfter: 0, now }));
+    app.post("/visit", (c) => {
+      c.var.session.set("role", "visitor");
+      return c.text("hello");
+    });
+    app.post("/login", (c) => {
+      c.var.session.set("user", "ada");
+      return c.text("in");
+    });
+    const signedIn = async (s: Session<Data>) => (await s.get("user")) !== undefined;
+    app.get("/session/status", sessionStatus<Data>({ signedIn }));
+    app.post("/session/stay", staySignedIn<Data>({ signedIn }));
+    return app;
+  }
+
+  it("answers a visitor's session as not active, and neither helper rolls it", async () => {
+    const clock = testClock();
+    const app = visitorsApp(clock.now);
+    const j = jar();
+    await call(app, "/visit", j, "POST");
+    clock.advance(100);
+    const inactive = { active: false, idleSecondsLeft: null, secondsLeft: null };
+    const status = await call(app, "/session/status", j);
+    expect(await status.json()).toEqual(inactive);
+    const stay = await call(app, "/session/stay", j, "POST");
+    expect(await stay.json()).toEqual(inactive);
+    expect(stay.headers.getSetCookie()).toEqual([]); // touchAfter is 0: any load would have rolled it
+    expect(stay.headers.get("Cache-Control")).toBe("no-store");
+  });
+
+  it("answers a signed-in user's session as before, and staySignedIn still rolls it", async () => {
+    const clock = testClock();
+    const app = visitorsApp(clock.now);
+    const j = jar();
+    await call(app, "/login", j, "POST");
+    clock.advance(100);
+    expect(await (await call(app, "/session/status", j)).json()).toEqual({ active: true, idleSecondsLeft: 500, secondsLeft: 500 });
+    const stay = await call(app, "/session/stay", j, "POST");
+    expect(stay.headers.getSetCookie()).toHaveLength(1);
+    expect(await stay.json()).toEqual({ active: true, idleSecondsLeft: 600, secondsLeft: 600 });
+  });
+
+  it("refuses a signedIn that is not a function, and options that are not an object, when the handler is built", () => {
+    expect(() => sessionStatus({ signedIn: "user" } as never)).toThrow(SessionConfigError);
+    expect(() => staySignedIn(null as never)).toThrow(/staySignedIn\(\) takes an optional object/);
   });
 });

@@ -74,7 +74,7 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   return honoSession(sessionEngine<Data, Context<E>>(options), options.onEvent !== undefined);
 }
 
-export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus } from "../hono/routes.js";
+export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus, type SessionStatusOptions } from "../hono/routes.js";
 export type { SessionVariables } from "../hono/adapter.js";
 export type { SessionEngine, RequestSession, StartOptions } from "../core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "../core/events.js";
