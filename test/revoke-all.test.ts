@@ -9,66 +9,10 @@ import { describe, expect, it } from "vitest";
 import { createKeyring, newSessionId, sealSession, SessionStoreError, unsealSession } from "../src/index.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../src/durable-object/users.js";
 import { DurableObjectStore } from "../src/durable-object/store.js";
-import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
 import { freshId, indexedIds, sessionStub, userStub } from "./do-helpers.js";
 import { forgeJwe, rawKey } from "./forge.js";
-import { jar, SECRET, testClock, type Data } from "./helpers.js";
-
-type Namespace = typeof env.SESSION_OBJECTS;
-const NAME = "__Host-session";
-const IDLE = 600;
-const TOUCH_AFTER = 60;
-
-/** The namespace, with every object call recorded as `method`. */
-function counting(): { namespace: Namespace; calls: string[] } {
-  const calls: string[] = [];
-  const namespace = {
-    getByName(name: string) {
-      const stub = env.SESSION_OBJECTS.getByName(name) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-      return new Proxy(stub, {
-        get(target, method: string) {
-          return (...args: unknown[]) => {
-            calls.push(method);
-            return target[method]!(...args);
-          };
-        },
-      });
-    },
-  } as unknown as Namespace;
-  return { namespace, calls };
-}
-
-function app(options: Partial<SessionOptions>, namespace: Namespace) {
-  const hono = new Hono<{ Variables: SessionVariables<Data> }>();
-  hono.use(session<Data>({ secret: SECRET, idleTimeout: IDLE, touchAfter: TOUCH_AFTER, ...options }));
-  hono.post("/login/:user", async (c) => {
-    const s = await c.var.session.load();
-    s.regenerate();
-    s.set("user", c.req.param("user"));
-    await linkSession(namespace, s, c.req.param("user"));
-    return c.json({ id: s.id });
-  });
-  // An account switch without regenerate(): the same session, linked to another user.
-  hono.post("/switch/:user", async (c) => {
-    const s = await c.var.session.load();
-    s.set("user", c.req.param("user"));
-    await linkSession(namespace, s, c.req.param("user"));
-    return c.json({ id: s.id });
-  });
-  hono.get("/me", async (c) => {
-    const s = await c.var.session.load();
-    const user = await s.get("user");
-    return c.json({ user: user ?? null, invalid: s.invalid ?? null }, user ? 200 : 401);
-  });
-  return hono as unknown as Hono<never>;
-}
-
-async function login(hono: Hono<never>, user: string) {
-  const j = jar();
-  const res = await hono.request(`/login/${user}`, { method: "POST" });
-  j.take(res);
-  return { j, id: ((await res.json()) as { id: string }).id };
-}
+import { jar, SECRET, testClock } from "./helpers.js";
+import { app, counting, login, NAME, TOUCH_AFTER, type Namespace } from "./linked-app.js";
 
 const status = async (hono: Hono<never>, j: ReturnType<typeof jar>) => (await hono.request("/me", { headers: j.header() })).status;
 
