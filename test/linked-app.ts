@@ -6,7 +6,8 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { linkSession } from "../src/durable-object/users.js";
 import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
-import { jar, SECRET, type Data } from "./helpers.js";
+import { freshId } from "./do-helpers.js";
+import { jar, SECRET, testClock, type Data } from "./helpers.js";
 
 export type Namespace = typeof env.SESSION_OBJECTS;
 export const NAME = "__Host-session";
@@ -66,4 +67,36 @@ export async function login(hono: Hono<never>, user: string) {
   const res = await hono.request(`/login/${user}`, { method: "POST" });
   j.take(res);
   return { j, id: ((await res.json()) as { id: string }).id };
+}
+
+/**
+ * How long a copied cookie still works after `revoke` ran elsewhere: a user logs in and browses every 2 s for
+ * 70 + `offset` s (reseals at touchAfter carry fresh confirmations), the cookie is copied, `revoke` runs, and
+ * the copy is tried once a second. Answers the last second (from the revocation) it was accepted, -1 for never;
+ * every refusal must say "revoked".
+ */
+export async function lastAcceptedAfter(
+  recheckAfter: number,
+  offset: number,
+  revoke: (login: { id: string; user: string }) => Promise<void>,
+): Promise<number> {
+  const clock = testClock(Date.now());
+  const { namespace } = counting();
+  const hono = app({ revocation: { namespace, recheckAfter }, now: clock.now }, namespace);
+  const user = `copy-${freshId()}`;
+  const { j, id } = await login(hono, user);
+  for (let t = 0; t < 70 + offset; t += 2) {
+    clock.advance(2);
+    j.take(await hono.request("/me", { headers: j.header() }));
+  }
+  const copied = j.header();
+  await revoke({ id, user });
+  let lastAccepted = -1;
+  for (let s = 0; s <= recheckAfter + TOUCH_AFTER; s++) {
+    const res = await hono.request("/me", { headers: copied });
+    if (res.status === 200) lastAccepted = s;
+    else if (((await res.json()) as { invalid: string | null }).invalid !== "revoked") throw new Error(`refused at ${s} s, not as revoked`);
+    clock.advance(1);
+  }
+  return lastAccepted;
 }
