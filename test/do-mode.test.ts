@@ -4,90 +4,23 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { DurableObjectStore, type DurableObjectStoreOptions } from "../src/durable-object/store.js";
 import { linkSession, listSessions } from "../src/durable-object/users.js";
-import { SessionConfigError, SessionError } from "../src/core/errors.js";
+import { SessionConfigError } from "../src/core/errors.js";
 import type { SessionStore } from "../src/stores/store.js";
-import { session, type SessionOptions, type SessionVariables } from "../src/index.js";
+import { session, type SessionVariables } from "../src/index.js";
 import { advanceObject, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
 import { kvStore } from "./stores.js";
-import { barrier, gate } from "./versioned-app.js";
+import { all, barrier, conflictCases, finalEndCases, gate, lostUpdateCases, started, storeApp, type App } from "./versioned-app.js";
 import { EXPIRED_GRACE } from "../src/stores/stored-session.js";
-
-type Hooks = { afterRead?: (c: { req: { header(name: string): string | undefined } }) => Promise<void> };
-
-function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, options: Partial<SessionOptions> = {}) {
-  const app = new Hono<{ Variables: SessionVariables<Data> }>();
-  app.use(session<Data>({ secret: SECRET, idleTimeout: 600, store, ...options }));
-  // Hono's default response for a SessionError, plus its code, so tests can tell the errors apart.
-  app.onError((err) => {
-    if (!(err instanceof SessionError)) return new Response("handler failed", { status: 500 });
-    const res = err.getResponse();
-    res.headers.set("X-Error-Code", err.code);
-    return res;
-  });
-  app.post("/set/:key/:value", async (c) => {
-    await c.var.session.load();
-    await hooks.afterRead?.(c);
-    c.var.session.set(c.req.param("key"), c.req.param("value"));
-    return c.text("ok");
-  });
-  app.post("/inc", async (c) => {
-    const n = ((await c.var.session.get("n")) as number | undefined) ?? 0;
-    await hooks.afterRead?.(c);
-    c.var.session.set("n", n + 1);
-    return c.json({ read: n });
-  });
-  app.get("/all", async (c) => {
-    const s = await c.var.session.load();
-    return c.json({ id: s.id, isNew: s.isNew, invalid: s.invalid ?? null, expired: s.expired ?? null, data: await s.all() });
-  });
-  app.post("/init", async (c) => {
-    c.var.session.set("init", "yes");
-    return c.text("ok");
-  });
-  app.post("/logout", (c) => {
-    c.var.session.destroy();
-    return c.text("bye");
-  });
-  app.post("/login", async (c) => {
-    (await c.var.session.load()).regenerate();
-    return c.text("welcome");
-  });
-  return app;
-}
 
 const doStore = (options: DurableObjectStoreOptions = {}) => new DurableObjectStore(env.SESSION_OBJECTS, options);
 
-/** app.request as a promise (Hono types it as Response | Promise<Response>). */
-const send = (app: ReturnType<typeof storeApp>, path: string, init: RequestInit) => Promise.resolve(app.request(path, init));
-
-/** Starts a session holding { init: "yes" }; returns its cookie and id. */
-async function started(app: ReturnType<typeof storeApp>) {
-  const j = jar();
-  j.take(await app.request("/init", { method: "POST" }));
-  const { id } = (await (await app.request("/all", { headers: j.header() })).json()) as { id: string };
-  return { j, id };
-}
-
-async function dataOf(app: ReturnType<typeof storeApp>, cookie: Record<string, string>) {
-  return ((await (await app.request("/all", { headers: cookie })).json()) as { data: Record<string, unknown> }).data;
+async function dataOf(app: App, cookie: Record<string, string>) {
+  return (await all(app, cookie)).data;
 }
 
 describe("Durable Object store: lost-update protection", () => {
-  it("many overlapping requests, each changing its own key: every change is kept", async () => {
-    const N = 8;
-    const allRead = barrier(N);
-    const app = storeApp(doStore(), { afterRead: () => allRead() });
-    const { j } = await started(app);
-    const responses = await Promise.all(
-      Array.from({ length: N }, (_, i) => app.request(`/set/k${i}/v${i}`, { method: "POST", headers: j.header() })),
-    );
-    expect(responses.map((r) => r.status)).toEqual(Array(N).fill(200));
-    // The id is unchanged, so no response needs a new cookie.
-    expect(responses.filter((r) => r.headers.has("Set-Cookie"))).toEqual([]);
-    const expected = Object.fromEntries(Array.from({ length: N }, (_, i) => [`k${i}`, `v${i}`]));
-    expect(await dataOf(app, j.header())).toEqual({ init: "yes", ...expected });
-  });
+  lostUpdateCases(() => doStore());
 
   it("the same overlapping requests against the KV store lose all but one change (documented)", async () => {
     const N = 8;
@@ -101,45 +34,7 @@ describe("Durable Object store: lost-update protection", () => {
     expect(Object.keys(data).filter((key) => key.startsWith("k"))).toHaveLength(1);
   });
 
-  it('a key both requests change: "last committed wins", and the earlier request\'s other keys stay', async () => {
-    const bothRead = barrier(2);
-    const firstDone = gate();
-    const app = storeApp(doStore(), {
-      afterRead: async (c) => {
-        await bothRead();
-        if (c.req.header("X-Order") === "second") await firstDone.opened;
-      },
-    });
-    const { j } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
-      (r) => (firstDone.open(), r),
-    );
-    const second = app.request("/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
-    expect([(await first).status, (await second).status]).toEqual([200, 200]);
-    expect(await dataOf(app, j.header())).toEqual({ init: "yes", color: "blue" });
-  });
-
-  it('onConflict: "error" makes the second writer of a key fail with 409 and write nothing', async () => {
-    const bothRead = barrier(2);
-    const firstDone = gate();
-    const app = storeApp(doStore({ onConflict: "error" }), {
-      afterRead: async (c) => {
-        await bothRead();
-        if (c.req.header("X-Order") === "second") await firstDone.opened;
-      },
-    });
-    const { j } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
-      (r) => (firstDone.open(), r),
-    );
-    const second = app.request("/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
-    expect((await first).status).toBe(200);
-    const refused = await second;
-    expect(refused.status).toBe(409);
-    expect(refused.headers.get("X-Error-Code")).toBe("CONFLICT");
-    expect(refused.headers.get("Set-Cookie")).toBeNull();
-    expect(await dataOf(app, j.header())).toEqual({ init: "yes", color: "red" });
-  });
+  conflictCases(doStore, async () => {});
 });
 
 describe("exclusive mode", () => {
@@ -209,38 +104,7 @@ describe("server-side revocation", () => {
     expect(replay).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
   });
 
-  it("a request that read the session before logout cannot write it back afterwards", async () => {
-    const held = gate();
-    const read = gate();
-    const app = storeApp(doStore(), {
-      afterRead: async () => {
-        read.open();
-        await held.opened;
-      },
-    });
-    const { j, id } = await started(app);
-    const late = app.request("/set/cart/full", { method: "POST", headers: j.header() });
-    await read.opened;
-    expect((await app.request("/logout", { method: "POST", headers: j.header() })).status).toBe(200);
-    held.open();
-    const res = await late;
-    expect(res.status).toBe(200);
-    // Nothing written, and the browser's cookie left to the logout response (a late Max-Age=0 could otherwise
-    // delete the cookie of a session regenerated meanwhile).
-    expect(res.headers.get("Set-Cookie")).toBeNull();
-    expect(await doStore().read(id)).toEqual({ state: "revoked" });
-  });
-
-  it("regenerate() moves the session to a new id and ends the old one", async () => {
-    const app = storeApp(doStore());
-    const { j, id } = await started(app);
-    const before = j.header();
-    j.take(await app.request("/login", { method: "POST", headers: j.header() }));
-    const after = (await (await app.request("/all", { headers: j.header() })).json()) as { id: string; data: object };
-    expect(after.id).not.toBe(id);
-    expect(after.data).toEqual({ init: "yes" });
-    expect(await dataOf(app, before)).toEqual({});
-  });
+  finalEndCases(() => doStore());
 });
 
 describe("faults", () => {

@@ -7,35 +7,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { RedisStore } from "../src/redis/index.js";
 import { EXPIRED_GRACE, SessionConfigError, SessionError } from "../src/index.js";
 import { redis, redisStore, REDIS_TEST_TOKEN, REDIS_TEST_URL } from "./redis-helpers.js";
-import { all, barrier, gate, lostUpdateCases, send, started, storeApp } from "./versioned-app.js";
+import { all, conflictCases, finalEndCases, lostUpdateCases, send, started, storeApp } from "./versioned-app.js";
 import { jar, testClock } from "./helpers.js";
 
 describe("Redis store: lost-update protection", () => {
   lostUpdateCases(() => redisStore());
 
-  it('onConflict: "error" makes the second writer of a key fail with 409 and write nothing', async () => {
-    const bothRead = barrier(2);
-    const firstDone = gate();
-    const store = redisStore({ onConflict: "error" });
-    const app = storeApp(store, {
-      afterRead: async (c) => {
-        await bothRead();
-        if (c.req.header("X-Order") === "second") await firstDone.opened;
-      },
-    });
-    const { j, id } = await started(app);
-    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
-      (r) => (firstDone.open(), r),
-    );
-    const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
-    expect((await first).status).toBe(200);
-    const refused = await second;
-    expect(refused.status).toBe(409);
-    expect(refused.headers.get("X-Error-Code")).toBe("CONFLICT");
-    expect(refused.headers.get("Set-Cookie")).toBeNull();
-    expect((await all(app, j.header())).data).toEqual({ init: "yes", color: "red" });
-    expect(await redis(["HGET", store.prefix + id, "ver"])).toBe("2");
-  });
+  conflictCases(redisStore, async (store, id) => expect(await redis(["HGET", store.prefix + id, "ver"])).toBe("2"));
 
   it("refuses exclusive (no lock in Redis over REST) with SessionConfigError", () => {
     expect(
@@ -59,37 +37,7 @@ describe("Redis store: destroy is final", () => {
     expect(ttl).toBeLessThanOrEqual(660);
   });
 
-  it("a request that read the session before logout cannot write it back afterwards", async () => {
-    const held = gate();
-    const read = gate();
-    const store = redisStore();
-    const app = storeApp(store, {
-      afterRead: async () => {
-        read.open();
-        await held.opened;
-      },
-    });
-    const { j, id } = await started(app);
-    const late = send(app, "/set/cart/full", { method: "POST", headers: j.header() });
-    await read.opened;
-    expect((await send(app, "/logout", { method: "POST", headers: j.header() })).status).toBe(200);
-    held.open();
-    const res = await late;
-    expect(res.status).toBe(200);
-    expect(res.headers.get("Set-Cookie")).toBeNull();
-    expect(await store.read(id)).toEqual({ state: "revoked" });
-  });
-
-  it("regenerate() moves the session to a new id and ends the old one", async () => {
-    const app = storeApp(redisStore());
-    const { j, id } = await started(app);
-    const before = j.header();
-    j.take(await send(app, "/login", { method: "POST", headers: j.header() }));
-    const after = await all(app, j.header());
-    expect(after.id).not.toBe(id);
-    expect(after.data).toEqual({ init: "yes" });
-    expect(await all(app, before)).toMatchObject({ isNew: true, invalid: "revoked" });
-  });
+  finalEndCases(() => redisStore());
 });
 
 describe("Redis store: expiry and failures", () => {

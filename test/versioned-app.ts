@@ -1,6 +1,6 @@
 /**
- * The app and helpers of the versioned-mode tests (d1-mode, redis-mode): a session app whose requests can be
- * held between their read and their write, so tests overlap them exactly.
+ * The app, helpers and shared cases of the versioned-mode tests (do-mode, d1-mode, redis-mode): a session app
+ * whose requests can be held between their read and their write, so tests overlap them exactly.
  */
 import { Hono } from "hono";
 import { expect, it } from "vitest";
@@ -47,6 +47,12 @@ export function storeApp(store: SessionOptions["store"], hooks: Hooks = {}, opti
     await hooks.afterRead?.(c);
     c.var.session.set("cart", [...cart, c.req.param("item")]);
     return c.text("ok");
+  });
+  app.post("/inc", async (c) => {
+    const n = ((await c.var.session.get("n")) as number | undefined) ?? 0;
+    await hooks.afterRead?.(c);
+    c.var.session.set("n", n + 1);
+    return c.json({ read: n });
   });
   app.get("/all", async (c) => {
     const s = await c.var.session.load();
@@ -131,5 +137,88 @@ export function lostUpdateCases(make: () => SessionStore): void {
     ];
     expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200]);
     expect((await all(app, j.header())).data).toEqual({ init: "yes", cart: ["book", "pen"], theme: "dark" });
+  });
+}
+
+/** A versioned store as the shared cases build it: `onConflict` as asked, and its own `read(id)`. */
+export type VersionedTestStore = SessionStore & { read(id: string): Promise<unknown> };
+
+/**
+ * Two requests setting one key, the second held until the first committed: "last committed wins" (merge), or
+ * the second refused with 409 (`onConflict: "error"`). `afterConflict` adds the store's own checks (the version).
+ */
+export function conflictCases<S extends VersionedTestStore>(
+  make: (options?: { onConflict: "error" }) => S,
+  afterConflict: (store: S, id: string) => Promise<void>,
+): void {
+  async function firstThenSecond(store: S) {
+    const bothRead = barrier(2);
+    const firstDone = gate();
+    const app = storeApp(store, {
+      afterRead: async (c) => {
+        await bothRead();
+        if (c.req.header("X-Order") === "second") await firstDone.opened;
+      },
+    });
+    const { j, id } = await started(app);
+    const first = send(app, "/set/color/red", { method: "POST", headers: { ...j.header(), "X-Order": "first" } }).then(
+      (r) => (firstDone.open(), r),
+    );
+    const second = send(app, "/set/color/blue", { method: "POST", headers: { ...j.header(), "X-Order": "second" } });
+    return { app, j, id, first: await first, second: await second };
+  }
+
+  it('a key both requests change: "last committed wins", and the earlier request\'s other keys stay', async () => {
+    const { app, j, first, second } = await firstThenSecond(make());
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", color: "blue" });
+  });
+
+  it('onConflict: "error" makes the second writer of a key fail with 409 and write nothing', async () => {
+    const store = make({ onConflict: "error" });
+    const { app, j, id, first, second: refused } = await firstThenSecond(store);
+    expect(first.status).toBe(200);
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("X-Error-Code")).toBe("CONFLICT");
+    expect(refused.headers.get("Set-Cookie")).toBeNull();
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", color: "red" });
+    await afterConflict(store, id);
+  });
+}
+
+/** destroy() and regenerate() are final in every versioned store: a request in flight or an old cookie brings nothing back. */
+export function finalEndCases(make: () => VersionedTestStore): void {
+  it("a request that read the session before logout cannot write it back afterwards", async () => {
+    const held = gate();
+    const read = gate();
+    const store = make();
+    const app = storeApp(store, {
+      afterRead: async () => {
+        read.open();
+        await held.opened;
+      },
+    });
+    const { j, id } = await started(app);
+    const late = send(app, "/set/cart/full", { method: "POST", headers: j.header() });
+    await read.opened;
+    expect((await send(app, "/logout", { method: "POST", headers: j.header() })).status).toBe(200);
+    held.open();
+    const res = await late;
+    expect(res.status).toBe(200);
+    // Nothing written, and the browser's cookie left to the logout response (a late Max-Age=0 could otherwise
+    // delete the cookie of a session regenerated meanwhile).
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    expect(await store.read(id)).toEqual({ state: "revoked" });
+  });
+
+  it("regenerate() moves the session to a new id and ends the old one", async () => {
+    const app = storeApp(make());
+    const { j, id } = await started(app);
+    const before = j.header();
+    j.take(await send(app, "/login", { method: "POST", headers: j.header() }));
+    const after = await all(app, j.header());
+    expect(after.id).not.toBe(id);
+    expect(after.data).toEqual({ init: "yes" });
+    expect(await all(app, before)).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
   });
 }
