@@ -186,8 +186,22 @@ export function conflictCases<S extends VersionedTestStore>(
   });
 }
 
-/** destroy() and regenerate() are final in every versioned store: a request in flight or an old cookie brings nothing back. */
-export function finalEndCases(make: () => VersionedTestStore): void {
+/**
+ * destroy() and regenerate() are final in every versioned store: a request in flight or an old cookie brings
+ * nothing back. `tombstone` adds the store's own checks of what a logout leaves.
+ */
+export function finalEndCases<S extends VersionedTestStore>(make: () => S, tombstone: (store: S, id: string) => Promise<void>): void {
+  it("a cookie captured before logout opens nothing afterwards (revoked), and the stored copy is a tombstone", async () => {
+    const store = make();
+    const app = storeApp(store);
+    const { j, id } = await started(app);
+    const copied = j.header();
+    j.take(await send(app, "/logout", { method: "POST", headers: j.header() }));
+    expect(j.value).toBeUndefined();
+    expect(await all(app, copied)).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
+    await tombstone(store, id);
+  });
+
   it("a request that read the session before logout cannot write it back afterwards", async () => {
     const held = gate();
     const read = gate();
