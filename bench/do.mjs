@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { httpCases } from "./http-cases.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,12 +30,13 @@ const { values: args } = parseArgs({
 const REQUESTS = Number(args.requests);
 const CLIENTS = Number(args.clients);
 const CASE_MS = Number(args["case-seconds"]) * 1000;
+const { run, contended } = httpCases({ clients: CLIENTS, requests: REQUESTS, caseMs: CASE_MS });
 const root = new URL("..", import.meta.url).pathname;
 
 const worker = `
 import { Hono } from "hono";
 import { session, DurableObjectStore } from "./src/index.ts";
-export { SessionObject } from "./src/index.ts";
+export { SessionObject } from "./src/durable-object/index.ts";
 
 const SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 const modes = {
@@ -101,57 +103,4 @@ try {
 } finally {
   await mf.dispose();
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** Each client: one session (created by a first write), then its share of requests, one at a time. */
-async function run(base, mode, kind) {
-  const cookies = await Promise.all(Array.from({ length: CLIENTS }, () => startSession(base, mode)));
-  // Warm-up (JIT, object creation), not measured.
-  await Promise.all(cookies.map((cookie) => timed(new URL(`/${mode}/${kind}`, base), cookie)));
-  return measure(cookies.map((cookie) => () => timed(new URL(`/${mode}/${kind}`, base), cookie)));
-}
-
-/** All clients on one session, each request setting its own key: how many of the keys survive? */
-async function contended(base, mode) {
-  const cookie = await startSession(base, mode);
-  let next = 0;
-  const result = await measure(Array.from({ length: CLIENTS }, () => () => timed(new URL(`/${mode}/write?key=k${next++}`, base), cookie)));
-  const keys = Number(await (await fetch(new URL(`/${mode}/keys`, base), { headers: { Cookie: cookie } })).text()) - 1; // less "n"
-  return { ...result, note: `one session, each request sets its own key: ${keys} of ${next} keys kept` };
-}
-
-async function startSession(base, mode) {
-  const res = await fetch(new URL(`/${mode}/write`, base));
-  await res.text();
-  const setCookie = res.headers.get("Set-Cookie");
-  if (!res.ok || !setCookie) throw new Error(`${mode}: no session (${res.status})`);
-  return setCookie.slice(0, setCookie.indexOf(";"));
-}
-
-async function timed(url, cookie) {
-  const started = performance.now();
-  const res = await fetch(url, { headers: { Cookie: cookie } });
-  await res.text();
-  if (!res.ok) throw new Error(`${url.pathname}: ${res.status}`);
-  return performance.now() - started;
-}
-
-/** Runs the client loops until REQUESTS are done (or the case's time is up); latency percentiles and rate. */
-async function measure(clients) {
-  const latencies = [];
-  const deadline = performance.now() + CASE_MS;
-  let issued = 0;
-  const started = performance.now();
-  await Promise.all(
-    clients.map(async (request) => {
-      while (issued < REQUESTS && performance.now() < deadline) {
-        issued++;
-        latencies.push(await request());
-      }
-    }),
-  );
-  const elapsed = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rate: (latencies.length / elapsed) * 1000, p50: at(0.5), p99: at(0.99) };
 }
