@@ -11,10 +11,9 @@ import { revocationModeOf } from "../durable-object/revocation.js";
 import { storeMode } from "./server-side.js";
 import type { SessionStore } from "../stores/store.js";
 
-export interface StoreModeOptions<C> {
+interface StoreModeOptions<C> {
   overflow?: StoreOption<C> | undefined;
   store?: StoreOption<C> | undefined;
-  storeTimeout?: number | undefined;
 }
 
 /** Default time limit of one store call, in ms. */
@@ -25,7 +24,12 @@ export const STORE_TIMEOUT = 5000;
  * server-side sessions in a store (versioned when the store offers it).
  */
 export const chooseMode: ChooseMode = (options, policy) => {
-  const storeModes = storeModeOf(options);
+  // One limit for every store call and every revocation check's object call.
+  const timeoutMs = options.storeTimeout ?? STORE_TIMEOUT;
+  if (typeof timeoutMs !== "number" || !Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
+    throw new SessionConfigError("storeTimeout must be a whole number of milliseconds, at least 0");
+  }
+  const storeModes = storeModeOf(options, timeoutMs);
   if (policy.cookie.chunks > 1 && options.store !== undefined) {
     // The cookie holds a sealed id of ~150 bytes: there is nothing to split, and a setting that does nothing is a mistake.
     throw new SessionConfigError(
@@ -38,7 +42,6 @@ export const chooseMode: ChooseMode = (options, policy) => {
     );
   }
   // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
-  const timeoutMs = options.storeTimeout ?? STORE_TIMEOUT; // checked by storeModeOf
   const revocable = options.revocation && revocationModeOf(options.revocation, { ...policy, timeoutMs }, storeModes ?? cookieMode);
   return revocable || storeModes || cookieMode;
 };
@@ -47,14 +50,10 @@ export const chooseMode: ChooseMode = (options, policy) => {
  * The mode the `overflow`/`store` options ask for (validated at start-up), or undefined for the cookie-only
  * mode. Stores go through a guard (time limit, typed errors) and the sealing proxy inside the mode.
  */
-function storeModeOf<C>(options: StoreModeOptions<C>): ((keys: Keyring, context: C) => SessionMode) | undefined {
+function storeModeOf<C>(options: StoreModeOptions<C>, timeout: number): ((keys: Keyring, context: C) => SessionMode) | undefined {
   const { overflow, store } = options;
   if (overflow !== undefined && store !== undefined) {
     throw new SessionConfigError("choose one of overflow (large sessions spill to a store) and store (server-side sessions), not both");
-  }
-  const timeout = options.storeTimeout ?? STORE_TIMEOUT;
-  if (typeof timeout !== "number" || !Number.isSafeInteger(timeout) || timeout < 0) {
-    throw new SessionConfigError("storeTimeout must be a whole number of milliseconds, at least 0");
   }
   const [name, option, modeOf] =
     store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
