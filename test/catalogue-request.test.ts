@@ -218,6 +218,84 @@ describe("Response objects shared between requests", () => {
   });
 });
 
+describe("responses made by the request's own context", () => {
+  /** An app whose /login answers with the response its context made, and keeps it: `kept` is what it returned. */
+  function keepingApp(make: (c: Context<Env>) => Response | Promise<Response>) {
+    const app = new Hono<Env>();
+    const made: Response[] = [];
+    app.use(session<Data>({ secret: SECRET }));
+    app.get("/login/:user", async (c) => {
+      c.var.session.set("user", c.req.param("user"));
+      const res = await make(c);
+      made.push(res);
+      return res;
+    });
+    return { app, made };
+  }
+
+  it("c.json(), c.text(), c.html(), c.redirect() and c.body() get the cookie on the very response (no copy)", async () => {
+    const makers: ((c: Context<Env>) => Response | Promise<Response>)[] = [
+      (c) => c.json({ ok: true }),
+      (c) => c.text("ok"),
+      (c) => c.html(Promise.resolve("<p>ok</p>")),
+      (c) => c.redirect("/home"),
+      (c) => c.body(null, 204),
+      (c) => c.newResponse("ok"),
+    ];
+    for (const make of makers) {
+      const { app, made } = keepingApp(make);
+      const res = await app.request("/login/alice");
+      expect(res).toBe(made[0]);
+      expect(res.headers.getSetCookie()).toHaveLength(1);
+      expect(res.headers.get("Cache-Control")).toBe("no-store");
+    }
+  });
+
+  it("a response one request's context made, returned again for another visitor, never carries the first one's cookie", async () => {
+    let first: Response | undefined;
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET }));
+    app.get("/login/:user", (c) => {
+      c.var.session.set("user", c.req.param("user"));
+      return (first ??= c.redirect("/home")); // an app caching its redirect across requests
+    });
+    app.get("/anywhere", () => first!);
+    const alice = await app.request("/login/alice");
+    const aliceCookie = alice.headers.getSetCookie()[0]!;
+    expect(aliceCookie).toMatch(/^__Host-session=/);
+    // Another visitor logs in: same kept response, their own cookie only.
+    const bob = await app.request("/login/bob");
+    expect(bob).not.toBe(first);
+    expect(bob.headers.getSetCookie()).toHaveLength(1);
+    expect(bob.headers.getSetCookie()[0]).not.toBe(aliceCookie);
+    expect(bob.headers.get("Location")).toBe("/home");
+    // A visitor whose session is untouched gets it with no cookie at all.
+    const other = await app.request("/anywhere");
+    expect(other.headers.getSetCookie()).toEqual([]);
+    expect(other.status).toBe(302);
+  });
+
+  it("the app's own Set-Cookie on a kept response stays when another request's cookie is taken off", async () => {
+    let kept: Response | undefined;
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET }));
+    app.get("/login/:user", (c) => {
+      c.var.session.set("user", c.req.param("user"));
+      if (!kept) {
+        c.header("Set-Cookie", "theme=dark; Path=/");
+        kept = c.body(null, 204);
+      }
+      return kept;
+    });
+    await app.request("/login/alice");
+    const bob = await app.request("/login/bob");
+    const cookies = bob.headers.getSetCookie();
+    expect(cookies).toHaveLength(2);
+    expect(cookies[0]).toBe("theme=dark; Path=/");
+    expect(cookies[1]).toMatch(/^__Host-session=/);
+  });
+});
+
 describe("writes from a streamed body", () => {
   it("a change after the response left is refused with SessionClosedError, never silently lost", async () => {
     const app = new Hono<Env>();

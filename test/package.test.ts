@@ -30,6 +30,7 @@ describe("package entry points", () => {
       "../src/cookie/index.ts",
       "../src/hono/adapter.ts",
       "../src/hono/middleware.ts",
+      "../src/hono/responses.ts",
       "../src/hono/routes.ts",
     ]);
     for (const [, text] of importsHono) {

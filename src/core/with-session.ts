@@ -56,8 +56,13 @@ export async function withSession<Data extends SessionData, C>(
  */
 export function withCookies(response: Response, setCookies: readonly string[]): Response {
   const copy = new Response(response.body, response);
-  for (const value of setCookies) copy.headers.append("Set-Cookie", value);
-  const cacheControl = copy.headers.get("Cache-Control");
-  if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) copy.headers.set("Cache-Control", "no-store");
+  addCookies(copy.headers, setCookies);
   return copy;
+}
+
+/** Appends the `Set-Cookie` values to `headers` and makes them `Cache-Control: no-store` (see {@link withCookies}). */
+export function addCookies(headers: Headers, setCookies: readonly string[]): void {
+  for (const value of setCookies) headers.append("Set-Cookie", value);
+  const cacheControl = headers.get("Cache-Control");
+  if (!cacheControl || !/\bno-store\b/i.test(cacheControl)) headers.set("Cache-Control", "no-store");
 }

@@ -3,7 +3,7 @@ import type { SessionEngine } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { withCookies } from "../core/with-session.js";
+import { recordResponses, responseWith } from "./responses.js";
 
 /**
  * Options of {@link session}: those of the engine, with option functions receiving Hono's context, typed by
@@ -18,7 +18,8 @@ export interface SessionVariables<Data extends SessionData = SessionData> {
 
 /**
  * The Hono glue around an engine (of either entry point): the session at `c.var.session`, committed after the
- * handler, its Set-Cookie values on a copy of the response.
+ * handler, its Set-Cookie values on the response: in place when this request's context made it (`c.json()`...),
+ * else on a copy (see responses.ts).
  */
 export function honoSession<Data extends SessionData, E extends Env>(
   engine: SessionEngine<Data, Context<E>>,
@@ -31,6 +32,7 @@ export function honoSession<Data extends SessionData, E extends Env>(
     const start = sendsEvents ? { waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise) } : undefined;
     const request = engine.start(c.req.raw.headers, c as unknown as Context<E>, start);
     c.set("session", request.session);
+    recordResponses(c);
     await next();
     if (c.error) return request.abort(); // the handler failed: the cookie stays as it was
     let setCookies: string[];
@@ -42,7 +44,8 @@ export function honoSession<Data extends SessionData, E extends Env>(
       replaceResponse(c, new Response(null, { headers: { "Cache-Control": "no-store" } }));
       throw error;
     }
-    if (setCookies.length) replaceResponse(c, withCookies(c.res, setCookies));
+    const res = responseWith(c, setCookies);
+    if (res) replaceResponse(c, res);
   };
 }
 
