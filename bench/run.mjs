@@ -10,13 +10,14 @@
 // runtimes, size), --runtime node|workerd,
 // --out FILE (relative to the current directory).
 import { build } from "esbuild";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as miniflare from "miniflare";
+import { childPids, median, processCpuMs } from "./process-cpu.mjs";
 
 const root = new URL("..", import.meta.url);
 const out = new URL("out/", import.meta.url);
@@ -168,7 +169,12 @@ if (only.includes("size")) {
 }
 // The load test runs under wrangler dev (minutes, another process tree): its last figures live in LOAD.md.
 const load = "\n" + readFileSync(new URL("LOAD.md", import.meta.url), "utf8").replace(/^<!--.*-->\n\n/, "");
-writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps, revocationTrace }) + load + "\n" + others + sizes);
+// Against an older commit: both versions in one isolate (bench/versus.mjs), its last figures in VERSUS.md.
+const versus = existsSync(new URL("VERSUS.md", import.meta.url)) ? "\n" + readFileSync(new URL("VERSUS.md", import.meta.url), "utf8") : "";
+writeFileSync(
+  target,
+  renderReport({ machine, options, seconds, runs, bytes, kvOps, revocationTrace }) + load + versus + "\n" + others + sizes,
+);
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
 
 function addRun(runtime, results) {
@@ -184,42 +190,6 @@ async function runScenarios(runtime, prepare, runnerFor) {
     results[name] = { timings: await timeCases(labels, await runnerFor(), options), notes };
   }
   return results;
-}
-
-/** Pids of this process's children running `command` (Linux /proc; empty elsewhere). */
-function childPids(command) {
-  try {
-    return readdirSync("/proc").filter((pid) => {
-      if (!/^\d+$/.test(pid)) return false;
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return stat.includes(`(${command})`) && Number(fields[1]) === process.pid;
-      } catch {
-        return false; // the process ended meanwhile
-      }
-    });
-  } catch {
-    return [];
-  }
-}
-
-/** A clock of the CPU time (ms) the processes used, all threads (ns-resolution schedstat), if readable. */
-function processCpuMs(pids) {
-  if (!pids.length) return undefined;
-  return () => {
-    let ns = 0;
-    for (const pid of pids) {
-      for (const tid of readdirSync(`/proc/${pid}/task`))
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-    }
-    return ns / 1e6;
-  };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 function log(message) {
