@@ -7,11 +7,13 @@ import { COOKIE_NAME, CREDENTIALS, logIn, screenshotPath, sessionCookie, startBa
 const IPHONE_SAFARI =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1";
 
+/** wrangler.toml's default: a password check covers large transfers for a minute. */
+const STEP_UP_MAX_AGE = 60;
+
 let bank: Bank;
 beforeAll(async () => {
-  // wrangler.toml's own [vars] (the 5-minute idle timeout), but a password check covers large transfers for
-  // 1 s instead of 60 (STEP_UP_MAX_AGE), so that the step-up test waits 2 s, not a minute.
-  bank = await startBank({ STEP_UP_MAX_AGE: "1" });
+  // wrangler.toml's own [vars]: the 5-minute idle timeout, step-up after a minute.
+  bank = await startBank();
 });
 afterAll(async () => {
   await bank?.close();
@@ -32,10 +34,11 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
     expect(await page.textContent("#storage")).toContain("Cookie");
     expect(await page.textContent("#cookie-size")).toMatch(/^\s*[1-9][\d,]* bytes of 4,096 bytes/);
     const created = await page.getAttribute("#created time", "datetime");
-    expect(Math.abs(Date.parse(created!) - Date.now())).toBeLessThan(60_000);
+    expect(Math.abs(Date.parse(created!) - (await bank.now()))).toBeLessThan(60_000);
     // The countdown starts near 5:00 and ticks down in the page.
     const first = await page.textContent("#idle-left");
     expect(first).toMatch(/^(4:5\d|5:00)$/);
+    await bank.advance(2);
     await page.waitForFunction((start) => document.getElementById("idle-left")?.textContent !== start, first, {
       timeout: 5000,
     });
@@ -128,7 +131,6 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
     const context = await bank.newContext();
     const page = await context.newPage();
     await logIn(page, bank.url);
-    const loggedInAt = Date.now();
     const transfer = async (amount: string) => {
       await page.goto(`${bank.url}/transfer`);
       await page.fill("#payee", "Dinah");
@@ -137,7 +139,7 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
       await Promise.all([page.waitForURL(`${bank.url}/transfer/review`), page.click("text=Review transfer")]);
     };
     // Small: sent at once, however long ago the password was given.
-    await page.waitForTimeout(Math.max(0, loggedInAt + 2000 - Date.now())); // the login's password check is now stale
+    await bank.advance(STEP_UP_MAX_AGE + 1); // the login's password check is now stale
     await transfer("50");
     expect(await page.locator("#step-up-note").count()).toBe(0);
     await Promise.all([page.waitForURL(`${bank.url}/account`), page.click("text=Send now")]);

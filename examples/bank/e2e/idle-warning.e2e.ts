@@ -2,10 +2,12 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logIn, startBank, type Bank } from "./harness.js";
 
-// A 5-second idle timeout with the warning 3 s before the deadline: long enough for one tab to act while
-// another still warns (the status counts whole seconds, so each tab's deadline may be up to 1 s early).
-const IDLE_TIMEOUT = 5;
-const WARN_BEFORE = 3;
+// The demo's own 5-minute idle timeout, with the warning a minute before the deadline. bank.advance() moves
+// the demo's clock and the browser's past the point where the warning opens; nobody waits for it.
+const IDLE_TIMEOUT = 300;
+const WARN_BEFORE = 60;
+/** Seconds after login (or the last page view) when the warning is open. */
+const WARNING_DUE = IDLE_TIMEOUT - WARN_BEFORE + 1;
 /** The idle warning's own dialog (edge-session/idle-warning), open while it warns. */
 const WARNING = "#edge-session-idle-warning";
 const OPEN = `${WARNING}[open]`;
@@ -41,8 +43,8 @@ async function twoWarningTabs() {
   const b = await context.newPage();
   const bPolls = countPolls(b);
   await b.goto(`${bank.url}/account`);
-  const timeout = IDLE_TIMEOUT * 1000;
-  await Promise.all([a.waitForSelector(OPEN, { timeout }), b.waitForSelector(OPEN, { timeout })]);
+  await bank.advance(WARNING_DUE);
+  await Promise.all([a.waitForSelector(OPEN, { timeout: 5000 }), b.waitForSelector(OPEN, { timeout: 5000 })]);
   return { context, a, b, bPolls };
 }
 
@@ -51,7 +53,8 @@ describe("demo bank idle warning in Chromium", () => {
     const context = await bank.newContext();
     const page = await context.newPage();
     await logIn(page, bank.url);
-    await page.waitForSelector(OPEN, { timeout: IDLE_TIMEOUT * 1000 });
+    await bank.advance(WARNING_DUE);
+    await page.waitForSelector(OPEN, { timeout: 5000 });
     expect((await statusOf(page)).idleSecondsLeft).toBeLessThanOrEqual(WARN_BEFORE);
     await page.click(STAY);
     await page.waitForSelector(OPEN, { state: "detached", timeout: 1000 });
@@ -99,8 +102,9 @@ describe("demo bank idle warning in Chromium", () => {
         route.fulfill({ contentType: "text/html", body: `<!doctype html><body>${pages[new URL(route.request().url()).pathname]}</body>` }),
     );
     await page.goto(`${bank.url}/own-warning`);
-    await page.waitForSelector("#timeout:not([hidden])", { timeout: IDLE_TIMEOUT * 1000 });
-    expect(await page.textContent("#timeout [data-idle-countdown]")).toMatch(/^0:0[1-3]$/);
+    await bank.advance(WARNING_DUE);
+    await page.waitForSelector("#timeout:not([hidden])", { timeout: 5000 });
+    expect(await page.textContent("#timeout [data-idle-countdown]")).toMatch(/^0:5\d$/);
     expect(await page.locator(WARNING).count()).toBe(0); // no dialog of its own
     await page.click("text=Keep me in");
     await page.waitForSelector("#timeout[hidden]", { state: "attached", timeout: 1000 });

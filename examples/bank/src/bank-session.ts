@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { COOKIE_LIMIT, KVStore, session, type ExpiredReason, type Session } from "../../../src/index.js";
+import { bankNow } from "./e2e-clock.js";
 import { settingsOf, type BankEnv, type Bindings } from "./env.js";
 import { meteredStore } from "./kv-usage.js";
 import type { StatementLine } from "./statement.js";
@@ -54,6 +55,8 @@ export function bankSession(): MiddlewareHandler<BankEnv> {
         absoluteTimeout,
         // COOKIE_CHUNKS (default 1): a session may first grow over that many cookies before it spills to KV.
         cookie: { chunks: cookieChunks },
+        // The demo's clock: Date.now(), which only the browser suite moves (E2E_CLOCK, see e2e-clock.ts).
+        now: bankNow,
         // Sessions that outgrow the 4 KB cookie are sealed into KV; the cookie then holds a sealed pointer.
         // `overflow: (c) => c.env.SESSIONS` is all an app needs; the demo also counts the KV calls.
         overflow: (c) => {

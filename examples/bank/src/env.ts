@@ -16,6 +16,8 @@ export interface Bindings {
   IDLE_WARNING?: string | undefined;
   /** Seconds a password check (login or confirmation) covers transfers over the step-up threshold. Default 60. */
   STEP_UP_MAX_AGE?: string | undefined;
+  /** Test-only: "1" opens `POST /__e2e/clock`, which moves the demo's clock (see e2e-clock.ts). Never set in wrangler.toml. */
+  E2E_CLOCK?: string | undefined;
   /** Where sessions that outgrow the cookie spill over. */
   SESSIONS: KVNamespace;
   /** Revocation checks and the per-user device list (`SessionObject`, exported by the Worker). */

@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import { NONCE, secureHeaders } from "hono/secure-headers";
 import { SessionConfigError, SessionStoreError } from "../../../src/index.js";
 import { bankSession, MissingSecretError } from "./bank-session.js";
+import { e2eClockRoutes } from "./e2e-clock.js";
 import type { BankEnv } from "./env.js";
 import { errorPage } from "./pages/error.js";
 import { accountRoutes } from "./routes/account.js";
@@ -43,6 +44,8 @@ app.route("/", accountRoutes);
 app.route("/", transferRoutes);
 app.route("/", statementRoutes);
 app.route("/", deviceRoutes);
+// Test-only: a 404 unless the Worker runs with E2E_CLOCK = "1" (the browser suite's clock, see e2e-clock.ts).
+app.route("/", e2eClockRoutes);
 
 app.notFound((c) => c.html(errorPage(c, "Page not found", "There is nothing at this address."), 404));
 

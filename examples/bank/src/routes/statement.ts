@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { currentUser, requireUser, sessionReport } from "../bank-session.js";
+import { bankNow } from "../e2e-clock.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { statementPage } from "../pages/statement.js";
 import { LINES_PER_PAGE, MAX_MONTHS, statementMonth } from "../statement.js";
@@ -28,7 +29,7 @@ statementRoutes.post("/statement/more", async (c) => {
   const lines = (await s.get("statement")) ?? [];
   const month = Math.floor(lines.length / LINES_PER_PAGE);
   if (month >= MAX_MONTHS) s.flash("notice", `Your history goes back ${MAX_MONTHS} months.`);
-  else s.set("statement", [...lines, ...statementMonth(month, new Date())]);
+  else s.set("statement", [...lines, ...statementMonth(month, new Date(bankNow()))]);
   return c.redirect("/statement", 303);
 });
 

@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { currentUser, requireUser } from "../bank-session.js";
+import { bankNow } from "../e2e-clock.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { formatCents } from "../money.js";
 import { confirmPage, reviewPage, transferPage } from "../pages/transfer.js";
@@ -55,7 +56,7 @@ function stepUpDue(c: Context<BankEnv>, amount: number): boolean {
 async function send(c: Context<BankEnv>, balance: number, transfer: Omit<SentTransfer, "at">) {
   const s = c.var.session;
   s.set("balance", balance - transfer.amount);
-  s.set("recent", [{ at: Date.now(), ...transfer }, ...((await s.get("recent")) ?? [])].slice(0, 5));
+  s.set("recent", [{ at: bankNow(), ...transfer }, ...((await s.get("recent")) ?? [])].slice(0, 5));
   s.delete("draft");
   s.flash("notice", `Transfer sent: ${formatCents(transfer.amount)} to ${transfer.payee}.`);
   return c.redirect("/account", 303);
