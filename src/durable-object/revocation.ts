@@ -72,9 +72,16 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
       "revocation needs idleTimeout, absoluteTimeout or lifetime: they bound how long a revoked cookie must be remembered",
     );
   }
-  // The longest a copy can be accepted after its session was revoked: a refused copy is never resealed, so
-  // its idle deadline stops moving; what revokeSession remembers by default for these namespaces.
-  const bound = Math.min(MAX_TTL, Math.min(idle || Infinity, limits.absoluteTimeout || Infinity) + Math.ceil(CLOCK_SKEW_MS / 1000));
+  // How long after its last check a cookie may be resealed without a new one: its confirmation is trusted
+  // for recheckAfter, the isolate's memory of a check for cacheFor.
+  const recheckWindow = Math.max(cacheFor, recheckAfter);
+  // The longest a copy can be accepted after its session was revoked: a copy checked just before the
+  // revocation may still be resealed (its idle deadline moved) for that window; once refused it never is
+  // again. What revokeSession remembers by default for these namespaces.
+  const bound = Math.min(
+    MAX_TTL,
+    Math.min(idle ? idle + recheckWindow : Infinity, limits.absoluteTimeout || Infinity) + Math.ceil(CLOCK_SKEW_MS / 1000),
+  );
   const stores = new WeakMap<SessionObjectNamespace, DurableObjectStore>();
   const storeOf = (ns: SessionObjectNamespace) => {
     let store = stores.get(ns);
@@ -173,7 +180,7 @@ function revocableMode(
       if (!previous?.ok) return;
       const { meta } = previous.envelope;
       // Revoked first: the overflow copy (if any) is unreachable from then on, whether its delete succeeds or not.
-      await store.end(meta.id, validFor(meta, policy));
+      await store.end(meta.id, validFor(meta, policy, Math.max(cacheMs, recheckMs)));
       await inner.discard(previous);
     },
   };
@@ -228,9 +235,10 @@ function secondsLeft(meta: SessionMeta, policy: RevocationPolicy): number {
 }
 
 /** Seconds a copy of this session's cookie can still be accepted: what its revocation record must outlive. */
-function validFor(meta: SessionMeta, policy: RevocationPolicy): number {
+function validFor(meta: SessionMeta, policy: RevocationPolicy, windowMs: number): number {
   const now = policy.now();
-  // Another request may reseal the cookie right now, so idle time counts from now, not from meta.lastUsed.
-  const deadline = deadlineOf({ ...meta, lastUsed: now }, policy.limits);
+  // Another request may reseal the cookie right now, and a copy whose confirmation is still fresh elsewhere
+  // until `windowMs` from now: idle time counts from then, not from meta.lastUsed.
+  const deadline = deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.limits);
   return Math.min(MAX_TTL, Math.max(0, Math.ceil((deadline - now + CLOCK_SKEW_MS) / 1000)));
 }

@@ -55,8 +55,9 @@ export interface RevokeSessionOptions {
   /**
    * Seconds a copied cookie of the session stays refused (cookie mode with revocation checks), at least.
    * Default: as long as the revocation middleware built in this isolate for this namespace lets a copy be
-   * accepted (its idle or absolute limit, plus clock skew), or 14 days when no such middleware was built
-   * here: an admin Worker without the middleware passes its own limits (e.g. `idleTimeout + 60`).
+   * accepted (its idle limit plus its re-check window, the longer of `recheckAfter` and `cacheFor`, or its
+   * absolute limit; plus clock skew), or 14 days when no such middleware was built here: an admin Worker
+   * without the middleware passes its own limits (e.g. `idleTimeout + recheckAfter + 60`).
    */
   ttl?: number | undefined;
 }
