@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createKeyring, sealSession, session, unsealSession } from "../src/index.js";
 import { SessionConfigError } from "../src/core/errors.js";
+import type { SessionObject } from "../src/durable-object/object.js";
 import { listSessions, revokeSession } from "../src/durable-object/users.js";
 import { advanceObject, freshId, indexedIds, sessionStub, storageOf, userStub } from "./do-helpers.js";
 import { SECRET, testClock } from "./helpers.js";
@@ -165,6 +166,78 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
     expect(await listSessions(namespace, user)).toEqual([]);
     expect(await indexedIds(user)).toEqual([]);
     expect(await storageOf(sessionStub(id))).toEqual({});
+  });
+
+  it("when its user's object cannot be reached, a lapsed link stays (retried a minute later) and is never dropped while the index may keep it", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
+    const user = `unreachable-${freshId()}`;
+    const { j, id } = await login(hono, user);
+    const stub = sessionStub(id);
+    const advance = async (seconds: number) => {
+      clock.advance(seconds);
+      await advanceObject(stub, seconds);
+      await runDurableObjectAlarm(stub);
+    };
+    for (let t = 0; t < IDLE; t += 40) {
+      await advance(40);
+      j.take(await hono.request("/me", { headers: j.header() }));
+    }
+    const linkOf = async () => (await storageOf(stub)).link as { expiresAt: number; retryAt?: number };
+    const linkedUntil = (await linkOf()).expiresAt; // as linkSession made it: the checks since moved only the index
+    const objectNow = await runInDurableObject(stub, (object: SessionObject) => object.clock());
+    await advance(Math.floor((linkedUntil - objectNow) / 1000) - 1);
+    const exports = await runInDurableObject(stub, (object: SessionObject) => {
+      const ctx = (object as unknown as { ctx: { exports: unknown } }).ctx;
+      const original = ctx.exports;
+      const down = { getByName: () => ({ lapse: () => Promise.reject(new Error("object reset")) }) };
+      Object.defineProperty(ctx, "exports", { value: { SessionObject: down }, configurable: true, writable: true });
+      return original;
+    });
+    try {
+      await advance(3); // the link's own expiry passes; its alarm cannot ask the index
+      expect(await linkOf()).toMatchObject({ expiresAt: linkedUntil, retryAt: expect.any(Number) });
+      expect((await listSessions(namespace, user)).map((d) => d.id)).toEqual([id]); // the index still keeps it
+    } finally {
+      await runInDurableObject(stub, (object: SessionObject) => {
+        (object as unknown as { ctx: { exports: unknown } }).ctx.exports = exports;
+      });
+    }
+    await advance(60); // the retry: the index answers how long the checks keep the link
+    const entry = (await storageOf(userStub(user)))[`d:${id}`] as { used: { until: number } };
+    expect(await linkOf()).toEqual(expect.objectContaining({ expiresAt: entry.used.until }));
+    expect((await linkOf()).retryAt).toBeUndefined();
+    await revokeSession(namespace, id); // finds its user through the link, as ever
+    expect(await indexedIds(user)).toEqual([]);
+  });
+
+  it("an index entry written before checks recorded their use (no record) keeps the rules it had: the link's own expiry decides until a check starts the record", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
+    /** A linked session as the version before left it: its user's entry marked by a check, without `used`. */
+    const asBefore = async () => {
+      const user = `before-${freshId()}`;
+      const { j, id } = await login(hono, user);
+      await runInDurableObject(userStub(user), (_object: SessionObject, state) => {
+        const { used: _, ...entry } = state.storage.kv.get<Record<string, unknown>>(`d:${id}`)!;
+        state.storage.kv.put(`d:${id}`, { ...entry, cookie: true });
+      });
+      return { user, j, id };
+    };
+    const entryOf = async (user: string, id: string) => (await storageOf(userStub(user)))[`d:${id}`] as { used?: unknown } | undefined;
+    const [checked, idle] = [await asBefore(), await asBefore()];
+    expect(await entryOf(checked.user, checked.id)).not.toHaveProperty("used");
+    clock.advance(31);
+    expect((await hono.request("/me", { headers: checked.j.header() })).status).toBe(200);
+    expect(await entryOf(checked.user, checked.id)).toHaveProperty("used");
+    // The other is never checked again: at its link's own expiry it leaves the index, as it did before.
+    const { expiresAt } = (await storageOf(sessionStub(idle.id))).link as { expiresAt: number };
+    await advanceObject(sessionStub(idle.id), Math.ceil((expiresAt - Date.now()) / 1000) + 1);
+    await runDurableObjectAlarm(sessionStub(idle.id));
+    expect(await storageOf(sessionStub(idle.id))).toEqual({});
+    expect(await indexedIds(idle.user)).toEqual([]);
   });
 
   it("a confirmation sealed in the cookie is trusted for recheckAfter, not longer, and never from the future", async () => {
