@@ -191,7 +191,13 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
     const exports = await runInDurableObject(stub, (object: SessionObject) => {
       const ctx = (object as unknown as { ctx: { exports: unknown } }).ctx;
       const original = ctx.exports;
-      const down = { getByName: () => ({ lapse: () => Promise.reject(new Error("object reset")) }) };
+      // The namespace as the object finds it, whose user objects fail every call.
+      const real = (original as { SessionObject: typeof env.SESSION_OBJECTS }).SessionObject;
+      const down = {
+        [Symbol.toStringTag]: "DurableObjectNamespace",
+        idFromName: (name: string) => real.idFromName(name),
+        getByName: () => ({ lapse: () => Promise.reject(new Error("object reset")) }),
+      };
       Object.defineProperty(ctx, "exports", { value: { SessionObject: down }, configurable: true, writable: true });
       return original;
     });

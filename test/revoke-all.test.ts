@@ -4,12 +4,13 @@
  * objects. Every clock is injected; object calls are counted, never timed.
  */
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { createKeyring, newSessionId, sealSession, SessionStoreError, unsealSession } from "../src/index.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../src/durable-object/users.js";
 import { DurableObjectStore } from "../src/durable-object/store.js";
+import type { SessionObject } from "../src/durable-object/object.js";
 import { advanceObject, freshId, indexedIds, sessionStub, storageOf, userStub } from "./do-helpers.js";
 import { forgeJwe, rawKey } from "./forge.js";
 import { jar, SECRET, testClock } from "./helpers.js";
@@ -184,6 +185,33 @@ describe("revokeSession whose index step failed", () => {
     });
     await revokeSession(namespace, id);
     expect(await indexedIds(user)).toEqual([]);
+  });
+
+  it("the object finds its own namespace among the Worker's bindings where the runtime has no ctx.exports", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 0 }, now: clock.now }, namespace);
+    const user = `no-exports-${freshId()}`;
+    const { j, id } = await login(hono, user);
+    const stub = sessionStub(id);
+    const exports = await runInDurableObject(stub, (object: SessionObject) => {
+      const ctx = (object as unknown as { ctx: { exports: unknown } }).ctx;
+      const original = ctx.exports;
+      Object.defineProperty(ctx, "exports", { value: undefined, configurable: true, writable: true });
+      return original;
+    });
+    try {
+      await stub.revoke(3600); // the index step fails elsewhere
+      await advanceObject(stub, 10);
+      await runDurableObjectAlarm(stub);
+      expect(await indexedIds(user)).toEqual([]);
+      clock.advance(1);
+      expect(await status(hono, j)).toBe(401);
+    } finally {
+      await runInDurableObject(stub, (object: SessionObject) => {
+        (object as unknown as { ctx: { exports: unknown } }).ctx.exports = exports;
+      });
+    }
   });
 
   it("in the isolate that revoked, a cookie carrying its user is refused at once although the user's index still holds it", async () => {

@@ -558,25 +558,24 @@ export class SessionObject extends DurableObject {
   /**
    * A link past its expiry: its user's index decides. An entry that revocation checks keep alive extends
    * the link as long; any other goes, then the link. If the user's object cannot be reached, the link stays
-   * (lapsed: not listed, not linked for checks) and the index is asked again later: a link must not go while
-   * its entry may live, since revoking the session finds that entry through the link.
+   * (lapsed: not listed, not linked for checks) and the index is asked again later, at growing intervals: a
+   * link must not go while its entry may live, since revoking the session finds that entry through the link.
    */
   async #lapse(link: Link, now: number): Promise<void> {
-    const users = this.#users();
-    let until: number | undefined = 0;
-    if (users) {
-      try {
+    let until: number | undefined;
+    try {
+      const users = this.#users();
+      if (users)
         until = await inTime(users.getByName(USER_PREFIX + link.userId).lapse(this.#sessionId(), link.seq ?? 0, now), CALL_TIMEOUT_MS);
-      } catch {
-        until = undefined;
-      }
+    } catch {
+      // Unreachable, reset or hanging: asked again later.
     }
     const kv = this.ctx.storage.kv;
     this.ctx.storage.transactionSync(() => {
       const current = kv.get<Link>(LINK);
       // Re-linked, written or revoked meanwhile: that call decided.
       if (!current || current.userId !== link.userId || current.seq !== link.seq || current.expiresAt > now) return;
-      if (until === undefined) kv.put<Link>(LINK, { ...current, retryAt: now + RETRY_MS });
+      if (until === undefined) kv.put<Link>(LINK, { ...current, retryAt: now + Math.max(RETRY_MS, now - current.expiresAt) });
       else if (until > now) kv.put<Link>(LINK, { ...settled(current), expiresAt: until });
       else kv.delete(LINK);
     });
@@ -584,15 +583,17 @@ export class SessionObject extends DurableObject {
 
   /** A revocation's index step, made again by the alarm: retried later if the user's object cannot be reached. */
   async #unindex(link: UserLink, now: number): Promise<void> {
-    const users = this.#users();
-    let done = true;
-    if (users) {
-      try {
-        const removal = users.getByName(USER_PREFIX + link.userId).removeSessions([{ id: this.#sessionId(), seq: link.seq }]);
-        await inTime(removal, CALL_TIMEOUT_MS);
-      } catch {
-        done = false;
-      }
+    let done = false;
+    try {
+      const users = this.#users();
+      if (users)
+        await inTime(
+          users.getByName(USER_PREFIX + link.userId).removeSessions([{ id: this.#sessionId(), seq: link.seq }]),
+          CALL_TIMEOUT_MS,
+        );
+      done = true; // without a way to the index, the caller's own removal is all there is (as before)
+    } catch {
+      // Retried while the tombstone lasts.
     }
     const kv = this.ctx.storage.kv;
     this.ctx.storage.transactionSync(() => {
@@ -604,12 +605,20 @@ export class SessionObject extends DurableObject {
   }
 
   /**
-   * The namespace of this class, for the calls an object makes to a user's object: through the Worker's own
-   * exports, under the name the class must be exported as. Undefined when it is not exported that way: the
-   * index is then cleaned by listSessions only.
+   * This class's own namespace, for the calls an object makes to a user's object: the Worker's own export
+   * (`ctx.exports.SessionObject`, where the runtime has it), else the binding in `env` that names this very
+   * object (the Worker binds the namespace it uses). Undefined when there is neither.
    */
   #users(): DurableObjectNamespace<SessionObject> | undefined {
-    return (this.ctx.exports as Partial<Record<string, DurableObjectNamespace<SessionObject>>>).SessionObject;
+    const name = this.ctx.id.name!;
+    const exported = (this.ctx.exports as Partial<Record<string, unknown>> | undefined)?.SessionObject;
+    const candidates = [exported, ...Object.values((this.env ?? {}) as unknown as Record<string, unknown>)];
+    // Tagged first: a method of any other binding (a service's RPC stub answers every name) is never called.
+    return candidates.find(
+      (candidate): candidate is DurableObjectNamespace<SessionObject> =>
+        Object.prototype.toString.call(candidate) === "[object DurableObjectNamespace]" &&
+        (candidate as DurableObjectNamespace).idFromName(name).equals(this.ctx.id) === true,
+    );
   }
 
   #sessionId(): string {
