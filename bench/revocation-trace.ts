@@ -4,8 +4,10 @@
  * injected time (a background poll that skips the roll every 5th request, a write every 30th), for cookie
  * mode without revocation and with `revocation.recheckAfter` 0, 10, 30 and 60 s, with the session in the
  * cookie and in KV (overflow, 6 KB). Counted per request: Durable Object calls and Set-Cookie responses.
- * One isolate serves every request, so a check it answered is reused here for `recheckAfter` (see the
- * notes in the report for what several isolates cost).
+ * One isolate serves every request, so a check it answered is reused here for `recheckAfter` (several
+ * isolates each ask once per `recheckAfter`). Counted are the calls the Worker makes; those objects make to
+ * each other from their alarms (a linked session's object asking its user's once per idle period) are off
+ * the request path, and none fall within these 10 minutes (idle limit 30 minutes).
  */
 import { Hono } from "hono";
 import { linkSession, session, type SessionObjectNamespace, type SessionOptions, type SessionVariables } from "../src/index.js";

@@ -20,6 +20,8 @@ import {
 } from "../src/index.js";
 import { runInDurableObject } from "cloudflare:test";
 import { linkSession, revokeAllSessions } from "../src/durable-object/users.js";
+import type { SessionObject } from "../src/durable-object/object.js";
+import { revocationBoundOf } from "../src/durable-object/revocation-bound.js";
 import { LaggingStore } from "./fault-schedule.js";
 import { b64, forgeJwe, rawKey } from "./forge.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
@@ -190,14 +192,15 @@ describe("revocation with Durable Objects", () => {
 });
 
 describe("log out everywhere with Durable Objects (cookie mode, revocation.recheckAfter)", () => {
+  const IDLE = 1800;
   /** A cookie-mode app on `clock` whose login links the session to its user. */
-  function linkedApp(clock: ReturnType<typeof testClock>, recheckAfter: number) {
+  function linkedApp(clock: ReturnType<typeof testClock>, recheckAfter: number, touchAfter = 60) {
     const hono = new Hono<{ Variables: SessionVariables }>();
     hono.use(
       session({
         secret: SECRET,
-        idleTimeout: 1800,
-        touchAfter: 60,
+        idleTimeout: IDLE,
+        touchAfter,
         now: clock.now,
         revocation: { namespace: env.SESSION_OBJECTS, recheckAfter },
       }),
@@ -210,8 +213,112 @@ describe("log out everywhere with Durable Objects (cookie mode, revocation.reche
       return c.text("ok");
     });
     hono.get("/me", async (c) => c.json({ user: (await (await c.var.session.load()).get("user")) ?? null }));
+    hono.post("/write", async (c) => {
+      const s = await c.var.session.load();
+      s.set("at", clock.now());
+      return c.json({ user: (await s.get("user")) ?? null });
+    });
+    hono.post("/logout", (c) => {
+      c.var.session.destroy();
+      return c.text("bye");
+    });
     return hono;
   }
+
+  /** The session id and user of a linked session, as its objects know them. */
+  async function linkOf(user: string): Promise<{ id: string; seq: number }> {
+    const [entry] = await env.SESSION_OBJECTS.getByName(`u:${user}`).sessions();
+    return { id: entry!.id, seq: entry!.seq };
+  }
+
+  /**
+   * revokeSession or revokeAllSessions as another isolate runs them (straight on the objects: this isolate's
+   * memory of its own revocations knows nothing); revokeSession remembers the revocation as long as the same
+   * middleware there would have it remembered.
+   */
+  const elsewhere = {
+    async revokeSession(user: string) {
+      const { id, seq } = await linkOf(user);
+      await env.SESSION_OBJECTS.getByName(`s:${id}`).revoke(revocationBoundOf(env.SESSION_OBJECTS)!);
+      await env.SESSION_OBJECTS.getByName(`u:${user}`).removeSessions([{ id, seq }]);
+    },
+    async revokeAllSessions(user: string) {
+      await env.SESSION_OBJECTS.getByName(`u:${user}`).revokeAll([]);
+    },
+  };
+
+  it.each(["revokeSession", "revokeAllSessions"] as const)(
+    "a copied cookie that keeps being used (every response kept: writes and rolls reseal it without a call) works at most recheckAfter (30 s) after %s elsewhere, never longer",
+    async (revocation) => {
+      const clock = testClock(Date.now());
+      const app = linkedApp(clock, 30);
+      const user = `keeps-${crypto.randomUUID()}`;
+      const alice = jar();
+      alice.take(await app.request(`/login/${user}`, { method: "POST" }));
+      for (let s = 0; s < 45; s++) {
+        clock.advance(1);
+        alice.take(await app.request("/me", { headers: alice.header() }));
+      }
+      const stolen = copyOf(alice);
+      await elsewhere[revocation](user);
+      let lastAccepted = -1;
+      for (let s = 0; s <= 200; s++) {
+        const res = await app.request(s % 2 ? "/write" : "/me", { method: s % 2 ? "POST" : "GET", headers: stolen.header() });
+        stolen.take(res);
+        if ((await res.json<{ user: unknown }>()).user === user) lastAccepted = s;
+        clock.advance(1);
+      }
+      expect(lastAccepted).toBeGreaterThanOrEqual(0);
+      expect(lastAccepted).toBeLessThan(30);
+    },
+  );
+
+  /** Moves the app's clock and the session object's (which judges how long a revocation lasts). */
+  async function advance(clock: ReturnType<typeof testClock>, id: string, seconds: number): Promise<void> {
+    clock.advance(seconds);
+    await runInDurableObject(env.SESSION_OBJECTS.getByName(`s:${id}`), (object: SessionObject) => {
+      const base = object.clock;
+      object.clock = () => base() + seconds * 1000;
+    });
+  }
+
+  it("a copy resealed by a write just before its re-check is due, after revokeSession elsewhere, is refused when it comes back at the end of its new idle limit (the revocation outlives idle + recheckAfter)", async () => {
+    const clock = testClock(Date.now());
+    const recheckAfter = 120;
+    const app = linkedApp(clock, recheckAfter, recheckAfter);
+    const user = `resealed-${crypto.randomUUID()}`;
+    const alice = jar();
+    alice.take(await app.request(`/login/${user}`, { method: "POST" }));
+    const { id } = await linkOf(user);
+    await advance(clock, id, 1000); // well after login: what the link was given then covers nothing any more
+    alice.take(await app.request("/me", { headers: alice.header() })); // checked now
+    const stolen = copyOf(alice);
+    await elsewhere.revokeSession(user);
+    await advance(clock, id, recheckAfter - 1);
+    const write = await app.request("/write", { method: "POST", headers: stolen.header() });
+    expect(await write.json()).toEqual({ user }); // its confirmation is still fresh: no check yet, by design
+    expect(stolen.take(write)).toBeDefined(); // resealed: its idle deadline is now IDLE from here
+    await advance(clock, id, IDLE - 2);
+    expect(await (await app.request("/me", { headers: stolen.header() })).json()).toEqual({ user: null });
+  });
+
+  it("log out in one isolate is remembered as long as a copy resealed elsewhere within recheckAfter can be accepted", async () => {
+    const clock = testClock(Date.now());
+    const recheckAfter = 120;
+    const app = linkedApp(clock, recheckAfter, recheckAfter);
+    const user = `logout-${crypto.randomUUID()}`;
+    const alice = jar();
+    alice.take(await app.request(`/login/${user}`, { method: "POST" }));
+    const { id } = await linkOf(user);
+    await advance(clock, id, 1000);
+    alice.take(await app.request("/me", { headers: alice.header() }));
+    const stub = env.SESSION_OBJECTS.getByName(`s:${id}`);
+    const loggedOutAt = await runInDurableObject(stub, (object: SessionObject) => object.clock());
+    alice.take(await app.request("/logout", { method: "POST", headers: alice.header() }));
+    // Elsewhere a copy still fresh may be resealed up to recheckAfter later, and then accepted for IDLE more.
+    const { until } = await runInDurableObject(stub, (_object: SessionObject, state) => state.storage.kv.get<{ until: number }>("tomb")!);
+    expect(until - loggedOutAt).toBeGreaterThanOrEqual((recheckAfter + IDLE) * 1000);
+  });
 
   it("a cookie copied before revokeAllSessions elsewhere works at most recheckAfter (30 s) more, never longer; where it ran, not at all", async () => {
     const clock = testClock(Date.now());

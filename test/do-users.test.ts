@@ -109,7 +109,6 @@ const METHODS = [
   "release",
   "revoke",
   "check",
-  "touch",
   "link",
   "info",
   "addSession",
@@ -302,14 +301,13 @@ describe("bounds are checked before anything is written", () => {
     expect(await storageOf(sessionStub(s.id))).toEqual({});
   });
 
-  it("every ttl the store accepts is at most ten years: write ttl and keep, revoke, touch, revokeSession", async () => {
+  it("every ttl the store accepts is at most ten years: write ttl and keep, revoke, revokeSession", async () => {
     const key = freshId();
     const over = 10 * 365 * 24 * 3600 + 1;
     await expect(store.write(key, { value: "v", ttl: over })).rejects.toThrow(SessionConfigError);
     await expect(store.write(key, { value: "v", ttl: 60, keep: over })).rejects.toThrow(SessionConfigError);
     await expect(store.write(key, { value: "v", ttl: over - 100, keep: 200 })).rejects.toThrow(SessionConfigError);
     await expect(store.revoke(key, over)).rejects.toThrow(SessionConfigError);
-    await expect(store.touch(key, T0, over)).rejects.toThrow(SessionConfigError);
     await expect(revokeSession(ns, key, { ttl: over })).rejects.toThrow(SessionConfigError);
     // Called directly, the object refuses too, before writing.
     const link = { userId: "u", device: "", created: T0, lastUsed: T0, ttl: Number.MAX_SAFE_INTEGER, seq: 1 };
@@ -339,7 +337,6 @@ describe("input errors are typed", () => {
     ["store write of a non-string value", () => store.write(freshId(), { value: bad(1), ttl: 60 })],
     ["store write without a request", () => store.write(freshId(), bad(undefined))],
     ["store write with expected -1", () => store.write(freshId(), { value: "v", ttl: 60, expected: -1 })],
-    ["store touch with lastUsed NaN", () => store.touch(freshId(), Number.NaN, 60)],
     ["store set without options", () => store.set(freshId(), "v", bad(undefined))],
     ["store release with a number token", () => store.release(freshId(), bad(1))],
   ])("%s: SessionConfigError", async (_name, call) => {

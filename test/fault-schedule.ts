@@ -100,7 +100,7 @@ function objectReset(): Error {
 
 /**
  * The SessionObject namespace binding with every stub call under the schedule: reads (read, check, info,
- * sessions, checkSession) draw "get" fates, writes (write, release, touch, link, addSession, ...) "set", and
+ * sessions, checkSession) draw "get" fates, writes (write, release, link, addSession, ...) "set", and
  * revoke/revokeAll "delete". A "reset" fate fails the call as a reset object does, half the time after the
  * call committed (drawn from the schedule, so it replays). The object's own state stays the truth: read it
  * through `inner`.

@@ -55,6 +55,11 @@ export function app(options: Partial<SessionOptions>, namespace: Namespace) {
     const user = await s.get("user");
     return c.json({ user: user ?? null, invalid: s.invalid ?? null }, user ? 200 : 401);
   });
+  hono.post("/write", async (c) => {
+    const s = await c.var.session.load();
+    s.set("count", ((await s.get("count")) ?? 0) + 1);
+    return c.json({ count: await s.get("count") });
+  });
   hono.post("/logout", (c) => {
     c.var.session.destroy();
     return c.text("bye");

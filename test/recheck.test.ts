@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createKeyring, sealSession, session, unsealSession } from "../src/index.js";
 import { SessionConfigError } from "../src/core/errors.js";
+import type { SessionObject } from "../src/durable-object/object.js";
 import { listSessions, revokeSession } from "../src/durable-object/users.js";
-import { freshId, sessionStub, userStub } from "./do-helpers.js";
+import { advanceObject, freshId, indexedIds, sessionStub, storageOf, userStub } from "./do-helpers.js";
 import { SECRET, testClock } from "./helpers.js";
 import { app, counting, IDLE, lastAcceptedAfter, login, NAME, TOUCH_AFTER } from "./linked-app.js";
 
@@ -43,7 +45,7 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
     expect((await hono.request("/me", { headers: j.header() })).status).toBe(401);
   });
 
-  it("the reseal at touchAfter seals the confirmation (k); the user's check and the link's touch go out in parallel; no extra Set-Cookie", async () => {
+  it("a check due on a reseal is one call, to the user's object: it seals the confirmation (k) and moves the device list's lastUsed; no extra Set-Cookie", async () => {
     const clock = testClock(Date.now());
     const { namespace, calls } = counting();
     const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
@@ -54,37 +56,195 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
     clock.advance(TOUCH_AFTER);
     const res = await hono.request("/me", { headers: j.header() });
     expect(j.take(res)).toBeDefined();
-    expect(calls.sort()).toEqual(["check", "checkSession"]);
+    expect(calls).toEqual(["checkSession"]);
     const opened = await unsealSession(j.value!, keys, { now: clock.now() });
     expect(opened.ok && opened.meta.checked).toBe(clock.now() - (clock.now() % 1000));
     expect((await listSessions(namespace, user))[0]?.lastUsed).toBe(clock.now() - (clock.now() % 1000));
   });
 
-  it("a trace of 10 minutes (a request every 2 s): one user check per recheckAfter plus one touch per touchAfter, and as many Set-Cookies as without revocation", async () => {
-    const run = async (revocation: boolean) => {
+  it.each([{ recheckAfter: 30 }, { recheckAfter: 0, cacheFor: 30 }, { recheckAfter: 10, cacheFor: 30 }])(
+    "a trace of 10 minutes (a request every 2 s, a write every 50 s, rolls at touchAfter) with %o: one call per 30 s, to the user's object; none on the rolls and writes between; as many Set-Cookies as without revocation",
+    async (windows) => {
+      const run = async (revocation: boolean) => {
+        const clock = testClock(Date.now());
+        const { namespace, calls } = counting();
+        const hono = app(revocation ? { revocation: { namespace, ...windows }, now: clock.now } : { now: clock.now }, namespace);
+        const { j } = await login(hono, `trace-${freshId()}`);
+        let setCookies = 0;
+        let quietReseals = 0;
+        const checkedAt: number[] = [];
+        for (let i = 1; i <= 300; i++) {
+          clock.advance(2);
+          calls.length = 0;
+          const write = i % 25 === 0;
+          const res = await hono.request(write ? "/write" : "/me", { method: write ? "POST" : "GET", headers: j.header() });
+          expect(res.status).toBe(200);
+          const resealed = j.take(res) !== undefined;
+          if (resealed) setCookies++;
+          if (calls.length > 0) {
+            expect(calls).toEqual(["checkSession"]);
+            checkedAt.push(2 * i);
+          } else if (resealed) quietReseals++;
+        }
+        return { setCookies, checkedAt, quietReseals };
+      };
+      const plain = await run(false);
+      const revocable = await run(true);
+      expect(plain.checkedAt).toEqual([]);
+      expect(revocable.setCookies).toBe(plain.setCookies);
+      // 600 s: 20 checks, exactly 30 s apart, and nothing else.
+      expect(revocable.checkedAt).toHaveLength(20);
+      expect(revocable.checkedAt.slice(1).map((t, k) => t - revocable.checkedAt[k]!)).toEqual(Array(19).fill(30));
+      // Most reseals (writes every 50 s, rolls 60 s after the last write) fall between checks and call nothing.
+      expect(revocable.quietReseals).toBeGreaterThan(revocable.setCookies / 2);
+    },
+    30_000,
+  );
+
+  it.each([
+    ["after a check", 30],
+    ["just linked (before its first check)", 0],
+  ])(
+    "a linked session %s, resealed without a call and then idle for almost idleTimeout, stays listed and linked",
+    async (_when, checkAt) => {
       const clock = testClock(Date.now());
       const { namespace, calls } = counting();
-      const hono = app(revocation ? { revocation: { namespace, recheckAfter: 30 }, now: clock.now } : { now: clock.now }, namespace);
-      const { j } = await login(hono, `trace-${freshId()}`);
-      calls.length = 0;
-      let setCookies = 0;
-      const requests = 300;
-      for (let i = 0; i < requests; i++) {
-        clock.advance(2);
-        const res = await hono.request("/me", { headers: j.header() });
-        expect(res.status).toBe(200);
-        if (j.take(res) !== undefined) setCookies++;
+      const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
+      const user = `idle-${freshId()}`;
+      const { j, id } = await login(hono, user);
+      /** Moves the app's clock and the session object's (whose link may lapse meanwhile), and runs its alarm. */
+      const advance = async (seconds: number) => {
+        clock.advance(seconds);
+        await advanceObject(sessionStub(id), seconds);
+        await runDurableObjectAlarm(sessionStub(id));
+      };
+      if (checkAt) {
+        await advance(checkAt);
+        expect((await hono.request("/me", { headers: j.header() })).status).toBe(200);
       }
-      return { calls: calls.length, setCookies, requests };
+      await advance(29);
+      calls.length = 0;
+      expect(j.take(await hono.request("/write", { method: "POST", headers: j.header() }))).toBeDefined();
+      expect(calls).toEqual([]); // within recheckAfter of the last confirmation: no call, yet the idle deadline moved
+      const writtenAt = clock.now() - (clock.now() % 1000);
+      // The device list's lastUsed is the last check's (or the login's): within recheckAfter of the last use.
+      const [listed] = await listSessions(namespace, user);
+      expect(writtenAt - listed!.lastUsed).toBeLessThan(30_000);
+      expect(writtenAt - listed!.lastUsed).toBeGreaterThanOrEqual(0);
+      // The cookie's idle deadline is writtenAt + IDLE; the link was made or last carried forward before that.
+      await advance(IDLE - 1);
+      expect((await listSessions(namespace, user)).map((d) => d.id)).toEqual([id]);
+      expect(await indexedIds(user)).toEqual([id]);
+      expect((await hono.request("/me", { headers: j.header() })).status).toBe(200);
+      const copied = j.header();
+      // Still linked: its user's revokeAllSessions ends it (elsewhere: the copy learns it at its next check).
+      await userStub(user).revokeAll([]);
+      await advance(30);
+      expect((await hono.request("/me", { headers: copied })).status).toBe(401);
+    },
+  );
+
+  it("a linked session that is no longer used leaves the device list and its user's index within recheckAfter of its idle deadline", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
+    const user = `gone-${freshId()}`;
+    const { j, id } = await login(hono, user);
+    const advance = async (seconds: number) => {
+      clock.advance(seconds);
+      await advanceObject(sessionStub(id), seconds);
+      await runDurableObjectAlarm(sessionStub(id));
     };
-    const plain = await run(false);
-    const revocable = await run(true);
-    expect(plain.calls).toBe(0);
-    expect(revocable.setCookies).toBe(plain.setCookies);
-    // 600 s: a check of the user's object every 30 s (20), and the link's touch at each reseal (10).
-    expect(revocable.calls).toBeLessThanOrEqual(600 / 30 + 600 / TOUCH_AFTER);
-    expect(revocable.calls).toBeGreaterThan(0);
-  }, 30_000);
+    for (let t = 0; t < 3 * IDLE; t += 40) {
+      await advance(40);
+      j.take(await hono.request("/me", { headers: j.header() })); // a check each time (40 s > recheckAfter)
+    }
+    await advance(IDLE - 1);
+    expect((await listSessions(namespace, user)).map((d) => d.id)).toEqual([id]);
+    await advance(32); // past the idle deadline, and past what the last check allowed for a reseal after it
+    expect((await hono.request("/me", { headers: j.header() })).status).toBe(401);
+    expect(await listSessions(namespace, user)).toEqual([]);
+    expect(await indexedIds(user)).toEqual([]);
+    expect(await storageOf(sessionStub(id))).toEqual({});
+  });
+
+  it("when its user's object cannot be reached, a lapsed link stays (retried a minute later) and is never dropped while the index may keep it", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
+    const user = `unreachable-${freshId()}`;
+    const { j, id } = await login(hono, user);
+    const stub = sessionStub(id);
+    const advance = async (seconds: number) => {
+      clock.advance(seconds);
+      await advanceObject(stub, seconds);
+      await runDurableObjectAlarm(stub);
+    };
+    for (let t = 0; t < IDLE; t += 40) {
+      await advance(40);
+      j.take(await hono.request("/me", { headers: j.header() }));
+    }
+    const linkOf = async () => (await storageOf(stub)).link as { expiresAt: number; retryAt?: number };
+    const linkedUntil = (await linkOf()).expiresAt; // as linkSession made it: the checks since moved only the index
+    const objectNow = await runInDurableObject(stub, (object: SessionObject) => object.clock());
+    await advance(Math.floor((linkedUntil - objectNow) / 1000) - 1);
+    const exports = await runInDurableObject(stub, (object: SessionObject) => {
+      const ctx = (object as unknown as { ctx: { exports: unknown } }).ctx;
+      const original = ctx.exports;
+      // The namespace as the object finds it, whose user objects fail every call.
+      const real = (original as { SessionObject: typeof env.SESSION_OBJECTS }).SessionObject;
+      const down = {
+        [Symbol.toStringTag]: "DurableObjectNamespace",
+        idFromName: (name: string) => real.idFromName(name),
+        getByName: () => ({ lapse: () => Promise.reject(new Error("object reset")) }),
+      };
+      Object.defineProperty(ctx, "exports", { value: { SessionObject: down }, configurable: true, writable: true });
+      return original;
+    });
+    try {
+      await advance(3); // the link's own expiry passes; its alarm cannot ask the index
+      expect(await linkOf()).toMatchObject({ expiresAt: linkedUntil, retryAt: expect.any(Number) });
+      expect((await listSessions(namespace, user)).map((d) => d.id)).toEqual([id]); // the index still keeps it
+    } finally {
+      await runInDurableObject(stub, (object: SessionObject) => {
+        (object as unknown as { ctx: { exports: unknown } }).ctx.exports = exports;
+      });
+    }
+    await advance(60); // the retry: the index answers how long the checks keep the link
+    const entry = (await storageOf(userStub(user)))[`d:${id}`] as { used: { until: number } };
+    expect(await linkOf()).toEqual(expect.objectContaining({ expiresAt: entry.used.until }));
+    expect((await linkOf()).retryAt).toBeUndefined();
+    await revokeSession(namespace, id); // finds its user through the link, as ever
+    expect(await indexedIds(user)).toEqual([]);
+  });
+
+  it("an index entry written before checks recorded their use (no record) keeps the rules it had: the link's own expiry decides until a check starts the record", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
+    /** A linked session as the version before left it: its user's entry marked by a check, without `used`. */
+    const asBefore = async () => {
+      const user = `before-${freshId()}`;
+      const { j, id } = await login(hono, user);
+      await runInDurableObject(userStub(user), (_object: SessionObject, state) => {
+        const { used: _, ...entry } = state.storage.kv.get<Record<string, unknown>>(`d:${id}`)!;
+        state.storage.kv.put(`d:${id}`, { ...entry, cookie: true });
+      });
+      return { user, j, id };
+    };
+    const entryOf = async (user: string, id: string) => (await storageOf(userStub(user)))[`d:${id}`] as { used?: unknown } | undefined;
+    const [checked, idle] = [await asBefore(), await asBefore()];
+    expect(await entryOf(checked.user, checked.id)).not.toHaveProperty("used");
+    clock.advance(31);
+    expect((await hono.request("/me", { headers: checked.j.header() })).status).toBe(200);
+    expect(await entryOf(checked.user, checked.id)).toHaveProperty("used");
+    // The other is never checked again: at its link's own expiry it leaves the index, as it did before.
+    const { expiresAt } = (await storageOf(sessionStub(idle.id))).link as { expiresAt: number };
+    await advanceObject(sessionStub(idle.id), Math.ceil((expiresAt - Date.now()) / 1000) + 1);
+    await runDurableObjectAlarm(sessionStub(idle.id));
+    expect(await storageOf(sessionStub(idle.id))).toEqual({});
+    expect(await indexedIds(idle.user)).toEqual([]);
+  });
 
   it("a confirmation sealed in the cookie is trusted for recheckAfter, not longer, and never from the future", async () => {
     const clock = testClock(Date.now());

@@ -4,12 +4,14 @@
  * objects. Every clock is injected; object calls are counted, never timed.
  */
 import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { createKeyring, newSessionId, sealSession, SessionStoreError, unsealSession } from "../src/index.js";
 import { linkSession, listSessions, revokeAllSessions, revokeSession } from "../src/durable-object/users.js";
 import { DurableObjectStore } from "../src/durable-object/store.js";
-import { freshId, indexedIds, sessionStub, userStub } from "./do-helpers.js";
+import type { SessionObject } from "../src/durable-object/object.js";
+import { advanceObject, freshId, indexedIds, sessionStub, storageOf, userStub } from "./do-helpers.js";
 import { forgeJwe, rawKey } from "./forge.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 import { app, counting, lastAcceptedAfter, login, NAME, TOUCH_AFTER, type Namespace } from "./linked-app.js";
@@ -160,7 +162,7 @@ describe("cookies without a user reference, or with one the user's object cannot
 });
 
 describe("revokeSession whose index step failed", () => {
-  it("is refused at the copy's next reseal elsewhere, and a retry still removes it from the user's index", async () => {
+  it("the session's object finishes the index step itself (its alarm, seconds later): the copy is refused at its next check, and a retry still finds the user", async () => {
     const clock = testClock(Date.now());
     const { namespace } = counting();
     const hono = app({ revocation: { namespace, recheckAfter: 0 }, now: clock.now }, namespace);
@@ -170,11 +172,46 @@ describe("revokeSession whose index step failed", () => {
     // Elsewhere: the session's object took the revocation, the user's index did not (the call failed there).
     await sessionStub(id).revoke(3600);
     expect(await indexedIds(user)).toEqual([id]);
-    clock.advance(TOUCH_AFTER); // the copy's next reseal asks the session's object too
+    // The object's alarm makes the removal again a few seconds later (its clock moved here, not slept).
+    await advanceObject(sessionStub(id), 10);
+    await runDurableObjectAlarm(sessionStub(id));
+    expect(await indexedIds(user)).toEqual([]);
+    clock.advance(1);
     expect(await status(hono, j)).toBe(401);
-    // The retry finds the user in the tombstone (the link itself is gone) and finishes the index removal.
+    // Done: nothing more is due; the tombstone keeps the user, so a retry of revokeSession still finds it (the link is gone).
+    await runDurableObjectAlarm(sessionStub(id));
+    expect(await storageOf(sessionStub(id))).toEqual({
+      tomb: { until: expect.any(Number), link: { userId: user, seq: expect.any(Number) } },
+    });
     await revokeSession(namespace, id);
     expect(await indexedIds(user)).toEqual([]);
+  });
+
+  it("the object finds its own namespace among the Worker's bindings where the runtime has no ctx.exports", async () => {
+    const clock = testClock(Date.now());
+    const { namespace } = counting();
+    const hono = app({ revocation: { namespace, recheckAfter: 0 }, now: clock.now }, namespace);
+    const user = `no-exports-${freshId()}`;
+    const { j, id } = await login(hono, user);
+    const stub = sessionStub(id);
+    const exports = await runInDurableObject(stub, (object: SessionObject) => {
+      const ctx = (object as unknown as { ctx: { exports: unknown } }).ctx;
+      const original = ctx.exports;
+      Object.defineProperty(ctx, "exports", { value: undefined, configurable: true, writable: true });
+      return original;
+    });
+    try {
+      await stub.revoke(3600); // the index step fails elsewhere
+      await advanceObject(stub, 10);
+      await runDurableObjectAlarm(stub);
+      expect(await indexedIds(user)).toEqual([]);
+      clock.advance(1);
+      expect(await status(hono, j)).toBe(401);
+    } finally {
+      await runInDurableObject(stub, (object: SessionObject) => {
+        (object as unknown as { ctx: { exports: unknown } }).ctx.exports = exports;
+      });
+    }
   });
 
   it("in the isolate that revoked, a cookie carrying its user is refused at once although the user's index still holds it", async () => {

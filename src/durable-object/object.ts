@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { SessionConfigError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
+import { inTime } from "../stores/guarded-store.js";
 import {
+  CALL_TIMEOUT_MS,
   isLimit,
   isLockRequest,
   isTime,
@@ -19,6 +21,7 @@ import {
   type LockRequest,
   type RevokeAllResult,
   type RevokeResult,
+  type SessionUse,
   type Snapshot,
   type UserCheck,
   type UserLink,
@@ -40,6 +43,11 @@ interface Tombstone {
   until: number;
   /** The link it ended: a retried revocation still knows which user's index entry must go. */
   link?: UserLink | undefined;
+  /**
+   * When the alarm removes that entry itself (ms), should the caller's removal have failed: until then a
+   * cookie check of the user's index could still find the session live. Absent: done, or nothing to remove.
+   */
+  unindexAt?: number | undefined;
 }
 interface Lock {
   token: string;
@@ -54,6 +62,8 @@ interface Link {
   expiresAt: number;
   /** The user index entry it belongs to (absent in links written by 0.1, before entries had one: 0). */
   seq?: number;
+  /** Lapsed, and its user's index could not be asked whether it keeps the link: asked again then (ms). */
+  retryAt?: number | undefined;
 }
 /**
  * Storage layout of a user object: one entry per indexed session under `d:<sessionId>`, the last entry
@@ -74,6 +84,12 @@ interface IndexEntry {
   cookie?: boolean;
   /** Taken out of the user's reach; its object is to be revoked, then the entry removed (see IndexedSession.ending). */
   ending?: boolean;
+  /**
+   * Cookie mode with revocation checks: the last check's report (see SessionUse). While `until` lies ahead, the
+   * entry and the session object's link live on whatever the link's own expiry says. Absent (no check reached
+   * the entry, or it was written before 0.3): the link's expiry alone decides, as before.
+   */
+  used?: SessionUse;
 }
 
 interface Waiter extends LockRequest {
@@ -88,6 +104,10 @@ const LINK = "link";
 const ENTRY = "d:";
 const SEQ = "seq";
 const GEN = "gen";
+/** How long after a revocation its alarm makes sure the user's index entry went (the caller removes it first). */
+const UNINDEX_DELAY_MS = 10_000;
+/** How long the alarm waits before asking a user's object again when it could not be reached. */
+const RETRY_MS = 60_000;
 
 /**
  * The Durable Object behind `DurableObjectStore`, bound once in wrangler.toml. Each object is one stored
@@ -146,7 +166,7 @@ export class SessionObject extends DurableObject {
         // Stored metadata is in seconds; the device list keeps ms. It shows live sessions only: the link
         // ends at the deadline, not with the kept record.
         const lastUsed = request.metadata?.lastUsed;
-        kv.put<Link>(LINK, { ...link, lastUsed: Number.isSafeInteger(lastUsed) ? lastUsed! * 1000 : now, expiresAt: deadline });
+        kv.put<Link>(LINK, { ...settled(link), lastUsed: Number.isSafeInteger(lastUsed) ? lastUsed! * 1000 : now, expiresAt: deadline });
       }
       if (request.release !== undefined) this.#release(request.release);
       return { ok: true, version };
@@ -162,7 +182,9 @@ export class SessionObject extends DurableObject {
    * `ttl` seconds, and past the stored record's and the link's deadlines (plus the clock skew the server
    * tolerates). With `ifUser`, a session linked to another user is left alone (`revoked: false`): a user's
    * "log out everywhere" ends only sessions still linked to that user, or linked to no one (a login that
-   * indexed the session and has not linked it yet must not link it afterwards).
+   * indexed the session and has not linked it yet must not link it afterwards). The caller removes the
+   * link's entry from its user's index; the alarm does it again a few seconds later, retried until it lands,
+   * so a removal that failed cannot leave a revoked session live for the user's cookie checks.
    */
   async revoke(ttl: number, ifUser?: string): Promise<RevokeResult> {
     this.#role(SESSION_PREFIX);
@@ -186,7 +208,7 @@ export class SessionObject extends DurableObject {
       kv.delete(REC);
       kv.delete(LINK);
       kv.delete(LOCK);
-      if (until > now) kv.put<Tombstone>(TOMB, link ? { until, link } : { until });
+      if (until > now) kv.put<Tombstone>(TOMB, link ? { until, link, unindexAt: now + UNINDEX_DELAY_MS } : { until });
       return { revoked: true, link, live: live !== undefined };
     });
     this.#grantNext(now); // waiters get the lock and read "revoked" at once
@@ -202,19 +224,12 @@ export class SessionObject extends DurableObject {
     await this.#schedule();
   }
 
-  /**
-   * Cookie-mode revocation check: one read. With `touch`, a live linked session is also touched (as
-   * {@link SessionObject.touch}): the request that reseals the cookie pays one call, not two.
-   */
-  async check(touch?: { lastUsed: number; ttl: number }): Promise<CheckResult> {
+  /** Cookie-mode revocation check of a session's own object: one read. */
+  async check(): Promise<CheckResult> {
     this.#role(SESSION_PREFIX);
-    if (touch !== undefined && (typeof touch !== "object" || touch === null || !isTtl(touch.ttl) || !isTime(touch.lastUsed))) {
-      throw new SessionConfigError("touch out of bounds");
-    }
     const now = this.clock();
     const revoked = this.#tombstone(now) !== undefined;
     const link = revoked ? undefined : this.#link(now);
-    if (link && touch) await this.touch(touch.lastUsed, touch.ttl);
     return link ? { revoked, linked: true, userId: link.userId } : { revoked, linked: false };
   }
 
@@ -246,23 +261,17 @@ export class SessionObject extends DurableObject {
     return { linked: true, previous };
   }
 
-  /** Cookie mode: a linked session was used; moves lastUsed and the link's expiry. */
-  async touch(lastUsed: number, ttl: number): Promise<void> {
+  /**
+   * The session's device entry, or null when it is no longer live (expired or revoked). `keptUntil`: how long
+   * its user's index keeps the link alive (ms; revocation checks move it, see SessionUse), which counts even
+   * when the link's own expiry has passed and its alarm has not yet asked the index.
+   */
+  info(keptUntil?: number): (Omit<DeviceSession, "id"> & { userId: string }) | null {
     this.#role(SESSION_PREFIX);
-    if (!isTtl(ttl) || !isTime(lastUsed)) throw new SessionConfigError("touch out of bounds");
+    if (keptUntil !== undefined && !isTime(keptUntil)) throw new SessionConfigError("keptUntil must be a time in ms since epoch");
     const now = this.clock();
-    const link = this.#link(now);
-    if (!link || this.#tombstone(now)) return;
-    this.ctx.storage.kv.put<Link>(LINK, { ...link, lastUsed, expiresAt: Math.max(link.expiresAt, now + ttl * 1000) });
-    await this.#schedule();
-  }
-
-  /** The session's device entry, or null when it is no longer live (expired or revoked). */
-  info(): (Omit<DeviceSession, "id"> & { userId: string }) | null {
-    this.#role(SESSION_PREFIX);
-    const now = this.clock();
-    const link = this.#link(now);
-    if (!link || this.#tombstone(now)) return null;
+    const link = this.ctx.storage.kv.get<Link>(LINK);
+    if (!link || this.#tombstone(now) || Math.max(link.expiresAt, keptUntil ?? 0) <= now) return null;
     return { userId: link.userId, device: link.device, created: link.created, lastUsed: link.lastUsed };
   }
 
@@ -344,23 +353,52 @@ export class SessionObject extends DurableObject {
   /**
    * User object: cookie mode's revocation check of one of this user's sessions: live, revoked or unknown.
    * `generation` is the one the cookie sealed; without it, the session's own object named this user. The
-   * first live answer marks the entry as a cookie session's, which revokeAll then ends in its own step.
+   * first live answer marks the entry as a cookie session's, which revokeAll then ends in its own step; every
+   * live answer records `use` (the device list's lastUsed, and how long the entry and its link live).
    */
-  checkSession(id: string, generation?: number): UserCheck {
+  checkSession(id: string, generation?: number, use?: SessionUse): UserCheck {
     this.#role(USER_PREFIX);
     if (typeof id !== "string" || (generation !== undefined && !(Number.isSafeInteger(generation) && generation >= 0))) {
       throw new SessionConfigError("check needs a session id and a generation");
+    }
+    if (use !== undefined && (typeof use !== "object" || use === null || !isTime(use.lastUsed) || !isTime(use.until))) {
+      throw new SessionConfigError("use needs lastUsed and until in ms since epoch");
     }
     const kv = this.ctx.storage.kv;
     return this.ctx.storage.transactionSync((): UserCheck => {
       const current = kv.get<number>(GEN) ?? 0;
       const entry = kv.get<IndexEntry>(ENTRY + id);
       if (entry && !entry.ending) {
-        if (!entry.cookie) kv.put<IndexEntry>(ENTRY + id, { ...entry, cookie: true });
+        // Never moved back: checks of several isolates may land out of order.
+        const used = use && {
+          lastUsed: Math.max(use.lastUsed, entry.used?.lastUsed ?? 0),
+          until: Math.max(use.until, entry.used?.until ?? 0),
+        };
+        if (!entry.cookie || used) kv.put<IndexEntry>(ENTRY + id, { ...entry, cookie: true, ...(used ? { used } : {}) });
         return { state: "live", generation: current };
       }
       if (generation === undefined || generation < current) return { state: "revoked" };
       return { state: "unknown" };
+    });
+  }
+
+  /**
+   * User object: the session object's link of entry `seq` lapsed at `now` (that object's clock). An entry
+   * that revocation checks keep alive past `now` stays, and answers until when (the link then lives as long);
+   * any other entry of that link goes, and the answer is 0.
+   */
+  lapse(id: string, seq: number, now: number): number {
+    this.#role(USER_PREFIX);
+    if (typeof id !== "string" || !Number.isSafeInteger(seq) || !isTime(now)) {
+      throw new SessionConfigError("lapse needs a session id, an entry number and a time");
+    }
+    const kv = this.ctx.storage.kv;
+    return this.ctx.storage.transactionSync(() => {
+      const entry = kv.get<IndexEntry>(ENTRY + id);
+      if (!entry || (entry.seq ?? 0) !== seq) return 0; // re-indexed since: that entry has a link of its own
+      if (!entry.ending && entry.used && entry.used.until > now) return entry.used.until;
+      kv.delete(ENTRY + id);
+      return 0;
     });
   }
 
@@ -373,21 +411,27 @@ export class SessionObject extends DurableObject {
     });
   }
 
-  /** Deletes whatever has passed its deadline, times out lock waiters, and sets the next alarm. */
+  /**
+   * Deletes whatever has passed its deadline, times out lock waiters, asks the user's index about a lapsed
+   * link, finishes a revocation's index step, and sets the next alarm.
+   */
   override async alarm(): Promise<void> {
     const now = this.clock();
     const kv = this.ctx.storage.kv;
-    const expiredLink = this.ctx.storage.transactionSync(() => {
+    const due = this.ctx.storage.transactionSync(() => {
       if (!this.#record(now)) kv.delete(REC);
       if (!this.#tombstone(now)) kv.delete(TOMB);
       if ((kv.get<Lock>(LOCK)?.until ?? Infinity) <= now) kv.delete(LOCK);
       const link = kv.get<Link>(LINK);
-      if (!link || link.expiresAt > now) return undefined;
-      kv.delete(LINK);
-      return link;
+      const tomb = kv.get<Tombstone>(TOMB);
+      return {
+        lapsed: link && linkDeadline(link) <= now ? link : undefined,
+        unindex: tomb?.link && tomb.unindexAt !== undefined && tomb.unindexAt <= now ? tomb.link : undefined,
+      };
     });
     this.#grantNext(now);
-    if (expiredLink) await this.#unindex({ userId: expiredLink.userId, seq: expiredLink.seq ?? 0 });
+    if (due.unindex) await this.#unindex(due.unindex, now);
+    if (due.lapsed) await this.#lapse(due.lapsed, now);
     if (this.waiting.length === 0 && [...kv.list({ limit: 1 })].length === 0) {
       await this.ctx.storage.deleteAll(); // nothing left: the object costs nothing until used again
       return;
@@ -403,7 +447,8 @@ export class SessionObject extends DurableObject {
   #entries(): (IndexedSession & { cookie: boolean })[] {
     const now = this.clock();
     return [...this.ctx.storage.kv.list<IndexEntry>({ prefix: ENTRY })].map(([key, entry]) => {
-      const ttlLeft = Math.max(0, Math.ceil(((entry.expiresAt ?? 0) - now) / 1000));
+      // Checks carry the link forward (used.until): it must be revoked for at least as long.
+      const ttlLeft = Math.max(0, Math.ceil((Math.max(entry.expiresAt ?? 0, entry.used?.until ?? 0) - now) / 1000));
       return {
         id: key.slice(ENTRY.length),
         seq: entry.seq ?? 0,
@@ -411,6 +456,7 @@ export class SessionObject extends DurableObject {
         ttlLeft,
         ending: entry.ending === true,
         cookie: entry.cookie === true,
+        ...(entry.used ? { used: entry.used } : {}),
       };
     });
   }
@@ -492,11 +538,14 @@ export class SessionObject extends DurableObject {
    */
   async #schedule(force = false): Promise<void> {
     const kv = this.ctx.storage.kv;
+    const link = kv.get<Link>(LINK);
+    const tomb = kv.get<Tombstone>(TOMB);
     const deadlines = [
       kv.get<StoredRecord>(REC)?.expiresAt,
-      kv.get<Tombstone>(TOMB)?.until,
+      tomb?.until,
+      tomb?.unindexAt,
       kv.get<Lock>(LOCK)?.until,
-      kv.get<Link>(LINK)?.expiresAt,
+      link && linkDeadline(link),
       ...this.waiting.map((w) => w.deadline),
     ].filter((t): t is number => t !== undefined);
     if (deadlines.length === 0) return;
@@ -506,15 +555,83 @@ export class SessionObject extends DurableObject {
     if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
 
-  /** Drops this (expired) session from its user's index; listSessions prunes it too if this fails. */
-  async #unindex(link: UserLink): Promise<void> {
-    const name = this.ctx.id.name!;
-    const namespace = (this.ctx.exports as Partial<Record<string, DurableObjectNamespace<SessionObject>>>).SessionObject;
-    if (!namespace) return;
+  /**
+   * A link past its expiry: its user's index decides. An entry that revocation checks keep alive extends
+   * the link as long; any other goes, then the link. If the user's object cannot be reached, the link stays
+   * (lapsed: not listed, not linked for checks) and the index is asked again later, at growing intervals: a
+   * link must not go while its entry may live, since revoking the session finds that entry through the link.
+   */
+  async #lapse(link: Link, now: number): Promise<void> {
+    let until: number | undefined;
     try {
-      await namespace.getByName(USER_PREFIX + link.userId).removeSessions([{ id: name.slice(SESSION_PREFIX.length), seq: link.seq }]);
+      const users = this.#users();
+      if (users)
+        until = await inTime(users.getByName(USER_PREFIX + link.userId).lapse(this.#sessionId(), link.seq ?? 0, now), CALL_TIMEOUT_MS);
     } catch {
-      // Best effort: the index is cleaned again when listed.
+      // Unreachable, reset or hanging: asked again later.
     }
+    const kv = this.ctx.storage.kv;
+    this.ctx.storage.transactionSync(() => {
+      const current = kv.get<Link>(LINK);
+      // Re-linked, written or revoked meanwhile: that call decided.
+      if (!current || current.userId !== link.userId || current.seq !== link.seq || current.expiresAt > now) return;
+      if (until === undefined) kv.put<Link>(LINK, { ...current, retryAt: now + Math.max(RETRY_MS, now - current.expiresAt) });
+      else if (until > now) kv.put<Link>(LINK, { ...settled(current), expiresAt: until });
+      else kv.delete(LINK);
+    });
   }
+
+  /** A revocation's index step, made again by the alarm: retried later if the user's object cannot be reached. */
+  async #unindex(link: UserLink, now: number): Promise<void> {
+    let done = false;
+    try {
+      const users = this.#users();
+      if (users)
+        await inTime(
+          users.getByName(USER_PREFIX + link.userId).removeSessions([{ id: this.#sessionId(), seq: link.seq }]),
+          CALL_TIMEOUT_MS,
+        );
+      done = true; // without a way to the index, the caller's own removal is all there is (as before)
+    } catch {
+      // Retried while the tombstone lasts.
+    }
+    const kv = this.ctx.storage.kv;
+    this.ctx.storage.transactionSync(() => {
+      const tomb = kv.get<Tombstone>(TOMB);
+      if (!tomb || tomb.unindexAt === undefined) return;
+      const { unindexAt: _, ...rest } = tomb;
+      kv.put<Tombstone>(TOMB, done ? rest : { ...tomb, unindexAt: now + RETRY_MS });
+    });
+  }
+
+  /**
+   * This class's own namespace, for the calls an object makes to a user's object: the Worker's own export
+   * (`ctx.exports.SessionObject`, where the runtime has it), else the binding in `env` that names this very
+   * object (the Worker binds the namespace it uses). Undefined when there is neither.
+   */
+  #users(): DurableObjectNamespace<SessionObject> | undefined {
+    const name = this.ctx.id.name!;
+    const exported = (this.ctx.exports as Partial<Record<string, unknown>> | undefined)?.SessionObject;
+    const candidates = [exported, ...Object.values((this.env ?? {}) as unknown as Record<string, unknown>)];
+    // Tagged first: a method of any other binding (a service's RPC stub answers every name) is never called.
+    return candidates.find(
+      (candidate): candidate is DurableObjectNamespace<SessionObject> =>
+        Object.prototype.toString.call(candidate) === "[object DurableObjectNamespace]" &&
+        (candidate as DurableObjectNamespace).idFromName(name).equals(this.ctx.id) === true,
+    );
+  }
+
+  #sessionId(): string {
+    return this.ctx.id.name!.slice(SESSION_PREFIX.length);
+  }
+}
+
+/** When the alarm next looks at a link: at its expiry, or at its retry once lapsed. */
+function linkDeadline(link: Link): number {
+  return Math.max(link.expiresAt, link.retryAt ?? 0);
+}
+
+/** The link without a pending retry: its expiry is known again. */
+function settled({ retryAt: _, ...link }: Link): Link {
+  return link;
 }

@@ -133,7 +133,10 @@ export interface DeviceSession {
   device: string;
   /** ms since epoch. */
   created: number;
-  /** ms since epoch, as of the session's last write or touch. */
+  /**
+   * ms since epoch, as of the session's last server-side write, or in cookie mode with revocation checks its
+   * last check (so within `recheckAfter` of its last request).
+   */
   lastUsed: number;
 }
 
@@ -144,7 +147,7 @@ export interface LinkRequest {
   created: number;
   /** ms since epoch. */
   lastUsed: number;
-  /** Seconds the link lives unless a later write or touch extends it. */
+  /** Seconds the link lives unless a later write, or a revocation check of its user's index, extends it. */
   ttl: number;
   /** The user index entry this link belongs to (see `IndexEntry.seq`): only that entry is removed with it. */
   seq: number;
@@ -189,6 +192,18 @@ export interface IndexedSession extends IndexKey {
    * ended by its object: still listed and counted as live until then, never again for cookie checks.
    */
   ending: boolean;
+  /** Cookie mode with revocation checks: what the last check recorded (absent when none reached the entry). */
+  used?: SessionUse | undefined;
+}
+
+/**
+ * A cookie-mode revocation check's report of a session's use (ms since epoch): when, and until when a cookie
+ * resealed before the next check is due can be accepted. The user's index keeps the session's entry (and
+ * its link, device list included) alive that long, so a reseal between checks needs no call of its own.
+ */
+export interface SessionUse {
+  lastUsed: number;
+  until: number;
 }
 
 /** A cap on a user's sessions (`linkSession`'s `maxSessions`), checked by the user object as it indexes one. */
@@ -245,7 +260,7 @@ export interface VersionedSessions {
 
 export interface CheckResult {
   revoked: boolean;
-  /** Linked to a user: cookie-mode writes should touch the object so the device list stays current. */
+  /** Linked to a user, whose index then has the last word. */
   linked: boolean;
   /** The user it is linked to (when `linked`): that user's object has the last word. */
   userId?: string | undefined;

@@ -3,7 +3,7 @@ import { SessionConfigError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../core/expiry.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { SessionMeta } from "../core/envelope.js";
-import { MAX_TTL, USER_PREFIX, type CheckResult, type UserCheck } from "./protocol.js";
+import { MAX_TTL, USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
 import { registerRevocationBound } from "./revocation-bound.js";
 import { checkedUntil, remember, revokedHere, takeLink, type Owner } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
@@ -72,23 +72,30 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
       "revocation needs idleTimeout, absoluteTimeout or lifetime: they bound how long a revoked cookie must be remembered",
     );
   }
-  // The longest a copy can be accepted after its session was revoked: a refused copy is never resealed, so
-  // its idle deadline stops moving; what revokeSession remembers by default for these namespaces.
-  const bound = Math.min(MAX_TTL, Math.min(idle || Infinity, limits.absoluteTimeout || Infinity) + Math.ceil(CLOCK_SKEW_MS / 1000));
+  // How long after its last check a cookie may be resealed without a new one: its confirmation is trusted
+  // for recheckAfter, the isolate's memory of a check for cacheFor.
+  const recheckWindow = Math.max(cacheFor, recheckAfter);
+  // The longest a copy can be accepted after its session was revoked: a copy checked just before the
+  // revocation may still be resealed (its idle deadline moved) for that window; once refused it never is
+  // again. What revokeSession remembers by default for these namespaces.
+  const bound = Math.min(
+    MAX_TTL,
+    Math.min(idle ? idle + recheckWindow : Infinity, limits.absoluteTimeout || Infinity) + Math.ceil(CLOCK_SKEW_MS / 1000),
+  );
   const stores = new WeakMap<SessionObjectNamespace, DurableObjectStore>();
   const storeOf = (ns: SessionObjectNamespace) => {
     let store = stores.get(ns);
     if (!store) {
       stores.set(ns, (store = new DurableObjectStore(ns, { timeoutMs: policy.timeoutMs })));
-      registerRevocationBound(ns, bound);
+      registerRevocationBound(ns, bound, recheckWindow);
     }
     return store;
   };
   if (typeof namespace !== "function") storeOf(namespace); // a missing binding fails at start-up
   return (keys, c) =>
     revocableMode(inner(keys, c), storeOf(typeof namespace === "function" ? namespace(c) : namespace), policy, {
-      cacheMs: cacheFor * 1000,
       recheckMs: recheckAfter * 1000,
+      windowMs: recheckWindow * 1000,
     });
 }
 
@@ -96,17 +103,14 @@ function revocableMode(
   inner: SessionMode,
   store: DurableObjectStore,
   policy: RevocationPolicy,
-  windows: { cacheMs: number; recheckMs: number },
+  windows: { recheckMs: number; windowMs: number },
 ): SessionMode {
-  const { cacheMs, recheckMs } = windows;
-  let linked: string | undefined;
+  const { recheckMs, windowMs } = windows;
   /**
    * The session this request knows to be live, since when, and its owner as last confirmed (undefined: not
    * linked): what the reseal seals as `checked` and `owner`.
    */
   let confirmed: { id: string; at: number; owner: Owner | undefined } | undefined;
-  /** The lastUsed the check already touched the link with: the reseal then needs no touch call of its own. */
-  let touched: number | undefined;
   return {
     async open(cookie, maxLength) {
       const opened = await inner.open(cookie, maxLength);
@@ -114,48 +118,30 @@ function revocableMode(
       const { meta } = opened.envelope;
       const { id, checked, owner } = meta;
       const now = policy.now();
-      // This request reseals the cookie (touchAfter passed; unless the app skips the roll): a check now
-      // rides on that reseal, and the session's object is touched (its link: device list, lastUsed).
-      const rolling = now - meta.lastUsed >= policy.touchAfterMs;
-      const lastUsed = Math.max(now - (now % 1000), meta.created);
-      const touch = rolling ? { lastUsed, ttl: secondsLeft({ ...meta, lastUsed }, policy) } : undefined;
-      const window = Math.max(cacheMs, recheckMs);
       if (!revokedHere(id)) {
         // A confirmation from the future (clock skew; a forged time cannot be sealed) is no confirmation.
         const sealed = checked !== undefined && checked <= now ? checked : undefined;
-        const cached = checkedUntil(id) > now ? checkedUntil(id) - window : undefined;
-        const at = Math.max(sealed ?? -1, cached === undefined ? -1 : cached - (cached % 1000));
-        if (at >= 0) confirmed = { id, at, owner };
-        const fresh = cached !== undefined || (sealed !== undefined && now - sealed < recheckMs);
-        if (fresh && !rolling) return opened;
-        // A rolling request always asks: its call also keeps the link (device list, lastUsed) alive.
-        if (fresh && owner) {
-          // No check due: only the session's object is called (one call); its own revocations count. The
-          // user's confirmation carried over keeps its time.
-          const own = await store.check(id, touch);
-          if (own.revoked) return { ok: false, reason: "revoked" };
-          if (own.userId === owner.userId) {
-            linked = id;
-            touched = lastUsed;
-            return opened;
-          }
-          // Linked elsewhere or not any more: the full check below decides.
+        const cached = checkedUntil(id) > now ? checkedUntil(id) - windowMs : undefined;
+        if (cached !== undefined || (sealed !== undefined && now - sealed < recheckMs)) {
+          // No call, whether this request reseals the cookie or not: the last check kept the user's index
+          // entry (device list, link) alive past any idle deadline a reseal can set before the next check.
+          const at = Math.max(sealed ?? -1, cached === undefined ? -1 : cached - (cached % 1000));
+          confirmed = { id, at, owner };
+          return opened;
         }
       }
       // Revoked here: the session's own object is asked too (its user's index may not know yet, if the
       // revocation's index step failed).
-      const verdict = await verify(store, id, owner, touch, revokedHere(id)); // fails closed: SessionStoreError
+      const verdict = await verify(store, id, owner, use(meta, now, windowMs, policy), revokedHere(id)); // fails closed: SessionStoreError
       if (verdict.revoked) return { ok: false, reason: "revoked" };
-      if (verdict.owner) linked = id;
-      if (verdict.owner && touch) touched = lastUsed;
       confirmed = { id, at: now - (now % 1000), owner: verdict.owner };
       // The isolate reuses the answer for cacheFor, and for recheckAfter: a cookie whose confirmation can
       // only be resealed at the next touchAfter is not checked on each request meanwhile.
-      if (window > 0) remember(id, now + window);
+      if (windowMs > 0) remember(id, now + windowMs);
       return opened;
     },
     async save(envelope, context) {
-      const { id, lastUsed } = envelope.meta;
+      const { id } = envelope.meta;
       // Only a confirmation of this very id is sealed (regenerate() keeps the rest of meta, not its checks).
       // An id minted by this request (new session, regenerate) is confirmed now: nobody could revoke it
       // before, and a revocation racing its login (linkSession) is made in this isolate, which checks at once.
@@ -163,17 +149,13 @@ function revocableMode(
       const checked = confirmed?.id === id ? confirmed.at : opened?.meta.id !== id ? context.now - (context.now % 1000) : undefined;
       // The owner: as linked by this request, else as this request confirmed it, else as the cookie carried it.
       const owner = takeLink(id) ?? (confirmed?.id === id ? confirmed.owner : opened?.meta.id === id ? opened.meta.owner : undefined);
-      const value = await inner.save({ ...envelope, meta: { ...envelope.meta, checked, owner } }, context);
-      // A linked session's device entry follows its use (at most once per touchAfter, when the cookie is
-      // resealed), and lives as long as the session just sealed can be accepted.
-      if (linked === id && touched !== lastUsed) await store.touch(linked, lastUsed, secondsLeft(envelope.meta, policy));
-      return value;
+      return inner.save({ ...envelope, meta: { ...envelope.meta, checked, owner } }, context);
     },
     async discard(previous) {
       if (!previous?.ok) return;
       const { meta } = previous.envelope;
       // Revoked first: the overflow copy (if any) is unreachable from then on, whether its delete succeeds or not.
-      await store.end(meta.id, validFor(meta, policy));
+      await store.end(meta.id, validFor(meta, policy, windowMs));
       await inner.discard(previous);
     },
   };
@@ -182,55 +164,57 @@ function revocableMode(
 /** What a revocation check found: refused, or live with its owner (undefined: not linked to a user). */
 type Verdict = { revoked: true } | { revoked: false; owner: Owner | undefined };
 
-type Touch = { lastUsed: number; ttl: number };
-
 /**
  * The revocation check. A cookie that names its owner asks the user's object (one call; its generation
- * carries revokeAllSessions), and on a rolling request (or `both`) also the session's object, in parallel (its
- * touch keeps the link alive: device list, lastUsed; its own revocations count too). A cookie without an owner, or one
- * its user no longer indexes, asks the session's object; a session linked to a user is then confirmed by that
- * user's object, whose answer the reseal carries.
+ * carries revokeAllSessions); only in the isolate that revoked it (`both`) also the session's object, in
+ * parallel. A cookie without an owner, or one its user no longer indexes, asks the session's object; a session
+ * linked to a user is then confirmed by that user's object, whose answer the reseal carries. Every user check
+ * that finds the session live records `use` in its index entry: the device list's lastUsed, and how long the
+ * link lives.
  */
-async function verify(
-  store: DurableObjectStore,
-  id: string,
-  owner: Owner | undefined,
-  touch: Touch | undefined,
-  both: boolean,
-): Promise<Verdict> {
+async function verify(store: DurableObjectStore, id: string, owner: Owner | undefined, use: SessionUse, both: boolean): Promise<Verdict> {
   let session: CheckResult | undefined;
   if (owner) {
-    const [user, own] = await Promise.all([
-      userCheck(store, owner.userId, id, owner.generation),
-      touch || both ? store.check(id, touch) : undefined,
-    ]);
+    const [user, own] = await Promise.all([userCheck(store, owner.userId, id, owner.generation, use), both ? store.check(id) : undefined]);
     if (user.state === "revoked" || own?.revoked) return { revoked: true };
     if (user.state === "live") return { revoked: false, owner: { userId: owner.userId, generation: user.generation } };
     session = own;
   }
-  session ??= await store.check(id, touch);
+  session ??= await store.check(id);
   if (session.revoked) return { revoked: true };
   if (!session.linked || session.userId === undefined) return { revoked: false, owner: undefined };
   // Linked to the user whose index just said it does not hold the session: being ended there.
   if (session.userId === owner?.userId) return { revoked: true };
-  const user = await userCheck(store, session.userId, id);
+  const user = await userCheck(store, session.userId, id, undefined, use);
   if (user.state !== "live") return { revoked: true };
   return { revoked: false, owner: { userId: session.userId, generation: user.generation } };
 }
 
-function userCheck(store: DurableObjectStore, userId: string, id: string, generation?: number): Promise<UserCheck> {
-  return store.inTime("get", () => objectNamed(store.namespace, USER_PREFIX + userId).checkSession(id, generation));
+function userCheck(
+  store: DurableObjectStore,
+  userId: string,
+  id: string,
+  generation: number | undefined,
+  use: SessionUse,
+): Promise<UserCheck> {
+  return store.inTime("get", () => objectNamed(store.namespace, USER_PREFIX + userId).checkSession(id, generation, use));
 }
 
-/** Seconds before the server refuses the session as sealed in `meta` (its link lasts that long, no longer). */
-function secondsLeft(meta: SessionMeta, policy: RevocationPolicy): number {
-  return Math.min(MAX_TTL, Math.max(0, Math.floor((deadlineOf(meta, policy.limits) - policy.now()) / 1000)));
+/**
+ * What a check at `now` tells the user's index: the session is used now, and can be accepted until the idle
+ * deadline of a reseal made just before its next check is due (`windowMs` from now), or its absolute deadline.
+ * A reseal between two checks (a roll, a write) then never needs a call of its own.
+ */
+function use(meta: SessionMeta, now: number, windowMs: number, policy: RevocationPolicy): SessionUse {
+  const lastUsed = Math.max(now - (now % 1000), meta.created);
+  return { lastUsed, until: Math.min(now + MAX_TTL * 1000, deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.limits)) };
 }
 
 /** Seconds a copy of this session's cookie can still be accepted: what its revocation record must outlive. */
-function validFor(meta: SessionMeta, policy: RevocationPolicy): number {
+function validFor(meta: SessionMeta, policy: RevocationPolicy, windowMs: number): number {
   const now = policy.now();
-  // Another request may reseal the cookie right now, so idle time counts from now, not from meta.lastUsed.
-  const deadline = deadlineOf({ ...meta, lastUsed: now }, policy.limits);
+  // Another request may reseal the cookie right now, and a copy whose confirmation is still fresh elsewhere
+  // until `windowMs` from now: idle time counts from then, not from meta.lastUsed.
+  const deadline = deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.limits);
   return Math.min(MAX_TTL, Math.max(0, Math.ceil((deadline - now + CLOCK_SKEW_MS) / 1000)));
 }

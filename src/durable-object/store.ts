@@ -5,7 +5,6 @@ import { storedLifetime } from "../stores/stored-session.js";
 import {
   CALL_TIMEOUT_MS,
   isLockRequest,
-  isTime,
   isTtl,
   MAX_LEASE_MS,
   MAX_TTL,
@@ -156,7 +155,8 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
   /**
    * Ends the session now; the tombstone lives at least `ttl` seconds, and as long as the session's record
    * or user link could still be valid. With `ifUser`, a session linked to another user is left alone.
-   * Does not touch the user's index (see {@link DurableObjectStore.end}).
+   * Does not touch the user's index at once ({@link DurableObjectStore.end} does); the object's alarm
+   * removes the session from it a few seconds later.
    */
   async revoke(key: string, ttl: number, ifUser?: string): Promise<RevokeResult> {
     checkTtl(ttl, "ttl");
@@ -177,23 +177,9 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
       );
   }
 
-  /**
-   * Cookie-mode revocation check (one round trip). With `touch`, a live linked session is touched in the
-   * same call (as {@link DurableObjectStore.touch}).
-   */
-  async check(key: string, touch?: { lastUsed: number; ttl: number }): Promise<CheckResult> {
-    if (touch !== undefined) {
-      checkTtl(touch.ttl, "ttl");
-      if (!isTime(touch.lastUsed)) throw new SessionConfigError("lastUsed must be a time in ms since epoch");
-    }
-    return this.#call("get", key, (stub) => stub.check(touch));
-  }
-
-  /** Moves a linked session's lastUsed (ms since epoch) and expiry (cookie mode, where no value is stored). */
-  async touch(key: string, lastUsed: number, ttl: number): Promise<void> {
-    checkTtl(ttl, "ttl");
-    if (!isTime(lastUsed)) throw new SessionConfigError("lastUsed must be a time in ms since epoch");
-    return this.#call("set", key, (stub) => stub.touch(lastUsed, ttl));
+  /** Cookie-mode revocation check of the session's own object (one round trip). */
+  async check(key: string): Promise<CheckResult> {
+    return this.#call("get", key, (stub) => stub.check());
   }
 
   /** Plain get/set serve a wrapper that hid `versioned`: refused when that lost a setting the app asked for. */

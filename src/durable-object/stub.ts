@@ -11,7 +11,6 @@ export type ObjectApi = {
       | "release"
       | "revoke"
       | "check"
-      | "touch"
       | "link"
       | "info"
       | "addSession"

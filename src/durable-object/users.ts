@@ -15,7 +15,7 @@ import {
   type RevokeResult,
 } from "./protocol.js";
 import { forget, rememberLink } from "./revocation-cache.js";
-import { revocationBoundOf } from "./revocation-bound.js";
+import { recheckWindowOf, revocationBoundOf } from "./revocation-bound.js";
 import { storeCall } from "../stores/store.js";
 import { checkNamespace, checkTtl, DurableObjectStore, type SessionObjectNamespace } from "./store.js";
 import { objectNamed, type ObjectApi } from "./stub.js";
@@ -27,11 +27,14 @@ export interface LinkOptions {
   /** What the device list shows, e.g. "Firefox on Linux". At most 256 characters. Default "". */
   device?: string | undefined;
   /**
-   * Seconds the link lives unless the session is written or touched again; at most the session's time left
+   * Seconds the link lives unless the session is written or checked again; at most the session's time left
    * (`secondsLeft()`), to which a larger value is cut. Default: the session's time left (idle, absolute and
    * cookie lifetime limits), or 14 days when it has no limit at all. Server-side sessions carry it forward
-   * on every write, cookie-mode sessions with revocation checks on every reseal. A session whose link has
-   * lapsed leaves the device list and is no longer ended by `revokeAllSessions` (`revokeSession` still ends it).
+   * on every write, cookie-mode sessions with revocation checks on every check of their user's object (which
+   * is why the revocation middleware built in this isolate for this namespace adds its re-check window, the
+   * longer of `recheckAfter` and `cacheFor`: a cookie may be resealed that long after a check without a new
+   * one). A session whose link has lapsed leaves the device list and is no longer ended by
+   * `revokeAllSessions` (`revokeSession` still ends it).
    */
   ttl?: number | undefined;
   /**
@@ -55,8 +58,9 @@ export interface RevokeSessionOptions {
   /**
    * Seconds a copied cookie of the session stays refused (cookie mode with revocation checks), at least.
    * Default: as long as the revocation middleware built in this isolate for this namespace lets a copy be
-   * accepted (its idle or absolute limit, plus clock skew), or 14 days when no such middleware was built
-   * here: an admin Worker without the middleware passes its own limits (e.g. `idleTimeout + 60`).
+   * accepted (its idle limit plus its re-check window, the longer of `recheckAfter` and `cacheFor`, or its
+   * absolute limit; plus clock skew), or 14 days when no such middleware was built here: an admin Worker
+   * without the middleware passes its own limits (e.g. `idleTimeout + recheckAfter + 60`).
    */
   ttl?: number | undefined;
 }
@@ -96,8 +100,12 @@ export async function linkSession(
   if (options.ttl !== undefined) checkTtl(options.ttl, "ttl", 1);
   const limit = deviceLimit(options);
   // The link lives as long as the session can be accepted: never longer (a dead session must not be listed).
-  const ttl = Math.min(options.ttl ?? left ?? UNBOUNDED_TTL, left ?? MAX_TTL, MAX_TTL);
-  if (ttl < 1) return false;
+  const accepted = Math.min(options.ttl ?? left ?? UNBOUNDED_TTL, left ?? MAX_TTL, MAX_TTL);
+  if (accepted < 1) return false;
+  // With revocation checks, the cookie this request seals may be resealed until its first check is due
+  // (recheckAfter), without a call: the link must outlive the idle deadline such a reseal sets. Later checks
+  // carry it forward from their own time.
+  const ttl = Math.min(MAX_TTL, accepted + recheckWindowOf(namespace));
   // Sessions that ended since they were linked must not count against the limit: the listing drops them.
   if (limit) await listSessions(namespace, userId);
   const indexed = await storeCall("set", async () => {
@@ -176,22 +184,26 @@ async function revokeIndexed(
 
 /**
  * The user's live sessions, most recently used first: those linked to this user whose link has not lapsed
- * (it lasts as long as the session can be accepted). Costs one call to the user's object and one per
- * session (in parallel); entries of sessions that expired, were revoked or were linked to another user
- * are dropped from the index.
+ * (it lasts as long as the session can be accepted; in cookie mode with revocation checks, as long as the
+ * last check of the user's object lets a cookie resealed before the next check be accepted). Costs one call
+ * to the user's object and one per session (in parallel); entries of sessions that expired, were revoked or
+ * were linked to another user are dropped from the index.
  */
 export async function listSessions(namespace: SessionObjectNamespace, userId: string): Promise<DeviceSession[]> {
   checkNamespace(namespace, "listSessions");
   checkId(userId, "userId");
   return storeCall("list", async () => {
     const entries = await user(namespace, userId).sessions();
-    const infos = await inBatches(entries, (entry) => sessionObject(namespace, entry.id).info());
+    // The index's record of cookie checks counts as much as the link's own expiry: its alarm may not have
+    // asked the index yet.
+    const infos = await inBatches(entries, (entry) => sessionObject(namespace, entry.id).info(entry.used?.until));
     const live: DeviceSession[] = [];
     const dead: { id: string; seq: number }[] = [];
-    entries.forEach(({ id, seq, pending }, i) => {
+    entries.forEach(({ id, seq, pending, used }, i) => {
       const info = infos[i];
-      if (info && info.userId === userId) live.push({ id, device: info.device, created: info.created, lastUsed: info.lastUsed });
-      else if (!pending) dead.push({ id, seq }); // a pending entry's session may be linked any moment now
+      if (info && info.userId === userId) {
+        live.push({ id, device: info.device, created: info.created, lastUsed: Math.max(info.lastUsed, used?.lastUsed ?? 0) });
+      } else if (!pending) dead.push({ id, seq }); // a pending entry's session may be linked any moment now
     });
     if (dead.length) await user(namespace, userId).removeSessions(dead);
     return live.sort((a, b) => b.lastUsed - a.lastUsed);
