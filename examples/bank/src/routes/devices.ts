@@ -22,7 +22,7 @@ deviceRoutes.get("/devices", async (c) => {
   return c.html(
     devicesPage(c, {
       user,
-      // This device first. The index moves lastUsed at most once per touchAfter; this request knows its own exactly.
+      // This device first. The index moves lastUsed at each revocation check (at most recheckAfter behind); this request knows its own exactly.
       devices: [
         ...current.map((d) => ({ ...d, lastUsed: s.meta.lastUsed, current: true })),
         ...others.map((d) => ({ ...d, current: false })),
