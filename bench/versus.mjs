@@ -18,7 +18,7 @@ import { childPids, median, processCpuMs } from "./process-cpu.mjs";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: "string", default: "21" }, batch: { type: "string", default: "1000" } },
+  options: { rounds: { type: "string", default: "61" }, batch: { type: "string", default: "300" } },
 });
 const ref = positionals[0] ?? "141a9bd";
 const rounds = Number(args.rounds);
