@@ -123,7 +123,7 @@ function render(medians) {
   const lines = [
     "## Against an older commit (`npm run bench:versus`)",
     "",
-    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus()[0]?.model ?? "?"} (load ${loadavg()[0].toFixed(2)}), against ${commit} (\`${ref}\`). ` +
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus()[0]?.model ?? "?"} (load ${loadavg()[0].toFixed(2)}), against ${commit}${ref === commit ? "" : ` (\`${ref}\`)`}. ` +
       `Both versions in one workerd isolate, ${rounds} rounds of ${batch} round trips each, alternated; CPU of the workerd process per request, median.`,
     "",
     "| session | floor | older | this checkout | this / older | older / floor | this / floor |",
