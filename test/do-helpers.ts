@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { newSessionId } from "../src/core/envelope.js";
 import type { SessionObject } from "../src/durable-object/object.js";
 
@@ -21,6 +21,18 @@ export async function advanceObject(stub: DurableObjectStub<SessionObject>, seco
     const base = object.clock;
     object.clock = () => base() + seconds * 1000;
   });
+}
+
+/**
+ * A clock for the app and one session's object together: `advance(seconds)` moves both, then runs the object's
+ * alarm (its link may lapse meanwhile).
+ */
+export function appAndObjectClock(clock: { advance(seconds: number): void }, stub: DurableObjectStub<SessionObject>) {
+  return async (seconds: number): Promise<void> => {
+    clock.advance(seconds);
+    await advanceObject(stub, seconds);
+    await runDurableObjectAlarm(stub);
+  };
 }
 
 /** Every storage key the object holds, with its value. */

@@ -5,7 +5,7 @@ import { createKeyring, sealSession, session, unsealSession } from "../src/index
 import { SessionConfigError } from "../src/core/errors.js";
 import type { SessionObject } from "../src/durable-object/object.js";
 import { listSessions, revokeSession } from "../src/durable-object/users.js";
-import { advanceObject, freshId, indexedIds, sessionStub, storageOf, userStub } from "./do-helpers.js";
+import { advanceObject, appAndObjectClock, freshId, indexedIds, sessionStub, storageOf, userStub } from "./do-helpers.js";
 import { SECRET, testClock } from "./helpers.js";
 import { app, counting, IDLE, lastAcceptedAfter, login, NAME, TOUCH_AFTER } from "./linked-app.js";
 
@@ -112,12 +112,7 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
       const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
       const user = `idle-${freshId()}`;
       const { j, id } = await login(hono, user);
-      /** Moves the app's clock and the session object's (whose link may lapse meanwhile), and runs its alarm. */
-      const advance = async (seconds: number) => {
-        clock.advance(seconds);
-        await advanceObject(sessionStub(id), seconds);
-        await runDurableObjectAlarm(sessionStub(id));
-      };
+      const advance = appAndObjectClock(clock, sessionStub(id));
       if (checkAt) {
         await advance(checkAt);
         expect((await hono.request("/me", { headers: j.header() })).status).toBe(200);
@@ -150,11 +145,7 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
     const hono = app({ revocation: { namespace, recheckAfter: 30 }, now: clock.now }, namespace);
     const user = `gone-${freshId()}`;
     const { j, id } = await login(hono, user);
-    const advance = async (seconds: number) => {
-      clock.advance(seconds);
-      await advanceObject(sessionStub(id), seconds);
-      await runDurableObjectAlarm(sessionStub(id));
-    };
+    const advance = appAndObjectClock(clock, sessionStub(id));
     for (let t = 0; t < 3 * IDLE; t += 40) {
       await advance(40);
       j.take(await hono.request("/me", { headers: j.header() })); // a check each time (40 s > recheckAfter)
@@ -175,11 +166,7 @@ describe("revocation.recheckAfter: the cookie carries its last confirmation", ()
     const user = `unreachable-${freshId()}`;
     const { j, id } = await login(hono, user);
     const stub = sessionStub(id);
-    const advance = async (seconds: number) => {
-      clock.advance(seconds);
-      await advanceObject(stub, seconds);
-      await runDurableObjectAlarm(stub);
-    };
+    const advance = appAndObjectClock(clock, stub);
     for (let t = 0; t < IDLE; t += 40) {
       await advance(40);
       j.take(await hono.request("/me", { headers: j.header() }));
