@@ -14,6 +14,7 @@
  *   test shows it happens: the documented limitation a versioned (Durable Object) store removes.
  */
 import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -26,7 +27,10 @@ import {
   type SessionVariables,
 } from "../src/index.js";
 import { linkSession } from "../src/durable-object/users.js";
-import { FateDrawer, faultyKV, faultyObjects, ScheduledStore, type Fate } from "./fault-schedule.js";
+import type { SessionObject } from "../src/durable-object/object.js";
+import { FateDrawer, faultyKV, faultyObjects, SCHEDULED, ScheduledStore, type Fate } from "./fault-schedule.js";
+import { sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
+import { all, started, storeApp } from "./versioned-app.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 import { d1Store } from "./d1-helpers.js";
 import { redisStore } from "./redis-helpers.js";
@@ -383,4 +387,54 @@ describe("the Durable Object store under a fault schedule (the library's Durable
     },
     60_000,
   );
+});
+
+describe("exclusive mode: a lock the request asked for goes with the request, whatever became of the read's answer", () => {
+  const lockOf = async (id: string) => (await storageOf(sessionStub(id)))["lock"];
+
+  it("a read that took the lock and then failed (the answer was lost): the request's end releases it, the next request is not blocked", async () => {
+    const real = env.SESSION_OBJECTS;
+    // The object takes the lock, then the caller sees a failure (a reset after commit, a dropped answer).
+    const lostAnswers = {
+      getByName(name: string) {
+        const stub = real.getByName(name);
+        return new Proxy(stub, {
+          get: (target, method: string) =>
+            method === "read"
+              ? async (...args: Parameters<typeof stub.read>) => {
+                  await target.read(...args);
+                  throw new Error(SCHEDULED);
+                }
+              : (target as unknown as Record<string, unknown>)[method],
+        });
+      },
+    } as unknown as typeof real;
+    const options = { exclusive: { leaseMs: 60_000, waitMs: 1_000 } };
+    const app = storeApp(new DurableObjectStore(real, options));
+    const { j, id } = await started(app);
+    const broken = storeApp(new DurableObjectStore(lostAnswers, options));
+    const failed = await broken.request("/set/k/v", { method: "POST", headers: j.header() });
+    expect(failed.status).toBe(503);
+    expect(await lockOf(id)).toBeUndefined();
+    // Not blocked for the lease's minute: the next request takes the lock at once and writes.
+    expect((await app.request("/set/k/v2", { method: "POST", headers: j.header() })).status).toBe(200);
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", k: "v2" });
+  });
+
+  it("a wait the caller gave up (its call timed out) is withdrawn: the lock never passes to it", async () => {
+    const store = new DurableObjectStore(env.SESSION_OBJECTS, { exclusive: { leaseMs: 60_000, waitMs: 1_000 }, timeoutMs: 500 });
+    const app = storeApp(store);
+    const { j, id } = await started(app);
+    await store.read(id, { token: "holder", leaseMs: 60_000, waitMs: 0 });
+    const waiting = app.request("/set/k/v", { method: "POST", headers: j.header() });
+    await waitersQueued(sessionStub(id), 1);
+    // The caller's deadline (timeoutMs + waitMs) passes before the object's clock ends the wait.
+    await vi.advanceTimersByTimeAsync(1_500);
+    const failed = await waiting;
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("X-Error-Code")).toBe("STORE_UNAVAILABLE");
+    await store.release(id, "holder");
+    expect(await lockOf(id)).toBeUndefined();
+    expect(await runInDurableObject(sessionStub(id), (object: SessionObject) => object.waiting.length)).toBe(0);
+  });
 });
