@@ -98,8 +98,9 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
 
     async discard(previous) {
       if (!previous?.ok || previous.stored === undefined) return;
-      if (held?.id === previous.stored) held = undefined; // revoking frees the lock
       await store.end(previous.stored);
+      // Revoking freed the lock; a revocation that failed leaves it to close(), which releases it.
+      if (held?.id === previous.stored) held = undefined;
     },
 
     async close() {
