@@ -198,7 +198,7 @@ class LockWatch {
     return false;
   }
 
-  /** After the request that started at log entry `from`: a lock or wait left over is an earlier one, or a fault's. */
+  /** After the request that started at log entry `from`: a lock or wait left over is an earlier one, or a failed release's. */
   async afterRequest(from: number, context: () => string): Promise<void> {
     for (const name of this.#touched(from)) {
       // The request's end releases whatever lock it asked for (taken, queued, or its answer lost): only a
