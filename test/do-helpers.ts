@@ -54,3 +54,49 @@ export async function indexedIds(userId: string): Promise<string[]> {
     .filter((key) => key.startsWith("d:"))
     .map((key) => key.slice(2));
 }
+
+/**
+ * The namespace with every object's clock bound to `now` before its first call through it: the test moves
+ * the app's time and the objects' (leases, lock waits, expiry) together, without sleeping. `onCall` sees every
+ * call as it is made.
+ */
+export function clockedObjects<N extends { getByName(name: string): unknown }>(
+  inner: N,
+  now: () => number,
+  onCall: (name: string, method: string, args: unknown[]) => void = () => {},
+): N {
+  const bound = new Map<string, Promise<void>>();
+  const bind = (name: string) => {
+    let ready = bound.get(name);
+    if (!ready) {
+      const stub = inner.getByName(name) as DurableObjectStub<SessionObject>;
+      ready = runInDurableObject(stub, (object: SessionObject) => void (object.clock = now));
+      bound.set(name, ready);
+    }
+    return ready;
+  };
+  return {
+    getByName(name: string) {
+      const stub = inner.getByName(name) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      return new Proxy(stub, {
+        get:
+          (target, method: string) =>
+          async (...args: unknown[]) => {
+            onCall(name, method, args);
+            await bind(name);
+            return target[method]!(...args);
+          },
+      });
+    },
+  } as N;
+}
+
+/** Lock waiters of the object whose deadline has not passed on its clock, and the lock it holds (if any). */
+export function lockState(
+  stub: DurableObjectStub<SessionObject>,
+): Promise<{ waiting: number; lock: { token: string; until: number } | undefined }> {
+  return runInDurableObject(stub, (object: SessionObject, state) => ({
+    waiting: object.waiting.filter((w) => w.deadline > object.clock()).length,
+    lock: state.storage.kv.get<{ token: string; until: number }>("lock"),
+  }));
+}

@@ -101,7 +101,8 @@ function objectReset(): Error {
 /**
  * The SessionObject namespace binding with every stub call under the schedule: reads (read, check, info,
  * sessions, checkSession) draw "get" fates, writes (write, release, link, addSession, ...) "set", and
- * revoke/revokeAll "delete". A "reset" fate fails the call as a reset object does, half the time after the
+ * revoke/revokeAll "delete". A read that takes the lock draws a "get" fate but runs as a write: it can land
+ * then throw, or commit before a reset. A "reset" fate fails the call as a reset object does, half the time after the
  * call committed (drawn from the schedule, so it replays). The object's own state stays the truth: read it
  * through `inner`.
  */
@@ -115,6 +116,12 @@ export function faultyObjects<N extends { getByName(name: string): unknown }>(in
         get(target, method: string) {
           return (...args: unknown[]) => {
             const call = () => target[method]!(...args);
+            if (method === "read" && args[0] !== undefined) {
+              // A read that takes the lock (exclusive mode) changes the object: like a write, it can land and
+              // then fail, or commit before a reset.
+              const fate = fates.draw("get", name);
+              return write(fate, call, fates.schedule.lateMs, fate === "reset" && fates.pick(2) === 1);
+            }
             if (reads.has(method)) {
               const fate = fates.draw("get", name);
               if (fate === "reset") return Promise.reject(objectReset());

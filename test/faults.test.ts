@@ -14,6 +14,7 @@
  *   test shows it happens: the documented limitation a versioned (Durable Object) store removes.
  */
 import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -21,12 +22,16 @@ import {
   DurableObjectStore,
   MemoryStore,
   session,
+  SessionError,
   type SessionObjectNamespace,
   type SessionStore,
   type SessionVariables,
 } from "../src/index.js";
 import { linkSession } from "../src/durable-object/users.js";
-import { FateDrawer, faultyKV, faultyObjects, ScheduledStore, type Fate } from "./fault-schedule.js";
+import type { SessionObject } from "../src/durable-object/object.js";
+import { FateDrawer, faultyKV, faultyObjects, SCHEDULED, ScheduledStore, type Fate } from "./fault-schedule.js";
+import { clockedObjects, lockState, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
+import { all, started, storeApp } from "./versioned-app.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 import { d1Store } from "./d1-helpers.js";
 import { redisStore } from "./redis-helpers.js";
@@ -98,6 +103,13 @@ function apps(mode: Mode, faulty: Backend, truth: Backend, now: () => number) {
     c.var.session.destroy();
     return answer(c, before);
   });
+  // A handler that fails after reading: the request is aborted (500), the cookie and the store untouched.
+  app.post("/boom", async (c) => {
+    await found(c.var.session);
+    throw new Error("handler failed");
+  });
+
+  app.onError((error) => (error instanceof SessionError ? error.getResponse() : new Response("handler failed", { status: 500 })));
 
   const oracle = new Hono<{ Variables: SessionVariables<Data> }>();
   oracle.use(session<Data>({ secret: SECRET, ...where(truth), now, idleTimeout: 3600, shouldRoll: () => false }));
@@ -106,35 +118,123 @@ function apps(mode: Mode, faulty: Backend, truth: Backend, now: () => number) {
 }
 
 /**
- * Awaits a request. Only when the schedule made a store call hang or land late does fake time move on, so
- * that the middleware's timeout fires (and a late call lands before the next request, as a slow write would).
+ * Awaits a request; answers it with the fake milliseconds that passed meanwhile. Only when the schedule made
+ * a store call hang or land late does fake time move on, so that the middleware's timeout fires (and a late
+ * call lands before the next request, as a slow write would). With `locks` (exclusive mode), a request that
+ * waits for a lock sees its wait end: the objects' clock moves past it and their alarm runs.
  */
-async function settle<T>(request: () => Promise<T>, fates: FateDrawer): Promise<T> {
+async function settle<T>(request: () => Promise<T>, fates: FateDrawer, locks?: LockWatch): Promise<[T, number]> {
   const from = fates.log.length;
-  const timeNeeded = fates.needsTime();
+  let timeFired = false;
+  const timeNeeded = fates.needsTime().then(() => (timeFired = true));
+  const lockAsked = locks?.asked();
   const pending = request();
   let settled = false;
   pending.then(
     () => (settled = true),
     () => (settled = true),
   );
-  await Promise.race([pending, timeNeeded]).catch(() => {});
+  await Promise.race([pending, timeNeeded, ...(lockAsked ? [lockAsked] : [])]).catch(() => {});
+  let elapsed = 0;
   for (let i = 0; !settled; i++) {
-    if (i > 400) throw new Error("a request never settled");
+    if (i > 2000 || elapsed > 400 * (TIMEOUT / 4)) throw new Error("a request never settled");
+    // Each look at the objects is a round trip: the request moves on meanwhile.
+    if (locks && (await locks.endWaits(from))) continue;
+    if (!timeFired && locks) continue;
     await vi.advanceTimersByTimeAsync(TIMEOUT / 4);
+    elapsed += TIMEOUT / 4;
   }
   if (fates.log.slice(from).some((e) => e.fate === "land-late")) {
     await vi.advanceTimersByTimeAsync(LATE + 1);
     await vi.advanceTimersByTimeAsync(0);
   }
-  return pending;
+  return [await pending, elapsed];
 }
 
-type Op = { user: number; kind: "write" | "read" | "regenerate" | "destroy"; pad: number };
-const op = (users: number, bigPad: number): fc.Arbitrary<Op> =>
+/**
+ * Exclusive mode's locks under the schedule, the objects' clocks bound to the test clock (`objects`). Ends a
+ * lock wait by moving that clock past it and running the object's alarm (as a waiting request would see
+ * it end), and checks after every request that a lock or a wait is left behind only by a request whose
+ * release failed, and at the end of a sequence that every lock left frees at its lease end.
+ */
+class LockWatch {
+  readonly objects: SessionObjectNamespace;
+  /** The lock token each session object held after the last request that touched it. */
+  readonly #left = new Map<string, string | undefined>();
+  #asked: (() => void)[] = [];
+  /** Lock waits ended by moving the clock, locks left by failed requests, and those freed at their lease end. */
+  readonly counts = { waitsEnded: 0, locksLeft: 0, freedAtLeaseEnd: 0 };
+
+  constructor(
+    readonly fates: FateDrawer,
+    readonly clock: ReturnType<typeof testClock>,
+    readonly exclusive: { leaseMs: number; waitMs: number },
+  ) {
+    this.objects = clockedObjects(env.SESSION_OBJECTS, clock.now, (_name, method, args) => {
+      if (method === "read" && args[0] !== undefined) for (const wake of this.#asked.splice(0)) wake();
+    });
+  }
+
+  /** Resolves when a read next asks for a lock. */
+  asked(): Promise<void> {
+    return new Promise((resolve) => this.#asked.push(resolve));
+  }
+
+  /** Session objects called since log entry `from`. */
+  #touched(from = 0): string[] {
+    return [...new Set(this.fates.log.slice(from).map((e) => e.key))].filter((key) => key.startsWith("s:"));
+  }
+
+  /** Ends the lock waits of the request that started at log entry `from`; true if there was one. */
+  async endWaits(from: number): Promise<boolean> {
+    for (const name of this.#touched(from)) {
+      const stub = env.SESSION_OBJECTS.getByName(name);
+      if ((await lockState(stub)).waiting === 0) continue;
+      this.clock.advance((this.exclusive.waitMs + 1) / 1000);
+      await runDurableObjectAlarm(stub);
+      this.counts.waitsEnded++;
+      return true;
+    }
+    return false;
+  }
+
+  /** After the request that started at log entry `from`: a lock or wait left over is an earlier one, or a failed release's. */
+  async afterRequest(from: number, context: () => string): Promise<void> {
+    for (const name of this.#touched(from)) {
+      // The request's end releases whatever lock it asked for (taken, queued, or its answer lost): only a
+      // release (or a write releasing it) that failed leaves it behind.
+      const releaseFailed = this.fates.log.slice(from).some((e) => e.key === name && e.operation === "set" && e.fate !== "ok");
+      const { waiting, lock } = await lockState(env.SESSION_OBJECTS.getByName(name));
+      const token = lock && lock.until > this.clock.now() ? lock.token : undefined;
+      if (token !== undefined && token !== this.#left.get(name)) {
+        expect(releaseFailed, `${context()}\na lock left behind with no failed release`).toBe(true);
+        this.counts.locksLeft++;
+      }
+      if (waiting > 0) expect(releaseFailed, `${context()}\na lock wait left behind with no failed release`).toBe(true);
+      this.#left.set(name, token);
+    }
+  }
+
+  /** Every lock still held frees at its lease end: clock moved, alarm run. */
+  async finish(): Promise<void> {
+    for (const name of this.#touched()) {
+      const stub = env.SESSION_OBJECTS.getByName(name);
+      const { lock } = await lockState(stub);
+      if (!lock || lock.until <= this.clock.now()) continue;
+      this.clock.advance(this.exclusive.leaseMs / 1000);
+      await runDurableObjectAlarm(stub);
+      expect(await lockState(stub), name).toEqual({ waiting: 0, lock: undefined });
+      this.counts.freedAtLeaseEnd++;
+    }
+  }
+}
+
+type Op = { user: number; kind: "write" | "read" | "regenerate" | "destroy" | "boom"; pad: number };
+const KINDS: Op["kind"][] = ["write", "write", "write", "read", "read", "regenerate", "destroy"];
+const op = (users: number, bigPad: number, kinds = KINDS): fc.Arbitrary<Op> =>
   fc.record({
     user: fc.nat(users - 1),
-    kind: fc.constantFrom("write", "write", "write", "read", "read", "regenerate", "destroy"),
+    kind: fc.constantFrom(...kinds),
     pad: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200 }), fc.constant(bigPad)),
   });
 
@@ -164,6 +264,7 @@ async function runSequence(
   stores: { faulty: Backend; truth: Backend },
   clock: ReturnType<typeof testClock>,
   t: Tally,
+  locks?: LockWatch,
 ) {
   const { app, oracle } = apps(mode, stores.faulty, stores.truth, clock.now);
   const users = [...new Set(ops.map((o) => o.user))];
@@ -180,7 +281,11 @@ async function runSequence(
     const tag = `${name}:${step}`;
     const path = kind === "write" ? `/write?u=${name}&v=${tag}&pad=${pad}` : `/${kind}`;
     const from = fates.log.length;
-    const res = await settle(async () => app.request(path, { method: kind === "read" ? "GET" : "POST", headers: browser.header() }), fates);
+    const [res, elapsed] = await settle(
+      async () => app.request(path, { method: kind === "read" ? "GET" : "POST", headers: browser.header() }),
+      fates,
+      locks,
+    );
     const staleRead = fates.log.slice(from).some((e) => e.fate === "stale");
     t.requests++;
     const text = await res.text();
@@ -189,6 +294,12 @@ async function runSequence(
     const before = possible.get(user)!;
     const context = () =>
       `step ${step} ${kind} ${name}: status ${res.status} ${text.slice(0, 200)}\nfates ${JSON.stringify(fates.log.slice(-8))}`;
+    if (locks) {
+      // No request outlives its calls' timeouts: each store call at most timeoutMs, a lock wait waitMs more.
+      const calls = fates.log.length - from;
+      expect(elapsed, context()).toBeLessThanOrEqual(calls * (TIMEOUT + locks.exclusive.waitMs) + TIMEOUT / 4);
+      await locks.afterRequest(from, context);
+    }
 
     if (res.status >= 500) {
       t.failures++;
@@ -383,4 +494,103 @@ describe("the Durable Object store under a fault schedule (the library's Durable
     },
     60_000,
   );
+
+  it("exclusive (locked) server-side sessions, the objects' clocks moved with the app's: nothing leaks, nothing acknowledged is lost, no request outlives its timeouts, a lock is left only by a failed release and frees at its lease end", async () => {
+    const exclusive = { leaseMs: 15_000, waitMs: 2_000 };
+    const t = tally();
+    const counts = { waitsEnded: 0, locksLeft: 0, freedAtLeaseEnd: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.integer(), fc.array(op(2, 200, [...KINDS, "boom"]), { minLength: 1, maxLength: 8 }), async (seed, ops) => {
+        const clock = testClock(Date.now());
+        const fates = new FateDrawer(seed, { faultRate: 0.2, faults: DO_FAULTS, lateMs: LATE });
+        const locks = new LockWatch(fates, clock, exclusive);
+        const stores = {
+          // timeoutMs below LATE: a late call lands after its caller gave up.
+          faulty: new DurableObjectStore(faultyObjects(locks.objects, fates), { exclusive, timeoutMs: TIMEOUT }),
+          truth: new DurableObjectStore(locks.objects),
+        };
+        await runSequence("store", ops, fates, stores, clock, t, locks);
+        await locks.finish();
+        for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += locks.counts[key];
+      }),
+      { seed: SEED, numRuns: RUNS.objects },
+    );
+    expect(t.silentLosses).toEqual([]);
+    for (const fate of DO_FAULTS) expect(t.fates[fate]).toBeGreaterThan(0);
+    expect(t.failures).toBeGreaterThan(5);
+    // The schedule really left locks behind, requests really met them, and they really freed at lease end.
+    expect(counts.locksLeft).toBeGreaterThan(0);
+    expect(counts.waitsEnded).toBeGreaterThan(0);
+    expect(counts.freedAtLeaseEnd).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe("exclusive mode: a lock the request asked for goes with the request, whatever became of the read's answer", () => {
+  const lockOf = async (id: string) => (await storageOf(sessionStub(id)))["lock"];
+
+  it("a read that took the lock and then failed (the answer was lost): the request's end releases it, the next request is not blocked", async () => {
+    const real = env.SESSION_OBJECTS;
+    // The object takes the lock, then the caller sees a failure (a reset after commit, a dropped answer).
+    const lostAnswers = {
+      getByName(name: string) {
+        const stub = real.getByName(name);
+        return new Proxy(stub, {
+          get: (target, method: string) =>
+            method === "read"
+              ? async (...args: Parameters<typeof stub.read>) => {
+                  await target.read(...args);
+                  throw new Error(SCHEDULED);
+                }
+              : (target as unknown as Record<string, unknown>)[method],
+        });
+      },
+    } as unknown as typeof real;
+    const options = { exclusive: { leaseMs: 60_000, waitMs: 1_000 } };
+    const app = storeApp(new DurableObjectStore(real, options));
+    const { j, id } = await started(app);
+    const broken = storeApp(new DurableObjectStore(lostAnswers, options));
+    const failed = await broken.request("/set/k/v", { method: "POST", headers: j.header() });
+    expect(failed.status).toBe(503);
+    expect(await lockOf(id)).toBeUndefined();
+    // Not blocked for the lease's minute: the next request takes the lock at once and writes.
+    expect((await app.request("/set/k/v2", { method: "POST", headers: j.header() })).status).toBe(200);
+    expect((await all(app, j.header())).data).toEqual({ init: "yes", k: "v2" });
+  });
+
+  it("a destroy whose revocation failed (the object was reset before it committed): the request's end releases the lock", async () => {
+    const real = env.SESSION_OBJECTS;
+    const failingRevokes = {
+      getByName(name: string) {
+        const stub = real.getByName(name);
+        return new Proxy(stub, {
+          get: (target, method: string) =>
+            method === "revoke" ? () => Promise.reject(new Error(SCHEDULED)) : (target as unknown as Record<string, unknown>)[method],
+        });
+      },
+    } as unknown as typeof real;
+    const options = { exclusive: { leaseMs: 60_000, waitMs: 1_000 } };
+    const app = storeApp(new DurableObjectStore(real, options));
+    const { j, id } = await started(app);
+    const broken = storeApp(new DurableObjectStore(failingRevokes, options));
+    expect((await broken.request("/logout", { method: "POST", headers: j.header() })).status).toBe(503);
+    expect(await lockOf(id)).toBeUndefined();
+    expect((await all(app, j.header())).data).toEqual({ init: "yes" }); // not ended, and not blocked
+  });
+
+  it("a wait the caller gave up (its call timed out) is withdrawn: the lock never passes to it", async () => {
+    const store = new DurableObjectStore(env.SESSION_OBJECTS, { exclusive: { leaseMs: 60_000, waitMs: 1_000 }, timeoutMs: 500 });
+    const app = storeApp(store);
+    const { j, id } = await started(app);
+    await store.read(id, { token: "holder", leaseMs: 60_000, waitMs: 0 });
+    const waiting = app.request("/set/k/v", { method: "POST", headers: j.header() });
+    await waitersQueued(sessionStub(id), 1);
+    // The caller's deadline (timeoutMs + waitMs) passes before the object's clock ends the wait.
+    await vi.advanceTimersByTimeAsync(1_500);
+    const failed = await waiting;
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("X-Error-Code")).toBe("STORE_UNAVAILABLE");
+    await store.release(id, "holder");
+    expect(await lockOf(id)).toBeUndefined();
+    expect(await runInDurableObject(sessionStub(id), (object: SessionObject) => object.waiting.length)).toBe(0);
+  });
 });

@@ -216,7 +216,10 @@ export class SessionObject extends DurableObject {
     return result;
   }
 
-  /** Releases the lock if `token` still holds it (an expired lease may already belong to another request). */
+  /**
+   * Releases the lock if `token` still holds it (an expired lease may already belong to another request), or
+   * withdraws the wait of a caller that gave up: the lock must not pass to a request that is gone.
+   */
   async release(token: string): Promise<void> {
     this.#role(SESSION_PREFIX);
     this.#release(token);
@@ -514,9 +517,12 @@ export class SessionObject extends DurableObject {
     return granted;
   }
 
+  /** Frees the lock if `token` holds it, and withdraws a wait under `token`: its caller gave up (timed out). */
   #release(token: string): void {
     const kv = this.ctx.storage.kv;
     if (kv.get<Lock>(LOCK)?.token === token) kv.delete(LOCK);
+    for (const waiter of this.waiting.filter((w) => w.token === token)) waiter.grant(false);
+    this.waiting = this.waiting.filter((w) => w.token !== token);
   }
 
   /** Hands a free lock to the longest-waiting request; waiters past their deadline are told no. */

@@ -146,7 +146,7 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     return this.#call("set", key, (stub) => stub.write(request));
   }
 
-  /** Releases a lock taken by `read(key, lock)`. */
+  /** Releases a lock taken by `read(key, lock)`, or withdraws that read's wait for it (the read timed out). */
   async release(key: string, token: string): Promise<void> {
     if (typeof token !== "string") throw new SessionConfigError("a lock token is a string");
     return this.#call("set", key, (stub) => stub.release(token));

@@ -43,9 +43,15 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
   /** Reads the session `id` (taking its lock in exclusive mode) and keeps what was read as the base of a rebase. */
   const readSession = async (id: string, rotated: boolean): Promise<Opened> => {
     const lock = store.exclusive && { token: newSessionId(), ...store.exclusive };
-    const snapshot = await store.read(id, lock);
-    if (snapshot.state === "lock-timeout") throw new SessionLockTimeoutError(lock ? lock.waitMs : 0);
+    // Held from the moment it is asked for: a read whose answer never came back (it timed out while
+    // waiting, or failed after the object granted the lock) is released by close() all the same, instead
+    // of blocking the session's next requests for a whole lease.
     if (lock) held = { id, token: lock.token };
+    const snapshot = await store.read(id, lock);
+    if (snapshot.state === "lock-timeout") {
+      held = undefined; // never granted, and the wait is over
+      throw new SessionLockTimeoutError(lock ? lock.waitMs : 0);
+    }
     if (snapshot.state !== "live") return { ok: false, reason: snapshot.state };
     const opened = await openValue(id, snapshot.value, keys, rotated, name);
     if (!opened.ok) return opened;
@@ -92,8 +98,9 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
 
     async discard(previous) {
       if (!previous?.ok || previous.stored === undefined) return;
-      if (held?.id === previous.stored) held = undefined; // revoking frees the lock
       await store.end(previous.stored);
+      // Revoking freed the lock; a revocation that failed leaves it to close(), which releases it.
+      if (held?.id === previous.stored) held = undefined;
     },
 
     async close() {
