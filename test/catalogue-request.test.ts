@@ -233,13 +233,12 @@ describe("responses made by the request's own context", () => {
     return { app, made };
   }
 
-  it("c.json(), c.text(), c.html(), c.redirect() and c.body() get the cookie on the very response (no copy)", async () => {
+  it("c.json(), c.text(), c.html(), c.body(data) and c.newResponse(data) get the cookie on the very response (no copy)", async () => {
     const makers: ((c: Context<Env>) => Response | Promise<Response>)[] = [
       (c) => c.json({ ok: true }),
       (c) => c.text("ok"),
       (c) => c.html(Promise.resolve("<p>ok</p>")),
-      (c) => c.redirect("/home"),
-      (c) => c.body(null, 204),
+      (c) => c.body("ok"),
       (c) => c.newResponse("ok"),
     ];
     for (const make of makers) {
@@ -251,7 +250,18 @@ describe("responses made by the request's own context", () => {
     }
   });
 
-  it("a response one request's context made, returned again for another visitor, never carries the first one's cookie", async () => {
+  it("a response without a body (c.redirect(), c.body(null)), which an app may keep and send again, is never edited: its cookie goes on a copy", async () => {
+    for (const make of [(c: Context<Env>) => c.redirect("/home"), (c: Context<Env>) => c.body(null, 204)]) {
+      const { app, made } = keepingApp(make);
+      const res = await app.request("/login/alice");
+      expect(res).not.toBe(made[0]);
+      expect(res.headers.getSetCookie()).toHaveLength(1);
+      expect(made[0]!.headers.getSetCookie()).toEqual([]);
+      expect(made[0]!.headers.get("Cache-Control")).toBeNull();
+    }
+  });
+
+  it("a redirect one request's context made, kept and returned again for another visitor, never carries the first one's cookie", async () => {
     let first: Response | undefined;
     const app = new Hono<Env>();
     app.use(session<Data>({ secret: SECRET }));
@@ -273,9 +283,10 @@ describe("responses made by the request's own context", () => {
     const other = await app.request("/anywhere");
     expect(other.headers.getSetCookie()).toEqual([]);
     expect(other.status).toBe(302);
+    expect(first!.headers.getSetCookie()).toEqual([]);
   });
 
-  it("the app's own Set-Cookie on a kept response stays when another request's cookie is taken off", async () => {
+  it("a response with a body, kept and returned again (before its body was read), leaves without the first visitor's cookie; the app's own Set-Cookie stays", async () => {
     let kept: Response | undefined;
     const app = new Hono<Env>();
     app.use(session<Data>({ secret: SECRET }));
@@ -283,16 +294,22 @@ describe("responses made by the request's own context", () => {
       c.var.session.set("user", c.req.param("user"));
       if (!kept) {
         c.header("Set-Cookie", "theme=dark; Path=/");
-        kept = c.body(null, 204);
+        kept = c.text("welcome");
       }
       return kept;
     });
-    await app.request("/login/alice");
+    app.get("/anywhere", () => kept!); // the session untouched: no cookie of this request
+    const alice = await app.request("/login/alice");
+    expect(alice).toBe(kept); // edited in place: this request's context made it
+    const aliceCookie = alice.headers.getSetCookie()[1]!;
     const bob = await app.request("/login/bob");
     const cookies = bob.headers.getSetCookie();
     expect(cookies).toHaveLength(2);
     expect(cookies[0]).toBe("theme=dark; Path=/");
     expect(cookies[1]).toMatch(/^__Host-session=/);
+    expect(cookies[1]).not.toBe(aliceCookie);
+    const other = await app.request("/anywhere");
+    expect(other.headers.getSetCookie()).toEqual(["theme=dark; Path=/"]);
   });
 });
 
