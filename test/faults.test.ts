@@ -30,7 +30,7 @@ import {
 import { linkSession } from "../src/durable-object/users.js";
 import type { SessionObject } from "../src/durable-object/object.js";
 import { FateDrawer, faultyKV, faultyObjects, SCHEDULED, ScheduledStore, type Fate } from "./fault-schedule.js";
-import { clockedObjects, lockState, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
+import { advanceObject, clockedObjects, lockState, sessionStub, storageOf, waitersQueued } from "./do-helpers.js";
 import { all, started, storeApp } from "./versioned-app.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 import { d1Store } from "./d1-helpers.js";
@@ -575,6 +575,22 @@ describe("exclusive mode: a lock the request asked for goes with the request, wh
     expect((await broken.request("/logout", { method: "POST", headers: j.header() })).status).toBe(503);
     expect(await lockOf(id)).toBeUndefined();
     expect((await all(app, j.header())).data).toEqual({ init: "yes" }); // not ended, and not blocked
+  });
+
+  it("a lock request that reaches the object after its caller gave up and released is refused: it never holds the lock", async () => {
+    const store = new DurableObjectStore(env.SESSION_OBJECTS, { exclusive: { leaseMs: 60_000, waitMs: 1_000 } });
+    const app = storeApp(store);
+    const { id } = await started(app);
+    // The request's end released its token first (its read was late: a slow network, an object reset).
+    await store.release(id, "late");
+    const late = await store.read(id, { token: "late", leaseMs: 60_000, waitMs: 0 });
+    expect(late.state).toBe("lock-timeout");
+    expect(await lockOf(id)).toBeUndefined();
+    // Other requests take the lock as usual, and the refusal ends with a lease.
+    expect((await store.read(id, { token: "next", leaseMs: 60_000, waitMs: 0 })).state).not.toBe("lock-timeout");
+    await store.release(id, "next");
+    await advanceObject(sessionStub(id), 5 * 60 + 1);
+    expect((await store.read(id, { token: "late", leaseMs: 60_000, waitMs: 0 })).state).not.toBe("lock-timeout");
   });
 
   it("a wait the caller gave up (its call timed out) is withdrawn: the lock never passes to it", async () => {

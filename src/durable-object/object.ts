@@ -8,6 +8,7 @@ import {
   isLockRequest,
   isTime,
   isTtl,
+  MAX_LEASE_MS,
   SESSION_PREFIX,
   USER_PREFIX,
   type CheckResult,
@@ -124,6 +125,12 @@ export class SessionObject extends DurableObject {
   clock: () => number = Date.now;
   /** @internal Requests waiting for the lock, in arrival order. In memory: a reset object fails their calls. */
   waiting: Waiter[] = [];
+  /**
+   * Tokens released before their lock request arrived (the caller gave up and its end released first), with
+   * until when they are refused: such a late request must not take the lock for a whole lease. In memory: a
+   * reset object's late requests are refused anyway (their calls fail).
+   */
+  #releasedEarly = new Map<string, number>();
 
   /** Reads the session, first taking the lock when asked (waiting up to `lock.waitMs`). */
   async read(lock?: LockRequest): Promise<Snapshot> {
@@ -502,6 +509,7 @@ export class SessionObject extends DurableObject {
 
   async #acquire(request: LockRequest): Promise<boolean> {
     const now = this.clock();
+    if ((this.#releasedEarly.get(request.token) ?? 0) > now) return false; // its caller is gone
     const kv = this.ctx.storage.kv;
     const lock = kv.get<Lock>(LOCK);
     if (!lock || lock.until <= now || lock.token === request.token) {
@@ -517,12 +525,20 @@ export class SessionObject extends DurableObject {
     return granted;
   }
 
-  /** Frees the lock if `token` holds it, and withdraws a wait under `token`: its caller gave up (timed out). */
+  /**
+   * Frees the lock if `token` holds it, and withdraws a wait under `token`: its caller gave up (timed out). A
+   * token that neither holds nor waits may still be on its way: it is refused for as long as a lease lasts.
+   */
   #release(token: string): void {
     const kv = this.ctx.storage.kv;
-    if (kv.get<Lock>(LOCK)?.token === token) kv.delete(LOCK);
+    const now = this.clock();
+    const held = kv.get<Lock>(LOCK)?.token === token;
+    if (held) kv.delete(LOCK);
+    const waits = this.waiting.some((w) => w.token === token);
     for (const waiter of this.waiting.filter((w) => w.token === token)) waiter.grant(false);
     this.waiting = this.waiting.filter((w) => w.token !== token);
+    for (const [early, until] of this.#releasedEarly) if (until <= now) this.#releasedEarly.delete(early);
+    if (!held && !waits) this.#releasedEarly.set(token, now + MAX_LEASE_MS);
   }
 
   /** Hands a free lock to the longest-waiting request; waiters past their deadline are told no. */
