@@ -534,11 +534,11 @@ export class SessionObject extends DurableObject {
     const now = this.clock();
     const held = kv.get<Lock>(LOCK)?.token === token;
     if (held) kv.delete(LOCK);
-    const waits = this.waiting.some((w) => w.token === token);
-    for (const waiter of this.waiting.filter((w) => w.token === token)) waiter.grant(false);
+    const withdrawn = this.waiting.filter((w) => w.token === token);
+    for (const waiter of withdrawn) waiter.grant(false);
     this.waiting = this.waiting.filter((w) => w.token !== token);
     for (const [early, until] of this.#releasedEarly) if (until <= now) this.#releasedEarly.delete(early);
-    if (!held && !waits) this.#releasedEarly.set(token, now + MAX_LEASE_MS);
+    if (!held && !withdrawn.length) this.#releasedEarly.set(token, now + MAX_LEASE_MS);
   }
 
   /** Hands a free lock to the longest-waiting request; waiters past their deadline are told no. */

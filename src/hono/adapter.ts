@@ -18,8 +18,8 @@ export interface SessionVariables<Data extends SessionData = SessionData> {
 
 /**
  * The Hono glue around an engine (of either entry point): the session at `c.var.session`, committed after the
- * handler, its Set-Cookie values on the response: in place when this request's context made it (`c.json()`...),
- * else on a copy (see responses.ts).
+ * handler, its Set-Cookie values on the response: in place on a response with a body this request's context
+ * made (`c.json()`...), else on a copy (see responses.ts).
  */
 export function honoSession<Data extends SessionData, E extends Env>(
   engine: SessionEngine<Data, Context<E>>,

@@ -45,9 +45,9 @@ export function recordResponses(c: Context): void {
 }
 
 /**
- * The response to hand Hono after the request: `c.res` with `setCookies` (and `Cache-Control: no-store`), in
- * place when this request's context made it, else on a copy; a response that carries another request's
- * cookies (added in place there) leaves without them.
+ * The response to hand Hono after the request (undefined: `c.res` as it is): `c.res` with `setCookies` (and
+ * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link MADE_BY}), else on a
+ * copy; a response that carries another request's cookies (added in place there) leaves without them.
  */
 export function responseWith(c: Context, setCookies: readonly string[]): Response | undefined {
   const res: Marked = c.res;
