@@ -3,8 +3,10 @@
 //
 // Compared against (first that applies):
 // - CHANGESET_BASE, a commit or branch (CI sets the pull request's base branch): its merge base with HEAD;
-// - else the last commit that changed CHANGELOG.md: a release folds the changesets into it
-//   (scripts/changeset-version.mjs), so what changed in src/ since then is unreleased and needs a note.
+// - else the last commit that changed package.json's version: the release commit, where
+//   scripts/changeset-version.mjs folded the changesets into CHANGELOG.md, so what changed in src/ since
+//   then is unreleased and needs a note. (Not the last CHANGELOG.md change: editing its Unreleased section
+//   by hand would hide the changesets added before.)
 // That fallback is what a fresh clone with no remote and no base branch (.ci/run) uses. The working tree
 // counts, uncommitted and untracked files included, so the rule bites before the commit too.
 //
@@ -27,11 +29,11 @@ export function changesetBase(cwd, env = process.env) {
   if (env.CHANGESET_BASE) {
     return { commit: git(cwd, ["merge-base", "HEAD", env.CHANGESET_BASE]), from: `merge base with ${env.CHANGESET_BASE}` };
   }
-  const commit = git(cwd, ["log", "-1", "--format=%H", "--", "CHANGELOG.md"]);
+  const commit = git(cwd, ["log", "-1", "--format=%H", "-G", '^  "version": ', "--", "package.json"]);
   if (commit === "") {
-    throw new Error("no commit changed CHANGELOG.md (a shallow clone?): set CHANGESET_BASE, or fetch the history (fetch-depth: 0)");
+    throw new Error("no commit set package.json's version (a shallow clone?): set CHANGESET_BASE, or fetch the history (fetch-depth: 0)");
   }
-  return { commit, from: "the last commit that changed CHANGELOG.md" };
+  return { commit, from: "the last commit that changed package.json's version" };
 }
 
 /**

@@ -17,6 +17,7 @@ function repo() {
   const root = mkdtempSync(join(tmpdir(), "changesets-"));
   roots.push(root);
   git(root, "init", "-q", "-b", "main");
+  write(root, "package.json", version("0.1.0"));
   write(root, "CHANGELOG.md", "# Changelog\n\n## 0.1.0\n\n- First.\n");
   write(root, "src/index.ts", "export const a = 1;\n");
   write(root, ".changeset/README.md", "How to write one.\n");
@@ -38,11 +39,13 @@ function commit(root, message) {
   git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", message);
 }
 
+// As npm writes it: the version line two spaces in.
+const version = (v) => JSON.stringify({ name: "edge-session", version: v }, null, 2) + "\n";
 const note = (bump, text) => `---\n"edge-session": ${bump}\n---\n\n${text}\n`;
 const noEnv = {};
 
 describe("changeset check", () => {
-  it("passes on a clean checkout: nothing in src/ since the last CHANGELOG.md change", () => {
+  it("passes on a clean checkout: nothing in src/ since the last version change", () => {
     const root = repo();
     write(root, "README.md", "docs only\n");
     commit(root, "docs");
@@ -78,14 +81,18 @@ describe("changeset check", () => {
     assert.equal(checkChangesets(root, noEnv).ok, true);
   });
 
-  it("counts from the last CHANGELOG.md change: changesets folded by a release no longer cover later changes", () => {
+  it("counts from the last version change: changesets folded by a release no longer cover later changes", () => {
     const root = repo();
     write(root, "src/index.ts", "export const a = 2;\n");
     write(root, ".changeset/a.md", note("patch", "a is 2."));
     commit(root, "a is 2");
-    assert.equal(checkChangesets(root, noEnv).ok, true);
+    write(root, "CHANGELOG.md", "# Changelog\n\n## Unreleased\n\nBy hand.\n\n## 0.1.0\n\n- First.\n");
+    write(root, "package.json", version("0.1.0").replace("}", '  "description": "x"\n}'));
+    commit(root, "a hand edit of the changelog, another field of package.json");
+    assert.equal(checkChangesets(root, noEnv).ok, true, "the changeset before them still counts");
     rmSync(join(root, ".changeset/a.md"));
     write(root, "CHANGELOG.md", "# Changelog\n\n## 0.1.1\n\n- a is 2.\n\n## 0.1.0\n\n- First.\n");
+    write(root, "package.json", version("0.1.1"));
     commit(root, "release 0.1.1");
     assert.equal(checkChangesets(root, noEnv).ok, true);
     write(root, "src/index.ts", "export const a = 3;\n");
@@ -147,7 +154,6 @@ describe("changelog fold", () => {
 
   it("folds the Unreleased section and the changesets, grouped by kind, into a new version section", () => {
     const root = repo();
-    write(root, "package.json", JSON.stringify({ name: "edge-session", version: "0.1.0" }));
     write(root, "CHANGELOG.md", "# Changelog\n\nIntro.\n\n## Unreleased\n\nSince 0.1.\n\n## 0.1.0\n\n- First.\n");
     write(root, ".changeset/a.md", note("patch", "Fixed a."));
     write(root, ".changeset/b.md", note("major", "Renamed b.\nMigration: use c."));
@@ -165,7 +171,6 @@ describe("changelog fold", () => {
 
   it("refuses to cut a version when no changeset asks for a release", () => {
     const root = repo();
-    write(root, "package.json", JSON.stringify({ name: "edge-session", version: "0.1.0" }));
     write(root, ".changeset/c.md", "---\n---\n\nInternal.\n");
     assert.throws(() => foldChangesets(root, "2026-12-24"), /no changeset asks for a release/);
   });
