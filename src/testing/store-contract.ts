@@ -19,7 +19,7 @@ export interface TestClock {
 }
 
 /** A {@link TestClock} starting at `start` (ms since epoch; default the real time, to the second). */
-export function testClock(start = Math.floor(Date.now() / 1000) * 1000): TestClock {
+export function testClock(start: number = Math.floor(Date.now() / 1000) * 1000): TestClock {
   let t = start;
   return {
     now: () => t,
