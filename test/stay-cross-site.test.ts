@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { describe, expect, it } from "vitest";
 import { session, sessionStatus, SessionConfigError, staySignedIn, type StaySignedInOptions, type SessionVariables } from "../src/index.js";
 import { jar, SECRET, testClock, type Data } from "./helpers.js";
@@ -67,6 +67,28 @@ describe("staySignedIn() refuses cross-site requests, whatever the cookie's Same
     const res = await request(app, "/session/stay", j, { method: "GET", headers: { "Sec-Fetch-Site": "cross-site" } });
     expect(res.status).toBe(403);
     expect(await idleLeft()).toBe(480);
+  });
+
+  it("is not rolled either when a middleware before the helper read the session", async () => {
+    const clock = testClock();
+    const app = new Hono<{ Variables: SessionVariables<Data> }>();
+    app.use(session<Data>({ secret: SECRET, idleTimeout: 600, touchAfter: 0, now: clock.now, cookie: { sameSite: "None" } }));
+    app.post("/login", (c) => (c.var.session.set("user", "ada"), c.text("in")));
+    const signedInOnly = async (c: Context<{ Variables: SessionVariables<Data> }>, next: () => Promise<void>) => {
+      if ((await c.var.session.get("user")) === undefined) return c.text("out", 401);
+      return next();
+    };
+    app.post("/session/stay", signedInOnly, staySignedIn<Data>());
+    app.get("/left", async (c) => (c.var.session.skipRoll(), c.json((await c.var.session.load()).idleSecondsLeft())));
+    const j = jar();
+    await request(app, "/login", j, {});
+    clock.advance(120);
+    const res = await request(app, "/session/stay", j, { headers: { Origin: "https://evil.example" } });
+    expect(res.status).toBe(403);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(await (await request(app, "/left", j, { method: "GET" })).json()).toBe(480);
+    expect((await request(app, "/session/stay", j, { headers: { Origin: APP } })).status).toBe(200);
+    expect(await (await request(app, "/left", j, { method: "GET" })).json()).toBe(600);
   });
 
   it.each([

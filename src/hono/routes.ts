@@ -105,8 +105,8 @@ export interface StaySignedInOptions<Data extends SessionData = SessionData> ext
  *
  * It changes the session, so another site's page must not be able to call it, whatever the cookie's
  * SameSite setting: a request whose `Sec-Fetch-Site` or `Origin` says it comes from another site (and not
- * from an `origin` allowed) gets a 403 `{ "code": "CROSS_SITE" }`, never cached, and the session is not
- * read, so it does not roll. A request with neither header (not from a browser page) is answered.
+ * from an `origin` allowed) gets a 403 `{ "code": "CROSS_SITE" }`, never cached, and the session does not
+ * roll (even when a middleware before it read the session). A request with neither header (not from a browser page) is answered.
  *
  * @example
  * ```ts
@@ -123,7 +123,10 @@ export function staySignedIn<Data extends SessionData = SessionData>(
   return async function staySignedIn(c) {
     const session = c.var.session;
     if (!session) throw new SessionConfigError("staySignedIn() needs the session() middleware registered before it");
-    if (crossSite(c.req.raw)) return c.json({ code: "CROSS_SITE" }, 403, { "Cache-Control": "no-store" });
+    if (crossSite(c.req.raw)) {
+      session.skipRoll(); // not rolled either when a middleware before this one read the session
+      return c.json({ code: "CROSS_SITE" }, 403, { "Cache-Control": "no-store" });
+    }
     return c.json(await statusOf(session, signedIn), 200, { "Cache-Control": "no-store" });
   };
 }
