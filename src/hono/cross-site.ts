@@ -16,11 +16,11 @@ export type AllowedOrigins = string | readonly string[] | ((origin: string) => b
 /**
  * Whether a request comes from another site's page, decided as Hono's `csrf()` decides it: allowed when the
  * browser says `Sec-Fetch-Site: same-origin`, or its `Origin` is the request URL's own or one of `allowed`;
- * refused otherwise (cross-site, same-site siblings, `Origin: null`). A request with neither header is
- * allowed: every current browser sends one of them with a cross-site POST, so such a request comes from
- * something that is not a browser page (a test, a server), which no other site can make the user's
- * browser send. Unlike `csrf()` the method and content type do not matter: the helper changes state
- * whatever the request looks like. The cookie's SameSite setting does not matter either: with `"None"`
+ * refused otherwise (cross-site, same-site siblings, `Origin: null`). Unlike `csrf()`, a request with
+ * neither header is allowed (every current browser sends one of them with a cross-site POST, so it comes
+ * from something that is not a browser page: a test, a server, which no other site can make the user's
+ * browser send), and the method and content type do not matter (the helper changes state whatever the
+ * request looks like). The cookie's SameSite setting does not matter either: with `"None"`
  * (embedded apps) this check is all that stands between another site and the session.
  *
  * `allowed` is checked here, once: {@link SessionConfigError} names `helper`.
