@@ -197,6 +197,38 @@ describe.each([
   });
 });
 
+describe.each([
+  ["server-side mode (MemoryStore): the last write wins", { store: new MemoryStore() }],
+  ["server-side mode (Durable Object store): the stale write is rebased", { store: new DurableObjectStore(env.SESSION_OBJECTS) }],
+] as const)("%s", (_name, mode) => {
+  it("a stale copy's request that read before the step-up and writes after it does not gain it", async () => {
+    const clock = testClock();
+    const app = stepUpApp({ ...mode, now: clock.now }, 0);
+    let loaded!: () => void;
+    let release!: () => void;
+    const read = new Promise<void>((resolve) => (loaded = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    app.post("/slow-note", async (c) => {
+      await c.var.session.load();
+      loaded();
+      await gate;
+      c.var.session.set("note", "late");
+      return c.text("noted");
+    });
+    const user = cookieJar();
+    await call(app, "/visit", user);
+    const copy = copyOf(user);
+    clock.advance(10);
+    const slow = call(app, "/slow-note", copy);
+    await read;
+    await call(app, "/confirm", user);
+    release();
+    expect((await slow).headers.getSetCookie()).toEqual([]); // its pointer, without the step-up, stays as it was
+    expect((await call(app, "/transfer", copy)).status).toBe(401);
+    expect(await (await call(app, "/transfer", user)).text()).toBe("sent");
+  });
+});
+
 describe("the server-side pointer's step-up member", () => {
   const keysOf = () => createKeyring(SECRET, { purpose: "__Host-session" });
   const sealWire = async (wire: unknown) => seal(new TextEncoder().encode(JSON.stringify(wire)), await keysOf());
