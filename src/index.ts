@@ -1,6 +1,14 @@
 export { session } from "./hono/middleware.js";
 export type { SessionOptions, SessionVariables } from "./hono/adapter.js";
-export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus, type SessionStatusOptions } from "./hono/routes.js";
+export {
+  requireRecentAuth,
+  sessionStatus,
+  staySignedIn,
+  type SessionStatus,
+  type SessionStatusOptions,
+  type StaySignedInOptions,
+} from "./hono/routes.js";
+export type { AllowedOrigins } from "./hono/cross-site.js";
 export { sessionEngine } from "./engine.js";
 export type { SessionEngine, RequestSession, StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";

@@ -3,6 +3,7 @@ import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError, SessionStepUpRequiredError } from "../core/errors.js";
 import type { Session } from "../core/session.js";
 import type { SessionVariables } from "./adapter.js";
+import { crossSiteCheck, type AllowedOrigins } from "./cross-site.js";
 
 /**
  * Hono middleware for sensitive routes (a large transfer, changing the password): lets the request through
@@ -76,30 +77,70 @@ export function sessionStatus<Data extends SessionData = SessionData>(
 }
 
 /**
+ * Options of {@link staySignedIn}.
+ *
+ * @example
+ * ```ts
+ * const options: StaySignedInOptions<{ user: string }> = {
+ *   signedIn: async (s) => (await s.get("user")) !== undefined,
+ *   origin: ["https://portal.example.com"],
+ * };
+ * app.post("/session/stay", staySignedIn(options));
+ * ```
+ */
+export interface StaySignedInOptions<Data extends SessionData = SessionData> extends SessionStatusOptions<Data> {
+  /**
+   * Other origins whose pages may call it (an app embedded elsewhere, with `sameSite: "None"`): an origin,
+   * a list, or a function of the `Origin` header. Default: none; the request's own origin always may.
+   */
+  origin?: AllowedOrigins | undefined;
+}
+
+/**
  * Hono handler for an idle warning's "Stay signed in" (e.g. `app.post("/session/stay", staySignedIn())`): loads
  * the session, which rolls it like any ordinary request (once `touchAfter` has passed since it was last
  * sealed), and answers {@link SessionStatus} as it will be after this response, never cached. It creates no
  * session for a visitor without one, and with `signedIn` rolls none that is not signed in. A handler that
  * never reads the session does not roll it: this one does.
  *
+ * It changes the session, so another site's page must not be able to call it, whatever the cookie's
+ * SameSite setting: a request whose `Sec-Fetch-Site` or `Origin` says it comes from another site (and not
+ * from an `origin` allowed) gets a 403 `{ "code": "CROSS_SITE" }`, never cached, and the session does not
+ * roll (even when a middleware before it read the session). A request with neither header (not from a browser page) is answered.
+ *
  * @example
  * ```ts
  * app.post("/session/stay", staySignedIn({ signedIn: async (s) => (await s.get("user")) !== undefined }));
+ * // embedded in https://portal.example.com's pages (cookie: { sameSite: "None" }):
+ * app.post("/embedded/stay", staySignedIn({ origin: "https://portal.example.com" }));
  * ```
  */
 export function staySignedIn<Data extends SessionData = SessionData>(
-  options: SessionStatusOptions<Data> = {},
+  options: StaySignedInOptions<Data> = {},
 ): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
-  const signedIn = signedInOf(options, "staySignedIn");
+  const signedIn = signedInOf(options, "staySignedIn", ["signedIn", "origin"]);
+  const crossSite = crossSiteCheck(options.origin, "staySignedIn");
   return async function staySignedIn(c) {
     const session = c.var.session;
     if (!session) throw new SessionConfigError("staySignedIn() needs the session() middleware registered before it");
+    if (crossSite(c.req.raw)) {
+      session.skipRoll(); // not rolled either when a middleware before this one read the session
+      return c.json({ code: "CROSS_SITE" }, 403, { "Cache-Control": "no-store" });
+    }
     return c.json(await statusOf(session, signedIn), 200, { "Cache-Control": "no-store" });
   };
 }
 
-function signedInOf<Data extends SessionData>(options: SessionStatusOptions<Data>, helper: string): SessionStatusOptions<Data>["signedIn"] {
-  if (typeof options !== "object" || options === null) throw new SessionConfigError(`${helper}() takes an optional object { signedIn? }`);
+function signedInOf<Data extends SessionData>(
+  options: StaySignedInOptions<Data>,
+  helper: string,
+  known: readonly string[] = ["signedIn"],
+): SessionStatusOptions<Data>["signedIn"] {
+  const expected = `{ ${known.map((key) => `${key}?`).join(", ")} }`;
+  if (typeof options !== "object" || options === null) throw new SessionConfigError(`${helper}() takes an optional object ${expected}`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new SessionConfigError(`${helper}: unknown option ${JSON.stringify(key)} (expected ${expected})`);
+  }
   const { signedIn } = options;
   if (signedIn !== undefined && typeof signedIn !== "function") {
     throw new SessionConfigError(`${helper}({ signedIn }) must be a function of the session`);

@@ -1,6 +1,6 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { seal, unseal } from "../crypto/seal.js";
-import { encodeEnvelope, envelopeOf, isObject, isSessionId, parsePlaintext, type Envelope } from "../core/envelope.js";
+import { encodeEnvelope, envelopeOf, isObject, isSeconds, isSessionId, parsePlaintext, type Envelope } from "../core/envelope.js";
 import { SessionTooLargeError } from "../core/errors.js";
 import type { Changes } from "./rebase.js";
 import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
@@ -56,7 +56,7 @@ export interface SessionMode {
 /**
  * What a pointer cookie names: `"o"` an overflow entry under a fresh random key, `"s"` a server-side
  * session under its id. The kinds differ so a cookie of one mode never opens in the other, and neither
- * shape (`{"o":key}`, `{"s":id}`) can be read as an envelope (`{"i":...}`).
+ * shape (`{"o":key}`, `{"s":id}` or `{"s":id,"a":seconds}`) can be read as an envelope (`{"i":...}`).
  */
 export type PointerKind = "o" | "s";
 
@@ -82,23 +82,55 @@ export async function openCookie(cookie: string, keys: Keyring, holds: CookieHol
   const envelope = holds.inline ? envelopeOf(wire) : undefined;
   if (envelope) return { ok: true, envelope, rotated: opened.rotated };
   if ("pointer" in holds) {
-    const key = pointerKey(holds.pointer, wire);
-    if (key !== undefined) return holds.read(key, opened.rotated);
+    const pointer = pointerOf(holds.pointer, wire);
+    if (pointer) return withStepUp(await holds.read(pointer.key, opened.rotated), pointer);
   }
   return { ok: false, reason: "not-a-session" };
 }
 
-/** The cookie value of a pointer of `kind` to the stored copy under `key`. */
-export function sealPointer(kind: PointerKind, key: string, keys: Keyring): Promise<string> {
-  return seal(encoder.encode(JSON.stringify({ [kind]: key })), keys);
+/**
+ * The cookie value of a pointer of `kind` to the stored copy under `key`. A server-side pointer also seals
+ * when its holder last authenticated (`authenticatedAt`, ms): see {@link withStepUp}.
+ */
+export function sealPointer(kind: PointerKind, key: string, keys: Keyring, authenticatedAt?: number): Promise<string> {
+  const wire = kind === "s" && authenticatedAt !== undefined ? { s: key, a: Math.floor(authenticatedAt / 1000) } : { [kind]: key };
+  return seal(encoder.encode(JSON.stringify(wire)), keys);
 }
 
-/** The key a parsed pointer names, or undefined when it is not a pointer of this kind. */
-function pointerKey(kind: PointerKind, wire: unknown): string | undefined {
-  if (!isObject(wire) || Object.keys(wire).length !== 1) return undefined;
+/** Whether the pointer that came with the request carries the step-up time `envelope` has: else it is sealed again. */
+export function sameStepUp(previous: Opened | undefined, envelope: Envelope): boolean {
+  return previous?.ok === true && previous.envelope.meta.authenticatedAt === envelope.meta.authenticatedAt;
+}
+
+/** What a pointer names; `authenticatedAt` (ms): the step-up time a server-side pointer was sealed with. */
+interface Pointer {
+  kind: PointerKind;
+  key: string;
+  authenticatedAt?: number | undefined;
+}
+
+/** What a parsed pointer names, or undefined when it is not a pointer of this kind. */
+function pointerOf(kind: PointerKind, wire: unknown): Pointer | undefined {
+  if (!isObject(wire)) return undefined;
   // Keys are session ids (server-side) or made like them (overflow): anything else was not sealed here.
   const key = wire[kind];
-  return isSessionId(key) ? key : undefined;
+  if (!isSessionId(key)) return undefined;
+  const members = Object.keys(wire).length;
+  if (members === 1) return { kind, key };
+  return kind === "s" && members === 2 && isSeconds(wire.a) ? { kind, key, authenticatedAt: wire.a * 1000 } : undefined;
+}
+
+/**
+ * A server-side session's step-up time is the one its pointer was sealed with, not the stored one: the
+ * stored copy is shared by every copy of the pointer, so a pointer captured before a step-up (the same
+ * sealed id) would otherwise gain it as soon as the real user stepped up. Overflow entries need nothing:
+ * each write goes to a fresh key, so the entry a pointer names holds what was sealed for that pointer.
+ */
+function withStepUp(opened: Opened, pointer: Pointer): Opened {
+  if (!opened.ok || pointer.kind !== "s") return opened;
+  const { authenticatedAt: _stored, ...meta } = opened.envelope.meta;
+  const { authenticatedAt } = pointer;
+  return { ...opened, envelope: { ...opened.envelope, meta: authenticatedAt === undefined ? meta : { ...meta, authenticatedAt } } };
 }
 
 /** Mode 1: everything sealed into the cookie (or its chunks). */

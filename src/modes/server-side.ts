@@ -1,6 +1,6 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { sealedStore } from "../stores/sealed-store.js";
-import { openCookie, sealPointer, type SessionMode } from "./mode.js";
+import { openCookie, sameStepUp, sealPointer, type SessionMode } from "./mode.js";
 import type { SessionStore } from "../stores/store.js";
 import { readStored, writeStored } from "../stores/stored-session.js";
 
@@ -38,9 +38,9 @@ export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
       // before a logout or an admin's delete must not bring it back, under its id or (regenerate) a new one.
       if (read !== undefined && !(await readStored(sealed, read, { id: read, rotated: false })).ok) return null;
       await writeStored(sealed, id, envelope, ttl, now);
-      // Same id and a cookie sealed with the current key: the cookie stays as it is (no Set-Cookie).
-      if (incoming !== undefined && read === id && previous?.ok && !previous.rotated) return incoming;
-      return sealPointer("s", id, keys);
+      // Same id, a cookie sealed with the current key and its step-up time: the cookie stays as it is (no Set-Cookie).
+      if (incoming !== undefined && read === id && previous?.ok && !previous.rotated && sameStepUp(previous, envelope)) return incoming;
+      return sealPointer("s", id, keys, envelope.meta.authenticatedAt);
     },
 
     async discard(previous) {

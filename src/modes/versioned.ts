@@ -2,7 +2,7 @@ import type { Keyring } from "../crypto/keyring.js";
 import { openBound, sealBound } from "../stores/sealed-store.js";
 import { envelopeJson, newSessionId, parseEnvelope } from "../core/envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../core/errors.js";
-import { openCookie, sealPointer, type Opened, type SessionMode } from "./mode.js";
+import { openCookie, sameStepUp, sealPointer, type Opened, type SessionMode } from "./mode.js";
 import { rebase } from "./rebase.js";
 import { EXPIRED_GRACE, metadataOf, storedSession } from "../stores/stored-session.js";
 import type { VersionedSessions } from "../durable-object/protocol.js";
@@ -62,8 +62,8 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
   return {
     open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: readSession }),
 
-    async save(envelope, { ttl, now, changes, incoming }) {
-      const { id } = envelope.meta;
+    async save(envelope, { ttl, now, changes, incoming, previous }) {
+      const { id, authenticatedAt } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
       let expected = base?.version ?? 0;
@@ -80,8 +80,10 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
         });
         if (result.ok) {
           if (held?.id === id) held = undefined;
-          // Same id and a pointer sealed with the current key: the cookie stays as it is (no Set-Cookie).
-          return incoming !== undefined && base && !base.rotated ? incoming : sealPointer("s", id, keys);
+          // Same id, a pointer sealed with the current key and this request's step-up time (never the one a
+          // rebase took from another request's write): the cookie stays as it is (no Set-Cookie).
+          const keep = incoming !== undefined && base && !base.rotated && sameStepUp(previous, envelope);
+          return keep ? incoming : sealPointer("s", id, keys, authenticatedAt);
         }
         if (result.state === "revoked" || result.current === null) return null; // destroyed or expired meanwhile
         if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
