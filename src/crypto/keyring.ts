@@ -1,5 +1,6 @@
 import { base64url, type CryptoKey } from "jose";
 import { SessionConfigError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 
 /** Content encryption of the sealed session (JWE `enc`). */
 export type Encryption = "A256GCM" | "A256CBC-HS512";
@@ -30,6 +31,8 @@ export interface SealingKey {
    */
   readonly audit: () => Promise<CryptoKey>;
 }
+
+const KEYRING_OPTIONS: KnownKeys<KeyringOptions> = { purpose: true, encryption: true };
 
 const MIN_SECRET_CHARS = 32;
 const MIN_DISTINCT_CHARS = 8;
@@ -114,6 +117,7 @@ export async function createKeyring(secrets: Secret | readonly Secret[], options
     // Node 18 and some embedded runtimes: a bare ReferenceError on the first request would say nothing.
     throw new SessionConfigError("Web Crypto (globalThis.crypto.subtle) is missing: use Node 20 or later, or a runtime with Web Crypto");
   }
+  checkKeys(options, KEYRING_OPTIONS, "createKeyring options");
   const encryption = options.encryption ?? "A256GCM";
   const purpose = options.purpose ?? "";
   if (encryption !== "A256GCM" && encryption !== "A256CBC-HS512") {

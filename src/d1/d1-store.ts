@@ -1,5 +1,6 @@
 import type { ActiveSession } from "../admin/sessions.js";
 import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import {
   isTtl,
@@ -74,6 +75,8 @@ export interface D1StoreOptions {
   now?: () => number;
 }
 
+const D1_STORE_OPTIONS: KnownKeys<D1StoreOptions> = { prefix: true, onConflict: true, now: true };
+
 /** One page of {@link D1Store.activeSince}. */
 export interface ActivePage {
   /** In order of last use, oldest first (then by key). */
@@ -145,6 +148,7 @@ export class D1Store implements SessionStore, VersionedSessions {
         "D1Store offers no session lock (exclusive): D1 cannot make a request wait for another; use a DurableObjectStore with exclusive: true",
       );
     }
+    checkKeys(options, D1_STORE_OPTIONS, "D1Store options");
     const prefix = options.prefix ?? "";
     // Our own keys are at most 64 characters; the prefix may take the rest of the 512 bytes.
     if (typeof prefix !== "string" || LONE_SURROGATE.test(prefix) || encoder.encode(prefix).byteLength > D1_LIMITS.keyBytes - 64) {

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError, SessionStepUpRequiredError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { Session } from "../core/session.js";
 import type { SessionVariables } from "./adapter.js";
 
@@ -53,6 +54,8 @@ export interface SessionStatusOptions<Data extends SessionData = SessionData> {
   signedIn?: ((session: Session<Data>) => boolean | Promise<boolean>) | undefined;
 }
 
+const STATUS_OPTIONS: KnownKeys<SessionStatusOptions> = { signedIn: true };
+
 /**
  * Hono handler for an idle-warning script's polls (e.g. `app.get("/session/status", sessionStatus())`):
  * answers {@link SessionStatus} as JSON, never cached, without rolling the session (a tab left open does not
@@ -100,6 +103,7 @@ export function staySignedIn<Data extends SessionData = SessionData>(
 
 function signedInOf<Data extends SessionData>(options: SessionStatusOptions<Data>, helper: string): SessionStatusOptions<Data>["signedIn"] {
   if (typeof options !== "object" || options === null) throw new SessionConfigError(`${helper}() takes an optional object { signedIn? }`);
+  checkKeys(options, STATUS_OPTIONS, `${helper}() options`);
   const { signedIn } = options;
   if (signedIn !== undefined && typeof signedIn !== "function") {
     throw new SessionConfigError(`${helper}({ signedIn }) must be a function of the session`);
