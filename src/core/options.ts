@@ -163,7 +163,8 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
   const { onEvent } = options;
   if (onEvent !== undefined && typeof onEvent !== "function") throw new SessionConfigError("onEvent must be a function");
 
-  const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
+  const binding = typeof secret === "function" ? bindingOf(secret) : undefined;
+  const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM", binding);
   let fixedKeys: Promise<Keyring> | undefined;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
   // Derived on first use (Workers allow no crypto at start-up); a per-request secret goes through the cache.
@@ -172,6 +173,17 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
 
   const modeOf = chooseMode(options, { cookie, limits, lifetime, touchAfterMs, now: clock });
   return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent };
+}
+
+/**
+ * The env binding a secret function reads first (`(c) => c.env.SESSION_SECRET` gives `SESSION_SECRET`), from
+ * its source text, or undefined: only to name it when it turns out unset. The function is never called here.
+ */
+function bindingOf(secret: (context: never) => unknown): string | undefined {
+  const found = /\benv\s*(?:\??\.\s*([A-Za-z_$][\w$]*)|\??\.?\[\s*(["'`])([A-Za-z_$][\w$-]*)\2\s*\])/.exec(
+    Function.prototype.toString.call(secret),
+  );
+  return found?.[1] ?? found?.[3];
 }
 
 function seconds(options: SessionEngineOptions<never>, name: "lifetime" | "touchAfter"): number | undefined {
