@@ -83,7 +83,7 @@ describe("a misspelt option is a SessionConfigError at build time, naming the ke
     );
   });
 
-  it("store constructors: KVStore, D1Store, RedisStore, DurableObjectStore (and its exclusive), MemoryStore, sealedStore", async () => {
+  it("store constructors: KVStore, D1Store (and its admin methods), RedisStore, DurableObjectStore (and its exclusive), MemoryStore, sealedStore", async () => {
     expect(refusal(() => new KVStore(env.SESSIONS, untyped({ prefx: "a:" })))).toBe(
       'KVStore options: unknown option "prefx" (did you mean prefix?)',
     );
@@ -97,6 +97,11 @@ describe("a misspelt option is a SessionConfigError at build time, naming the ke
     expect(refusal(() => new DurableObjectStore(env.SESSION_OBJECTS, untyped({ exclusive: { waitms: 100 } })))).toBe(
       'DurableObjectStore exclusive: unknown option "waitms" (did you mean waitMs?)',
     );
+    const d1 = new D1Store(env.SESSIONS_DB);
+    expect(await asyncRefusal(() => d1.purge(untyped({ maxx: 10 })))).toBe(
+      'D1Store.purge options: unknown option "maxx" (did you mean max?)',
+    );
+    expect(await asyncRefusal(() => d1.activeSince(0, untyped({ limt: 10 })))).toContain("did you mean limit?");
     expect(refusal(() => new MemoryStore(untyped({ clock: Date.now })))).toBe('MemoryStore options: unknown option "clock" (known: now)');
     const keys = await createKeyring(SECRET);
     expect(refusal(() => sealedStore(new MemoryStore(), keys, untyped({ maxlength: 10 })))).toContain("did you mean maxLength?");
