@@ -172,16 +172,13 @@ function warnSkipped(index: number): void {
   if (!warnedUnset.has(index)) {
     warnedUnset.add(index);
     console.warn(
-      `edge-session: the previous secret #${index} (${ordinal(index + 1)} in the list) is empty or unset: skipped; remove it from the list once its sessions have expired`,
+      `edge-session: the previous secret #${index} (${LATER[index - 1] ?? `number ${index + 1}`} in the list) is empty or unset: skipped; remove it from the list once its sessions have expired`,
     );
   }
 }
 
-const ORDINALS = ["first", "second", "third", "fourth", "fifth"];
-
-function ordinal(position: number): string {
-  return ORDINALS[position - 1] ?? `number ${position}`;
-}
+/** Where previous secret #1, #2... stand in the list. */
+const LATER = ["second", "third", "fourth", "fifth"];
 
 function checkSecret(secret: Secret, index: number): void {
   const which = index === 0 ? "the current secret" : `previous secret #${index}`;
