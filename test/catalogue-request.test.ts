@@ -88,11 +88,11 @@ describe("secrets from the environment", () => {
   }
 
   it.each([
-    ["undefined", undefined, /is undefined, not a string or a Uint8Array: is the secret set \(a Worker secret/],
+    ["undefined", undefined, /the current secret \(the first in the list\) is undefined: set it \(a Worker secret/],
     ["null", null, /is null/],
     ["a number", 42, /is number/],
     ["an object", {}, /is object/],
-    ["a list with a missing previous secret", [SECRET, undefined], /previous secret #1 is undefined/],
+    ["a list with a previous secret of the wrong type", [SECRET, 42], /previous secret #1 is number/],
   ])("a secret that is %s is a SessionConfigError naming the problem, never a TypeError", async (_, value, message) => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const { app, errors } = appWith(() => value as never);

@@ -33,6 +33,7 @@ import {
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
+import type { KnownKeys } from "../src/core/known-keys.js";
 import { SECRET } from "./helpers.js";
 
 type Data = { user: string; visits: number; tags?: string[] };
@@ -244,5 +245,20 @@ describe("bindings are taken structurally", () => {
     await expect(revokeAllSessions(env.SESSIONS, "alice")).rejects.toThrow(SessionConfigError);
     // @ts-expect-error: the SessionObject namespace is not a KV namespace
     expect(() => new KVStore(env.SESSION_OBJECTS)).toThrow(SessionConfigError);
+  });
+});
+
+describe("known option keys", () => {
+  it("a key list typed KnownKeys<Options> must name every option and nothing else", () => {
+    type Options = { idleTimeout?: number | undefined; secret: string };
+    const exact: KnownKeys<Options> = { idleTimeout: true, secret: true };
+    // @ts-expect-error: idleTimeout is missing, so a new option cannot be left out of the check
+    const missing: KnownKeys<Options> = { secret: true };
+    // @ts-expect-error: idleTimout is not an option
+    const extra: KnownKeys<Options> = { idleTimeout: true, secret: true, idleTimout: true };
+    expect([exact, missing, extra].map((keys) => Object.keys(keys).length)).toEqual([2, 1, 3]);
+    expect(() => sessionEngine({ secret: SECRET, idleTimeout: 300 })).not.toThrow();
+    // @ts-expect-error: TypeScript refuses the typo; JavaScript callers get a SessionConfigError
+    expect(() => sessionEngine({ secret: SECRET, idleTimout: 300 })).toThrow(/did you mean idleTimeout\?/);
   });
 });

@@ -1,6 +1,7 @@
 import { isObject } from "../core/envelope.js";
 import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
 import { guardedStore } from "../stores/guarded-store.js";
 import { sessionStoreOf } from "../modes/choose.js";
@@ -27,6 +28,8 @@ export interface ListActiveSessionsOptions {
   /** Keys the store scans for this page (KV: at most 1000). Default 1000. */
   limit?: number | undefined;
 }
+
+const LIST_OPTIONS: KnownKeys<ListActiveSessionsOptions> = { since: true, now: true, cursor: true, limit: true };
 
 /** One page of {@link listActiveSessions}. */
 export interface ActiveSessionsPage {
@@ -59,6 +62,7 @@ export async function listActiveSessions(
   store: KVNamespaceLike | SessionStore,
   options: ListActiveSessionsOptions = {},
 ): Promise<ActiveSessionsPage> {
+  checkKeys(options, LIST_OPTIONS, "listActiveSessions options");
   const now = options.now ?? Date.now();
   const since = options.since ?? 0;
   const page = await listOf(store, "listActiveSessions")({ cursor: options.cursor, limit: options.limit });
@@ -84,6 +88,8 @@ export interface PurgeExpiredOptions {
   limit?: number | undefined;
 }
 
+const PURGE_OPTIONS: KnownKeys<PurgeExpiredOptions> = { now: true, limit: true };
+
 /**
  * Deletes the entries whose time has passed, for stores that do not expire entries themselves (D1, a
  * database behind HTTP...); KV needs none of this. An entry is due at the `expiration` its listing reports
@@ -101,6 +107,7 @@ export async function purgeExpired(
   store: KVNamespaceLike | SessionStore,
   options: PurgeExpiredOptions = {},
 ): Promise<{ scanned: number; purged: number }> {
+  checkKeys(options, PURGE_OPTIONS, "purgeExpired options");
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
   // The same kinds of store as listActiveSessions: a KV binding is read through a KVStore.
   const target = sessionStoreOf(store, "purgeExpired's store");

@@ -1,4 +1,5 @@
 import { SessionConfigError } from "./errors.js";
+import { checkKeys, type KnownKeys } from "./known-keys.js";
 
 export type SameSite = "Strict" | "Lax" | "None";
 
@@ -25,6 +26,17 @@ export interface CookieOptions {
    */
   chunks?: number | undefined;
 }
+
+const COOKIE_OPTIONS: KnownKeys<CookieOptions> = {
+  name: true,
+  path: true,
+  domain: true,
+  sameSite: true,
+  secure: true,
+  httpOnly: true,
+  partitioned: true,
+  chunks: true,
+};
 
 /** Most cookies one session may be split over (`cookie.chunks`). */
 const MAX_CHUNKS = 10;
@@ -57,6 +69,7 @@ const DOMAIN = /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9
 
 /** Validates cookie options at start-up; contradictory or injectable settings throw `SessionConfigError`. */
 export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
+  checkKeys(options, COOKIE_OPTIONS, "cookie");
   const name = options.name ?? "__Host-session";
   const path = options.path ?? "/";
   const { domain } = options;

@@ -1,6 +1,6 @@
 import { expiredCookies, readSessionCookie, sessionCookies, valueLimit, type SessionCookie } from "./chunks.js";
 import { hasKeys, type SessionData } from "./envelope.js";
-import { SessionConfigError, SessionStoreError } from "./errors.js";
+import { SessionStoreError } from "./errors.js";
 import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
@@ -17,6 +17,7 @@ import {
   type SessionSource,
   type SessionState,
 } from "./session.js";
+import { logProgrammerError } from "./report.js";
 import { resolveOptions, type ChooseMode, type ResolvedOptions, type SessionEngineOptions } from "./options.js";
 
 /** One request's session, from the engine's `start()` to its `commit()` or `abort()`. */
@@ -252,13 +253,8 @@ function lifecycle(state: SessionState, written: Written, openedId: string | und
   if (state.authenticated) emit({ type: "authenticated", id });
 }
 
-/** Configuration errors found per request are logged once per isolate: a bare 500 alone tells nobody why. */
-const logged = new Set<string>();
-
+/** Programmer errors found per request are logged once per isolate (report.ts): a bare 500 alone tells nobody why. */
 function reported(error: unknown): never {
-  if (error instanceof SessionConfigError && !logged.has(error.message)) {
-    logged.add(error.message);
-    console.error(`edge-session: ${error.message}`); // messages never hold a secret
-  }
+  logProgrammerError(error);
   throw error;
 }

@@ -5,6 +5,7 @@ import type { RevocationOptions } from "../durable-object/revocation.js";
 import { SessionConfigError } from "./errors.js";
 import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
+import { checkKeys, type KnownKeys } from "./known-keys.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
 import type { SessionStore } from "../stores/store.js";
@@ -17,7 +18,8 @@ export type PerRequest<T, C = unknown> = T | ((context: C) => T);
 
 /**
  * Options of a session engine (and of the Hono middleware, where the context `C` is Hono's `c`). Durations
- * are whole seconds. Every option is validated when the engine is built, so a mistake fails at start-up.
+ * are whole seconds. Every option is validated when the engine is built, so a mistake fails at start-up; an
+ * unknown key (a typo such as `idleTimout`) is refused too.
  */
 export interface SessionEngineOptions<C = unknown> {
   /**
@@ -85,6 +87,25 @@ export interface SessionEngineOptions<C = unknown> {
   onEvent?: SessionEventHandler<C> | undefined;
 }
 
+/** Every key of {@link SessionEngineOptions}: what the engine accepts (the type keeps the two in step). */
+const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {
+  secret: true,
+  purpose: true,
+  encryption: true,
+  cookie: true,
+  lifetime: true,
+  idleTimeout: true,
+  absoluteTimeout: true,
+  touchAfter: true,
+  shouldRoll: true,
+  now: true,
+  overflow: true,
+  store: true,
+  storeTimeout: true,
+  revocation: true,
+  onEvent: true,
+};
+
 /** What a mode chooser knows besides the options: the validated limits (revocation records are bounded by them). */
 export interface ModePolicy {
   cookie: ResolvedCookie;
@@ -121,6 +142,7 @@ export interface ResolvedOptions<C> {
 
 /** Validates every option (throwing `SessionConfigError`) and prepares what requests share. */
 export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: ChooseMode): ResolvedOptions<C> {
+  checkKeys(options, ENGINE_OPTIONS, "session options");
   const cookie = resolveCookie(options.cookie);
   const limits: ExpiryLimits = {
     idleTimeout: limit(options, "idleTimeout"),
@@ -141,7 +163,8 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
   const { onEvent } = options;
   if (onEvent !== undefined && typeof onEvent !== "function") throw new SessionConfigError("onEvent must be a function");
 
-  const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM");
+  const binding = typeof secret === "function" ? bindingOf(secret) : undefined;
+  const keyrings = keyringCache(options.purpose ?? cookie.name, options.encryption ?? "A256GCM", binding);
   let fixedKeys: Promise<Keyring> | undefined;
   if (typeof secret !== "function") checkSecrets(secret); // weak secrets fail at start-up, not per request
   // Derived on first use (Workers allow no crypto at start-up); a per-request secret goes through the cache.
@@ -150,6 +173,17 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
 
   const modeOf = chooseMode(options, { cookie, limits, lifetime, touchAfterMs, now: clock });
   return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent };
+}
+
+/**
+ * The env binding a secret function reads first (`(c) => c.env.SESSION_SECRET` gives `SESSION_SECRET`), from
+ * its source text, or undefined: only to name it when it turns out unset. The function is never called here.
+ */
+function bindingOf(secret: (context: never) => unknown): string | undefined {
+  const found = /\benv\s*(?:\??\.\s*([A-Za-z_$][\w$]*)|\??\.?\[\s*(["'`])([A-Za-z_$][\w$-]*)\2\s*\])/.exec(
+    Function.prototype.toString.call(secret),
+  );
+  return found?.[1] ?? found?.[3];
 }
 
 function seconds(options: SessionEngineOptions<never>, name: "lifetime" | "touchAfter"): number | undefined {

@@ -1,6 +1,7 @@
 import { defineKey, hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
 import { SessionClosedError, SessionConfigError, SessionNotLoadedError } from "./errors.js";
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
+import { checkKeys, type KnownKeys } from "./known-keys.js";
 import type { Opened } from "../modes/mode.js";
 import type { InvalidReason } from "./token.js";
 
@@ -35,6 +36,8 @@ export interface SessionState {
   authenticated: boolean;
   rolls: boolean;
 }
+
+const REGENERATE_OPTIONS: KnownKeys<NonNullable<Parameters<Session["regenerate"]>[0]>> = { keepAuthentication: true };
 
 /** What a session knows of its engine's options: the same object for every request. */
 export interface SessionPolicy {
@@ -162,6 +165,7 @@ export class Session<Data extends SessionData = SessionData> {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new SessionConfigError("regenerate() takes an optional object { keepAuthentication? }");
     }
+    checkKeys(options, REGENERATE_OPTIONS, "regenerate() options");
     const keep = options?.keepAuthentication !== false;
     this.#write("regenerate", (state) => {
       const now = toSeconds(this.#now);

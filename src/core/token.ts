@@ -1,6 +1,7 @@
 import { checkEnvelope, decodeEnvelope, encodeEnvelope, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
 import { SessionConfigError } from "./errors.js";
 import { expiryOf, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
+import { checkKeys, type KnownKeys } from "./known-keys.js";
 import { Keyring } from "../crypto/keyring.js";
 import { seal, unseal, type UnsealFailure } from "../crypto/seal.js";
 
@@ -32,6 +33,8 @@ export interface UnsealSessionOptions extends ExpiryLimits {
   /** Longest token accepted before any crypto. Default 4096. */
   maxLength?: number | undefined;
 }
+
+const UNSEAL_OPTIONS: KnownKeys<UnsealSessionOptions> = { now: true, maxLength: true, idleTimeout: true, absoluteTimeout: true };
 
 export type UnsealSessionResult<Data extends SessionData = SessionData> =
   | {
@@ -95,6 +98,7 @@ function checkKeyring(keys: unknown): asserts keys is Keyring {
 
 function checkOptions(options: UnsealSessionOptions): void {
   if (typeof options !== "object" || options === null) throw new SessionConfigError("unsealSession options must be an object");
+  checkKeys(options, UNSEAL_OPTIONS, "unsealSession options");
   const { now, maxLength, idleTimeout, absoluteTimeout } = options;
   if (now !== undefined && !Number.isFinite(now)) throw new SessionConfigError("now must be a finite number of ms since epoch");
   if (maxLength !== undefined && maxLength !== Infinity && !(Number.isSafeInteger(maxLength) && maxLength > 0)) {

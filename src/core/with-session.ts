@@ -1,5 +1,6 @@
 import type { SessionData } from "./envelope.js";
 import { SessionError } from "./errors.js";
+import { logProgrammerError } from "./report.js";
 import type { Session } from "./session.js";
 import type { SessionEngine } from "./engine.js";
 
@@ -43,8 +44,9 @@ export async function withSession<Data extends SessionData, C>(
     }
     setCookies = await started.commit();
   } catch (error) {
-    if (error instanceof SessionError) return error.getResponse();
-    throw error;
+    if (!(error instanceof SessionError)) throw error;
+    logProgrammerError(error); // a mistake in the handler (`session.id` before `load()`) must not be a silent 500
+    return error.getResponse();
   }
   return setCookies.length ? withCookies(response, setCookies) : response;
 }

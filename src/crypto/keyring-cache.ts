@@ -7,22 +7,59 @@ import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret
  */
 const derived = new Map<string, Promise<Keyring>>();
 const KEYRINGS_KEPT = 16;
+/** Secret lists one engine remembers as already checked: the current one, and a few during a rotation. */
+const RECENT_KEPT = 4;
 
-/** The keyrings of one purpose and encryption, derived once per list of secrets. */
-export function keyringCache(purpose: string, encryption: Encryption) {
+interface Recent {
+  readonly secrets: readonly unknown[];
+  readonly ring: Promise<Keyring>;
+}
+
+/**
+ * The keyrings of one purpose and encryption, derived once per list of secrets. A per-request secret
+ * (`(c) => c.env.SESSION_SECRET`) is checked and keyed once per distinct value: a request whose secrets are
+ * the same values as a recent one's (the same strings, the same Uint8Array objects) gets that keyring at
+ * once, without checking or serializing them again. `binding` names the env binding of the current secret
+ * for the message when it is unset.
+ */
+export function keyringCache(purpose: string, encryption: Encryption, binding?: string) {
+  const recent: Recent[] = [];
   return {
-    async get(secret: Secret | readonly Secret[]): Promise<Keyring> {
-      const list = checkSecrets(secret); // a missing Worker secret is a SessionConfigError, not a TypeError below
-      // JSON of typed entries: injective, so no list of secrets shares an entry with another list or string.
-      const id = JSON.stringify([encryption, purpose, ...list.map((s) => (typeof s === "string" ? s : [...s]))]);
-      let ring = derived.get(id);
-      if (!ring) {
-        if (derived.size >= KEYRINGS_KEPT) derived.delete(derived.keys().next().value!);
-        ring = createKeyring(list, { purpose, encryption });
-        derived.set(id, ring);
-        ring.catch(() => derived.delete(id));
+    get(secret: Secret | readonly Secret[]): Promise<Keyring> {
+      const secrets: readonly unknown[] = Array.isArray(secret) ? secret : [secret];
+      for (const entry of recent) if (sameValues(entry.secrets, secrets)) return entry.ring;
+      let ring: Promise<Keyring>;
+      try {
+        ring = derive(checkSecrets(secret, binding), purpose, encryption); // a missing secret: SessionConfigError, not a TypeError
+      } catch (error) {
+        return Promise.reject(error);
       }
+      const entry = { secrets: [...secrets], ring };
+      if (recent.unshift(entry) > RECENT_KEPT) recent.pop();
+      ring.catch(() => {
+        const at = recent.indexOf(entry);
+        if (at !== -1) recent.splice(at, 1);
+      });
       return ring;
     },
   };
+}
+
+function derive(list: readonly Secret[], purpose: string, encryption: Encryption): Promise<Keyring> {
+  // JSON of typed entries: injective, so no list of secrets shares an entry with another list or string.
+  const id = JSON.stringify([encryption, purpose, ...list.map((s) => (typeof s === "string" ? s : [...s]))]);
+  let ring = derived.get(id);
+  if (!ring) {
+    if (derived.size >= KEYRINGS_KEPT) derived.delete(derived.keys().next().value!);
+    ring = createKeyring(list, { purpose, encryption });
+    derived.set(id, ring);
+    ring.catch(() => derived.delete(id));
+  }
+  return ring;
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

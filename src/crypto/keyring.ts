@@ -1,5 +1,6 @@
 import { base64url, type CryptoKey } from "jose";
 import { SessionConfigError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 
 /** Content encryption of the sealed session (JWE `enc`). */
 export type Encryption = "A256GCM" | "A256CBC-HS512";
@@ -30,6 +31,8 @@ export interface SealingKey {
    */
   readonly audit: () => Promise<CryptoKey>;
 }
+
+const KEYRING_OPTIONS: KnownKeys<KeyringOptions> = { purpose: true, encryption: true };
 
 const MIN_SECRET_CHARS = 32;
 const MIN_DISTINCT_CHARS = 8;
@@ -114,6 +117,7 @@ export async function createKeyring(secrets: Secret | readonly Secret[], options
     // Node 18 and some embedded runtimes: a bare ReferenceError on the first request would say nothing.
     throw new SessionConfigError("Web Crypto (globalThis.crypto.subtle) is missing: use Node 20 or later, or a runtime with Web Crypto");
   }
+  checkKeys(options, KEYRING_OPTIONS, "createKeyring options");
   const encryption = options.encryption ?? "A256GCM";
   const purpose = options.purpose ?? "";
   if (encryption !== "A256GCM" && encryption !== "A256CBC-HS512") {
@@ -131,14 +135,50 @@ export async function createKeyring(secrets: Secret | readonly Secret[], options
 
 /**
  * The secrets as a list (one secret is a list of one), checked: throws `SessionConfigError` for a missing,
- * short, low-variety or wrongly sized secret (synchronously).
+ * short, low-variety or wrongly sized secret (synchronously). A previous secret that is unset (undefined,
+ * null or "") is left out with a one-time warning: removing an old secret from the environment after a
+ * rotation must not take the site down. `binding` names where the current secret comes from (e.g.
+ * `SESSION_SECRET`), for the message when it is unset.
  */
-export function checkSecrets(secrets: Secret | readonly Secret[]): readonly Secret[] {
+export function checkSecrets(secrets: Secret | readonly Secret[], binding?: string): readonly Secret[] {
   const list: readonly Secret[] = Array.isArray(secrets) ? secrets : [secrets as Secret];
   if (list.length === 0) throw new SessionConfigError("at least one secret is required");
-  list.forEach(checkSecret);
-  return list;
+  if (isUnset(list[0])) throw new SessionConfigError(unsetCurrent(list[0], binding));
+  const present: Secret[] = [];
+  list.forEach((secret, index) => {
+    if (index > 0 && isUnset(secret)) return warnSkipped(index);
+    checkSecret(secret, index);
+    present.push(secret);
+  });
+  return present;
 }
+
+function isUnset(secret: unknown): secret is undefined | null | "" {
+  return secret === undefined || secret === null || secret === "";
+}
+
+function unsetCurrent(secret: undefined | null | "", binding: string | undefined): string {
+  const state = secret === "" ? "empty" : String(secret);
+  return binding === undefined
+    ? `the current secret (the first in the list) is ${state}: set it (a Worker secret: \`wrangler secret put <NAME>\`, or .dev.vars for wrangler dev; elsewhere the environment variable)`
+    : `the current secret (env.${binding}) is ${state}: set it with \`wrangler secret put ${binding}\` (or in .dev.vars for wrangler dev)`;
+}
+
+/** Previous secrets found unset, by position: each is warned about once per isolate. */
+const warnedUnset = new Set<number>();
+
+/** Warns, once per position, that an unset previous secret is left out. */
+function warnSkipped(index: number): void {
+  if (!warnedUnset.has(index)) {
+    warnedUnset.add(index);
+    console.warn(
+      `edge-session: the previous secret #${index} (${LATER[index - 1] ?? `number ${index + 1}`} in the list) is empty or unset: skipped; remove it from the list once its sessions have expired`,
+    );
+  }
+}
+
+/** Where previous secret #1, #2... stand in the list. */
+const LATER = ["second", "third", "fourth", "fifth"];
 
 function checkSecret(secret: Secret, index: number): void {
   const which = index === 0 ? "the current secret" : `previous secret #${index}`;
@@ -149,18 +189,16 @@ function checkSecret(secret: Secret, index: number): void {
       );
     }
     if (new Set(secret).size < MIN_DISTINCT_CHARS) {
-      throw new SessionConfigError(`${which} repeats too few characters to be a secret; use random bytes`);
+      throw new SessionConfigError(
+        `${which} has fewer than ${MIN_DISTINCT_CHARS} different characters, too few for a secret; use random bytes (e.g. \`openssl rand -base64 32\`)`,
+      );
     }
     return;
   }
   if (!(secret instanceof Uint8Array)) {
-    // undefined usually means a missing Worker secret binding: say so, naming the type, never the value.
-    const got = secret === null ? "null" : Array.isArray(secret) ? "an array" : typeof secret;
-    const hint =
-      secret === undefined
-        ? ": is the secret set (a Worker secret: .dev.vars locally, `wrangler secret put` when deployed; elsewhere the environment variable)?"
-        : "";
-    throw new SessionConfigError(`${which} is ${got}, not a string or a Uint8Array${hint}`);
+    // Named by its type, never its value.
+    const got = Array.isArray(secret) ? "an array" : typeof secret;
+    throw new SessionConfigError(`${which} is ${got}, not a string or a Uint8Array`);
   }
   if (secret.byteLength !== 32 && secret.byteLength !== 64) {
     throw new SessionConfigError(`${which} is ${secret.byteLength} bytes; raw keys must be 32 or 64 bytes`);

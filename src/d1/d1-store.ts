@@ -1,5 +1,6 @@
 import type { ActiveSession } from "../admin/sessions.js";
 import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import {
   isTtl,
@@ -74,6 +75,8 @@ export interface D1StoreOptions {
   now?: () => number;
 }
 
+const D1_STORE_OPTIONS: KnownKeys<D1StoreOptions> = { prefix: true, onConflict: true, now: true };
+
 /** One page of {@link D1Store.activeSince}. */
 export interface ActivePage {
   /** In order of last use, oldest first (then by key). */
@@ -145,6 +148,7 @@ export class D1Store implements SessionStore, VersionedSessions {
         "D1Store offers no session lock (exclusive): D1 cannot make a request wait for another; use a DurableObjectStore with exclusive: true",
       );
     }
+    checkKeys(options, D1_STORE_OPTIONS, "D1Store options");
     const prefix = options.prefix ?? "";
     // Our own keys are at most 64 characters; the prefix may take the rest of the 512 bytes.
     if (typeof prefix !== "string" || LONE_SURROGATE.test(prefix) || encoder.encode(prefix).byteLength > D1_LIMITS.keyBytes - 64) {
@@ -316,7 +320,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    * tolerated clock skew (60 s) ahead of `now` are not counted (`listActiveSessions` skips them too).
    */
   async countActiveSince(since: number, options: { now?: number } = {}): Promise<number> {
-    const { from, to, now } = this.#window(since, optionsOf(options, "countActiveSince").now);
+    const { from, to, now } = this.#window(since, optionsOf(options, "countActiveSince", { now: true }).now);
     const row = await this.#run("list", () =>
       this.db
         .prepare(`SELECT count(*) AS n FROM sessions WHERE last_used BETWEEN ?1 AND ?2 AND deadline > ?3${this.#scope.sql}`)
@@ -332,7 +336,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    * twice, never not at all. Keep calling with `cursor` until it is undefined.
    */
   async activeSince(since: number, options: { now?: number; cursor?: string; limit?: number } = {}): Promise<ActivePage> {
-    const { from, to, now } = this.#window(since, optionsOf(options, "activeSince").now);
+    const { from, to, now } = this.#window(since, optionsOf(options, "activeSince", { now: true, cursor: true, limit: true }).now);
     const limit = pageLimit(options.limit, D1_LIMITS.listLimit);
     let after: [number, string] = [from, ""];
     if (options.cursor !== undefined) {
@@ -368,7 +372,11 @@ export class D1Store implements SessionStore, VersionedSessions {
    * destroy() or `end` do not. At most 10 000 buckets.
    */
   async activityBuckets(options: { since: number; until?: number; bucketSeconds: number }): Promise<ActivityBucket[]> {
-    const { since, until = this.#now(), bucketSeconds: width } = optionsOf(options, "activityBuckets");
+    const {
+      since,
+      until = this.#now(),
+      bucketSeconds: width,
+    } = optionsOf(options, "activityBuckets", { since: true, until: true, bucketSeconds: true });
     checkTime(since, "since");
     checkTime(until, "until");
     if (!Number.isSafeInteger(width) || width < 1)
@@ -404,7 +412,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    * ```
    */
   async purge(options: { now?: number; batch?: number; max?: number } = {}): Promise<{ purged: number; more: boolean }> {
-    const { now = this.#now(), batch = 1000, max = 10_000 } = optionsOf(options, "purge");
+    const { now = this.#now(), batch = 1000, max = 10_000 } = optionsOf(options, "purge", { now: true, batch: true, max: true });
     checkTime(now, "now");
     for (const [name, value] of [
       ["batch", batch],
@@ -529,8 +537,10 @@ export function prefixEnd(prefix: string): string | undefined {
 }
 
 /** `options` when it is an object (what every method takes), else a SessionConfigError naming the method. */
-function optionsOf<T>(options: T, method: string): T {
+/** The options of a D1Store method, an object; with `known` (the app's own calls), without unknown keys. */
+function optionsOf<T>(options: T, method: string, known?: KnownKeys<T>): T {
   if (typeof options !== "object" || options === null) throw new SessionConfigError(`D1Store.${method} needs an options object`);
+  if (known) checkKeys(options, known, `D1Store.${method} options`);
   return options;
 }
 

@@ -1,5 +1,6 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { SessionConfigError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../core/expiry.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { SessionMeta } from "../core/envelope.js";
@@ -36,6 +37,8 @@ export interface RevocationOptions<C = unknown> {
   recheckAfter?: number | undefined;
 }
 
+const REVOCATION_OPTIONS: KnownKeys<RevocationOptions> = { namespace: true, cacheFor: true, recheckAfter: true };
+
 /** What the middleware knows that the revocation mode needs. */
 export interface RevocationPolicy {
   limits: ExpiryLimits;
@@ -54,6 +57,7 @@ type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
  * (cookie only, or cookie with overflow) with the revocation check around it.
  */
 export function revocationModeOf<C>(options: RevocationOptions<C>, policy: RevocationPolicy, inner: ModeFactory<C>): ModeFactory<C> {
+  checkKeys(options, REVOCATION_OPTIONS, "revocation");
   const { namespace } = options;
   const cacheFor = options.cacheFor ?? 0;
   if (!Number.isSafeInteger(cacheFor) || cacheFor < 0)

@@ -1,4 +1,5 @@
 import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { inTime } from "../stores/guarded-store.js";
 import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
 import { storedLifetime } from "../stores/stored-session.js";
@@ -53,6 +54,9 @@ export interface DurableObjectStoreOptions {
   timeoutMs?: number | undefined;
 }
 
+const STORE_OPTIONS: KnownKeys<DurableObjectStoreOptions> = { exclusive: true, onConflict: true, timeoutMs: true };
+const EXCLUSIVE_OPTIONS: KnownKeys<Exclude<DurableObjectStoreOptions["exclusive"], boolean | undefined>> = { leaseMs: true, waitMs: true };
+
 /** Key and value must fit in 2 MB per Durable Object storage entry; sessions this large are a bug anyway. */
 export const MAX_VALUE_LENGTH = 1024 * 1024;
 const MAX_KEY_LENGTH = 512;
@@ -87,6 +91,7 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     checkNamespace(namespace, "DurableObjectStore");
     this.namespace = namespace;
     if (typeof options !== "object" || options === null) throw new SessionConfigError("DurableObjectStore options must be an object");
+    checkKeys(options, STORE_OPTIONS, "DurableObjectStore options");
     this.exclusive = exclusiveOf(options.exclusive);
     const onConflict = options.onConflict ?? "merge";
     if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
@@ -223,6 +228,7 @@ export function checkTtl(value: unknown, name: string, min = 0): asserts value i
 function exclusiveOf(option: DurableObjectStoreOptions["exclusive"]): DurableObjectStore["exclusive"] {
   if (!option) return undefined;
   if (option !== true && typeof option !== "object") throw new SessionConfigError("exclusive must be true or { leaseMs, waitMs }");
+  checkKeys(option, EXCLUSIVE_OPTIONS, "DurableObjectStore exclusive");
   const { leaseMs = 10_000, waitMs = 5_000 } = option === true ? {} : option;
   for (const [name, value, max] of [
     ["leaseMs", leaseMs, MAX_LEASE_MS],

@@ -1,5 +1,6 @@
 import { SessionConfigError, SessionDeviceLimitError } from "../core/errors.js";
 import { CLOCK_SKEW_MS, UNBOUNDED_TTL } from "../core/expiry.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { Session } from "../core/session.js";
 import {
   CALL_TIMEOUT_MS,
@@ -65,6 +66,10 @@ export interface RevokeSessionOptions {
   ttl?: number | undefined;
 }
 
+const LINK_OPTIONS: KnownKeys<LinkOptions> = { device: true, ttl: true, maxSessions: true, policy: true };
+const REVOKE_ALL_OPTIONS: KnownKeys<RevokeAllOptions> = { except: true };
+const REVOKE_OPTIONS: KnownKeys<RevokeSessionOptions> = { ttl: true };
+
 const MAX_ID_LENGTH = 256;
 const SKEW_SECONDS = Math.ceil(CLOCK_SKEW_MS / 1000);
 /** Objects called at once when a listing or revocation fans out over a user's sessions. */
@@ -94,6 +99,7 @@ export async function linkSession(
   checkId(userId, "userId");
   const { id, created, lastUsed, left } = linkable(session);
   if (typeof options !== "object" || options === null) throw new SessionConfigError("linkSession options must be an object");
+  checkKeys(options, LINK_OPTIONS, "linkSession options");
   const device = options.device ?? "";
   if (typeof device !== "string" || device.length > MAX_ID_LENGTH)
     throw new SessionConfigError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
@@ -223,6 +229,7 @@ export async function revokeSession(
   checkNamespace(namespace, "revokeSession");
   checkId(sessionId, "sessionId");
   if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeSession options must be an object");
+  checkKeys(options, REVOKE_OPTIONS, "revokeSession options");
   if (options.ttl !== undefined) checkTtl(options.ttl, "ttl");
   await new DurableObjectStore(namespace).end(sessionId, options.ttl ?? revocationBoundOf(namespace) ?? UNBOUNDED_TTL);
 }
@@ -248,6 +255,7 @@ export async function revokeAllSessions(
   checkNamespace(namespace, "revokeAllSessions");
   checkId(userId, "userId");
   if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeAllSessions options must be an object");
+  checkKeys(options, REVOKE_ALL_OPTIONS, "revokeAllSessions options");
   const except = typeof options.except === "string" ? [options.except] : (options.except ?? []);
   if (!Array.isArray(except) || except.some((id) => typeof id !== "string"))
     throw new SessionConfigError("except must be a session id or a list of them");

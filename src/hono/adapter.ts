@@ -2,6 +2,7 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import type { SessionEngine } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
 import type { SessionEngineOptions } from "../core/options.js";
+import { logProgrammerError } from "../core/report.js";
 import type { Session } from "../core/session.js";
 import { recordResponses, responseWith } from "./responses.js";
 
@@ -34,7 +35,12 @@ export function honoSession<Data extends SessionData, E extends Env>(
     c.set("session", request.session);
     recordResponses(c);
     await next();
-    if (c.error) return request.abort(); // the handler failed: the cookie stays as it was
+    if (c.error) {
+      // Hono's error handler answered already (a bare 500 by default): a mistake in the app's use of the
+      // session (`s.id` before `await s.load()`) is logged here, once, whatever that handler did.
+      logProgrammerError(c.error);
+      return request.abort(); // the handler failed: the cookie stays as it was
+    }
     let setCookies: string[];
     try {
       setCookies = await request.commit();

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError, SessionStepUpRequiredError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { Session } from "../core/session.js";
 import type { SessionVariables } from "./adapter.js";
 import { crossSiteCheck, type AllowedOrigins } from "./cross-site.js";
@@ -54,6 +55,8 @@ export interface SessionStatusOptions<Data extends SessionData = SessionData> {
   signedIn?: ((session: Session<Data>) => boolean | Promise<boolean>) | undefined;
 }
 
+const STATUS_OPTIONS: KnownKeys<SessionStatusOptions> = { signedIn: true };
+
 /**
  * Hono handler for an idle-warning script's polls (e.g. `app.get("/session/status", sessionStatus())`):
  * answers {@link SessionStatus} as JSON, never cached, without rolling the session (a tab left open does not
@@ -96,6 +99,8 @@ export interface StaySignedInOptions<Data extends SessionData = SessionData> ext
   origin?: AllowedOrigins | undefined;
 }
 
+const STAY_OPTIONS: KnownKeys<StaySignedInOptions> = { signedIn: true, origin: true };
+
 /**
  * Hono handler for an idle warning's "Stay signed in" (e.g. `app.post("/session/stay", staySignedIn())`): loads
  * the session, which rolls it like any ordinary request (once `touchAfter` has passed since it was last
@@ -118,7 +123,7 @@ export interface StaySignedInOptions<Data extends SessionData = SessionData> ext
 export function staySignedIn<Data extends SessionData = SessionData>(
   options: StaySignedInOptions<Data> = {},
 ): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
-  const signedIn = signedInOf(options, "staySignedIn", ["signedIn", "origin"]);
+  const signedIn = signedInOf(options, "staySignedIn", STAY_OPTIONS);
   const crossSite = crossSiteCheck(options.origin, "staySignedIn");
   return async function staySignedIn(c) {
     const session = c.var.session;
@@ -134,13 +139,16 @@ export function staySignedIn<Data extends SessionData = SessionData>(
 function signedInOf<Data extends SessionData>(
   options: StaySignedInOptions<Data>,
   helper: string,
-  known: readonly string[] = ["signedIn"],
+  known: KnownKeys<StaySignedInOptions> | KnownKeys<SessionStatusOptions> = STATUS_OPTIONS,
 ): SessionStatusOptions<Data>["signedIn"] {
-  const expected = `{ ${known.map((key) => `${key}?`).join(", ")} }`;
-  if (typeof options !== "object" || options === null) throw new SessionConfigError(`${helper}() takes an optional object ${expected}`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new SessionConfigError(`${helper}: unknown option ${JSON.stringify(key)} (expected ${expected})`);
+  if (typeof options !== "object" || options === null) {
+    throw new SessionConfigError(
+      `${helper}() takes an optional object { ${Object.keys(known)
+        .map((key) => `${key}?`)
+        .join(", ")} }`,
+    );
   }
+  checkKeys(options, known, `${helper}() options`);
   const { signedIn } = options;
   if (signedIn !== undefined && typeof signedIn !== "function") {
     throw new SessionConfigError(`${helper}({ signedIn }) must be a function of the session`);

@@ -1,4 +1,5 @@
 import { SessionConfigError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { IDLE_WARNING_SCRIPT, IDLE_WARNING_SCRIPT_INTEGRITY } from "./script.js";
 
 /** Options of {@link idleWarningScript}. */
@@ -14,6 +15,8 @@ export interface IdleWarningScriptOptions {
    */
   immutable?: boolean | undefined;
 }
+
+const SCRIPT_OPTIONS: KnownKeys<IdleWarningScriptOptions> = { maxAge: true, immutable: true };
 
 /** A Hono context, or anything else that carries the request the same way. */
 export interface WithRequest {
@@ -47,11 +50,7 @@ export function idleWarningScript(options: IdleWarningScriptOptions = {}): (requ
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new SessionConfigError("idleWarningScript(options) takes an object");
   }
-  for (const key of Object.keys(options)) {
-    if (key !== "maxAge" && key !== "immutable") {
-      throw new SessionConfigError(`idleWarningScript: unknown option ${JSON.stringify(key)} (expected maxAge, immutable)`);
-    }
-  }
+  checkKeys(options, SCRIPT_OPTIONS, "idleWarningScript");
   const { maxAge = 86_400, immutable = false } = options;
   if (typeof maxAge !== "number" || !Number.isSafeInteger(maxAge) || maxAge < 0 || maxAge > MAX_AGE_LIMIT) {
     throw new SessionConfigError(`idleWarningScript: maxAge must be a whole number of seconds from 0 to ${MAX_AGE_LIMIT}`);

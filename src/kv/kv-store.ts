@@ -1,4 +1,5 @@
 import { SessionConfigError, SessionTooLargeError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
 
 /** Limits of Workers KV (https://developers.cloudflare.com/kv/platform/limits/). */
@@ -47,6 +48,8 @@ export interface KVStoreOptions {
   prefix?: string | undefined;
 }
 
+const KV_STORE_OPTIONS: KnownKeys<KVStoreOptions> = { prefix: true };
+
 const encoder = new TextEncoder();
 
 /**
@@ -65,6 +68,7 @@ export class KVStore implements SessionStore {
 
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (!isKVNamespace(namespace)) throw new SessionConfigError("KVStore needs a KV namespace binding");
+    checkKeys(options, KV_STORE_OPTIONS, "KVStore options");
     const prefix = options.prefix ?? "";
     // Our own keys are at most 64 characters; the prefix may take the rest of KV's 512 bytes.
     if (typeof prefix !== "string" || encoder.encode(prefix).byteLength > KV_LIMITS.keyBytes - 64) {

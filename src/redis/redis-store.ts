@@ -1,4 +1,5 @@
 import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import { isTtl, MAX_TTL, type Snapshot, type VersionedSessions, type WriteRequest, type WriteResult } from "../durable-object/protocol.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
@@ -45,6 +46,8 @@ export interface RedisStoreOptions {
   /** Clock in ms since epoch, for expiry. Default `Date.now`; tests pass their own. */
   now?: () => number;
 }
+
+const REDIS_STORE_OPTIONS: KnownKeys<RedisStoreOptions> = { url: true, token: true, prefix: true, onConflict: true, now: true };
 
 const encoder = new TextEncoder();
 const SKEW = Math.ceil(CLOCK_SKEW_MS / 1000);
@@ -177,6 +180,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
     if ((options as { exclusive?: unknown }).exclusive !== undefined) {
       throw new SessionConfigError("RedisStore offers no session lock (exclusive): use a DurableObjectStore with exclusive: true");
     }
+    checkKeys(options, REDIS_STORE_OPTIONS, "RedisStore options");
     const { url, token } = options;
     if (typeof url !== "string" || !/^https?:\/\/[^/?#]+/.test(url) || !URL.canParse(url)) {
       throw new SessionConfigError("RedisStore url must be the database's REST URL (https://...)");

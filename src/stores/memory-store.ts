@@ -1,9 +1,12 @@
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "./store.js";
 
 export interface MemoryStoreOptions {
   /** Clock in ms since epoch, for TTLs. Default `Date.now`; tests pass their own so they never sleep. */
   now?: (() => number) | undefined;
 }
+
+const MEMORY_STORE_OPTIONS: KnownKeys<MemoryStoreOptions> = { now: true };
 
 interface Entry {
   value: string;
@@ -22,6 +25,7 @@ export class MemoryStore implements SessionStore {
   readonly #now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
+    checkKeys(options, MEMORY_STORE_OPTIONS, "MemoryStore options");
     this.#now = options.now ?? Date.now;
   }
 

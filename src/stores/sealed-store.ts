@@ -1,4 +1,5 @@
 import { SessionConfigError } from "../core/errors.js";
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "./store.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { seal, unseal, type UnsealFailure } from "../crypto/seal.js";
@@ -40,6 +41,8 @@ export interface SealedStoreOptions {
   name?: string | undefined;
 }
 
+const SEALED_STORE_OPTIONS: KnownKeys<SealedStoreOptions> = { maxLength: true, name: true };
+
 const encoder = new TextEncoder();
 const LONE_SURROGATE = /\p{Surrogate}/u;
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -63,6 +66,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * ```
  */
 export function sealedStore(inner: SessionStore, keys: Keyring, options: SealedStoreOptions = {}): SealedStore {
+  checkKeys(options, SEALED_STORE_OPTIONS, "sealedStore options");
   const maxLength = options.maxLength ?? 25 * 1024 * 1024;
   const name = options.name ?? inner.prefix ?? "";
   if (typeof name !== "string") throw new SessionConfigError("sealedStore name (or the store's prefix) must be a string");

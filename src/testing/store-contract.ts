@@ -1,3 +1,4 @@
+import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { VersionedSessions, WriteResult } from "../durable-object/protocol.js";
 import type { SessionStore, StoreKey } from "../stores/store.js";
 
@@ -41,6 +42,8 @@ export interface SessionStoreSuiteOptions extends TestApi {
   versioned?: boolean | undefined;
 }
 
+const SUITE_OPTIONS: KnownKeys<SessionStoreSuiteOptions> = { describe: true, it: true, clock: true, list: true, versioned: true };
+
 /**
  * Registers the `SessionStore` contract as test cases, so a store you write runs the same cases as the
  * library's own (`MemoryStore`, `KVStore`, `D1Store`, `DurableObjectStore`): reads and writes, exact keys and
@@ -65,6 +68,7 @@ export function describeSessionStore(
   makeStore: () => SessionStore | Promise<SessionStore>,
   options: SessionStoreSuiteOptions,
 ): void {
+  checkKeys(options, SUITE_OPTIONS, "describeSessionStore options");
   const { describe, it, clock } = options;
   const list = options.list ?? true;
   const versioned = options.versioned ?? false;
