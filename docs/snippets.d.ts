@@ -31,4 +31,6 @@ declare global {
   function checkPassword(c: unknown): Promise<{ id: string }>;
   function deviceName(userAgent: string | undefined): string;
   function log(what: string): void;
+  // Node's, for the README's Node variant (the samples compile with Workers types only).
+  const process: { env: Record<string, string | undefined> };
 }

@@ -24,7 +24,11 @@ for (const document of documents) {
   const fence = /^```ts\n([\s\S]*?)^```$/gm;
   for (let match, n = 1; (match = fence.exec(text)); n++) {
     const line = text.slice(0, match.index).split("\n").length + 1;
-    const name = `${document.replace(/[/.]/g, "_")}_${n}.ts`;
+    // A file of the README's minimal project (`<!-- consumer:src/index.ts -->` before the fence, as
+    // scripts/consumer.mjs reads it) keeps its path, so its siblings' imports resolve as in the project.
+    const file = /<!-- consumer:(\S+\.ts) -->\n+$/.exec(text.slice(0, match.index))?.[1];
+    const name = file ? join(`${document.replace(/[/.]/g, "_")}_project`, file) : `${document.replace(/[/.]/g, "_")}_${n}.ts`;
+    mkdirSync(join(out, name, ".."), { recursive: true });
     // A marker comment points tsc's messages back to the document and line.
     writeFileSync(join(out, name), `// ${document}:${line}\n${match[1]}\nexport {};\n`);
     count++;

@@ -20,7 +20,8 @@ const quoted = [
   ["Bun", version("bun"), everywhere],
   ["Deno", version("deno"), everywhere],
   ["edge-runtime`?", version("edge-runtime"), everywhere],
-  ["wrangler", version("wrangler"), ["docs/support.md"]],
+  // 4.86.0: the last wrangler that installs on Node 20, in the README's table and tested by `npm run test:consumer`.
+  ["wrangler", version("wrangler"), ["docs/support.md"], ["4.86.0"]],
 ];
 const problems = [];
 for (const [label, tested, files, also = []] of quoted) {

@@ -1,7 +1,11 @@
+import { env } from "cloudflare:workers";
 import { RedisStore, type RedisStoreOptions } from "../src/redis/index.js";
 import { REDIS_TEST_TOKEN, REDIS_TEST_URL } from "./redis-bridge.mjs";
 
 export { REDIS_TEST_TOKEN, REDIS_TEST_URL };
+
+/** Whether the test Redis runs: without redis-server, outside CI, the Redis cases skip (vitest.config.ts). */
+export const REDIS_RUNS = env.TEST_REDIS === "on";
 
 /**
  * A RedisStore on the test Redis (a local redis-server behind test/redis-bridge.mjs), under a prefix of its

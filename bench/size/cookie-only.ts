@@ -1,4 +1,4 @@
-// The README's "Ten lines of Hono": a cookie-only app, importing edge-session/cookie. What every cookie-only user pays.
+// The README's ten lines of Hono (src/index.ts of "A new Worker: the whole project"): a cookie-only app, importing edge-session/cookie. What every cookie-only user pays.
 import { Hono } from "hono";
 import { session, type SessionVariables } from "../../src/cookie/index.js";
 
