@@ -240,7 +240,7 @@ export const APP_SCENARIOS: AppScenario[] = [
         "store keys after login",
       );
       const raw = (await store.get(login.body.id))!;
-      check(JWE.test(raw) && !raw.includes("ada"), "the store holds plaintext");
+      check(JWE.test(raw) && !raw.includes("lovelace"), "the store holds plaintext");
 
       const visit = await c.visit("/inc");
       equal([visit.body.id, visit.body.data, visit.setCookie], [login.body.id, { user: "ada-lovelace", count: 1 }, undefined], "a visit");
