@@ -1,4 +1,5 @@
 import { expiredCookies, readSessionCookie, sessionCookies, valueLimit, type SessionCookie } from "./chunks.js";
+import { ENDED_MAX_AGE, endedReasonOf, isCurrent, sealEnded, type Ended } from "./ended.js";
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionStoreError } from "./errors.js";
 import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
@@ -91,6 +92,9 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
   #mode: SessionMode | undefined;
   /** The id of the live session the cookie opened to (not an expired or refused one): what events compare with. */
   #openedId: string | undefined;
+  #keys: Keyring | undefined;
+  /** The cookie was a current ended-session marker: its reason is reported again, and it is left as it is. */
+  #marker = false;
 
   constructor(config: EngineConfig<C>, headers: Headers, context: C, waitUntil: WaitUntil | undefined) {
     this.#config = config;
@@ -111,6 +115,7 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     } catch (error) {
       return this.#failed(error);
     }
+    if (this.#marker) return found; // the end was reported once, by the request that met the session itself
     const emit = this.#emit;
     const id = found.opened?.ok ? found.opened.envelope.meta.id : undefined;
     if (found.invalid) emit?.({ type: "invalid", id, reason: found.invalid });
@@ -125,7 +130,7 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     const lookup = (this.#lookup = readSessionCookie(this.#headers.get("Cookie"), config.cookie));
     let keys: Keyring;
     try {
-      keys = await config.keysFor(this.#context);
+      keys = this.#keys = await config.keysFor(this.#context);
     } catch (error) {
       return reported(error);
     }
@@ -134,9 +139,16 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (lookup.found === "many") return { opened: undefined, invalid: "duplicate" };
     if (lookup.found === "chunks") return { opened: undefined, invalid: "chunks" };
     const opened = await mode.open(lookup.value, config.maxLength);
-    if (!opened.ok) return { opened, invalid: opened.reason };
+    if (!opened.ok) return opened.ended ? this.#markerFound(opened.ended) : { opened, invalid: opened.reason };
     const verdict = expiryOf(opened.envelope.meta, this.#now, config.limits);
     return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
+  }
+
+  /** An ended-session marker: the reason it carries, as the request that set it saw it; nothing once it is old. */
+  #markerFound({ reason, at }: Ended): Found {
+    if (!isCurrent({ reason, at }, this.#now)) return { opened: undefined };
+    this.#marker = true;
+    return reason === "revoked" || reason === "missing" ? { opened: undefined, invalid: reason } : { opened: undefined, expired: reason };
   }
 
   /** 5. after the handler: seal, write, Set-Cookie. */
@@ -148,7 +160,8 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
       const state = await sessionState(session); // opens the cookie now if the handler only wrote
       const lookup = this.#lookup;
       const incoming = lookup.found === 1 ? lookup.value : undefined;
-      const written = await persist(this.#config, state, this.#mode!, this.#now, incoming, lookup.found !== 0);
+      const came: CookieIn = { found: lookup.found !== 0, marker: this.#marker, keys: this.#keys! };
+      const written = await persist(this.#config, state, this.#mode!, this.#now, incoming, came);
       if (this.#emit) lifecycle(state, written, this.#openedId, this.#emit);
       return written.cookies;
     } catch (error) {
@@ -177,16 +190,16 @@ async function persist<C>(
   mode: SessionMode,
   now: number,
   incoming: string | undefined,
-  hadCookie: boolean,
+  came: CookieIn,
 ): Promise<Written> {
   const { cookie, limits, lifetime, touchAfterMs, maxLength } = config;
   const flash = flashAfter(state);
   if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
-    // Nothing worth keeping: no empty sessions for anonymous visitors, a session emptied by the app ends
-    // (with its stored copy), and a refused cookie is removed (with every chunk name).
+    // Nothing worth keeping: no empty sessions for anonymous visitors, and a session emptied by the app ends
+    // (with its stored copy).
     const ends = state.replaced || !state.isNew;
     if (ends) await mode.discard(state.previous);
-    return { cookies: hadCookie ? expiredCookies(cookie) : [], outcome: ends ? "ended" : "unchanged" };
+    return { cookies: await cookiesLeft(cookie, state, ends, came, now), outcome: ends ? "ended" : "unchanged" };
   }
   const reseal = resealOf(state, now, touchAfterMs);
   if (!reseal.due) return { cookies: [], outcome: "unchanged" };
@@ -225,6 +238,31 @@ async function persist<C>(
   if (value === incoming && !rollsCookie) return { cookies: [], outcome: "sealed" };
   const maxAge = lifetime && limits.absoluteTimeout ? Math.min(lifetime, ttl) : lifetime;
   return { cookies: sessionCookies(cookie, value, maxAge), outcome: "sealed" };
+}
+
+/** What came with the request, for what an empty response leaves of it. */
+interface CookieIn {
+  found: boolean;
+  /** A current ended-session marker. */
+  marker: boolean;
+  keys: Keyring;
+}
+
+/**
+ * The cookies a response with nothing worth keeping sets. A session that ended by itself (a time limit,
+ * revoked or gone) is replaced with an ended-session marker (one cookie, every chunk name expired), so the
+ * page after whichever request met it first (an idle-warning poll, an image) can still read why; a marker is
+ * left as it is, for the same reason (a poll does not consume it). A session the app ended (destroy(), all
+ * data deleted) and any other refused cookie are removed, with every chunk name.
+ */
+async function cookiesLeft(cookie: EngineConfig<unknown>["cookie"], state: SessionState, ends: boolean, came: CookieIn, now: number) {
+  if (!came.found) return [];
+  if (!ends) {
+    if (came.marker) return [];
+    const reason = endedReasonOf(state);
+    if (reason) return sessionCookies(cookie, await sealEnded(reason, now, came.keys), ENDED_MAX_AGE);
+  }
+  return expiredCookies(cookie);
 }
 
 /**

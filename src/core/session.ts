@@ -235,12 +235,20 @@ export class Session<Data extends SessionData = SessionData> {
     return { ...state.meta, lastUsed: lastUsedAfter(state, this.#now, this.#policy.touchAfterMs) };
   }
 
-  /** Why the previous session was refused for its age: tell the user "you were logged out for inactivity". */
+  /**
+   * Why the previous session was refused for its age: tell the user "you were logged out for inactivity".
+   * Also on the requests after the one that met it (an idle-warning poll, an image), for 10 minutes or until
+   * a new session is written or `destroy()`: that request left a sealed marker in the cookie's place.
+   */
   get expired(): ExpiredReason | undefined {
     return this.#loaded("expired").expired;
   }
 
-  /** Why the cookie that came with the request was refused (malformed, tampered, unknown key...). */
+  /**
+   * Why the cookie that came with the request was refused (malformed, tampered, unknown key...). A session
+   * ended elsewhere (`"revoked"`, `"missing"`) is reported again after the request that met it, as for
+   * {@link Session.expired}.
+   */
   get invalid(): InvalidReason | undefined {
     return this.#loaded("invalid").invalid;
   }

@@ -4,9 +4,15 @@ import { encodeEnvelope, envelopeOf, isObject, isSeconds, isSessionId, parsePlai
 import { SessionTooLargeError } from "../core/errors.js";
 import type { Changes } from "./rebase.js";
 import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
+import { endedOf, type Ended } from "../core/ended.js";
 
-/** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
-export type Opened = { ok: true; envelope: Envelope; rotated: boolean; stored?: string | undefined } | { ok: false; reason: InvalidReason };
+/**
+ * What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up.
+ * `ended`: the cookie is an ended-session marker (refused as `"not-a-session"` by anything that does not look).
+ */
+export type Opened =
+  | { ok: true; envelope: Envelope; rotated: boolean; stored?: string | undefined }
+  | { ok: false; reason: InvalidReason; ended?: Ended | undefined };
 
 export interface SaveContext {
   /** The cookie name, which counts towards the 4096-byte limit. */
@@ -73,7 +79,7 @@ const encoder = new TextEncoder();
  * Opens a session cookie, the same way in every mode: unsealed (refused unopened when longer than
  * `maxLength`, by default {@link COOKIE_LIMIT}; more with `cookie.chunks`), parsed once, and taken as what this
  * mode's cookies hold. Anything else that unseals (another mode's cookie, a value sealed for another use of the
- * same keys) is `"not-a-session"`.
+ * same keys) is `"not-a-session"`, an ended-session marker with what it says (every mode's cookie may be one).
  */
 export async function openCookie(cookie: string, keys: Keyring, holds: CookieHolds, maxLength = COOKIE_LIMIT): Promise<Opened> {
   const opened = await unseal(cookie, keys, maxLength);
@@ -85,7 +91,8 @@ export async function openCookie(cookie: string, keys: Keyring, holds: CookieHol
     const pointer = pointerOf(holds.pointer, wire);
     if (pointer) return withStepUp(await holds.read(pointer.key, opened.rotated), pointer);
   }
-  return { ok: false, reason: "not-a-session" };
+  const ended = endedOf(wire);
+  return ended ? { ok: false, reason: "not-a-session", ended } : { ok: false, reason: "not-a-session" };
 }
 
 /**

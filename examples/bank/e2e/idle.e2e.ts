@@ -62,6 +62,29 @@ describe("demo bank idle timeout in Chromium", () => {
     await context.close();
   });
 
+  it("says why when the idle warning's poll is the first request to meet the expired session (a laptop that wakes up)", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    /** The cookie each status poll set: none, or the library's ended-session marker. */
+    const polls: Promise<string | null>[] = [];
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname === "/session/status") polls.push(response.headerValue("set-cookie"));
+    });
+    await logIn(page, bank.url);
+    // Nobody touches the page; the timers due meanwhile fire at once, and the first thing to reach the
+    // server afterwards is the countdown's poll: no page view, no redirect carrying a reason.
+    await bank.advance(IDLE_TIMEOUT + 30);
+    await page.waitForURL(`${bank.url}/login`, { timeout: 10_000 });
+    expect(await page.textContent("#expired")).toBe("You were logged out after 5 minutes of inactivity.");
+    // A poll met the expired session and left the marker in its cookie's place; the login page read it.
+    const setCookies = (await Promise.all(polls)).filter((setCookie) => setCookie !== null);
+    // (Timers that fell due together may send two polls with the old cookie: each leaves a marker.)
+    expect(setCookies.length).toBeGreaterThan(0);
+    for (const setCookie of setCookies) expect(setCookie).toMatch(/^__Host-session=[\w.-]+; Max-Age=600;/);
+    expect(await sessionCookie(context, bank.url)).toBeUndefined(); // the login page removed it once read
+    await context.close();
+  });
+
   it("says so too when the user comes back to a page after the timeout", async () => {
     const context = await bank.newContext();
     const page = await context.newPage();

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { COOKIE_LIMIT, KVStore, session, type ExpiredReason, type Session } from "../../../src/index.js";
+import { COOKIE_LIMIT, KVStore, session, type ExpiredReason } from "../../../src/index.js";
 import { bankNow } from "./e2e-clock.js";
 import { settingsOf, type BankEnv, type Bindings } from "./env.js";
 import { meteredStore } from "./kv-usage.js";
@@ -83,27 +83,23 @@ export async function currentUser(c: Context<BankEnv>): Promise<DemoUser | undef
 /** Why a session ended without its user logging out here: a time limit, or a logout from another device. */
 export type EndReason = ExpiredReason | "revoked";
 
-/** Why the cookie of this (loaded) request was refused, if its session ended: see {@link EndReason}. */
-export function endReasonOf(s: Session<BankSession>): EndReason | undefined {
-  return s.expired ?? (s.invalid === "revoked" ? "revoked" : undefined);
-}
-
 /**
- * Lets logged-in users through; sends others to the login page. When their session just ended, the reason
- * is flashed: the refused cookie is gone after this response, so the login page could not tell otherwise.
+ * Lets logged-in users through; sends others to the login page. Whichever request met an ended session first
+ * (this one, an idle-warning poll, an image), the library left a marker in its cookie's place: the login page
+ * reads why the session ended from it, with no help from here.
  */
 export const requireUser: MiddlewareHandler<BankEnv> = async (c, next) => {
   if (await currentUser(c)) return next();
-  const s = c.var.session;
-  const ended = endReasonOf(s);
-  if (ended) s.flash("ended", ended);
   return c.redirect("/login", 303);
 };
 
-/** Why the user is on the login page, if their session ended without a logout here. */
+/**
+ * Why the user is on the login page, if their session ended without a logout here: what the request that met
+ * it saw (`s.expired`, `s.invalid`), reported again from the marker the library left in its place.
+ */
 export async function endNotice(c: Context<BankEnv>): Promise<EndReason | undefined> {
   const s = await c.var.session.load();
-  return endReasonOf(s) ?? (await s.takeFlash<EndReason>("ended"));
+  return s.expired ?? (s.invalid === "revoked" ? "revoked" : undefined);
 }
 
 /** What the account page shows about the session itself. Times in ms since epoch. */

@@ -1,7 +1,7 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { idleWarningScript } from "../../../../src/idle-warning/index.js";
-import { sessionStatus, staySignedIn, type SessionStatus } from "../../../../src/index.js";
-import { currentUser, endReasonOf, requireUser, sessionReport } from "../bank-session.js";
+import { sessionStatus, staySignedIn, type Session } from "../../../../src/index.js";
+import { currentUser, requireUser, sessionReport, type BankSession } from "../bank-session.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { accountPage } from "../pages/account.js";
 
@@ -27,23 +27,15 @@ accountRoutes.get("/account", requireUser, async (c) => {
 });
 
 /**
- * In front of the idle warning's endpoints: a session without a user (one that only carries the flash of a
- * logout) is "not active" to the script, which then goes to the login page. When the session just ended, the
- * reason is flashed for that page (this response removes the refused cookie, so it could not tell otherwise).
+ * A session without a user (one that only carries the flash of a logout) is "not active" to the idle warning,
+ * which then goes to the login page. When the poll is the first request to meet a session that ended, the
+ * library leaves a marker in its place: the login page still reads why (`s.expired`, `s.invalid`).
  */
-const loggedInOnly: MiddlewareHandler<BankEnv> = async (c, next) => {
-  if (await currentUser(c)) return next();
-  const s = c.var.session;
-  s.skipRoll();
-  const ended = endReasonOf(s);
-  if (ended) s.flash("ended", ended);
-  const status: SessionStatus = { active: false, idleSecondsLeft: null, secondsLeft: null };
-  return c.json(status, 200, { "Cache-Control": "no-store" });
-};
+const signedIn = async (s: Session<BankSession>) => (await s.get("user")) !== undefined;
 
 /** Polled by the idle warning: sessionStatus() calls skipRoll(), so asking how long is left never extends the session. */
-accountRoutes.get("/session/status", loggedInOnly, sessionStatus());
+accountRoutes.get("/session/status", sessionStatus({ signedIn }));
 /** "Stay signed in": reads the session, which rolls it, and answers the new deadline. */
-accountRoutes.post("/session/stay", loggedInOnly, staySignedIn());
+accountRoutes.post("/session/stay", staySignedIn({ signedIn }));
 /** The pages load it as /session/idle-warning.js?v=<its hash>: a new version is a new URL, so it may be cached for good. */
 accountRoutes.get("/session/idle-warning.js", idleWarningScript({ maxAge: 31_536_000, immutable: true }));

@@ -24,8 +24,9 @@ authRoutes.get("/login", async (c) => {
           ? "You were logged out from another device."
           : undefined;
   const notice = await s.takeFlash<string>("notice");
-  // A session without a user only carried the notice above: remove its cookie now that it is read.
-  if (!s.isNew) s.destroy();
+  // A session without a user only carried the notice above, the marker of an ended session only its reason:
+  // remove the cookie now that the page says it (destroy() removes a marker too), so a reload is quiet.
+  if (!s.isNew || ended) s.destroy();
   return c.html(loginPage(c, { alert, notice }));
 });
 
