@@ -15,7 +15,11 @@ import { crossSiteCheck, type AllowedOrigins } from "./cross-site.js";
  * @example
  * ```ts
  * app.post("/transfer", requireRecentAuth(300), async (c) => ...);
- * app.onError((err, c) => err instanceof SessionStepUpRequiredError ? c.redirect("/confirm-password") : c.text("error", 500));
+ * app.onError((err, c) => {
+ *   if (err instanceof SessionStepUpRequiredError) return c.redirect("/confirm-password");
+ *   if (err instanceof SessionError) return err.getResponse(); // the library's own safe answers: 503 with Retry-After, 409...
+ *   return c.text("error", 500);
+ * });
  * ```
  */
 export function requireRecentAuth<Data extends SessionData = SessionData>(
