@@ -333,6 +333,18 @@ describe("the check and the write are one step: a logout landing right before th
     expect(await app.all(j.header())).toMatchObject({ isNew: true, data: {} });
   });
 
+  it("Durable Object store, exclusive: an admin's revocation while the request holds the lock refuses the write", async () => {
+    const store = new DurableObjectStore(env.SESSION_OBJECTS, { exclusive: true });
+    const app = raceApp({ name: "DO exclusive", options: () => ({ store }), end: async () => {} });
+    const { j, id } = await signedIn(app);
+    const late = await app.held("/step-up", j.header());
+    await revokeSession(env.SESSION_OBJECTS, id);
+    const response = await late.release();
+    expect(response.status).toBe(200);
+    expect(sessionCookies(response)).toEqual([]);
+    expect(await app.all(j.header())).toMatchObject({ isNew: true, invalid: "revoked", data: {} });
+  });
+
   describe.each([
     ["cookie + revocation", false],
     ["overflow + revocation", true],
