@@ -67,31 +67,31 @@ interface Mode {
 }
 
 function modes(): Mode[] {
-  const objects = hookedNamespace(env.SESSION_OBJECTS);
-  const doStore = new DurableObjectStore(objects.namespace);
+  const namespace = env.SESSION_OBJECTS;
+  const doStore = new DurableObjectStore(namespace);
   const d1 = d1Store();
   const redis = redisStore();
-  const revocation = { namespace: objects.namespace };
+  const revocation = { namespace };
   return [
     {
       name: "Durable Object store",
       options: () => ({ store: doStore }),
-      namespace: objects.namespace,
-      end: (id) => revokeSession(objects.namespace, id),
+      namespace,
+      end: (id) => revokeSession(namespace, id),
     },
     { name: "D1 store", options: () => ({ store: d1 }), end: (id) => d1.end(id) },
     { name: "Redis store", options: () => ({ store: redis }), end: (id) => redis.end(id) },
     {
       name: "cookie + revocation",
       options: () => ({ revocation }),
-      namespace: objects.namespace,
-      end: (id) => revokeSession(objects.namespace, id),
+      namespace,
+      end: (id) => revokeSession(namespace, id),
     },
     {
       name: "overflow + revocation",
       options: () => ({ revocation, overflow: new MemoryStore() }),
-      namespace: objects.namespace,
-      end: (id) => revokeSession(objects.namespace, id),
+      namespace,
+      end: (id) => revokeSession(namespace, id),
       pad: true,
     },
   ];
