@@ -101,14 +101,14 @@ function objectReset(): Error {
 /**
  * The SessionObject namespace binding with every stub call under the schedule: reads (read, check, info,
  * sessions, checkSession) draw "get" fates, writes (write, release, link, addSession, ...) "set", and
- * revoke/revokeAll "delete". A read that takes the lock draws a "get" fate but runs as a write: it can land
+ * revoke/revokeAll/handOver "delete". A read that takes the lock draws a "get" fate but runs as a write: it can land
  * then throw, or commit before a reset. A "reset" fate fails the call as a reset object does, half the time after the
  * call committed (drawn from the schedule, so it replays). The object's own state stays the truth: read it
  * through `inner`.
  */
 export function faultyObjects<N extends { getByName(name: string): unknown }>(inner: N, fates: FateDrawer): N {
   const reads = new Set(["read", "check", "info", "sessions", "checkSession"]);
-  const deletes = new Set(["revoke", "revokeAll"]);
+  const deletes = new Set(["revoke", "revokeAll", "handOver"]);
   return {
     getByName(name: string) {
       const stub = inner.getByName(name) as Record<string, (...args: unknown[]) => Promise<unknown>>;

@@ -29,7 +29,12 @@ describeSessionStore(
         const value = Reflect.get(target, property, receiver);
         if (typeof value !== "function" || !["get", "set", "delete", "read", "write", "end", "release"].includes(property as string))
           return value;
-        return (key: string, ...rest: unknown[]) => (value as (...args: unknown[]) => unknown).call(target, prefix + key, ...rest);
+        return (key: string, ...rest: unknown[]) => {
+          // A write that replaces a key (regenerate) names that key too.
+          const [request] = rest as [{ replaces?: string } | undefined];
+          if (property === "write" && request?.replaces !== undefined) rest = [{ ...request, replaces: prefix + request.replaces }];
+          return (value as (...args: unknown[]) => unknown).call(target, prefix + key, ...rest);
+        };
       },
     });
   },

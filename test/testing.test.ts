@@ -199,7 +199,7 @@ describe("describeSessionStore", () => {
   it("registers every case group the store declares, and the clock cases as skipped without a clock", () => {
     const names = (options: Omit<SessionStoreSuiteOptions, "describe" | "it">) => registered(() => new MemoryStore(), options);
     const versionedOnly = names({ list: false, versioned: true });
-    expect(versionedOnly.filter((c) => c.name.includes("> versioned capability >") && c.run)).toHaveLength(5);
+    expect(versionedOnly.filter((c) => c.name.includes("> versioned capability >") && c.run)).toHaveLength(6);
     expect(versionedOnly.filter((c) => c.name.includes("> list >"))).toEqual([]);
     expect(versionedOnly.filter((c) => !c.run).map((c) => c.name)).toHaveLength(5);
     expect(versionedOnly.filter((c) => !c.run).every((c) => c.name.endsWith("(needs a clock)"))).toBe(true);

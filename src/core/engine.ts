@@ -216,6 +216,8 @@ async function persist<C>(
       cookieName: cookie.name,
       maxLength,
       previous: state.previous,
+      // A live session this request read (not an expired or refused cookie) gives way to a new id.
+      replaces: state.replaced && state.previous?.ok === true && !state.expired && !state.invalid,
       ttl,
       now,
       incoming,

@@ -92,6 +92,9 @@ export interface ActivityBucket {
   count: number;
 }
 
+/** The bindings ?2 to ?7 of a write: value, expires, deadline, created, last_used, metadata JSON. */
+type RowBindings = [string, number, number, number | null, number | null, string | null];
+
 interface Row {
   value: string | null;
   version: number;
@@ -105,6 +108,16 @@ const CURSOR = /^(\d{1,15}):/;
 const WRITE = `INSERT INTO sessions (key, value, version, expires, deadline, created, last_used, metadata) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)
   ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = sessions.version + 1, expires = excluded.expires,
   deadline = excluded.deadline, created = excluded.created, last_used = excluded.last_used, metadata = excluded.metadata`;
+
+/** A write of a new key (as WRITE with expected 0, ?8 now) made only while the row ?9 holds a live session. */
+const REPLACE = `${WRITE.replace(
+  "VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
+  "SELECT ?1, ?2, 1, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM sessions WHERE key = ?9 AND value IS NOT NULL AND expires > ?8)",
+)} WHERE sessions.expires <= ?8 RETURNING version`;
+
+/** Ends the row ?1 at ?2 (seconds): a tombstone until the session's deadline + ?3 (a tombstone keeps its end). */
+const END = `UPDATE sessions SET value = NULL, metadata = NULL, created = NULL, last_used = NULL, version = version + 1,
+  expires = max(?2, CASE WHEN value IS NULL THEN expires ELSE deadline + ?3 END) WHERE key = ?1`;
 
 /**
  * A `SessionStore` over a D1 database (SQLite at the edge), in the table of `migrations/0001_sessions.sql`:
@@ -264,6 +277,7 @@ export class D1Store implements SessionStore, VersionedSessions {
     }
     const row = this.#row(request.value, request.ttl, keep, request.metadata, readMetadata(request.metadata));
     const now = this.#seconds();
+    if (request.replaces !== undefined) return this.#replace(name, this.#name(request.replaces), row, now, expected);
     const statement =
       expected === undefined || expected === 0
         ? // Absent: anything but a live tombstone; 0: the key must hold nothing live (none, expired or lapsed).
@@ -293,6 +307,26 @@ export class D1Store implements SessionStore, VersionedSessions {
     };
   }
 
+  /**
+   * A versioned write that replaces the session under `old` (regenerate), in one batch (one transaction):
+   * the new row is written and the old one ended only while the old one holds a live value.
+   */
+  async #replace(name: string, old: string, row: RowBindings, now: number, expected: number | undefined): Promise<WriteResult> {
+    if (expected !== 0) throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
+    const [written, ended] = await this.#run("set", () =>
+      this.db.batch<{ version: number }>([
+        this.db.prepare(REPLACE).bind(name, ...row, now, old),
+        // The same condition as the write's, in the same transaction: both happen or neither.
+        this.db.prepare(`${END} AND value IS NOT NULL AND expires > ?2 RETURNING version`).bind(old, now, SKEW),
+      ]),
+    );
+    const version = written?.results[0]?.version;
+    if (version !== undefined) return { ok: true, version };
+    // 128 random bits are never taken; were one, the old session is ended and this must not look like a logout.
+    if (ended?.results[0] !== undefined) throw new SessionStoreError("set", { cause: new Error("the new key was taken") });
+    return { ok: false, state: "revoked" };
+  }
+
   /** Nothing to release: D1Store takes no lock. */
   async release(): Promise<void> {}
 
@@ -303,15 +337,7 @@ export class D1Store implements SessionStore, VersionedSessions {
    */
   async end(key: string): Promise<void> {
     const name = this.#name(key);
-    await this.#run("delete", () =>
-      this.db
-        .prepare(
-          `UPDATE sessions SET value = NULL, metadata = NULL, created = NULL, last_used = NULL, version = version + 1,
-           expires = max(?2, CASE WHEN value IS NULL THEN expires ELSE deadline + ?3 END) WHERE key = ?1`,
-        )
-        .bind(name, this.#seconds(), SKEW)
-        .run(),
-    );
+    await this.#run("delete", () => this.db.prepare(END).bind(name, this.#seconds(), SKEW).run());
   }
 
   /**
@@ -450,7 +476,7 @@ export class D1Store implements SessionStore, VersionedSessions {
     keep: number,
     given: Record<string, unknown> | undefined,
     session: { created: number; lastUsed: number; expires: number } | undefined,
-  ): [string, number, number, number | null, number | null, string | null] {
+  ): RowBindings {
     const stored = storedValue(value, D1_LIMITS.valueBytes, "D1 value");
     const metadata = metadataJson(given, D1_LIMITS.metadataBytes, "D1 metadata") ?? null;
     const now = this.#now() / 1000;

@@ -197,28 +197,25 @@ export class SessionObject extends DurableObject {
     this.#role(SESSION_PREFIX);
     if (!isTtl(ttl)) throw new SessionConfigError("revoke ttl out of bounds");
     const now = this.clock();
-    const kv = this.ctx.storage.kv;
-    const result = this.ctx.storage.transactionSync((): RevokeResult => {
-      const record = kv.get<StoredRecord>(REC);
-      const stored = kv.get<Link>(LINK);
-      const tomb = kv.get<Tombstone>(TOMB);
-      // A retry after a failed index removal finds the link in the tombstone.
-      const link = stored ? { userId: stored.userId, seq: stored.seq ?? 0 } : tomb && tomb.until > now ? tomb.link : undefined;
-      const live = this.#link(now);
-      if (ifUser !== undefined && live && live.userId !== ifUser) return { revoked: false, link, live: true };
-      const until = Math.max(
-        now + ttl * 1000,
-        record ? record.deadline + CLOCK_SKEW_MS : 0,
-        stored ? stored.expiresAt + CLOCK_SKEW_MS : 0,
-        tomb?.until ?? 0,
-      );
-      kv.delete(REC);
-      kv.delete(LINK);
-      kv.delete(LOCK);
-      if (until > now) kv.put<Tombstone>(TOMB, link ? { until, link, unindexAt: now + UNINDEX_DELAY_MS } : { until });
-      return { revoked: true, link, live: live !== undefined };
-    });
+    const result = this.ctx.storage.transactionSync(() => this.#revoke(now, ttl, ifUser));
     this.#grantNext(now); // waiters get the lock and read "revoked" at once
+    await this.#schedule();
+    return result;
+  }
+
+  /**
+   * The session moves to a new key (`regenerate()`): ends it here as {@link SessionObject.revoke} does, in the
+   * same transaction as the check that it is still live. `live: false`: it had ended (revoked, expired or
+   * never written) and nothing changed: the caller must not write its data under the new key.
+   */
+  async handOver(): Promise<{ live: false } | { live: true; link: UserLink | undefined }> {
+    this.#role(SESSION_PREFIX);
+    const now = this.clock();
+    const result = this.ctx.storage.transactionSync(() => {
+      if (this.#tombstone(now) || !this.#record(now)) return { live: false as const };
+      return { live: true as const, link: this.#revoke(now, 0).link };
+    });
+    this.#grantNext(now);
     await this.#schedule();
     return result;
   }
@@ -490,6 +487,31 @@ export class SessionObject extends DurableObject {
       }
     }
     return { dropped, revoke };
+  }
+
+  /** revoke()'s step, inside the caller's transaction. */
+  #revoke(now: number, ttl: number, ifUser?: string): RevokeResult {
+    const kv = this.ctx.storage.kv;
+    const record = kv.get<StoredRecord>(REC);
+    const stored = kv.get<Link>(LINK);
+    const tomb = kv.get<Tombstone>(TOMB);
+    const ended = tomb && tomb.until > now ? tomb : undefined;
+    const already = ended !== undefined;
+    // A retry after a failed index removal finds the link in the tombstone.
+    const link = stored ? { userId: stored.userId, seq: stored.seq ?? 0 } : ended?.link;
+    const live = this.#link(now);
+    if (ifUser !== undefined && live && live.userId !== ifUser) return { revoked: false, link, live: true, already };
+    const until = Math.max(
+      now + ttl * 1000,
+      record ? record.deadline + CLOCK_SKEW_MS : 0,
+      stored ? stored.expiresAt + CLOCK_SKEW_MS : 0,
+      tomb?.until ?? 0,
+    );
+    kv.delete(REC);
+    kv.delete(LINK);
+    kv.delete(LOCK);
+    if (until > now) kv.put<Tombstone>(TOMB, link ? { until, link, unindexAt: now + UNINDEX_DELAY_MS } : { until });
+    return { revoked: true, link, live: live !== undefined, already };
   }
 
   #tombstone(now: number): Tombstone | undefined {

@@ -117,6 +117,13 @@ export interface WriteRequest {
   metadata?: { created: number; lastUsed: number; expires: number } | undefined;
   /** Release this lock token in the same transaction. */
   release?: string | undefined;
+  /**
+   * The key of the session this write replaces (`regenerate()`, or `destroy()` then new data, of a session
+   * the request read): the write commits only if that key still holds a live session, which it ends in the
+   * same step; otherwise nothing is written and the answer is `"revoked"` (ended meanwhile: logged out,
+   * revoked, expired, or already replaced by an overlapping request). Write with `expected: 0`.
+   */
+  replaces?: string | undefined;
 }
 
 export type WriteResult =
@@ -169,6 +176,8 @@ export interface RevokeResult {
   link: UserLink | undefined;
   /** The link had not lapsed: the session was in that user's device list. */
   live: boolean;
+  /** The session had been revoked before this call (its tombstone was live): it was no longer valid. */
+  already: boolean;
 }
 
 /** One entry of a user's index: removals name its `seq`, so a stale removal never drops a newer entry. */

@@ -6,7 +6,7 @@ import type { SessionMode } from "../modes/mode.js";
 import type { SessionMeta } from "../core/envelope.js";
 import { MAX_TTL, USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
 import { registerRevocationBound } from "./revocation-bound.js";
-import { checkedUntil, remember, revokedHere, takeLink, type Owner } from "./revocation-cache.js";
+import { checkedUntil, forget, remember, revokedHere, takeLink, type Owner } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
 import { objectNamed } from "./stub.js";
 
@@ -115,6 +115,8 @@ function revocableMode(
    * linked): what the reseal seals as `checked` and `owner`.
    */
   let confirmed: { id: string; at: number; owner: Owner | undefined } | undefined;
+  /** The session a regenerate of this request ended (see handOver): discard() has nothing left to revoke. */
+  let handedOver: string | undefined;
   return {
     async open(cookie, maxLength) {
       const opened = await inner.open(cookie, maxLength);
@@ -146,6 +148,13 @@ function revocableMode(
     },
     async save(envelope, context) {
       const { id } = envelope.meta;
+      if (context.replaces && context.previous?.ok) {
+        // A new id sealed as confirmed must not carry a session revoked meanwhile: the one it replaces ends here.
+        const { meta } = context.previous.envelope;
+        const owner = confirmed?.id === meta.id ? confirmed.owner : meta.owner;
+        if (!(await handOver(store, meta, owner, policy, windowMs))) return null;
+        handedOver = meta.id;
+      }
       // Only a confirmation of this very id is sealed (regenerate() keeps the rest of meta, not its checks).
       // An id minted by this request (new session, regenerate) is confirmed now: nobody could revoke it
       // before, and a revocation racing its login (linkSession) is made in this isolate, which checks at once.
@@ -159,10 +168,42 @@ function revocableMode(
       if (!previous?.ok) return;
       const { meta } = previous.envelope;
       // Revoked first: the overflow copy (if any) is unreachable from then on, whether its delete succeeds or not.
-      await store.end(meta.id, validFor(meta, policy, windowMs));
+      if (meta.id !== handedOver) await store.end(meta.id, validFor(meta, policy, windowMs));
       await inner.discard(previous);
     },
   };
+}
+
+/**
+ * Ends the session `meta` names as a regenerate moves it to a new id, answering whether it was still live:
+ * its own object revokes it and says whether it had been revoked before, in one step; then its user's
+ * object (from the cookie's owner, or the link the object held) says whether a revokeAllSessions ended it.
+ * Revoked first, asked second: a revocation landing between the two is seen by the second, so none can slip
+ * between the check and the new cookie. Its entry then leaves the user's device list.
+ */
+async function handOver(
+  store: DurableObjectStore,
+  meta: SessionMeta,
+  owner: Owner | undefined,
+  policy: RevocationPolicy,
+  windowMs: number,
+): Promise<boolean> {
+  const now = policy.now();
+  const ended = await store.revoke(meta.id, validFor(meta, policy, windowMs));
+  forget(meta.id);
+  const link = ended.live ? ended.link : undefined;
+  const used = use(meta, now, windowMs, policy);
+  const asked = async (userId: string, generation?: number) => (await userCheck(store, userId, meta.id, generation, used)).state;
+  let live = !ended.already;
+  // As verify() decides, but with the object's answer already in hand.
+  if (live && owner) {
+    const user = await asked(owner.userId, owner.generation);
+    // "unknown": not indexed, no revokeAllSessions since the cookie's generation: the object's link decides.
+    if (user !== "unknown") live = user === "live";
+    else if (link) live = link.userId !== owner.userId && (await asked(link.userId)) === "live";
+  } else if (live && link) live = (await asked(link.userId)) === "live";
+  if (ended.link) await store.unindex(meta.id, ended.link);
+  return live;
 }
 
 /** What a revocation check found: refused, or live with its owner (undefined: not linked to a user). */

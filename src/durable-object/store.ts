@@ -17,6 +17,7 @@ import {
   type RevokeResult,
   type SessionObjectNamespace,
   type Snapshot,
+  type UserLink,
   type VersionedSessions,
   type WriteRequest,
   type WriteResult,
@@ -148,7 +149,24 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     if (request.expected !== undefined && !(Number.isSafeInteger(request.expected) && request.expected >= 0)) {
       throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
     }
-    return this.#call("set", key, (stub) => stub.write(request));
+    const { replaces, ...write } = request;
+    if (replaces !== undefined && request.expected !== 0) {
+      throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
+    }
+    const result = await this.#call("set", key, (stub) => stub.write(write));
+    if (replaces === undefined) return result;
+    // 128 random bits are never taken; were one, this is no conflict to rebase.
+    if (!result.ok) throw new SessionStoreError("set", { cause: "the new key was taken" });
+    // The new key is known to no one until the caller sends its cookie, so it is written first (the old
+    // session is never ended before its successor exists); then the old session's object checks that it is
+    // live and ends it in one step: nothing can end it between that check and the cookie.
+    const handed = await this.#call("delete", replaces, (stub) => stub.handOver());
+    if (!handed.live) {
+      await this.end(key).catch(() => undefined); // best effort: unreachable anyway, and it expires
+      return { ok: false, state: "revoked" };
+    }
+    await this.unindex(replaces, handed.link);
+    return result;
   }
 
   /** Releases a lock taken by `read(key, lock)`, or withdraws that read's wait for it (the read timed out). */
@@ -175,6 +193,14 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
    */
   async end(key: string, ttl = 0): Promise<void> {
     const { link } = await this.revoke(key, ttl);
+    await this.unindex(key, link);
+  }
+
+  /**
+   * @internal An ended session leaves its user's device list at once (its object's alarm would, a few seconds
+   * later); `link` is what revoking it answered.
+   */
+  async unindex(key: string, link: UserLink | undefined): Promise<void> {
     forget(key);
     if (link)
       await this.#call("delete", key, () =>

@@ -10,6 +10,7 @@ export type ObjectApi = {
       | "write"
       | "release"
       | "revoke"
+      | "handOver"
       | "check"
       | "link"
       | "info"

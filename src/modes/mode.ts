@@ -21,6 +21,13 @@ export interface SaveContext {
   maxLength: number;
   /** What `open` returned for this request's cookie, if it opened. */
   previous: Opened | undefined;
+  /**
+   * The session moves to a new id and replaces the live one `previous` opened to (`regenerate()`, or
+   * `destroy()` then new data): a mode that can tell whether that session ended meanwhile (logout elsewhere,
+   * a revocation) writes nothing then and returns `null`, and ends it in the same step as the write where
+   * the store allows. Two overlapping logins of one session thus leave one session, never two.
+   */
+  replaces: boolean;
   /** Seconds the stored copy must live (remaining session lifetime), for stores with a TTL. */
   ttl: number;
   /** The request's time, ms since epoch (for stored metadata). */

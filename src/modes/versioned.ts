@@ -39,6 +39,8 @@ interface Read {
 export function durableObjectMode(keys: Keyring, store: VersionedSessions, name = ""): SessionMode {
   let read: Read | undefined;
   let held: { id: string; token: string } | undefined;
+  /** The session this request's write replaced (ended with it), or found ended. */
+  let handedOver: string | undefined;
 
   /** Reads the session `id` (taking its lock in exclusive mode) and keeps what was read as the base of a rebase. */
   const readSession = async (id: string, rotated: boolean): Promise<Opened> => {
@@ -62,10 +64,13 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
   return {
     open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: readSession }),
 
-    async save(envelope, { ttl, now, changes, incoming, previous }) {
+    async save(envelope, { ttl, now, changes, incoming, previous, replaces }) {
       const { id, authenticatedAt } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
+      // The session read gives way to this new id only if it is still live, in the same step as the write:
+      // one that ended meanwhile (logout, revocation, an overlapping regenerate) is never written anew.
+      const from = replaces && read && !base ? read.id : undefined;
       let expected = base?.version ?? 0;
       let next = envelope;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -77,9 +82,13 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
           expected,
           metadata: metadataOf(next.meta, ttl, now),
           release: held?.id === id ? held.token : undefined,
+          replaces: from,
         });
         if (result.ok) {
           if (held?.id === id) held = undefined;
+          // The replaced session ended with the write, and its lock with it: discard() has nothing left to do.
+          handedOver = from;
+          if (held?.id === from) held = undefined;
           // Same id, a pointer sealed with the current key and this request's step-up time (never the one a
           // rebase took from another request's write): the cookie stays as it is (no Set-Cookie).
           const keep = incoming !== undefined && base && !base.rotated && sameStepUp(previous, envelope);
@@ -99,7 +108,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
     },
 
     async discard(previous) {
-      if (!previous?.ok || previous.stored === undefined) return;
+      if (!previous?.ok || previous.stored === undefined || previous.stored === handedOver) return;
       await store.end(previous.stored);
       // Revoking freed the lock; a revocation that failed leaves it to close(), which releases it.
       if (held?.id === previous.stored) held = undefined;

@@ -64,10 +64,13 @@ const SKEW = Math.ceil(CLOCK_SKEW_MS / 1000);
 
 /**
  * ARGV: now, value, exp, deadline, metadata ("" none), member, expected ("any", or a version) or "set",
- * Redis TTL (whole seconds).
+ * Redis TTL (whole seconds); when the write replaces a session (KEYS[3], its hash), its member and the skew.
+ * The replaced session must be live, and is ended (as END_SCRIPT does) with the write.
  */
 const WRITE_SCRIPT = `
 local now = tonumber(ARGV[1])
+local old = KEYS[3] and redis.call('HMGET', KEYS[3], 'v', 'ver', 'exp', 'dl')
+if old and not (old[1] and tonumber(old[3]) > now) then return {'revoked'} end
 local cur = redis.call('HMGET', KEYS[1], 'v', 'ver', 'exp')
 local live = cur[3] and tonumber(cur[3]) > now
 if live and not cur[1] then return {'revoked'} end
@@ -79,6 +82,15 @@ if mode ~= 'any' and mode ~= 'set' then
   if tonumber(mode) ~= current then
     if live then return {'conflict', cur[1], ver} end
     return {'conflict'}
+  end
+end
+if old then
+  local ends = tonumber(old[4]) + tonumber(ARGV[10])
+  redis.call('DEL', KEYS[3])
+  redis.call('ZREM', KEYS[2], ARGV[9])
+  if ends > now then
+    redis.call('HSET', KEYS[3], 'ver', (tonumber(old[2]) or 0) + 1, 'exp', ends)
+    redis.call('EXPIRE', KEYS[3], ends - now)
   end
 end
 redis.call('DEL', KEYS[1])
@@ -294,6 +306,10 @@ export class RedisStore implements SessionStore, VersionedSessions {
     if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
       throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
     }
+    const { replaces } = request;
+    if (replaces !== undefined && expected !== 0) {
+      throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
+    }
     const result = await this.#write(
       "set",
       name,
@@ -304,9 +320,12 @@ export class RedisStore implements SessionStore, VersionedSessions {
       request.metadata,
       readMetadata(request.metadata),
       expected === undefined ? "any" : String(expected),
+      replaces === undefined ? [] : [this.#name(replaces), replaces],
     );
     if (result[0] === "ok") return { ok: true, version: Number(result[1]) };
     if (result[0] === "revoked") return { ok: false, state: "revoked" };
+    // 128 random bits are never taken; were one, the replaced session is still live, but this is no conflict to rebase.
+    if (replaces !== undefined) throw new SessionStoreError("set", { cause: new Error("the new key was taken") });
     const [, value, version] = result;
     return { ok: false, state: "conflict", current: typeof value === "string" ? { value, version: Number(version) } : null };
   }
@@ -335,6 +354,8 @@ export class RedisStore implements SessionStore, VersionedSessions {
     given: Record<string, unknown> | undefined,
     session: { expires: number } | undefined,
     mode: string,
+    /** The hash and the key of the session this write replaces, or none. */
+    replaces: [string, string] | [] = [],
   ): Promise<unknown[]> {
     const stored = storedValue(value, REDIS_LIMITS.valueBytes, "Redis value");
     const metadata = metadataJson(given, REDIS_LIMITS.metadataBytes, "Redis metadata") ?? "";
@@ -349,9 +370,10 @@ export class RedisStore implements SessionStore, VersionedSessions {
     const reply = await this.#command(operation, [
       "EVAL",
       WRITE_SCRIPT,
-      2,
+      2 + (replaces.length && 1),
       name,
       this.#index,
+      ...replaces.slice(0, 1),
       seconds,
       stored,
       exp,
@@ -360,6 +382,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
       key,
       mode,
       expire,
+      ...(replaces.length ? [replaces[1]!, SKEW] : []),
     ]);
     if (!Array.isArray(reply) || typeof reply[0] !== "string") throw unexpected(operation);
     return reply;

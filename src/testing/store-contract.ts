@@ -316,6 +316,24 @@ function describeVersioned(makeStore: () => SessionStore | Promise<SessionStore>
       same(await v.read("k"), { state: "revoked" }, "read after a second end");
     });
 
+    it("a write that replaces a key (regenerate) commits only while that key is live, and ends it in the same step", async () => {
+      const v = await capability();
+      await write(v, "old", "data", 0);
+      const moved = await v.write("new", { value: "data", ttl: 600, expected: 0, replaces: "old" });
+      same(moved.ok, true, "the write replacing a live key");
+      same(await v.read("old"), { state: "revoked" }, "the replaced key, read after the write");
+      same(await v.read("new"), { state: "live", value: "data", version: 1 }, "the new key");
+      // An overlapping regenerate of the same session, or one after a logout: nothing is written.
+      const again = await v.write("other", { value: "data", ttl: 600, expected: 0, replaces: "old" });
+      same(again, { ok: false, state: "revoked" }, "a second write replacing the same key");
+      same((await v.read("other")).state !== "live", true, "the second write's key holds nothing live");
+      same(
+        await v.write("third", { value: "x", ttl: 600, expected: 0, replaces: "never" }),
+        { ok: false, state: "revoked" },
+        "replacing a key never written",
+      );
+    });
+
     it("ending a key that holds nothing is no error, and leaves it writable", async () => {
       const v = await capability();
       await v.end("never");
