@@ -3,6 +3,7 @@ import { SessionClosedError, SessionConfigError, SessionNotLoadedError } from ".
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import type { Opened } from "../modes/mode.js";
 import type { InvalidReason } from "./token.js";
+import { maskToken, tokenMatches } from "./csrf.js";
 
 /** What the middleware found for this request, before the handler's changes. */
 export interface Found {
@@ -47,6 +48,8 @@ export interface SessionPolicy {
 /** Where a session comes from: the engine's request, asked once, on the session's first use. */
 export interface SessionSource {
   open(): Promise<Found>;
+  /** The CSRF secret of a session id under each key of the ring, current first. */
+  csrfSecrets(id: string): Promise<Uint8Array[]>;
 }
 
 /** The engine's handles on a session it created (set in the class's static block: the fields stay private). */
@@ -259,6 +262,39 @@ export class Session<Data extends SessionData = SessionData> {
     const { limits, touchAfterMs } = this.#policy;
     const deadline = deadlineOf({ ...state.meta, lastUsed: lastUsedAfter(state, this.#now, touchAfterMs) }, limits);
     return deadline === Infinity ? undefined : Math.max(0, Math.floor((deadline - this.#now) / 1000));
+  }
+
+  /**
+   * A CSRF token for this session, for a form's hidden `_csrf` field or an `X-CSRF-Token` header: masked
+   * afresh on every call (BREACH), bound to the session id, so it changes with `regenerate()` and `destroy()`
+   * and never verifies for another session. It is valid once the session exists for the browser: a
+   * session with no data is not kept, so a token made for it verifies on no later request.
+   *
+   * @example
+   * ```ts
+   * app.get("/transfer", async (c) => c.html(`<input type="hidden" name="_csrf" value="${await c.var.session.csrfToken()}">`));
+   * ```
+   */
+  async csrfToken(): Promise<string> {
+    const { meta } = await this.#load();
+    const [secret] = await this.#source.csrfSecrets(meta.id);
+    return maskToken(secret!);
+  }
+
+  /**
+   * Whether `token` is a CSRF token of this session (made by {@link Session.csrfToken} on an earlier or this
+   * request, under any secret still in the ring), compared in constant time. False for anything else,
+   * including any token while the session is new (no session came with the request).
+   *
+   * @example
+   * ```ts
+   * if (!(await c.var.session.verifyCsrf(c.req.header("X-CSRF-Token")))) return c.text("Forbidden", 403);
+   * ```
+   */
+  async verifyCsrf(token: unknown): Promise<boolean> {
+    const state = await this.#load();
+    if (state.isNew || typeof token !== "string") return false;
+    return tokenMatches(token, await this.#source.csrfSecrets(state.meta.id));
   }
 
   static {

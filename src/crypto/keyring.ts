@@ -29,6 +29,8 @@ export interface SealingKey {
    * first use, so apps without audit events pay nothing for it.
    */
   readonly audit: () => Promise<CryptoKey>;
+  /** HMAC-SHA-256 key of the same secret for CSRF tokens (never used to seal); derived on first use too. */
+  readonly csrf: () => Promise<CryptoKey>;
 }
 
 const MIN_SECRET_CHARS = 32;
@@ -82,6 +84,16 @@ export class Keyring {
     return base64url.encode(new Uint8Array(mac, 0, 16));
   }
 
+  /**
+   * The CSRF secret of a session id under every key of the ring, current first: HMAC-SHA-256 under a key
+   * derived for CSRF alone. A token made before a secret rotation still verifies while the old secret is listed.
+   */
+  async csrfSecrets(id: string): Promise<Uint8Array[]> {
+    const data = encoder.encode(id);
+    const keys = [this.current, ...[...this.#byKid.values()].filter((k) => k !== this.current)];
+    return Promise.all(keys.map(async (k) => new Uint8Array(await crypto.subtle.sign("HMAC", await k.csrf(), data))));
+  }
+
   /** Keeps key material out of logs and error reports. */
   toJSON(): { encryption: Encryption; purpose: string; kids: string[] } {
     return { encryption: this.encryption, purpose: this.purpose, kids: [...this.#byKid.keys()] };
@@ -107,7 +119,7 @@ export function sealingHeader(encryption: Encryption, kid: string): { alg: "dir"
  * Each secret is HKDF-SHA-256 input keying material with salt `"edge-session/v1"` and info
  * `"edge-session/v1|key|<enc>|<purpose>"`; the key id is 6 bytes of the same HKDF with `|kid|` in place of
  * `|key|`, so it names the key without revealing anything about it; the audit key (session tags in events)
- * is 32 bytes with `|audit|`.
+ * is 32 bytes with `|audit|`, the CSRF key (per-session CSRF secrets) 32 bytes with `|csrf|`.
  */
 export async function createKeyring(secrets: Secret | readonly Secret[], options: KeyringOptions = {}): Promise<Keyring> {
   if (typeof crypto === "undefined" || typeof crypto.subtle?.importKey !== "function") {
@@ -179,12 +191,16 @@ async function deriveKey(secret: Secret, encryption: Encryption, purpose: string
   const keyBits = encryption === "A256GCM" ? 256 : 512;
   const [raw, kidBytes] = await Promise.all([hkdf("key", keyBits), hkdf("kid", 48)]);
   const kid = base64url.encode(new Uint8Array(kidBytes));
-  let auditKey: Promise<CryptoKey> | undefined;
-  const audit = () =>
-    (auditKey ??= hkdf("audit", 256).then((bits) =>
-      crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
-    ));
-  if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw), audit };
+  const hmacKey = (label: string) => {
+    let derived: Promise<CryptoKey> | undefined;
+    return () =>
+      (derived ??= hkdf(label, 256).then((bits) =>
+        crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+      ));
+  };
+  const audit = hmacKey("audit");
+  const csrf = hmacKey("csrf");
+  if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw), audit, csrf };
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { kid, key, audit };
+  return { kid, key, audit, csrf };
 }
