@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { maskToken, tokenMatches } from "../src/core/csrf.js";
 import {
   createKeyring,
@@ -238,5 +238,25 @@ describe("CSRF token math (property)", () => {
       }),
       { seed: 20261206, numRuns: 200 },
     );
+  });
+});
+
+describe("the keyring's CSRF secrets", () => {
+  it("are computed once per id for the last 1000 ids (a user's next request pays no HMAC), then forgotten oldest first", async () => {
+    const keys = await createKeyring([SECRET, OLD_SECRET]);
+    await keys.csrfSecrets("warm-up-id-0123456789ab"); // derives the CSRF keys
+    const sign = vi.spyOn(crypto.subtle, "sign");
+    try {
+      const first = await keys.csrfSecrets("first-id-0123456789abcd");
+      expect(first).toHaveLength(2); // current and previous secret
+      expect(await keys.csrfSecrets("first-id-0123456789abcd")).toBe(first);
+      expect(sign).toHaveBeenCalledTimes(2);
+      for (let i = 0; i < 1000; i++) await keys.csrfSecrets(`other-id-${String(i).padStart(14, "0")}`);
+      sign.mockClear();
+      expect(await keys.csrfSecrets("first-id-0123456789abcd")).toEqual(first);
+      expect(sign).toHaveBeenCalledTimes(2);
+    } finally {
+      sign.mockRestore();
+    }
   });
 });

@@ -88,6 +88,8 @@ export class Session<Data extends SessionData = SessionData> {
   #pending: ((state: SessionState) => void)[] | undefined;
   #rolls: boolean;
   #closed = false;
+  /** The CSRF secrets of one id, computed once per request (a request verifies a token and mints the next). */
+  #csrf: { id: string; secrets: Promise<Uint8Array[]> } | undefined;
 
   /** @internal created by the session engine */
   constructor(source: SessionSource, policy: SessionPolicy, now: number, rolls: boolean) {
@@ -277,7 +279,7 @@ export class Session<Data extends SessionData = SessionData> {
    */
   async csrfToken(): Promise<string> {
     const { meta } = await this.#load();
-    const [secret] = await this.#source.csrfSecrets(meta.id);
+    const [secret] = await this.#csrfSecrets(meta.id);
     return maskToken(secret!);
   }
 
@@ -294,7 +296,7 @@ export class Session<Data extends SessionData = SessionData> {
   async verifyCsrf(token: unknown): Promise<boolean> {
     const state = await this.#load();
     if (state.isNew || typeof token !== "string") return false;
-    return tokenMatches(token, await this.#source.csrfSecrets(state.meta.id));
+    return tokenMatches(token, await this.#csrfSecrets(state.meta.id));
   }
 
   static {
@@ -314,6 +316,11 @@ export class Session<Data extends SessionData = SessionData> {
     };
     if (this.#state) apply(this.#state);
     else (this.#pending ??= []).push(apply);
+  }
+
+  #csrfSecrets(id: string): Promise<Uint8Array[]> {
+    if (this.#csrf?.id !== id) this.#csrf = { id, secrets: this.#source.csrfSecrets(id) };
+    return this.#csrf.secrets;
   }
 
   #loaded(property: string): SessionState {

@@ -34,6 +34,8 @@ export interface SealingKey {
 }
 
 const MIN_SECRET_CHARS = 32;
+/** Session ids whose CSRF secrets a keyring remembers (insertion order: the oldest goes first). */
+const CSRF_CACHE = 1000;
 const MIN_DISTINCT_CHARS = 8;
 const FORMAT = "edge-session/v1";
 const encoder = new TextEncoder();
@@ -50,6 +52,8 @@ export class Keyring {
   readonly current: SealingKey;
   readonly #byKid: ReadonlyMap<string, SealingKey>;
   readonly #byHeader: ReadonlyMap<string, SealingKey>;
+  /** Recent ids' CSRF secrets: a user's next request (in this isolate) verifies and mints without an HMAC. */
+  readonly #csrf = new Map<string, Promise<Uint8Array[]>>();
 
   /** @internal use {@link createKeyring} */
   constructor(encryption: Encryption, purpose: string, keys: readonly SealingKey[]) {
@@ -87,11 +91,18 @@ export class Keyring {
   /**
    * The CSRF secret of a session id under every key of the ring, current first: HMAC-SHA-256 under a key
    * derived for CSRF alone. A token made before a secret rotation still verifies while the old secret is listed.
+   * The last 1000 ids' secrets are remembered. Never send or log them: `session.csrfToken()` masks them.
    */
-  async csrfSecrets(id: string): Promise<Uint8Array[]> {
+  csrfSecrets(id: string): Promise<Uint8Array[]> {
+    const cached = this.#csrf.get(id);
+    if (cached) return cached;
     const data = encoder.encode(id);
     const keys = [this.current, ...[...this.#byKid.values()].filter((k) => k !== this.current)];
-    return Promise.all(keys.map(async (k) => new Uint8Array(await crypto.subtle.sign("HMAC", await k.csrf(), data))));
+    const secrets = Promise.all(keys.map(async (k) => new Uint8Array(await crypto.subtle.sign("HMAC", await k.csrf(), data))));
+    if (this.#csrf.size >= CSRF_CACHE) this.#csrf.delete(this.#csrf.keys().next().value!); // the oldest
+    this.#csrf.set(id, secrets);
+    secrets.catch(() => this.#csrf.delete(id)); // a failure is not remembered
+    return secrets;
   }
 
   /** Keeps key material out of logs and error reports. */
