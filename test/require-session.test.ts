@@ -163,13 +163,15 @@ describe("requireSession", () => {
     expect(new SessionRequiredError("idle")).toMatchObject({ code: "SESSION_REQUIRED", status: 401, reason: "idle" });
   });
 
-  it("refuses bad options: none or both of key and signedIn, unknown keys, an off-site redirect", () => {
+  it("refuses bad options: none or both of key and signedIn, unknown keys, an off-site redirect", async () => {
     expect(() => requireSession({} as never)).toThrow(/exactly one of key and signedIn/);
     expect(() => requireSession({ key: "user", signedIn: () => true })).toThrow(SessionConfigError);
     expect(() => requireSession({ key: "user", redirect: "/login" } as never)).toThrow(/unknown option "redirect"/);
     expect(() => requireSession({ key: "user", onRefused: { redirect: "//evil.example" } })).toThrow(SessionConfigError);
     expect(() => requireSession({ key: "user", onRefused: "html" as never })).toThrow(SessionConfigError);
     expect(() => requireSession(undefined as never)).toThrow(SessionConfigError);
+    const sessions = sessionEngine<{ user: string }, null>({ secret: SECRET });
+    await expect(signedOutReason(sessions.start(new Headers(), null).session, {})).rejects.toThrow(/needs \{ key \} or \{ signedIn \}/);
   });
 
   it("signedOutReason works with sessionEngine (no Hono)", async () => {

@@ -48,6 +48,9 @@ export async function signedOutReason<Data extends SessionData>(
   session: Session<Data>,
   options: Pick<RequireSessionOptions<Data>, "key" | "signedIn">,
 ): Promise<SessionRequiredReason | undefined> {
+  if (typeof options?.signedIn !== "function" && typeof options?.key !== "string") {
+    throw new SessionConfigError("signedOutReason(session, options) needs { key } or { signedIn }");
+  }
   await session.load();
   if (session.isNew) {
     const { expired, invalid } = session;
