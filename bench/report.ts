@@ -1,6 +1,7 @@
 /** Renders bench/RESULTS.md from what each runtime measured: machine, method, targets, every figure. */
 import type { BytesResult } from "./bytes.js";
 import { CHUNKED } from "./chunks.js";
+import { PLAIN, WITH_TOKEN } from "./csrf.js";
 import type { OpsRow } from "./kv-ops.js";
 import type { TraceRow } from "./revocation-trace.js";
 import { COOKIE_HEADERS } from "./cookie-header.js";
@@ -75,7 +76,7 @@ export function renderReport(report: Report): string {
   ];
 
   for (const run of runs) {
-    const { seal, "round-trip": roundTrip, "read-only": readOnly, "cookie-header": cookieHeader, chunks } = run.results;
+    const { seal, "round-trip": roundTrip, "read-only": readOnly, "cookie-header": cookieHeader, chunks, csrf } = run.results;
     out.push(`## ${run.runtime}`, "");
     if (roundTrip) {
       const rt = roundTrip.timings;
@@ -124,6 +125,17 @@ export function renderReport(report: Report): string {
         "x normal: / the same parser on the normal header. A parser that rescanned the header per `=`-less segment took ~120 ms on 128 KB of them.",
         "",
         timingTable(ch, ["x normal"], (t) => [ratio(t, find(ch, t.contender, COOKIE_HEADERS[0]!.variant))]),
+        "",
+      );
+    }
+    if (csrf) {
+      const ct = csrf.timings;
+      out.push(
+        "### CSRF token: the same POST round trip without and with `requireCsrfToken()` (verify one token, mint the next)",
+        "",
+        "x without: / the same POST without a token (CPU medians, wall in brackets).",
+        "",
+        timingTable(ct, ["x without"], (t) => [t.contender === WITH_TOKEN ? ratio(t, find(ct, PLAIN, t.variant)) : ""]),
         "",
       );
     }
@@ -274,6 +286,9 @@ function targetRows(runs: RuntimeRun[], bytes: BytesResult | undefined, kvOps: O
         rt && both((size) => compare(pick(rt.timings, peer.name, size), pick(rt.timings, edgeSession.name, size), ">=", factor)),
     );
   }
+  perRuntime("round trip with a CSRF token (verify + mint) vs without (100 B / 1 KB)", "<= 1.03x", ({ csrf }) =>
+    csrf ? both((size) => compare(pick(csrf.timings, WITH_TOKEN, size), pick(csrf.timings, PLAIN, size), "<=", 1.03)) : undefined,
+  );
   perRuntime("read-only within touchAfter vs floor round trip (100 B / 1 KB)", "<= 0.6x", ({ "round-trip": rt, "read-only": ro }) =>
     rt && ro
       ? both((size) => compare(pick(ro.timings, edgeSession.name, `${READ} ${size}`), pick(rt.timings, floor.name, size), "<=", 0.6))

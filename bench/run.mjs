@@ -6,7 +6,7 @@
 //   npm run bench -- --only round-trip --runtime node
 //   npx node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile, Node 22)
 //
-// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, bytes, kv-ops, revocation-trace,
+// Options: --rounds N, --batch-ms N, --only a,b (seal, round-trip, read-only, cookie-header, chunks, csrf, bytes, kv-ops, revocation-trace,
 // runtimes, size), --runtime node|workerd,
 // --out FILE (relative to the current directory).
 import { build } from "esbuild";
@@ -35,7 +35,7 @@ const options = {
   rounds: Number(args.rounds ?? (args.quick ? 2 : 9)),
   batchMs: Number(args["batch-ms"] ?? (args.quick ? 10 : 100)),
 };
-const TIMED = ["seal", "round-trip", "read-only", "cookie-header", "chunks"];
+const TIMED = ["seal", "round-trip", "read-only", "cookie-header", "chunks", "csrf"];
 const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops", "revocation-trace", "runtimes", "size"];
 const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
 const target = args.out ? pathToFileURL(resolve(args.out)) : new URL(args.quick ? "out/RESULTS.md" : "RESULTS.md", import.meta.url);

@@ -5,6 +5,7 @@
  */
 import { chunkedRoundTrip } from "./chunks.js";
 import { cookieHeader } from "./cookie-header.js";
+import { csrfRoundTrip } from "./csrf.js";
 import { prepareCases, type Case, type Label, type Timing } from "./harness.js";
 import { readOnly } from "./read-only.js";
 import { roundTrip } from "./round-trip.js";
@@ -22,6 +23,7 @@ export const SCENARIOS = {
   "read-only": readOnly,
   "cookie-header": cookieHeader,
   chunks: chunkedRoundTrip,
+  csrf: csrfRoundTrip,
 } satisfies Record<string, (kv?: KVNamespace) => Scenario<unknown>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -9,6 +9,8 @@ export {
   type StaySignedInOptions,
 } from "./hono/routes.js";
 export type { AllowedOrigins } from "./hono/cross-site.js";
+export { csrfChecker, requireCsrfToken, type CsrfOptions } from "./hono/csrf.js";
+export { requireSession, signedOutReason, type RequireSessionOptions } from "./hono/require-session.js";
 export { sessionEngine } from "./engine.js";
 export type { SessionEngine, RequestSession, StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";
@@ -39,6 +41,10 @@ export {
   SessionClosedError,
   SessionStepUpRequiredError,
   SessionDeviceLimitError,
+  SessionCsrfError,
+  SessionRequiredError,
+  type CsrfFailure,
+  type SessionRequiredReason,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

@@ -9,6 +9,8 @@ import { etag } from "hono/etag";
 import { stream } from "hono/streaming";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  requireCsrfToken,
+  requireSession,
   session,
   SessionClosedError,
   SessionConfigError,
@@ -433,5 +435,72 @@ describe("options that would silently turn a limit off", () => {
     clock.advance(1);
     const res = await app.request("/read", { headers: j.header() });
     expect(res.headers.getSetCookie()).toHaveLength(1);
+  });
+});
+
+describe("CSRF tokens and requireSession: forged, replayed and borrowed", () => {
+  function bank(options: Partial<SessionOptions> = {}) {
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET, idleTimeout: 600, ...options }));
+    app.use("/account/*", requireSession({ key: "user" }), requireCsrfToken());
+    app.post("/login", async (c) => {
+      (await c.var.session.load()).regenerate();
+      c.var.session.set("user", "ada");
+      return c.text("in");
+    });
+    app.get("/account/token", async (c) => c.text(await c.var.session.csrfToken()));
+    app.post("/account/pay", (c) => c.text("paid"));
+    return app;
+  }
+  async function login(app: Hono<any>) {
+    const j = jar();
+    j.take(await app.request("/login", { method: "POST" }));
+    return j;
+  }
+  const token = async (app: Hono<any>, j: ReturnType<typeof jar>) => (await app.request("/account/token", { headers: j.header() })).text();
+  const pay = async (app: Hono<any>, j: ReturnType<typeof jar>, csrf: string) =>
+    (await app.request("/account/pay", { method: "POST", headers: { ...j.header(), "X-CSRF-Token": csrf } })).status;
+
+  it("a token captured from a page before login is refused after login regenerates the session", async () => {
+    const app = bank();
+    const j = await login(app);
+    const captured = await token(app, j);
+    j.take(await app.request("/login", { method: "POST", headers: j.header() }));
+    expect(await pay(app, j, captured)).toBe(403);
+  });
+
+  it("an attacker's own token, from the attacker's own session, does not pass for the victim", async () => {
+    const app = bank();
+    const [victim, attacker] = [await login(app), await login(app)];
+    expect(await pay(app, victim, await token(app, attacker))).toBe(403);
+    expect(await pay(app, victim, await token(app, victim))).toBe(200);
+  });
+
+  it("a token of another app sharing the secret (another cookie name) does not pass", async () => {
+    const [app, other] = [bank(), bank({ cookie: { name: "__Host-other" } })];
+    const j = await login(app);
+    const foreign = jar("__Host-other");
+    foreign.take(await other.request("/login", { method: "POST" }));
+    const id = j.value!;
+    expect(await pay(app, j, await token(other, foreign))).toBe(403);
+    expect(j.value).toBe(id);
+  });
+
+  it("a forged form post without a session is refused as not signed in, before any token check", async () => {
+    const res = await bank().request("/account/pay", {
+      method: "POST",
+      headers: { "X-CSRF-Token": "x".repeat(86), Origin: "https://evil.example" },
+    });
+    expect([res.status, await res.json()]).toEqual([401, { code: "SESSION_REQUIRED", reason: "none" }]);
+  });
+
+  it("neither the token nor the session's secret is ever logged", async () => {
+    const logs = [vi.spyOn(console, "log"), vi.spyOn(console, "error"), vi.spyOn(console, "warn")];
+    const app = bank();
+    const j = await login(app);
+    const good = await token(app, j);
+    expect(await pay(app, j, good.slice(0, 50) + (good[50] === "A" ? "B" : "A") + good.slice(51))).toBe(403);
+    expect(await pay(app, j, good)).toBe(200);
+    for (const spy of logs) expect(spy).not.toHaveBeenCalled();
   });
 });

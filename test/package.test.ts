@@ -29,7 +29,9 @@ describe("package entry points", () => {
     expect(importsHono.map(([file]) => file).sort()).toEqual([
       "../src/cookie/index.ts",
       "../src/hono/adapter.ts",
+      "../src/hono/csrf.ts",
       "../src/hono/middleware.ts",
+      "../src/hono/require-session.ts",
       "../src/hono/responses.ts",
       "../src/hono/routes.ts",
     ]);

@@ -29,6 +29,8 @@ import {
   SessionStoreError,
   SessionTooLargeError,
   SessionStepUpRequiredError,
+  SessionCsrfError,
+  SessionRequiredError,
   SessionDeviceLimitError,
   type SessionVariables,
   type StoreOption,
@@ -199,6 +201,12 @@ describe("errors", () => {
       case "STEP_UP_REQUIRED":
         expectTypeOf(error).toEqualTypeOf<SessionStepUpRequiredError>();
         return `${error.authenticatedAgo ?? "never"}>${error.maxAge}`;
+      case "CSRF":
+        expectTypeOf(error).toEqualTypeOf<SessionCsrfError>();
+        return error.reason;
+      case "SESSION_REQUIRED":
+        expectTypeOf(error).toEqualTypeOf<SessionRequiredError>();
+        return error.reason;
       case "CONFIG":
       case "CONFLICT":
       case "LOCK_TIMEOUT":

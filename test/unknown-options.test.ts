@@ -17,6 +17,9 @@ import {
   sessionEngine,
   sessionStatus,
   staySignedIn,
+  requireCsrfToken,
+  csrfChecker,
+  requireSession,
   unsealSession,
   newSessionId,
 } from "../src/index.js";
@@ -113,6 +116,11 @@ describe("a misspelt option is a SessionConfigError at build time, naming the ke
     );
     expect(refusal(() => staySignedIn(untyped({ signedln: () => true })))).toContain("did you mean signedIn?");
     expect(refusal(() => idleWarningScript(untyped({ maxage: 60 })))).toContain('unknown option "maxage" (did you mean maxAge?)');
+    expect(refusal(() => requireCsrfToken(untyped({ heder: "X-Token" })))).toBe(
+      'requireCsrfToken() options: unknown option "heder" (did you mean header?)',
+    );
+    expect(refusal(() => csrfChecker(untyped({ feild: "_token" })))).toContain("did you mean field?");
+    expect(refusal(() => requireSession(untyped({ key: "user", onrefused: "json" })))).toContain("did you mean onRefused?");
     const request = sessionEngine({ secret: SECRET }).start(new Headers(), undefined);
     expect(refusal(() => request.session.regenerate(untyped({ keepAuthenticaton: false })))).toContain("did you mean keepAuthentication?");
   });

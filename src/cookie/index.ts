@@ -75,6 +75,8 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
 }
 
 export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus, type SessionStatusOptions } from "../hono/routes.js";
+export { csrfChecker, requireCsrfToken, type CsrfOptions } from "../hono/csrf.js";
+export { requireSession, signedOutReason, type RequireSessionOptions } from "../hono/require-session.js";
 export type { SessionVariables } from "../hono/adapter.js";
 export type { SessionEngine, RequestSession, StartOptions } from "../core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "../core/events.js";
@@ -93,6 +95,10 @@ export {
   SessionStoreError,
   SessionClosedError,
   SessionStepUpRequiredError,
+  SessionCsrfError,
+  SessionRequiredError,
+  type CsrfFailure,
+  type SessionRequiredReason,
   type SessionErrorCode,
   type SessionErrors,
 } from "../core/errors.js";

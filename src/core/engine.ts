@@ -124,6 +124,11 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     return found;
   }
 
+  /** @internal Called by the Session for CSRF tokens. */
+  async csrfSecrets(id: string): Promise<Uint8Array[]> {
+    return (await this.#config.keysFor(this.#context)).csrfSecrets(id);
+  }
+
   /** 1. the cookie, 2. opened through the mode, 3. judged by its deadlines. */
   async #read(): Promise<Found> {
     const config = this.#config;

@@ -3,7 +3,7 @@
  * narrow with `instanceof` or with `error.code`. Messages never contain a secret, a key or session data.
  */
 
-const STATUS_TEXT: Record<number, string> = { 401: "Unauthorized", 409: "Conflict", 503: "Service Unavailable" };
+const STATUS_TEXT: Record<number, string> = { 401: "Unauthorized", 403: "Forbidden", 409: "Conflict", 503: "Service Unavailable" };
 
 export abstract class SessionError extends Error {
   /** Stable identifier of the error class, e.g. `"CONFIG"`. */
@@ -140,6 +140,63 @@ export class SessionDeviceLimitError extends SessionError {
   }
 }
 
+/**
+ * Why `requireCsrfToken()` refused a request: no token sent, a token that is not this session's (wrong,
+ * another session's, one from before `regenerate()`), or a request from another site's page.
+ */
+export type CsrfFailure = "missing" | "invalid" | "cross-site";
+
+/**
+ * `requireCsrfToken()` refused an unsafe request (POST, PUT, PATCH, DELETE): no valid CSRF token for this
+ * session, or sent from another site. Default response 403, never cached; the token is never in the message.
+ *
+ * @example
+ * ```ts
+ * app.onError((err, c) => (err instanceof SessionCsrfError ? c.text("Reload the page and try again", 403) : c.text("error", 500)));
+ * ```
+ */
+export class SessionCsrfError extends SessionError {
+  readonly code = "CSRF";
+  override readonly status = 403;
+  /** Why the request was refused. */
+  readonly reason: CsrfFailure;
+  constructor(reason: CsrfFailure) {
+    super(
+      reason === "cross-site"
+        ? "this request comes from another site's page"
+        : `this request needs the session's CSRF token (${reason === "missing" ? "none was sent" : "the token sent is not this session's"})`,
+    );
+    this.reason = reason;
+  }
+}
+
+/**
+ * Why `requireSession()` found no signed-in user: never signed in (`"none"`, also a session without the
+ * user), logged out for inactivity (`"idle"`) or age (`"absolute"`), the session ended on the server
+ * (`"revoked"`: revoked, destroyed elsewhere, or its stored copy gone), or a cookie refused (`"invalid"`).
+ */
+export type SessionRequiredReason = "none" | "idle" | "absolute" | "revoked" | "invalid";
+
+/**
+ * `requireSession()` found no signed-in user and was told to throw (`onRefused: "throw"`). Default response
+ * 401, never cached; `reason` lets the login page say why ("you were logged out after 15 minutes of inactivity").
+ *
+ * @example
+ * ```ts
+ * app.onError((err, c) => (err instanceof SessionRequiredError ? c.redirect(`/login?why=${err.reason}`) : c.text("error", 500)));
+ * ```
+ */
+export class SessionRequiredError extends SessionError {
+  readonly code = "SESSION_REQUIRED";
+  override readonly status = 401;
+  /** Why there is no signed-in user. */
+  readonly reason: SessionRequiredReason;
+  constructor(reason: SessionRequiredReason) {
+    super(`this route needs a signed-in session (${reason})`);
+    this.reason = reason;
+  }
+}
+
 /** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
 export type SessionErrors =
   | SessionConfigError
@@ -150,7 +207,9 @@ export type SessionErrors =
   | SessionNotLoadedError
   | SessionClosedError
   | SessionStepUpRequiredError
-  | SessionDeviceLimitError;
+  | SessionDeviceLimitError
+  | SessionCsrfError
+  | SessionRequiredError;
 
 /** The `code` of each error class. */
 export type SessionErrorCode =
@@ -162,4 +221,6 @@ export type SessionErrorCode =
   | "NOT_LOADED"
   | "CLOSED"
   | "STEP_UP_REQUIRED"
-  | "DEVICE_LIMIT";
+  | "DEVICE_LIMIT"
+  | "CSRF"
+  | "SESSION_REQUIRED";

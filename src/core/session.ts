@@ -4,6 +4,7 @@ import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./
 import { checkKeys, type KnownKeys } from "./known-keys.js";
 import type { Opened } from "../modes/mode.js";
 import type { InvalidReason } from "./token.js";
+import { maskToken, tokenMatches } from "./csrf.js";
 
 /** What the middleware found for this request, before the handler's changes. */
 export interface Found {
@@ -50,6 +51,8 @@ export interface SessionPolicy {
 /** Where a session comes from: the engine's request, asked once, on the session's first use. */
 export interface SessionSource {
   open(): Promise<Found>;
+  /** The CSRF secret of a session id under each key of the ring, current first. */
+  csrfSecrets(id: string): Promise<Uint8Array[]>;
 }
 
 /** The engine's handles on a session it created (set in the class's static block: the fields stay private). */
@@ -88,6 +91,8 @@ export class Session<Data extends SessionData = SessionData> {
   #pending: ((state: SessionState) => void)[] | undefined;
   #rolls: boolean;
   #closed = false;
+  /** The CSRF secrets of one id, computed once per request (a request verifies a token and mints the next). */
+  #csrf: { id: string; secrets: Promise<Uint8Array[]> } | undefined;
 
   /** @internal created by the session engine */
   constructor(source: SessionSource, policy: SessionPolicy, now: number, rolls: boolean) {
@@ -273,6 +278,39 @@ export class Session<Data extends SessionData = SessionData> {
     return deadline === Infinity ? undefined : Math.max(0, Math.floor((deadline - this.#now) / 1000));
   }
 
+  /**
+   * A CSRF token for this session, for a form's hidden `_csrf` field or an `X-CSRF-Token` header: masked
+   * afresh on every call (BREACH), bound to the session id, so it changes with `regenerate()` and `destroy()`
+   * and never verifies for another session. It is valid once the session exists for the browser: a
+   * session with no data is not kept, so a token made for it verifies on no later request.
+   *
+   * @example
+   * ```ts
+   * app.get("/transfer", async (c) => c.html(`<input type="hidden" name="_csrf" value="${await c.var.session.csrfToken()}">`));
+   * ```
+   */
+  async csrfToken(): Promise<string> {
+    const { meta } = await this.#load();
+    const [secret] = await this.#csrfSecrets(meta.id);
+    return maskToken(secret!);
+  }
+
+  /**
+   * Whether `token` is a CSRF token of this session (made by {@link Session.csrfToken} on an earlier or this
+   * request, under any secret still in the ring), compared in constant time. False for anything else,
+   * including any token while the session is new (no session came with the request).
+   *
+   * @example
+   * ```ts
+   * if (!(await c.var.session.verifyCsrf(c.req.header("X-CSRF-Token")))) return c.text("Forbidden", 403);
+   * ```
+   */
+  async verifyCsrf(token: unknown): Promise<boolean> {
+    const state = await this.#load();
+    if (state.isNew || typeof token !== "string") return false;
+    return tokenMatches(token, await this.#csrfSecrets(state.meta.id));
+  }
+
   static {
     // Private fields stay private to this module: the engine gets at them through the three functions above.
     started = (session) => !!session.#loading || !!session.#pending;
@@ -290,6 +328,11 @@ export class Session<Data extends SessionData = SessionData> {
     };
     if (this.#state) apply(this.#state);
     else (this.#pending ??= []).push(apply);
+  }
+
+  #csrfSecrets(id: string): Promise<Uint8Array[]> {
+    if (this.#csrf?.id !== id) this.#csrf = { id, secrets: this.#source.csrfSecrets(id) };
+    return this.#csrf.secrets;
   }
 
   #loaded(property: string): SessionState {

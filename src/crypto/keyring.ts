@@ -30,11 +30,15 @@ export interface SealingKey {
    * first use, so apps without audit events pay nothing for it.
    */
   readonly audit: () => Promise<CryptoKey>;
+  /** HMAC-SHA-256 key of the same secret for CSRF tokens (never used to seal); derived on first use too. */
+  readonly csrf: () => Promise<CryptoKey>;
 }
 
 const KEYRING_OPTIONS: KnownKeys<KeyringOptions> = { purpose: true, encryption: true };
 
 const MIN_SECRET_CHARS = 32;
+/** Session ids whose CSRF secrets a keyring remembers (insertion order: the oldest goes first). */
+const CSRF_CACHE = 1000;
 const MIN_DISTINCT_CHARS = 8;
 const FORMAT = "edge-session/v1";
 const encoder = new TextEncoder();
@@ -51,6 +55,8 @@ export class Keyring {
   readonly current: SealingKey;
   readonly #byKid: ReadonlyMap<string, SealingKey>;
   readonly #byHeader: ReadonlyMap<string, SealingKey>;
+  /** Recent ids' CSRF secrets: a user's next request (in this isolate) verifies and mints without an HMAC. */
+  readonly #csrf = new Map<string, Promise<Uint8Array[]>>();
 
   /** @internal use {@link createKeyring} */
   constructor(encryption: Encryption, purpose: string, keys: readonly SealingKey[]) {
@@ -85,6 +91,23 @@ export class Keyring {
     return base64url.encode(new Uint8Array(mac, 0, 16));
   }
 
+  /**
+   * The CSRF secret of a session id under every key of the ring, current first: HMAC-SHA-256 under a key
+   * derived for CSRF alone. A token made before a secret rotation still verifies while the old secret is listed.
+   * The last 1000 ids' secrets are remembered. Never send or log them: `session.csrfToken()` masks them.
+   */
+  csrfSecrets(id: string): Promise<Uint8Array[]> {
+    const cached = this.#csrf.get(id);
+    if (cached) return cached;
+    const data = encoder.encode(id);
+    const keys = [this.current, ...[...this.#byKid.values()].filter((k) => k !== this.current)];
+    const secrets = Promise.all(keys.map(async (k) => new Uint8Array(await crypto.subtle.sign("HMAC", await k.csrf(), data))));
+    if (this.#csrf.size >= CSRF_CACHE) this.#csrf.delete(this.#csrf.keys().next().value!); // the oldest
+    this.#csrf.set(id, secrets);
+    secrets.catch(() => this.#csrf.delete(id)); // a failure is not remembered
+    return secrets;
+  }
+
   /** Keeps key material out of logs and error reports. */
   toJSON(): { encryption: Encryption; purpose: string; kids: string[] } {
     return { encryption: this.encryption, purpose: this.purpose, kids: [...this.#byKid.keys()] };
@@ -110,7 +133,7 @@ export function sealingHeader(encryption: Encryption, kid: string): { alg: "dir"
  * Each secret is HKDF-SHA-256 input keying material with salt `"edge-session/v1"` and info
  * `"edge-session/v1|key|<enc>|<purpose>"`; the key id is 6 bytes of the same HKDF with `|kid|` in place of
  * `|key|`, so it names the key without revealing anything about it; the audit key (session tags in events)
- * is 32 bytes with `|audit|`.
+ * is 32 bytes with `|audit|`, the CSRF key (per-session CSRF secrets) 32 bytes with `|csrf|`.
  */
 export async function createKeyring(secrets: Secret | readonly Secret[], options: KeyringOptions = {}): Promise<Keyring> {
   if (typeof crypto === "undefined" || typeof crypto.subtle?.importKey !== "function") {
@@ -217,12 +240,16 @@ async function deriveKey(secret: Secret, encryption: Encryption, purpose: string
   const keyBits = encryption === "A256GCM" ? 256 : 512;
   const [raw, kidBytes] = await Promise.all([hkdf("key", keyBits), hkdf("kid", 48)]);
   const kid = base64url.encode(new Uint8Array(kidBytes));
-  let auditKey: Promise<CryptoKey> | undefined;
-  const audit = () =>
-    (auditKey ??= hkdf("audit", 256).then((bits) =>
-      crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
-    ));
-  if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw), audit };
+  const hmacKey = (label: string) => {
+    let derived: Promise<CryptoKey> | undefined;
+    return () =>
+      (derived ??= hkdf(label, 256).then((bits) =>
+        crypto.subtle.importKey("raw", bits, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+      ));
+  };
+  const audit = hmacKey("audit");
+  const csrf = hmacKey("csrf");
+  if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw), audit, csrf };
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { kid, key, audit };
+  return { kid, key, audit, csrf };
 }

@@ -113,12 +113,13 @@ describe("demo bank app", () => {
   it("with COOKIE_CHUNKS = 3: the statement grows over 1, 2, 3 cookies, then into KV, and shrinks back month by month with no stale cookie", async () => {
     const env3 = { ...bindings, COOKIE_CHUNKS: "3" };
     const cookies = cookieJar();
+    let token = ""; // the statement page's forms' CSRF token, as a browser posts it
     const send = async (path: string, method = "GET") => {
       const headers = { Origin: ORIGIN, ...cookies.header() };
       const res = await app.request(
         path,
         method === "POST"
-          ? { method, body: new URLSearchParams(method === "POST" && path === "/login" ? DEMO_CREDENTIALS : {}), headers }
+          ? { method, body: new URLSearchParams(path === "/login" ? DEMO_CREDENTIALS : { _csrf: token }), headers }
           : { headers },
         env3,
       );
@@ -127,6 +128,7 @@ describe("demo bank app", () => {
     };
     const place = async () => {
       const page = await (await send("/statement")).text();
+      token = /name="_csrf" value="([\w-]+)"/.exec(page)![1]!;
       const count = Number(/id="cookie-count">(\d+)</.exec(page)![1]);
       expect(cookies.cookies.size).toBe(count); // what the browser holds is what it sent: no stale chunk
       expect(page).toContain("of 12,288 bytes");

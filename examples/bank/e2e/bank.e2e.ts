@@ -107,6 +107,39 @@ describe("demo bank in Chromium (wrangler dev, default settings)", () => {
     await context.close();
   });
 
+  it("refuses a forged form: another site's page, and a form of this origin without the session's token", async () => {
+    const context = await bank.newContext();
+    const page = await context.newPage();
+    await logIn(page, bank.url);
+    await page.goto(`${bank.url}/transfer`);
+    await page.fill("#payee", "Mallory");
+    await page.fill("#iban", "DE89 3704 0044 0532 0130 00");
+    await page.fill("#amount", "500");
+    await Promise.all([page.waitForURL(`${bank.url}/transfer/review`), page.click("text=Review transfer")]);
+    // Another site's page that posts "Send now" as soon as it loads (served here by the browser itself).
+    await context.route("https://evil.example/", (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<form id="f" method="post" action="${bank.url}/transfer/send"></form><script>document.getElementById("f").submit()</script>`,
+      }),
+    );
+    await Promise.all([page.waitForURL(`${bank.url}/transfer/send`), page.goto("https://evil.example/")]);
+    expect(await page.textContent("h1")).toBe("Request refused"); // csrf() and SameSite=Lax, before the token
+    // The page's own form with its hidden _csrf removed (what an injected form or a sibling subdomain could send).
+    await page.goto(`${bank.url}/transfer/review`);
+    await page.evaluate(() => document.querySelectorAll('input[name="_csrf"]').forEach((input) => input.remove()));
+    const [refused] = await Promise.all([page.waitForResponse(`${bank.url}/transfer/send`), page.click("text=Send now")]);
+    expect(refused.status()).toBe(403);
+    expect(await page.textContent("main")).toContain("not sent from a page of your current session");
+    // Nothing was sent; the untouched page still sends.
+    await page.goto(`${bank.url}/account`);
+    expect(await page.textContent("#balance")).toBe("€12,345.67");
+    await page.goto(`${bank.url}/transfer/review`);
+    await Promise.all([page.waitForURL(`${bank.url}/account`), page.click("text=Send now")]);
+    expect(await page.textContent("#balance")).toBe("€11,845.67");
+    await context.close();
+  });
+
   it("shares one session between two tabs", async () => {
     const context = await bank.newContext();
     const first = await context.newPage();

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { COOKIE_LIMIT, KVStore, session, type ExpiredReason } from "../../../src/index.js";
+import { COOKIE_LIMIT, KVStore, requireCsrfToken, session, type ExpiredReason } from "../../../src/index.js";
 import { bankNow } from "./e2e-clock.js";
 import { settingsOf, type BankEnv, type Bindings } from "./env.js";
 import { meteredStore } from "./kv-usage.js";
@@ -92,6 +92,15 @@ export const requireUser: MiddlewareHandler<BankEnv> = async (c, next) => {
   if (await currentUser(c)) return next();
   return c.redirect("/login", 303);
 };
+
+/**
+/**
+ * After `requireUser` on every route whose forms change the account (transfers, devices, statement): a post
+ * without this session's CSRF token (the forms' hidden `_csrf`, see pages/csrf.ts) throws `SessionCsrfError`,
+ * which the error handler turns into "Request refused". Not on /login (no session yet: Hono's `csrf()`
+ * covers it, and login regenerates the session) nor /logout (the idle warning's logout must always work).
+ */
+export const requireToken = requireCsrfToken<BankSession>({ onRefused: "throw" });
 
 /**
  * Why the user is on the login page, if their session ended without a logout here: what the request that met

@@ -7,7 +7,7 @@ import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import { SessionConfigError, SessionStoreError } from "../../../src/index.js";
+import { SessionConfigError, SessionCsrfError, SessionStoreError } from "../../../src/index.js";
 import { bankSession, MissingSecretError } from "./bank-session.js";
 import { e2eClockRoutes } from "./e2e-clock.js";
 import type { BankEnv } from "./env.js";
@@ -52,6 +52,18 @@ app.notFound((c) => c.html(errorPage(c, "Page not found", "There is nothing at t
 app.onError((err, c) => {
   if (err instanceof HTTPException && err.status === 403) {
     return c.html(errorPage(c, "Request refused", "This form was not sent from an Edge Bank page (CSRF protection)."), 403);
+  }
+  if (err instanceof SessionCsrfError) {
+    // The form did not carry this session's token: forged, or a page from before the last login. Never cached.
+    c.header("Cache-Control", "no-store");
+    return c.html(
+      errorPage(
+        c,
+        "Request refused",
+        "This form was not sent from a page of your current session (CSRF protection). Reload the page and try again.",
+      ),
+      403,
+    );
   }
   if (err instanceof SessionStoreError) {
     c.header("Retry-After", "1");

@@ -3,6 +3,7 @@ import { html } from "hono/html";
 import type { DeviceSession } from "../../../../src/index.js";
 import type { DemoUser } from "../users.js";
 import { time } from "./format.js";
+import { csrfField } from "./csrf.js";
 import { page } from "./layout.js";
 
 export interface DevicesView {
@@ -33,13 +34,13 @@ page is the login page, even with a copy of its cookie.</p>
       <td>${
         d.current
           ? ""
-          : html`<form method="post" action="/devices/log-out"><input type="hidden" name="session" value="${d.id}"><button type="submit" class="secondary">Log out this device</button></form>`
+          : html`<form method="post" action="/devices/log-out">${csrfField(c)}<input type="hidden" name="session" value="${d.id}"><button type="submit" class="secondary">Log out this device</button></form>`
       }</td>
     </tr>`,
     )}
   </table>
   <div class="actions">
-    <form method="post" action="/devices/log-out-others"><button type="submit" id="log-out-others"${others ? "" : " disabled"}>Log out all other devices</button></form>
+    <form method="post" action="/devices/log-out-others">${csrfField(c)}<button type="submit" id="log-out-others"${others ? "" : " disabled"}>Log out all other devices</button></form>
   </div>
 </div>`,
   });

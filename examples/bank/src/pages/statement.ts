@@ -5,6 +5,7 @@ import { formatCents } from "../money.js";
 import type { StatementLine } from "../statement.js";
 import type { DemoUser } from "../users.js";
 import { sessionCard } from "./account.js";
+import { csrfField } from "./csrf.js";
 import { page } from "./layout.js";
 
 export interface StatementView {
@@ -26,9 +27,9 @@ export function statementPage(c: Context, { user, lines, report, idleTimeout, no
 (or, with <code>COOKIE_CHUNKS</code>, that many cookies) and spill over to KV, then shrink back when you drop
 months or clear it.</p>
 <div class="actions">
-  <form method="post" action="/statement/more"><button type="submit" id="load-more">Load an older month</button></form>
-  <form method="post" action="/statement/less"><button type="submit" class="secondary" id="drop-month">Drop the oldest month</button></form>
-  <form method="post" action="/statement/clear"><button type="submit" class="secondary" id="clear">Clear statement</button></form>
+  <form method="post" action="/statement/more">${csrfField(c)}<button type="submit" id="load-more">Load an older month</button></form>
+  <form method="post" action="/statement/less">${csrfField(c)}<button type="submit" class="secondary" id="drop-month">Drop the oldest month</button></form>
+  <form method="post" action="/statement/clear">${csrfField(c)}<button type="submit" class="secondary" id="clear">Clear statement</button></form>
 </div>
 ${sessionCard(report, idleTimeout)}
 <div class="card">

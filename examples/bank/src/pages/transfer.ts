@@ -3,6 +3,7 @@ import { html } from "hono/html";
 import { formatCents } from "../money.js";
 import { formatIban, STEP_UP_THRESHOLD, type DraftErrors, type SentTransfer, type TransferDraft } from "../transfer.js";
 import type { DemoUser } from "../users.js";
+import { csrfField } from "./csrf.js";
 import { page } from "./layout.js";
 
 export interface TransferFormView {
@@ -32,6 +33,7 @@ export function transferPage(c: Context, { user, balance, draft, errors }: Trans
 <p class="muted">Available: ${formatCents(balance)}. ${draft ? "Your draft is kept in your session until you send or discard it." : ""}</p>
 <div class="card">
   <form method="post" action="/transfer" novalidate>
+    ${csrfField(c)}
     ${field("payee", 'autocomplete="off"')}
     ${field("iban", 'autocomplete="off" spellcheck="false"')}
     ${field("amount", 'inputmode="decimal"')}
@@ -40,7 +42,7 @@ export function transferPage(c: Context, { user, balance, draft, errors }: Trans
   </form>
   ${
     draft
-      ? html`<form method="post" action="/transfer/discard"><div class="actions"><button class="secondary" type="submit">Discard draft</button></div></form>`
+      ? html`<form method="post" action="/transfer/discard">${csrfField(c)}<div class="actions"><button class="secondary" type="submit">Discard draft</button></div></form>`
       : ""
   }
 </div>
@@ -65,7 +67,7 @@ export function reviewPage(c: Context, { user, transfer, asksPassword }: ReviewV
   ${transferSummary(transfer)}
   ${asksPassword ? html`<p class="muted" id="step-up-note">Transfers over ${formatCents(STEP_UP_THRESHOLD)} need your password again.</p>` : ""}
   <div class="actions">
-    <form method="post" action="/transfer/send"><button type="submit">Send now</button></form>
+    <form method="post" action="/transfer/send">${csrfField(c)}<button type="submit">Send now</button></form>
     <a class="button secondary" href="/transfer">Edit</a>
   </div>
 </div>`,
@@ -91,6 +93,7 @@ ${failed ? html`<p class="alert" role="alert" id="step-up-failed">Wrong password
 <div class="card">
   ${transferSummary(transfer)}
   <form method="post" action="/transfer/confirm">
+    ${csrfField(c)}
     <input type="hidden" name="username" autocomplete="username" value="${user.username}">
     <label for="password">Password</label>
     <input id="password" name="password" type="password" autocomplete="current-password" required>

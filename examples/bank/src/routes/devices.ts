@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { listSessions, revokeAllSessions, revokeSession } from "../../../../src/index.js";
-import { currentUser, requireUser } from "../bank-session.js";
+import { currentUser, requireToken, requireUser } from "../bank-session.js";
 import type { BankEnv } from "../env.js";
 import { devicesPage } from "../pages/devices.js";
 
@@ -10,8 +10,8 @@ import { devicesPage } from "../pages/devices.js";
  */
 export const deviceRoutes = new Hono<BankEnv>();
 
-deviceRoutes.use("/devices", requireUser);
-deviceRoutes.use("/devices/*", requireUser);
+deviceRoutes.use("/devices", requireUser, requireToken);
+deviceRoutes.use("/devices/*", requireUser, requireToken);
 
 deviceRoutes.get("/devices", async (c) => {
   const s = await c.var.session.load();

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { currentUser, requireUser, sessionReport } from "../bank-session.js";
+import { currentUser, requireToken, requireUser, sessionReport } from "../bank-session.js";
 import { bankNow } from "../e2e-clock.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { statementPage } from "../pages/statement.js";
@@ -8,8 +8,8 @@ import { LINES_PER_PAGE, MAX_MONTHS, statementMonth } from "../statement.js";
 /** The statement: a page that grows the session on purpose, past the cookie limit and into KV, and shrinks it back. */
 export const statementRoutes = new Hono<BankEnv>();
 
-statementRoutes.use("/statement", requireUser);
-statementRoutes.use("/statement/*", requireUser);
+statementRoutes.use("/statement", requireUser, requireToken);
+statementRoutes.use("/statement/*", requireUser, requireToken);
 
 statementRoutes.get("/statement", async (c) => {
   const s = c.var.session;

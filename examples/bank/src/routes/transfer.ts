@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { currentUser, requireUser } from "../bank-session.js";
+import { currentUser, requireToken, requireUser } from "../bank-session.js";
 import { bankNow } from "../e2e-clock.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { formatCents } from "../money.js";
@@ -14,8 +14,8 @@ import { checkLogin, type DemoUser } from "../users.js";
  */
 export const transferRoutes = new Hono<BankEnv>();
 
-transferRoutes.use("/transfer", requireUser);
-transferRoutes.use("/transfer/*", requireUser);
+transferRoutes.use("/transfer", requireUser, requireToken);
+transferRoutes.use("/transfer/*", requireUser, requireToken);
 
 async function account(c: Context<BankEnv>) {
   const user = (await currentUser(c))!;
