@@ -1,4 +1,4 @@
-import { expiredCookies, readSessionCookie, sessionCookies, valueLimit, type SessionCookie } from "./chunks.js";
+import { expiredCookies, readSessionCookie, sessionCookies, valueLimit, writeLimit, type SessionCookie } from "./chunks.js";
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionStoreError } from "./errors.js";
 import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
@@ -59,7 +59,12 @@ export function createEngine<Data extends SessionData, C>(
 ): SessionEngine<Data, C> {
   const resolved = resolveOptions(options, chooseMode);
   const { cookie, limits, lifetime, touchAfterMs } = resolved;
-  const config: EngineConfig<C> = { ...resolved, maxLength: valueLimit(cookie), policy: { limits, lifetime, touchAfterMs } };
+  const config: EngineConfig<C> = {
+    ...resolved,
+    maxLength: valueLimit(cookie),
+    writeLength: writeLimit(cookie, lifetime),
+    policy: { limits, lifetime, touchAfterMs },
+  };
   return {
     start: (headers, context, options) => new RequestCycle<Data, C>(config, headers, context, options?.waitUntil),
   };
@@ -69,6 +74,8 @@ export function createEngine<Data extends SessionData, C>(
 interface EngineConfig<C> extends ResolvedOptions<C> {
   /** Longest cookie value (or chunked values together) worth unsealing. */
   maxLength: number;
+  /** Longest cookie value (or chunked values together) written: each `Set-Cookie` line within `cookie.maxLineBytes`. */
+  writeLength: number;
   /** What each request's Session reads of the options: one object for all of them. */
   policy: SessionPolicy;
 }
@@ -179,7 +186,7 @@ async function persist<C>(
   incoming: string | undefined,
   hadCookie: boolean,
 ): Promise<Written> {
-  const { cookie, limits, lifetime, touchAfterMs, maxLength } = config;
+  const { cookie, limits, lifetime, touchAfterMs, writeLength } = config;
   const flash = flashAfter(state);
   if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
     // Nothing worth keeping: no empty sessions for anonymous visitors, a session emptied by the app ends
@@ -201,7 +208,7 @@ async function persist<C>(
     { data, meta, flash },
     {
       cookieName: cookie.name,
-      maxLength,
+      maxLength: writeLength,
       previous: state.previous,
       ttl,
       now,
