@@ -3,6 +3,7 @@ import { seal, unseal } from "../crypto/seal.js";
 import { encodeEnvelope, envelopeOf, isObject, isSeconds, isSessionId, parsePlaintext, type Envelope } from "../core/envelope.js";
 import { SessionTooLargeError } from "../core/errors.js";
 import type { Changes } from "./rebase.js";
+import type { Measure } from "../core/size-warning.js";
 import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
 
 /** What a mode found behind a cookie. `stored` is the mode's own handle (e.g. a KV key) for later clean-up. */
@@ -26,6 +27,8 @@ export interface SaveContext {
    * committed since this one read the session (see `rebase()`).
    */
   changes: Changes;
+  /** Told what was written against its limit (see `size-warning.ts`), when the app listens for `size` events. */
+  measure?: Measure | undefined;
 }
 
 /**
@@ -137,10 +140,11 @@ function withStepUp(opened: Opened, pointer: Pointer): Opened {
 export function cookieMode(keys: Keyring): SessionMode {
   return {
     open: (cookie, maxLength) => openCookie(cookie, keys, { inline: true }, maxLength),
-    async save(envelope, { cookieName, maxLength }) {
+    async save(envelope, { cookieName, maxLength, measure }) {
       const value = await seal(encodeEnvelope(envelope), keys);
-      // Name + value against 4096 bytes, or against what all the chunks hold.
+      // Name + value against what one cookie or all the chunks hold, each line within cookie.maxLineBytes.
       if (value.length > maxLength) throw new SessionTooLargeError(cookieName.length + value.length, cookieName.length + maxLength);
+      measure?.(value.length, maxLength);
       return value;
     },
     async discard() {},

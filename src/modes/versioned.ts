@@ -62,7 +62,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
   return {
     open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: readSession }),
 
-    async save(envelope, { ttl, now, changes, incoming, previous }) {
+    async save(envelope, { ttl, now, changes, incoming, previous, measure }) {
       const { id, authenticatedAt } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
@@ -70,8 +70,9 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
       let next = envelope;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const plaintext = envelopeJson(next);
+        const value = await sealBound(id, plaintext, keys, name);
         const result = await store.write(id, {
-          value: await sealBound(id, plaintext, keys, name),
+          value,
           ttl,
           keep: EXPIRED_GRACE, // as in KV: a returning visitor learns why the session ended
           expected,
@@ -80,6 +81,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
         });
         if (result.ok) {
           if (held?.id === id) held = undefined;
+          measure?.(value.length, store.maxValueBytes ?? MAX_VALUE_LENGTH);
           // Same id, a pointer sealed with the current key and this request's step-up time (never the one a
           // rebase took from another request's write): the cookie stays as it is (no Set-Cookie).
           const keep = incoming !== undefined && base && !base.rotated && sameStepUp(previous, envelope);
