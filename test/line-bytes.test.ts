@@ -88,6 +88,17 @@ describe("cookie.maxLineBytes: what is written", () => {
     expect(Math.max(...written.map((line) => line.length))).toBeGreaterThan(limit - 4);
   });
 
+  it("costs about 3/4 of the sealed bytes in session data: 30 to 31 characters per cookie with the defaults, 42 with a day's lifetime", async () => {
+    const lost = async (options: Partial<SessionEngineOptions>) => {
+      const before = await largestWritten({ ...options, cookie: { maxLineBytes: 8192 } }); // the old budget: name + value 4096
+      return before - (await largestWritten(options));
+    };
+    expect(await lost({})).toBeGreaterThanOrEqual(30);
+    expect(await lost({})).toBeLessThanOrEqual(31);
+    expect(await lost({ lifetime: 86_400 })).toBeGreaterThanOrEqual(41);
+    expect(await lost({ lifetime: 86_400 })).toBeLessThanOrEqual(43);
+  });
+
   it("through Hono: the Set-Cookie line of a session that fills the cookie is within 4096 bytes", async () => {
     const app = new Hono<{ Variables: SessionVariables<{ big: string }> }>();
     app.use(session<{ big: string }>({ secret: SECRET, lifetime: 86_400 }));

@@ -94,6 +94,11 @@ function largestKeys(data: SessionData): string[] {
 /**
  * About how long a stored value sealed from `json` is (base64url of the UTF-8 bytes, plus the JWE header,
  * IV and tag): for stores that seal the session themselves, where the sealed value is not seen.
+ *
+ * @example
+ * ```ts
+ * sealedSize('{"i":"..."}'); // 215: 11 bytes as base64url, and the framing rounded up
+ * ```
  */
 export function sealedSize(json: string): number {
   return Math.ceil((new TextEncoder().encode(json).byteLength * 4) / 3) + SEAL_OVERHEAD;
