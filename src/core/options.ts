@@ -57,8 +57,8 @@ export interface SessionEngineOptions<C = unknown> {
   /** Clock in ms since epoch. Default `Date.now`. */
   now?: (() => number) | undefined;
   /**
-   * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes (or what `cookie.chunks`
-   * cookies hold) is sealed into this store
+   * Cookie with overflow: a session whose sealed cookie would not fit (its `Set-Cookie` line within
+   * `cookie.maxLineBytes`, or what `cookie.chunks` cookies hold) is sealed into this store
    * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
    */
   overflow?: StoreOption<C> | undefined;

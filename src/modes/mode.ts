@@ -12,7 +12,7 @@ export type Opened = { ok: true; envelope: Envelope; rotated: boolean; stored?: 
 export interface SaveContext {
   /** The cookie name, which counts towards the 4096-byte limit. */
   cookieName: string;
-  /** Longest value the session's cookie (or its chunks, `cookie.chunks`) can carry: 4096 less the name, or more. */
+  /** Longest value written in the session's cookie (or its chunks, `cookie.chunks`): each line within `cookie.maxLineBytes`. */
   maxLength: number;
   /** What `open` returned for this request's cookie, if it opened. */
   previous: Opened | undefined;

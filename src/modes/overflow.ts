@@ -7,8 +7,8 @@ import type { SessionStore } from "../stores/store.js";
 import { readStored, writeStored } from "../stores/stored-session.js";
 
 /**
- * Mode 2: the session is sealed into the cookie while it fits (name + value <= 4096 bytes, or the chunks of
- * `cookie.chunks`, exactly as in the cookie-only mode, whose cookies it reads); a larger one is sealed into the store under a fresh random
+ * Mode 2: the session is sealed into the cookie while it fits (its `Set-Cookie` line within `cookie.maxLineBytes`,
+ * or the chunks of `cookie.chunks`, exactly as in the cookie-only mode, whose cookies it reads); a larger one is sealed into the store under a fresh random
  * key and the cookie carries a small sealed pointer to it.
  *
  * Every store write goes to a fresh key: KV takes one write per second per key, and a fresh key also
