@@ -8,6 +8,8 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { writeLimit } from "../src/core/chunks.js";
 import { resolveCookie } from "../src/core/cookie.js";
+import type { RawEvent } from "../src/core/events.js";
+import { sizeProbe, sizeWatchOf } from "../src/core/size-warning.js";
 import {
   DurableObjectStore,
   KVStore,
@@ -19,6 +21,7 @@ import {
   type SessionEvent,
   type SessionVariables,
 } from "../src/index.js";
+import { d1Store } from "./d1-helpers.js";
 import { SECRET } from "./helpers.js";
 
 type Data = Record<string, string>;
@@ -65,6 +68,33 @@ describe("sizeWarning: the option", () => {
     for (const bad of [0, -0.5, 1.01, Number.NaN, "0.75", true, null]) {
       expect(() => sessionEngine({ secret: SECRET, sizeWarning: bad as number })).toThrow(SessionConfigError);
     }
+  });
+});
+
+describe("sizeWarning: what an isolate remembers", () => {
+  it("at most 1000 sessions: past that it starts again, and a session may be reported twice", () => {
+    const watch = sizeWatchOf(undefined)!;
+    const sent: RawEvent[] = [];
+    const write = (id: string) => {
+      const probe = sizeProbe(watch);
+      probe.measure(900, 1000);
+      probe.report(id, { k: "v" }, (event) => void sent.push(event));
+    };
+    for (let k = 0; k < 1000; k++) write(`s${k}`);
+    write("s0");
+    expect(sent).toHaveLength(1000); // s0 is still remembered
+    expect(watch.warned.size).toBe(1000);
+    write("s1000"); // the set is full: it starts again
+    expect(watch.warned.size).toBe(1);
+    write("s0");
+    expect(sent).toHaveLength(1002);
+    expect(sent[0]).toEqual({ type: "size", id: "s0", share: 0.9, bytes: 900, limit: 1000, largest: ["k"] });
+  });
+
+  it("a request that wrote nothing measured reports nothing", () => {
+    const sent: RawEvent[] = [];
+    sizeProbe(sizeWatchOf(0.5)!).report("s", { k: "v" }, (event) => void sent.push(event));
+    expect(sent).toEqual([]);
   });
 });
 
@@ -168,6 +198,12 @@ describe("sizeWarning: sessions in a store", () => {
     const [event] = app.sizes() as Extract<SessionEvent, { type: "size" }>[];
     expect(event).toMatchObject({ limit: 1024 * 1024, largest: ["b", "a"] });
     expect(event!.bytes).toBeGreaterThan(17_000 * (4 / 3));
+  });
+
+  it("D1 (a versioned store): the sealed value against the store's 1 MiB", async () => {
+    const app = engineWith({ store: d1Store(), sizeWarning: 0.01 });
+    await app.request({ a: "a".repeat(12_000) });
+    expect(app.sizes()).toEqual([expect.objectContaining({ limit: 1024 * 1024, largest: ["a"] })]);
   });
 });
 
