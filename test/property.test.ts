@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { Hono } from "hono";
 import { base64url } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { valueLimit } from "../src/core/chunks.js";
+import { writeLimit } from "../src/core/chunks.js";
 import { findCookie, resolveCookie } from "../src/core/cookie.js";
 import { unseal } from "../src/crypto/seal.js";
 import {
@@ -285,10 +285,10 @@ describe("sessions split over cookies (cookie.chunks)", () => {
           const store = withOverflow ? new MemoryStore() : undefined;
           const errors: unknown[] = [];
           const app = chunkedApp(chunks, store, errors);
-          const limit = valueLimit(resolveCookie({ chunks }));
+          const limit = writeLimit(resolveCookie({ chunks }), 0);
           /** The fewest cookies that hold a sealed value of `length` (written independently: smallest n whose capacity is enough). */
           const fewest = (length: number) =>
-            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((n) => n <= chunks && length <= valueLimit(resolveCookie({ chunks: n })));
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((n) => n <= chunks && length <= writeLimit(resolveCookie({ chunks: n }), 0));
           const jar = cookieJar();
           let current: Record<string, unknown> = {};
           for (const data of versions) {

@@ -5,7 +5,7 @@ import { COOKIE_LIMIT } from "./token.js";
 
 /**
  * A session split over cookies (`cookie.chunks` above 1). The session is sealed once; its value is cut into
- * pieces, each cookie within 4096 bytes of name + value:
+ * pieces, each cookie's whole `Set-Cookie` line within `cookie.maxLineBytes` (and its name + value within 4096 bytes):
  *
  * - fits one cookie: `<name>=<sealed>`, exactly as without chunks;
  * - `n` chunks (2 to 10): `<name>=<n>~<id>~<piece 0>`, then `<name>.<k>=<id>~<piece k>` for k = 1 to n - 1.
@@ -63,11 +63,25 @@ export function readSessionCookie(header: string | null | undefined, cookie: Res
 }
 
 /**
- * Longest sealed value the session's cookies carry: 4096 bytes less the name in one cookie, or what
- * `cookie.chunks` cookies hold after their names and chunk headers.
+ * Longest sealed value worth opening: 4096 bytes less the name in one cookie, or what `cookie.chunks` cookies
+ * hold after their names and chunk headers. Not lowered by `cookie.maxLineBytes`, so cookies written before
+ * it (or under a larger one) still open.
  */
 export function valueLimit(cookie: ResolvedCookie): number {
-  return capacity(cookie.name.length, cookie.chunks);
+  return capacity(cookie.name.length, cookie.chunks, COOKIE_LIMIT);
+}
+
+/**
+ * Longest sealed value written: what the session's cookies carry with every `Set-Cookie` line within
+ * `cookie.maxLineBytes`, reckoned with the longest `Max-Age` sent (`lifetime`, seconds; 0 sends none).
+ *
+ * @example
+ * ```ts
+ * writeLimit(resolveCookie(), 86400); // 4026: 4096 less "__Host-session=", "; Max-Age=86400" and the default attributes
+ * ```
+ */
+export function writeLimit(cookie: ResolvedCookie, lifetime: number): number {
+  return capacity(cookie.name.length, cookie.chunks, lineBudget(cookie, lifetime));
 }
 
 /**
@@ -77,17 +91,18 @@ export function valueLimit(cookie: ResolvedCookie): number {
  */
 export function sessionCookies(cookie: ResolvedCookie, value: string, maxAge: number): string[] {
   const { name, chunks } = cookie;
-  if (chunks === 1 && value.length <= capacity(name.length, 1)) return [serializeCookie(cookie, value, maxAge)];
+  const limit = lineBudget(cookie, maxAge);
+  if (chunks === 1 && value.length <= capacity(name.length, 1, limit)) return [serializeCookie(cookie, value, maxAge)];
   let count = 1;
-  while (count <= chunks && value.length > capacity(name.length, count)) count++;
-  if (count > chunks) throw new SessionTooLargeError(name.length + value.length, name.length + capacity(name.length, chunks));
+  while (count <= chunks && value.length > capacity(name.length, count, limit)) count++;
+  if (count > chunks) throw new SessionTooLargeError(name.length + value.length, name.length + capacity(name.length, chunks, limit));
   const cookies: string[] = [];
   if (count === 1) cookies.push(serializeCookie(cookie, value, maxAge));
   else {
     const id = base64url.encode(crypto.getRandomValues(new Uint8Array((ID_LENGTH * 3) / 4)));
-    let from = firstCapacity(name.length, count);
+    let from = firstCapacity(name.length, count, limit);
     cookies.push(serializeCookie(cookie, `${count}~${id}~${value.slice(0, from)}`, maxAge));
-    const step = chunkCapacity(name.length);
+    const step = chunkCapacity(name.length, limit);
     for (let k = 1; k < count; k++, from += step) {
       cookies.push(serializeCookie(cookie, `${id}~${value.slice(from, from + step)}`, maxAge, `${name}.${k}`));
     }
@@ -103,20 +118,29 @@ export function expiredCookies(cookie: ResolvedCookie): string[] {
   return cookies;
 }
 
-/** Value characters `count` cookies carry (names of `nameLength` + chunk suffixes, headers counted). */
-function capacity(nameLength: number, count: number): number {
-  if (count === 1) return COOKIE_LIMIT - nameLength;
-  return firstCapacity(nameLength, count) + (count - 1) * chunkCapacity(nameLength);
+/**
+ * Bytes of name + value each cookie may take: 4096 (browsers), and less when the `Set-Cookie` line with
+ * its "=", `; Max-Age=<maxAge>` (none for 0) and the attributes would pass `cookie.maxLineBytes`.
+ */
+function lineBudget(cookie: ResolvedCookie, maxAge: number): number {
+  const maxAgeLength = maxAge > 0 ? "; Max-Age=".length + String(maxAge).length : 0;
+  return Math.min(COOKIE_LIMIT, cookie.maxLineBytes - 1 - maxAgeLength - cookie.attributes.length);
+}
+
+/** Value characters `count` cookies carry within `limit` bytes of name + value each (chunk suffixes and headers counted). */
+function capacity(nameLength: number, count: number, limit: number): number {
+  if (count === 1) return limit - nameLength;
+  return firstCapacity(nameLength, count, limit) + (count - 1) * chunkCapacity(nameLength, limit);
 }
 
 /** `<name>=<count>~<id>~...` */
-function firstCapacity(nameLength: number, count: number): number {
-  return COOKIE_LIMIT - nameLength - String(count).length - ID_LENGTH - 2;
+function firstCapacity(nameLength: number, count: number, limit: number): number {
+  return limit - nameLength - String(count).length - ID_LENGTH - 2;
 }
 
 /** `<name>.<k>=<id>~...` */
-function chunkCapacity(nameLength: number): number {
-  return COOKIE_LIMIT - nameLength - 2 - ID_LENGTH - 1;
+function chunkCapacity(nameLength: number, limit: number): number {
+  return limit - nameLength - 2 - ID_LENGTH - 1;
 }
 
 function isDigit(code: number): boolean {

@@ -25,6 +25,15 @@ export interface CookieOptions {
    * and with the same attributes. A whole number from 1 to 10; not with `store:` (its cookie is a small id).
    */
   chunks?: number | undefined;
+  /**
+   * Default 4096. Longest `Set-Cookie` line written, counted without the `Set-Cookie: ` header name: name, `=`,
+   * value and every attribute (the longest `Max-Age` the app sends included). Some proxies and front ends drop
+   * a longer line whole, while browsers only limit name + value to 4096 bytes. Each cookie (or chunk) then
+   * carries 4096 less the name, "=" and the attributes (41 bytes with the defaults, 56 with a `lifetime` of a day); cookies
+   * written by an earlier version, up to 4096 bytes of name + value, still open. A whole number from 1024 to
+   * 8192; above 4096 only the attributes gain room (name + value stay within 4096).
+   */
+  maxLineBytes?: number | undefined;
 }
 
 const COOKIE_OPTIONS: KnownKeys<CookieOptions> = {
@@ -36,6 +45,7 @@ const COOKIE_OPTIONS: KnownKeys<CookieOptions> = {
   httpOnly: true,
   partitioned: true,
   chunks: true,
+  maxLineBytes: true,
 };
 
 /** Most cookies one session may be split over (`cookie.chunks`). */
@@ -53,6 +63,17 @@ const MAX_PARTITIONED_CHUNKS = 2;
  */
 const MAX_CHUNKED_NAME = 1024;
 
+/** Bounds of `cookie.maxLineBytes`: below 1024 a session holds next to nothing; above 8192 most servers refuse the header. */
+const MIN_LINE = 1024;
+const MAX_LINE = 8192;
+
+/**
+ * Value characters a cookie must keep within `cookie.maxLineBytes` after its name, the attributes and the
+ * longest `Max-Age` (`; Max-Age=` and 16 digits): a line budget that leaves less is refused at start-up.
+ */
+const MIN_LINE_VALUE = 512;
+const LONGEST_MAX_AGE = "; Max-Age=".length + String(Number.MAX_SAFE_INTEGER).length;
+
 /** Validated cookie settings with the attribute suffix precomputed once. */
 export interface ResolvedCookie {
   readonly name: string;
@@ -60,6 +81,8 @@ export interface ResolvedCookie {
   readonly attributes: string;
   /** How many cookies a session may take: 1 = one cookie, no chunk names. */
   readonly chunks: number;
+  /** Longest `Set-Cookie` line written (`cookie.maxLineBytes`), without the header name. */
+  readonly maxLineBytes: number;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -78,6 +101,7 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   const partitioned = options.partitioned ?? false;
   const sameSite = normalizeSameSite(options.sameSite ?? "Lax");
   const chunks = options.chunks === undefined ? 1 : options.chunks; // null is refused, not read as "off"
+  const maxLineBytes = options.maxLineBytes === undefined ? 4096 : options.maxLineBytes;
 
   if (typeof name !== "string" || !TOKEN.test(name)) {
     throw new SessionConfigError("cookie.name must be a non-empty RFC 6265 token (letters, digits, !#$%&'*+-.^_`|~)");
@@ -126,7 +150,17 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   if (secure) attributes += "; Secure";
   attributes += `; SameSite=${sameSite}`;
   if (partitioned) attributes += "; Partitioned";
-  return { name, attributes, chunks };
+  if (typeof maxLineBytes !== "number" || !Number.isSafeInteger(maxLineBytes) || maxLineBytes < MIN_LINE || maxLineBytes > MAX_LINE) {
+    throw new SessionConfigError(`cookie.maxLineBytes must be a whole number from ${MIN_LINE} to ${MAX_LINE}`);
+  }
+  // The longest chunk name ("<name>.9") with its "=": what is left must still carry a useful piece.
+  const left = maxLineBytes - name.length - (chunks > 1 ? 2 : 0) - 1 - attributes.length - LONGEST_MAX_AGE;
+  if (left < MIN_LINE_VALUE) {
+    throw new SessionConfigError(
+      `cookie.maxLineBytes (${maxLineBytes}) leaves ${Math.max(0, left)} bytes of value after the name and attributes; at least ${MIN_LINE_VALUE} are needed`,
+    );
+  }
+  return { name, attributes, chunks, maxLineBytes };
 }
 
 function normalizeSameSite(value: string): SameSite {

@@ -29,7 +29,14 @@ export type SessionEvent =
   /** A session sealed with a previous secret was sealed again with the current one. */
   | { type: "rotated-key"; session: string; at: number }
   /** A store failed or timed out (`SessionStoreError`); the request fails with 503. */
-  | { type: "store-failure"; operation: "get" | "set" | "delete" | "list"; at: number };
+  | { type: "store-failure"; operation: "get" | "set" | "delete" | "list"; at: number }
+  /**
+   * The session just written passed `sizeWarning` (a share, default 0.75) of its budget: `bytes` written
+   * against `limit` (the cookies' capacity, or the store's value limit). `largest` names its largest
+   * top-level keys (at most 3, largest first; names only, never values). Sent once per session and isolate
+   * when it crosses, again only after it fell below.
+   */
+  | { type: "size"; session: string; share: number; bytes: number; limit: number; largest: string[]; at: number };
 
 /** Every `type` of {@link SessionEvent}. */
 export type SessionEventType = SessionEvent["type"];
@@ -46,7 +53,8 @@ export type RawEvent =
   | { type: "regenerated"; id: string; previous: string }
   | { type: "expired"; id: string; reason: ExpiredReason }
   | { type: "invalid"; id?: string | undefined; reason: InvalidReason }
-  | { type: "store-failure"; operation: "get" | "set" | "delete" | "list" };
+  | { type: "store-failure"; operation: "get" | "set" | "delete" | "list" }
+  | { type: "size"; id: string; share: number; bytes: number; limit: number; largest: string[] };
 
 /**
  * The event sender of one request. Each event goes to the app's handler without delaying the response:
@@ -88,6 +96,10 @@ async function eventOf(raw: RawEvent, at: number, keys: Keyring): Promise<Sessio
       return { type: raw.type, ...(raw.id === undefined ? {} : { session: await keys.tag(raw.id) }), reason: raw.reason, at };
     case "store-failure":
       return { type: raw.type, operation: raw.operation, at };
+    case "size": {
+      const { id, ...size } = raw;
+      return { ...size, session: await keys.tag(id), at };
+    }
     default:
       return { type: raw.type, session: await keys.tag(raw.id), at };
   }

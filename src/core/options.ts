@@ -6,6 +6,7 @@ import { SessionConfigError } from "./errors.js";
 import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
+import { sizeWatchOf, type SizeWatch } from "./size-warning.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
 import type { SessionStore } from "../stores/store.js";
@@ -56,8 +57,8 @@ export interface SessionEngineOptions<C = unknown> {
   /** Clock in ms since epoch. Default `Date.now`. */
   now?: (() => number) | undefined;
   /**
-   * Cookie with overflow: a session whose sealed cookie would exceed 4096 bytes (or what `cookie.chunks`
-   * cookies hold) is sealed into this store
+   * Cookie with overflow: a session whose sealed cookie would not fit (its `Set-Cookie` line within
+   * `cookie.maxLineBytes`, or what `cookie.chunks` cookies hold) is sealed into this store
    * (a KV binding, or any `SessionStore`, or `(c) => c.env.SESSIONS`) and the cookie carries a sealed pointer.
    */
   overflow?: StoreOption<C> | undefined;
@@ -85,6 +86,12 @@ export interface SessionEngineOptions<C = unknown> {
    * `c.executionCtx.waitUntil`): it never delays the response, and what it throws is logged and dropped.
    */
   onEvent?: SessionEventHandler<C> | undefined;
+  /**
+   * With `onEvent`: a `size` event when a written session passes this share of its budget (the cookies'
+   * capacity, or the store's value limit), naming its largest keys. Above 0, at most 1; default 0.75;
+   * `false` for none.
+   */
+  sizeWarning?: number | false | undefined;
 }
 
 /** Every key of {@link SessionEngineOptions}: what the engine accepts (the type keeps the two in step). */
@@ -104,6 +111,7 @@ const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {
   storeTimeout: true,
   revocation: true,
   onEvent: true,
+  sizeWarning: true,
 };
 
 /** What a mode chooser knows besides the options: the validated limits (revocation records are bounded by them). */
@@ -138,6 +146,8 @@ export interface ResolvedOptions<C> {
   keysFor: (context: C) => Promise<Keyring>;
   modeOf: ModeFactory<C>;
   onEvent: SessionEventHandler<C> | undefined;
+  /** `sizeWarning`, validated: undefined when off. */
+  sizeWatch: SizeWatch | undefined;
 }
 
 /** Validates every option (throwing `SessionConfigError`) and prepares what requests share. */
@@ -171,8 +181,10 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
   const keysFor = (context: C): Promise<Keyring> =>
     typeof secret === "function" ? keyrings.get(secret(context)) : (fixedKeys ??= keyrings.get(secret));
 
+  const sizeWatch = sizeWatchOf(options.sizeWarning);
+
   const modeOf = chooseMode(options, { cookie, limits, lifetime, touchAfterMs, now: clock });
-  return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent };
+  return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent, sizeWatch };
 }
 
 /**

@@ -143,6 +143,8 @@ export class D1Store implements SessionStore, VersionedSessions {
   readonly db: D1Database;
   /** See {@link D1StoreOptions.prefix}. */
   readonly prefix: string;
+  /** The value limit this store checks (`D1_LIMITS.valueBytes`, 1 MiB). */
+  readonly maxValueBytes = D1_LIMITS.valueBytes;
   /** D1 takes no session lock: requests of one session run in parallel and their writes are merged. */
   readonly exclusive: undefined = undefined;
   readonly onConflict: "merge" | "error";

@@ -265,6 +265,8 @@ export interface VersionedSessions {
   release(key: string, token: string): Promise<void>;
   /** Ends the session stored under `key` for good: no write brings it back, and it leaves its user's list. */
   end(key: string): Promise<void>;
+  /** Longest value (UTF-8 bytes) `write` takes, for the `size` event; default the Durable Object's 1 MiB. */
+  readonly maxValueBytes?: number | undefined;
 }
 
 export interface CheckResult {

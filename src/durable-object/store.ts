@@ -87,6 +87,8 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
   readonly timeoutMs: number;
   /** The versioned capability (this store itself): what a wrapper forwards to keep every guarantee. */
   readonly versioned: VersionedSessions;
+  /** The value limit the object takes (1 MiB). */
+  readonly maxValueBytes = MAX_VALUE_LENGTH;
 
   constructor(namespace: SessionObjectNamespace, options: DurableObjectStoreOptions = {}) {
     checkNamespace(namespace, "DurableObjectStore");

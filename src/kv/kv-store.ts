@@ -65,6 +65,8 @@ export class KVStore implements SessionStore {
   readonly namespace: KVNamespaceLike;
   /** See {@link KVStoreOptions.prefix}. */
   readonly prefix: string;
+  /** KV's value limit (25 MiB). */
+  readonly maxValueBytes = KV_LIMITS.valueBytes;
 
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (!isKVNamespace(namespace)) throw new SessionConfigError("KVStore needs a KV namespace binding");

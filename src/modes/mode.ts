@@ -3,6 +3,7 @@ import { seal, unseal } from "../crypto/seal.js";
 import { encodeEnvelope, envelopeOf, isObject, isSeconds, isSessionId, parsePlaintext, type Envelope } from "../core/envelope.js";
 import { SessionTooLargeError } from "../core/errors.js";
 import type { Changes } from "./rebase.js";
+import type { Measure } from "../core/size-warning.js";
 import { COOKIE_LIMIT, type InvalidReason } from "../core/token.js";
 import { endedOf, type Ended } from "../core/ended.js";
 
@@ -17,7 +18,7 @@ export type Opened =
 export interface SaveContext {
   /** The cookie name, which counts towards the 4096-byte limit. */
   cookieName: string;
-  /** Longest value the session's cookie (or its chunks, `cookie.chunks`) can carry: 4096 less the name, or more. */
+  /** Longest value written in the session's cookie (or its chunks, `cookie.chunks`): each line within `cookie.maxLineBytes`. */
   maxLength: number;
   /** What `open` returned for this request's cookie, if it opened. */
   previous: Opened | undefined;
@@ -39,6 +40,8 @@ export interface SaveContext {
    * committed since this one read the session (see `rebase()`).
    */
   changes: Changes;
+  /** Told what was written against its limit (see `size-warning.ts`), when the app listens for `size` events. */
+  measure?: Measure | undefined;
 }
 
 /**
@@ -151,10 +154,11 @@ function withStepUp(opened: Opened, pointer: Pointer): Opened {
 export function cookieMode(keys: Keyring): SessionMode {
   return {
     open: (cookie, maxLength) => openCookie(cookie, keys, { inline: true }, maxLength),
-    async save(envelope, { cookieName, maxLength }) {
+    async save(envelope, { cookieName, maxLength, measure }) {
       const value = await seal(encodeEnvelope(envelope), keys);
-      // Name + value against 4096 bytes, or against what all the chunks hold.
+      // Name + value against what one cookie or all the chunks hold, each line within cookie.maxLineBytes.
       if (value.length > maxLength) throw new SessionTooLargeError(cookieName.length + value.length, cookieName.length + maxLength);
+      measure?.(value.length, maxLength);
       return value;
     },
     async discard() {},

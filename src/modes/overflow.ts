@@ -7,8 +7,8 @@ import type { SessionStore } from "../stores/store.js";
 import { readStored, writeStored } from "../stores/stored-session.js";
 
 /**
- * Mode 2: the session is sealed into the cookie while it fits (name + value <= 4096 bytes, or the chunks of
- * `cookie.chunks`, exactly as in the cookie-only mode, whose cookies it reads); a larger one is sealed into the store under a fresh random
+ * Mode 2: the session is sealed into the cookie while it fits (its `Set-Cookie` line within `cookie.maxLineBytes`,
+ * or the chunks of `cookie.chunks`, exactly as in the cookie-only mode, whose cookies it reads); a larger one is sealed into the store under a fresh random
  * key and the cookie carries a small sealed pointer to it.
  *
  * Every store write goes to a fresh key: KV takes one write per second per key, and a fresh key also
@@ -23,17 +23,20 @@ export function overflowMode(keys: Keyring, store: SessionStore): SessionMode {
     open: (cookie, maxLength) =>
       openCookie(cookie, keys, { inline: true, pointer: "o", read: (key, rotated) => readStored(sealed, key, { rotated }) }, maxLength),
 
-    async save(envelope, { maxLength, previous, ttl, now }) {
+    async save(envelope, { maxLength, previous, ttl, now, measure }) {
       // The entry this same session leaves behind; a replaced session's entry goes through discard().
       const left = previous?.ok && previous.envelope.meta.id === envelope.meta.id ? previous.stored : undefined;
       const inline = await seal(encodeEnvelope(envelope), keys);
       let cookie: string;
       if (inline.length <= maxLength) {
         cookie = inline;
+        measure?.(inline.length, maxLength);
       } else {
         const key = newSessionId();
         await writeStored(sealed, key, envelope, ttl, now);
         cookie = await sealPointer("o", key, keys);
+        // The stored value is the same envelope sealed with its key bound in: a few bytes more than `inline`.
+        if (store.maxValueBytes) measure?.(inline.length, store.maxValueBytes);
       }
       if (left !== undefined) await sealed.delete(left).catch(() => {});
       return cookie;

@@ -3,6 +3,8 @@ import { sealedStore } from "../stores/sealed-store.js";
 import { openCookie, sameStepUp, sealPointer, type SessionMode } from "./mode.js";
 import type { SessionStore } from "../stores/store.js";
 import { readStored, writeStored } from "../stores/stored-session.js";
+import { envelopeJson } from "../core/envelope.js";
+import { sealedSize } from "../core/size-warning.js";
 
 /**
  * Mode 3, server-side: the cookie carries only the sealed session id; data and metadata are sealed into the
@@ -30,7 +32,7 @@ export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
   return {
     open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: (id, rotated) => readStored(sealed, id, { id, rotated }) }),
 
-    async save(envelope, { previous, ttl, now, incoming }) {
+    async save(envelope, { previous, ttl, now, incoming, measure }) {
       const { id } = envelope.meta;
       // The id this request read from the store (stored key = session id in this mode), if any.
       const read = previous?.ok ? previous.stored : undefined;
@@ -38,6 +40,7 @@ export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
       // before a logout or an admin's delete must not bring it back, under its id or (regenerate) a new one.
       if (read !== undefined && !(await readStored(sealed, read, { id: read, rotated: false })).ok) return null;
       await writeStored(sealed, id, envelope, ttl, now);
+      if (measure && store.maxValueBytes) measure(sealedSize(envelopeJson(envelope)), store.maxValueBytes);
       // Same id, a cookie sealed with the current key and its step-up time: the cookie stays as it is (no Set-Cookie).
       if (incoming !== undefined && read === id && previous?.ok && !previous.rotated && sameStepUp(previous, envelope)) return incoming;
       return sealPointer("s", id, keys, envelope.meta.authenticatedAt);

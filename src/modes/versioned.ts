@@ -64,7 +64,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
   return {
     open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: readSession }),
 
-    async save(envelope, { ttl, now, changes, incoming, previous, replaces }) {
+    async save(envelope, { ttl, now, changes, incoming, previous, replaces, measure }) {
       const { id, authenticatedAt } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
@@ -75,8 +75,9 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
       let next = envelope;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const plaintext = envelopeJson(next);
+        const value = await sealBound(id, plaintext, keys, name);
         const result = await store.write(id, {
-          value: await sealBound(id, plaintext, keys, name),
+          value,
           ttl,
           keep: EXPIRED_GRACE, // as in KV: a returning visitor learns why the session ended
           expected,
@@ -89,6 +90,7 @@ export function durableObjectMode(keys: Keyring, store: VersionedSessions, name 
           // The replaced session ended with the write, and its lock with it: discard() has nothing left to do.
           handedOver = from;
           if (held?.id === from) held = undefined;
+          measure?.(value.length, store.maxValueBytes ?? MAX_VALUE_LENGTH);
           // Same id, a pointer sealed with the current key and this request's step-up time (never the one a
           // rebase took from another request's write): the cookie stays as it is (no Set-Cookie).
           const keep = incoming !== undefined && base && !base.rotated && sameStepUp(previous, envelope);

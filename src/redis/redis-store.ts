@@ -177,6 +177,8 @@ export class RedisStore implements SessionStore, VersionedSessions {
   readonly url: string;
   /** See {@link RedisStoreOptions.prefix}. */
   readonly prefix: string;
+  /** The value limit this store checks (`REDIS_LIMITS.valueBytes`, 900 KiB). */
+  readonly maxValueBytes = REDIS_LIMITS.valueBytes;
   /** Redis takes no session lock here: requests of one session run in parallel and their writes are merged. */
   readonly exclusive: undefined = undefined;
   readonly onConflict: "merge" | "error";

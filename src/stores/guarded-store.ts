@@ -9,6 +9,7 @@ import { storeCall, type SessionStore } from "./store.js";
 export function guardedStore(store: SessionStore, timeoutMs: number): SessionStore {
   const guarded: SessionStore = {
     prefix: store.prefix,
+    maxValueBytes: store.maxValueBytes,
     get: (key) => storeCall("get", () => inTime(store.get(key), timeoutMs)),
     set: (key, value, options) => storeCall("set", () => inTime(store.set(key, value, options), timeoutMs)),
     delete: (key) => storeCall("delete", () => inTime(store.delete(key), timeoutMs)),

@@ -53,6 +53,12 @@ export interface SessionStore {
    * `get`/`set`. `DurableObjectStore` offers it; a wrapper around one keeps it by forwarding the property.
    */
   readonly versioned?: VersionedSessions | undefined;
+  /**
+   * Longest value (UTF-8 bytes) the store takes, if it has a limit: what the `size` event (`sizeWarning`)
+   * measures sessions in this store against. KVStore 25 MiB, D1Store 1 MiB, RedisStore 900 KiB,
+   * DurableObjectStore 1 MiB; a store without it sends no `size` event for the sessions it holds.
+   */
+  readonly maxValueBytes?: number | undefined;
 }
 
 /**
