@@ -2,16 +2,17 @@ import type { Context } from "hono";
 import { addCookies, withCookies } from "../core/with-session.js";
 
 /**
- * On a response with a body that a request's own context made (`c.json()`, `c.text()`, `c.html()`,
- * `c.body(data)`, `c.newResponse(data)`): that context. No other request holds such a response, so its
+ * On a request's context: the last response with a body that this context made (`c.json()`, `c.text()`,
+ * `c.html()`, `c.body(data)`, `c.newResponse(data)`). No other request holds such a response, so its
  * Set-Cookie can go on it in place; and a body is sent once, so even an app that kept it could not send it
- * again. Any other response (a module-level one, `fetch()`'s, `Response.redirect()`, and every response
- * without a body, such as `c.redirect()`'s, which an app may well keep and return again) gets its cookies on
- * a copy, which in workerd costs about 13 us (a body stream and a header copy), a tenth of a round trip.
- * Marks are properties, not WeakMap entries: an entry per response costs the garbage collector more than the
- * copy saves (measured).
+ * again. Any other response (a module-level one, `fetch()`'s, `Response.redirect()`, one made before another,
+ * and every response without a body, such as `c.redirect()`'s, which an app may well keep and return again)
+ * gets its cookies on a copy, which in workerd costs about 13 us (a body stream and a header copy), a tenth of
+ * a round trip. The mark is on the context, a plain object, not on the response: a property added to a
+ * workerd \`Response\` (an API object) costs every request microseconds, and a WeakMap entry per response costs
+ * the garbage collector more than the copy saves (both measured).
  */
-const MADE_BY = Symbol("edge-session: made by");
+const MADE = Symbol("edge-session: made here");
 
 /**
  * On a response given Set-Cookie values in place: those values. If an app keeps a response its context made
@@ -20,23 +21,28 @@ const MADE_BY = Symbol("edge-session: made by");
 const ADDED = Symbol("edge-session: cookies added");
 
 /** A response as this module marks it. */
-type Marked = Response & { [MADE_BY]?: Context; [ADDED]?: readonly string[] };
+type Marked = Response & { [ADDED]?: readonly string[] };
+
+/** A context as this module marks it. */
+type Making = Context & { [MADE]?: Response };
 
 /** Context methods that make a response from their first argument (`c.redirect()` makes one without a body). */
 type Maker = "body" | "text" | "json" | "html" | "newResponse";
 const MAKERS: readonly Maker[] = ["body", "text", "json", "html", "newResponse"];
 
-/** Makes `c`'s response methods mark the responses with a body they make (see {@link MADE_BY}). */
+/** Makes `c`'s response methods mark the responses with a body they make (see {@link MADE}). */
 export function recordResponses(c: Context): void {
+  const making = c as Making;
   for (const name of MAKERS) {
-    const make = c[name] as (...args: unknown[]) => Response | Promise<Response>;
-    (c as unknown as Record<Maker, unknown>)[name] = (...args: unknown[]) => {
-      const made = make(...args);
-      if (args[0] === null || args[0] === undefined) return made; // no body: copied (see MADE_BY)
-      if (made instanceof Response) (made as Marked)[MADE_BY] = c;
+    const make = c[name] as (data: unknown, arg: unknown, headers: unknown) => Response | Promise<Response>;
+    // Fixed parameters, no rest array: each maker takes (data, arg?, headers?).
+    (c as unknown as Record<Maker, unknown>)[name] = (data: unknown, arg: unknown, headers: unknown) => {
+      const made = make(data, arg, headers);
+      if (data === null || data === undefined) return made; // no body: copied (see MADE)
+      if (made instanceof Response) making[MADE] = made;
       else
         void made.then(
-          (res: Marked) => void (res[MADE_BY] = c),
+          (res) => void (making[MADE] = res),
           () => undefined,
         );
       return made;
@@ -46,7 +52,7 @@ export function recordResponses(c: Context): void {
 
 /**
  * The response to hand Hono after the request (undefined: `c.res` as it is): `c.res` with `setCookies` (and
- * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link MADE_BY}), else on a
+ * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link MADE}), else on a
  * copy; a response that carries another request's cookies (added in place there) leaves without them.
  */
 export function responseWith(c: Context, setCookies: readonly string[]): Response | undefined {
@@ -61,7 +67,7 @@ export function responseWith(c: Context, setCookies: readonly string[]): Respons
     return copy;
   }
   if (!setCookies.length) return undefined;
-  if (res[MADE_BY] !== c || res.bodyUsed) return withCookies(res, setCookies);
+  if ((c as Making)[MADE] !== res || res.bodyUsed) return withCookies(res, setCookies);
   addCookies(res.headers, setCookies);
   res[ADDED] = setCookies;
   return undefined;
