@@ -57,7 +57,9 @@ export function recordResponses(c: Context): void {
  */
 export function responseWith(c: Context, setCookies: readonly string[]): Response | undefined {
   const res: Marked = c.res;
-  const foreign = res[ADDED];
+  // Made here, this request: no other request's cookies can be on it, and nothing to look up on the response.
+  const mine = (c as Making)[MADE] === res;
+  const foreign = mine ? undefined : res[ADDED];
   if (foreign) {
     const copy = new Response(res.body, res);
     const kept = copy.headers.getSetCookie().filter((value) => !foreign.includes(value));
@@ -67,8 +69,11 @@ export function responseWith(c: Context, setCookies: readonly string[]): Respons
     return copy;
   }
   if (!setCookies.length) return undefined;
-  if ((c as Making)[MADE] !== res || res.bodyUsed) return withCookies(res, setCookies);
+  if (!mine || res.bodyUsed) return withCookies(res, setCookies);
   addCookies(res.headers, setCookies);
-  res[ADDED] = setCookies;
+  // Another session middleware of this app may have added its cookies in place already: a later request
+  // returning this response must find them all.
+  const added = res[ADDED];
+  res[ADDED] = added ? [...added, ...setCookies] : setCookies;
   return undefined;
 }
