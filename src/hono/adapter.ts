@@ -33,7 +33,7 @@ export function honoSession<Data extends SessionData, E extends Env>(
     const start = sendsEvents ? { waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise) } : undefined;
     const request = engine.start(c.req.raw.headers, c as unknown as Context<E>, start);
     c.set("session", request.session);
-    recordResponses(c);
+    const made = recordResponses(c);
     await next();
     if (c.error) {
       // Hono's error handler answered already (a bare 500 by default): a mistake in the app's use of the
@@ -55,7 +55,7 @@ export function honoSession<Data extends SessionData, E extends Env>(
         replaceResponse(c, new Response(null, { headers: { "Cache-Control": "no-store" } }));
         throw error;
       }
-    const res = responseWith(c, setCookies);
+    const res = responseWith(c, made, setCookies);
     if (res) replaceResponse(c, res);
   };
 }

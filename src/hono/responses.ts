@@ -2,17 +2,19 @@ import type { Context } from "hono";
 import { addCookies, withCookies } from "../core/with-session.js";
 
 /**
- * On a request's context: the last response with a body that this context made (`c.json()`, `c.text()`,
- * `c.html()`, `c.body(data)`, `c.newResponse(data)`). No other request holds such a response, so its
- * Set-Cookie can go on it in place; and a body is sent once, so even an app that kept it could not send it
- * again. Any other response (a module-level one, `fetch()`'s, `Response.redirect()`, one made before another,
- * and every response without a body, such as `c.redirect()`'s, which an app may well keep and return again)
- * gets its cookies on a copy, which in workerd costs about 13 us (a body stream and a header copy), a tenth of
- * a round trip. The mark is on the context, a plain object, not on the response: a property added to a
- * workerd \`Response\` (an API object) costs every request microseconds, and a WeakMap entry per response costs
- * the garbage collector more than the copy saves (both measured).
+ * What {@link recordResponses} saw of one request: the last response with a body its context made
+ * (`c.json()`, `c.text()`, `c.html()`, `c.body(data)`, `c.newResponse(data)`). No other request holds such a
+ * response, so its Set-Cookie can go on it in place; and a body is sent once, so even an app that kept it
+ * could not send it again. Any other response (a module-level one, `fetch()`'s, `Response.redirect()`, one
+ * made before another, and every response without a body, such as `c.redirect()`'s, which an app may well
+ * keep and return again) gets its cookies on a copy, which in workerd costs about 13 us (a body stream and a
+ * header copy), a tenth of a round trip. The mark is kept in this per-request object, not added to the
+ * workerd `Response` (an API object) nor to Hono's context: both cost every request microseconds, as does a
+ * WeakMap entry per response (measured).
  */
-const MADE = Symbol("edge-session: made here");
+export interface Made {
+  response: Response | undefined;
+}
 
 /**
  * On a response given Set-Cookie values in place: those values. If an app keeps a response its context made
@@ -23,48 +25,47 @@ const ADDED = Symbol("edge-session: cookies added");
 /** A response as this module marks it. */
 type Marked = Response & { [ADDED]?: readonly string[] };
 
-/** A context as this module marks it. */
-type Making = Context & { [MADE]?: Response };
-
 /** A context method that makes a response from its first argument, as this module calls it. */
 type Make = (data: unknown, arg?: unknown, headers?: unknown) => Response | Promise<Response>;
 
 /**
  * Makes `c`'s response methods (`c.body()`, `c.text()`, `c.json()`, `c.html()`, `c.newResponse()`; not
- * `c.redirect()`, which makes one without a body) mark the responses with a body they make (see {@link MADE}).
+ * `c.redirect()`, which makes one without a body) record the responses with a body they make (see {@link Made}).
  * Written out, not looped over names: five stores of known properties, one closure scope, on every request.
  */
-export function recordResponses(c: Context): void {
+export function recordResponses(c: Context): Made {
+  const made: Made = { response: undefined };
   const methods = c as unknown as Record<"body" | "text" | "json" | "html" | "newResponse", Make>;
   const { body, text, json, html, newResponse } = methods;
-  methods.body = (data, arg, headers) => mark(c, body(data, arg, headers), data);
-  methods.text = (data, arg, headers) => mark(c, text(data, arg, headers), data);
-  methods.json = (data, arg, headers) => mark(c, json(data, arg, headers), data);
-  methods.html = (data, arg, headers) => mark(c, html(data, arg, headers), data);
-  methods.newResponse = (data, arg, headers) => mark(c, newResponse(data, arg, headers), data);
+  methods.body = (data, arg, headers) => record(made, body(data, arg, headers), data);
+  methods.text = (data, arg, headers) => record(made, text(data, arg, headers), data);
+  methods.json = (data, arg, headers) => record(made, json(data, arg, headers), data);
+  methods.html = (data, arg, headers) => record(made, html(data, arg, headers), data);
+  methods.newResponse = (data, arg, headers) => record(made, newResponse(data, arg, headers), data);
+  return made;
 }
 
-/** Marks `made` as `c`'s, unless it has no body (see {@link MADE}); returns it. */
-function mark(c: Making, made: Response | Promise<Response>, data: unknown): Response | Promise<Response> {
-  if (data === null || data === undefined) return made; // no body: copied (see MADE)
-  if (made instanceof Response) c[MADE] = made;
+/** Records `response` as the request's, unless it has no body (see {@link Made}); returns it. */
+function record(made: Made, response: Response | Promise<Response>, data: unknown): Response | Promise<Response> {
+  if (data === null || data === undefined) return response; // no body: copied (see Made)
+  if (response instanceof Response) made.response = response;
   else
-    void made.then(
-      (res) => void (c[MADE] = res),
+    void response.then(
+      (res) => void (made.response = res),
       () => undefined,
     );
-  return made;
+  return response;
 }
 
 /**
  * The response to hand Hono after the request (undefined: `c.res` as it is): `c.res` with `setCookies` (and
- * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link MADE}), else on a
+ * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link Made}), else on a
  * copy; a response that carries another request's cookies (added in place there) leaves without them.
  */
-export function responseWith(c: Context, setCookies: readonly string[]): Response | undefined {
+export function responseWith(c: Context, made: Made, setCookies: readonly string[]): Response | undefined {
   const res: Marked = c.res;
   // Made here, this request: no other request's cookies can be on it, and nothing to look up on the response.
-  const mine = (c as Making)[MADE] === res;
+  const mine = made.response === res;
   const foreign = mine ? undefined : res[ADDED];
   if (foreign) {
     const copy = new Response(res.body, res);
