@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { BenchData } from "./payloads.js";
-import type { Contender } from "./contenders.js";
+import { BENCH_ENV, type Contender } from "./contenders.js";
 
 /** A one-cookie browser over `app.request()`: sends the cookie it holds, keeps the one it is given. */
 export class Client {
@@ -17,7 +17,7 @@ export class Client {
   }
 
   async get(path: string): Promise<Response> {
-    const res = await this.#app.request(path, this.cookie ? { headers: { Cookie: this.cookie } } : undefined);
+    const res = await this.#app.request(path, this.cookie ? { headers: { Cookie: this.cookie } } : undefined, BENCH_ENV);
     // Browsers apply Set-Cookie lines in order: the last one for our name wins.
     this.lastSetCookie = res.headers.getSetCookie().findLast((line) => line.startsWith(this.#prefix));
     if (this.lastSetCookie !== undefined) this.cookie = this.lastSetCookie.split(";", 1)[0];

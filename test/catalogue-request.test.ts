@@ -15,6 +15,7 @@ import {
   SessionClosedError,
   SessionConfigError,
   SessionError,
+  type Session,
   type SessionOptions,
   type SessionStore,
   type SessionVariables,
@@ -312,6 +313,29 @@ describe("responses made by the request's own context", () => {
     expect(cookies[1]).not.toBe(aliceCookie);
     const other = await app.request("/anywhere");
     expect(other.headers.getSetCookie()).toEqual(["theme=dark; Path=/"]);
+  });
+  it("two session middlewares (two cookie names) both put their cookie on the response; a later request that returns it again carries neither", async () => {
+    let kept: Response | undefined;
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET }));
+    const outer: Session<Data>[] = [];
+    app.use(async (c, next) => {
+      outer.push(c.var.session);
+      await next();
+    });
+    app.use(session<Data>({ secret: OLD_SECRET, cookie: { name: "__Host-preview" } }));
+    app.get("/login/:user", (c) => {
+      c.var.session.set("user", c.req.param("user"));
+      outer.at(-1)!.set("user", c.req.param("user"));
+      return (kept ??= c.text("welcome"));
+    });
+    app.get("/anywhere", () => kept!);
+    const alice = await app.request("/login/alice");
+    const names = alice.headers.getSetCookie().map((value) => value.split("=", 1)[0]);
+    expect(names).toEqual(["__Host-preview", "__Host-session"]);
+    expect(alice).toBe(kept);
+    const other = await app.request("/anywhere");
+    expect(other.headers.getSetCookie()).toEqual([]);
   });
 });
 

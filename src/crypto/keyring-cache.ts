@@ -26,15 +26,14 @@ export function keyringCache(purpose: string, encryption: Encryption, binding?: 
   const recent: Recent[] = [];
   return {
     get(secret: Secret | readonly Secret[]): Promise<Keyring> {
-      const secrets: readonly unknown[] = Array.isArray(secret) ? secret : [secret];
-      for (const entry of recent) if (sameValues(entry.secrets, secrets)) return entry.ring;
+      for (const entry of recent) if (sameValues(entry.secrets, secret)) return entry.ring;
       let ring: Promise<Keyring>;
       try {
         ring = derive(checkSecrets(secret, binding), purpose, encryption); // a missing secret: SessionConfigError, not a TypeError
       } catch (error) {
         return Promise.reject(error);
       }
-      const entry = { secrets: [...secrets], ring };
+      const entry = { secrets: Array.isArray(secret) ? [...(secret as readonly Secret[])] : [secret], ring };
       if (recent.unshift(entry) > RECENT_KEPT) recent.pop();
       ring.catch(() => {
         const at = recent.indexOf(entry);
@@ -58,7 +57,9 @@ function derive(list: readonly Secret[], purpose: string, encryption: Encryption
   return ring;
 }
 
-function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+/** Whether `b` (one secret, or a list) is the values of `a`; one secret is compared without a list made for it. */
+function sameValues(a: readonly unknown[], b: unknown): boolean {
+  if (!Array.isArray(b)) return a.length === 1 && a[0] === b;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

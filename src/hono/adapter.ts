@@ -3,7 +3,7 @@ import type { SessionEngine } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import { logProgrammerError } from "../core/report.js";
-import type { Session } from "../core/session.js";
+import { closeSession, sessionStarted, type Session } from "../core/session.js";
 import { recordResponses, responseWith } from "./responses.js";
 
 /**
@@ -33,7 +33,7 @@ export function honoSession<Data extends SessionData, E extends Env>(
     const start = sendsEvents ? { waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise) } : undefined;
     const request = engine.start(c.req.raw.headers, c as unknown as Context<E>, start);
     c.set("session", request.session);
-    recordResponses(c);
+    const made = recordResponses(c);
     await next();
     if (c.error) {
       // Hono's error handler answered already (a bare 500 by default): a mistake in the app's use of the
@@ -41,19 +41,27 @@ export function honoSession<Data extends SessionData, E extends Env>(
       logProgrammerError(c.error);
       return request.abort(); // the handler failed: the cookie stays as it was
     }
-    let setCookies: string[];
-    try {
-      setCookies = await request.commit();
-    } catch (error) {
-      // The handler's response must not leave with the error: Hono copies its headers (Cache-Control: public,
-      // headers carrying data) onto whatever response the error handler builds.
-      replaceResponse(c, new Response(null, { headers: { "Cache-Control": "no-store" } }));
-      throw error;
-    }
-    const res = responseWith(c, setCookies);
+    let setCookies: string[] = NONE;
+    const { session } = request;
+    // Untouched (lazy): nothing to write, so no commit to wait for; only a response that carries another
+    // request's cookies still needs its copy (see responses.ts).
+    if (!sessionStarted(session)) closeSession(session);
+    else
+      try {
+        setCookies = await request.commit();
+      } catch (error) {
+        // The handler's response must not leave with the error: Hono copies its headers (Cache-Control: public,
+        // headers carrying data) onto whatever response the error handler builds.
+        replaceResponse(c, new Response(null, { headers: { "Cache-Control": "no-store" } }));
+        throw error;
+      }
+    const res = responseWith(c, made, setCookies);
     if (res) replaceResponse(c, res);
   };
 }
+
+/** No Set-Cookie values: one array for every untouched request. */
+const NONE: string[] = [];
 
 /** Hands Hono exactly `res`: its `c.res` setter copies the previous response's headers onto the new one. */
 function replaceResponse(c: Context, res: Response): void {

@@ -2,16 +2,19 @@ import type { Context } from "hono";
 import { addCookies, withCookies } from "../core/with-session.js";
 
 /**
- * On a response with a body that a request's own context made (`c.json()`, `c.text()`, `c.html()`,
- * `c.body(data)`, `c.newResponse(data)`): that context. No other request holds such a response, so its
- * Set-Cookie can go on it in place; and a body is sent once, so even an app that kept it could not send it
- * again. Any other response (a module-level one, `fetch()`'s, `Response.redirect()`, and every response
- * without a body, such as `c.redirect()`'s, which an app may well keep and return again) gets its cookies on
- * a copy, which in workerd costs about 13 us (a body stream and a header copy), a tenth of a round trip.
- * Marks are properties, not WeakMap entries: an entry per response costs the garbage collector more than the
- * copy saves (measured).
+ * What {@link recordResponses} saw of one request: the last response with a body its context made
+ * (`c.json()`, `c.text()`, `c.html()`, `c.body(data)`, `c.newResponse(data)`). No other request holds such a
+ * response, so its Set-Cookie can go on it in place; and a body is sent once, so even an app that kept it
+ * could not send it again. Any other response (a module-level one, `fetch()`'s, `Response.redirect()`, one
+ * made before another, and every response without a body, such as `c.redirect()`'s, which an app may well
+ * keep and return again) gets its cookies on a copy, which in workerd costs about 13 us (a body stream and a
+ * header copy), a tenth of a round trip. The mark is kept in this per-request object, not added to the
+ * workerd `Response` (an API object) nor to Hono's context: both cost every request microseconds, as does a
+ * WeakMap entry per response (measured).
  */
-const MADE_BY = Symbol("edge-session: made by");
+export interface Made {
+  response: Response | undefined;
+}
 
 /**
  * On a response given Set-Cookie values in place: those values. If an app keeps a response its context made
@@ -20,38 +23,50 @@ const MADE_BY = Symbol("edge-session: made by");
 const ADDED = Symbol("edge-session: cookies added");
 
 /** A response as this module marks it. */
-type Marked = Response & { [MADE_BY]?: Context; [ADDED]?: readonly string[] };
+type Marked = Response & { [ADDED]?: readonly string[] };
 
-/** Context methods that make a response from their first argument (`c.redirect()` makes one without a body). */
-type Maker = "body" | "text" | "json" | "html" | "newResponse";
-const MAKERS: readonly Maker[] = ["body", "text", "json", "html", "newResponse"];
+/** A context method that makes a response from its first argument, as this module calls it. */
+type Make = (data: unknown, arg?: unknown, headers?: unknown) => Response | Promise<Response>;
 
-/** Makes `c`'s response methods mark the responses with a body they make (see {@link MADE_BY}). */
-export function recordResponses(c: Context): void {
-  for (const name of MAKERS) {
-    const make = c[name] as (...args: unknown[]) => Response | Promise<Response>;
-    (c as unknown as Record<Maker, unknown>)[name] = (...args: unknown[]) => {
-      const made = make(...args);
-      if (args[0] === null || args[0] === undefined) return made; // no body: copied (see MADE_BY)
-      if (made instanceof Response) (made as Marked)[MADE_BY] = c;
-      else
-        void made.then(
-          (res: Marked) => void (res[MADE_BY] = c),
-          () => undefined,
-        );
-      return made;
-    };
-  }
+/**
+ * Makes `c`'s response methods (`c.body()`, `c.text()`, `c.json()`, `c.html()`, `c.newResponse()`; not
+ * `c.redirect()`, which makes one without a body) record the responses with a body they make (see {@link Made}).
+ * Written out, not looped over names: five stores of known properties, one closure scope, on every request.
+ */
+export function recordResponses(c: Context): Made {
+  const made: Made = { response: undefined };
+  const methods = c as unknown as Record<"body" | "text" | "json" | "html" | "newResponse", Make>;
+  const { body, text, json, html, newResponse } = methods;
+  methods.body = (data, arg, headers) => record(made, body(data, arg, headers), data);
+  methods.text = (data, arg, headers) => record(made, text(data, arg, headers), data);
+  methods.json = (data, arg, headers) => record(made, json(data, arg, headers), data);
+  methods.html = (data, arg, headers) => record(made, html(data, arg, headers), data);
+  methods.newResponse = (data, arg, headers) => record(made, newResponse(data, arg, headers), data);
+  return made;
+}
+
+/** Records `response` as the request's, unless it has no body (see {@link Made}); returns it. */
+function record(made: Made, response: Response | Promise<Response>, data: unknown): Response | Promise<Response> {
+  if (data === null || data === undefined) return response; // no body: copied (see Made)
+  if (response instanceof Response) made.response = response;
+  else
+    void response.then(
+      (res) => void (made.response = res),
+      () => undefined,
+    );
+  return response;
 }
 
 /**
  * The response to hand Hono after the request (undefined: `c.res` as it is): `c.res` with `setCookies` (and
- * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link MADE_BY}), else on a
+ * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link Made}), else on a
  * copy; a response that carries another request's cookies (added in place there) leaves without them.
  */
-export function responseWith(c: Context, setCookies: readonly string[]): Response | undefined {
+export function responseWith(c: Context, made: Made, setCookies: readonly string[]): Response | undefined {
   const res: Marked = c.res;
-  const foreign = res[ADDED];
+  // Made here, this request: no other request's cookies can be on it, and nothing to look up on the response.
+  const mine = made.response === res;
+  const foreign = mine ? undefined : res[ADDED];
   if (foreign) {
     const copy = new Response(res.body, res);
     const kept = copy.headers.getSetCookie().filter((value) => !foreign.includes(value));
@@ -61,8 +76,11 @@ export function responseWith(c: Context, setCookies: readonly string[]): Respons
     return copy;
   }
   if (!setCookies.length) return undefined;
-  if (res[MADE_BY] !== c || res.bodyUsed) return withCookies(res, setCookies);
+  if (!mine || res.bodyUsed) return withCookies(res, setCookies);
   addCookies(res.headers, setCookies);
-  res[ADDED] = setCookies;
+  // Another session middleware of this app may have added its cookies in place already: a later request
+  // returning this response must find them all.
+  const added = res[ADDED];
+  res[ADDED] = added ? [...added, ...setCookies] : setCookies;
   return undefined;
 }

@@ -150,8 +150,16 @@ function withStepUp(opened: Opened, pointer: Pointer): Opened {
   return { ...opened, envelope: { ...opened.envelope, meta: authenticatedAt === undefined ? meta : { ...meta, authenticatedAt } } };
 }
 
+/** The last keyring's cookie mode: one object while the secret stays, not one per request. */
+let last: { keys: Keyring; mode: SessionMode } | undefined;
+
 /** Mode 1: everything sealed into the cookie (or its chunks). */
 export function cookieMode(keys: Keyring): SessionMode {
+  if (last?.keys !== keys) last = { keys, mode: cookieModeOf(keys) };
+  return last.mode;
+}
+
+function cookieModeOf(keys: Keyring): SessionMode {
   return {
     open: (cookie, maxLength) => openCookie(cookie, keys, { inline: true }, maxLength),
     async save(envelope, { cookieName, maxLength, measure }) {
