@@ -25,7 +25,7 @@ export {
   type UnsealSessionResult,
 } from "./core/token.js";
 export type { UnsealFailure } from "./crypto/seal.js";
-export { newSessionId, type Envelope, type SessionData, type SessionMeta } from "./core/envelope.js";
+export { newSessionId, type Envelope, type SessionData, type SessionLimits, type SessionMeta } from "./core/envelope.js";
 export type { ExpiredReason, ExpiryLimits } from "./core/expiry.js";
 export type { CookieOptions, SameSite } from "./core/cookie.js";
 export {
@@ -39,6 +39,7 @@ export {
   SessionClosedError,
   SessionStepUpRequiredError,
   SessionDeviceLimitError,
+  SessionLimitError,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

@@ -30,6 +30,7 @@ import {
   SessionTooLargeError,
   SessionStepUpRequiredError,
   SessionDeviceLimitError,
+  SessionLimitError,
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
@@ -199,6 +200,9 @@ describe("errors", () => {
       case "STEP_UP_REQUIRED":
         expectTypeOf(error).toEqualTypeOf<SessionStepUpRequiredError>();
         return `${error.authenticatedAgo ?? "never"}>${error.maxAge}`;
+      case "LIMIT":
+        expectTypeOf(error).toEqualTypeOf<SessionLimitError>();
+        return `${error.limit}<=${error.max}`;
       case "CONFIG":
       case "CONFLICT":
       case "LOCK_TIMEOUT":

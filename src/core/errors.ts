@@ -140,6 +140,33 @@ export class SessionDeviceLimitError extends SessionError {
   }
 }
 
+/**
+ * `session.setLimits()` was asked for a limit past the engine's bound (`maxLifetime`, `maxIdleTimeout`,
+ * `maxAbsoluteTimeout`; by default the engine's own value): a session may tighten its limits, never loosen
+ * them further than the app allows. Default response 500 (a bug in the app, or a form value not checked).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   session.setLimits({ lifetime: 90 * 86400 });
+ * } catch (error) {
+ *   if (error instanceof SessionLimitError) session.setLimits({ lifetime: error.max });
+ * }
+ * ```
+ */
+export class SessionLimitError extends SessionError {
+  readonly code = "LIMIT";
+  /** The limit asked for: `"lifetime"`, `"idleTimeout"` or `"absoluteTimeout"`. */
+  readonly limit: "lifetime" | "idleTimeout" | "absoluteTimeout";
+  /** The most the engine allows for it, in seconds. */
+  readonly max: number;
+  constructor(limit: "lifetime" | "idleTimeout" | "absoluteTimeout", max: number) {
+    super(`setLimits(): ${limit} must be at most ${max} seconds (the engine's max${limit[0]!.toUpperCase()}${limit.slice(1)})`);
+    this.limit = limit;
+    this.max = max;
+  }
+}
+
 /** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
 export type SessionErrors =
   | SessionConfigError
@@ -150,7 +177,8 @@ export type SessionErrors =
   | SessionNotLoadedError
   | SessionClosedError
   | SessionStepUpRequiredError
-  | SessionDeviceLimitError;
+  | SessionDeviceLimitError
+  | SessionLimitError;
 
 /** The `code` of each error class. */
 export type SessionErrorCode =
@@ -162,4 +190,5 @@ export type SessionErrorCode =
   | "NOT_LOADED"
   | "CLOSED"
   | "STEP_UP_REQUIRED"
-  | "DEVICE_LIMIT";
+  | "DEVICE_LIMIT"
+  | "LIMIT";
