@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import {
   createKeyring,
+  listActiveSessions,
   EXPIRED_GRACE,
   MemoryStore,
   newSessionId,
@@ -217,6 +218,18 @@ describe("a session's own limits: bounds", () => {
     await app.request("/login?remember=1", { method: "POST" });
     await app.request("/login", { method: "POST" });
     expect(ttls).toEqual([7 * DAY + EXPIRED_GRACE, IDLE + EXPIRED_GRACE]); // the store keeps a grace for the reason
+  });
+});
+
+describe("a session's own limits: listings", () => {
+  it("admin listings show each session's own deadline", async () => {
+    const clock = testClock();
+    const store = new MemoryStore({ now: clock.now });
+    const app = rememberApp({ store, now: clock.now });
+    await app.request("/login?remember=1", { method: "POST" });
+    await app.request("/login", { method: "POST" });
+    const { sessions } = await listActiveSessions(store, { now: clock.now() });
+    expect(sessions.map((s) => (s.expires - clock.now()) / 1000).sort((a, b) => a - b)).toEqual([IDLE, 7 * DAY]);
   });
 });
 
