@@ -27,7 +27,7 @@ export {
   type UnsealSessionResult,
 } from "./core/token.js";
 export type { UnsealFailure } from "./crypto/seal.js";
-export { newSessionId, type Envelope, type SessionData, type SessionMeta } from "./core/envelope.js";
+export { newSessionId, type Envelope, type SessionData, type SessionLimits, type SessionMeta } from "./core/envelope.js";
 export type { ExpiredReason, ExpiryLimits } from "./core/expiry.js";
 export type { CookieOptions, SameSite } from "./core/cookie.js";
 export {
@@ -45,6 +45,7 @@ export {
   SessionRequiredError,
   type CsrfFailure,
   type SessionRequiredReason,
+  SessionLimitError,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

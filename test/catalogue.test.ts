@@ -562,6 +562,43 @@ describe("structure and encoding", () => {
     expectRefused(await b.me(cookie(spliced)), "tampered");
   });
 
+  it("a remembered session's sealed limits edited by the client: refused as tampered, never extended", async () => {
+    const b = bank({ maxLifetime: 30 * 86400 });
+    const at = { created: b.clock.now() };
+    const remembered = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid },
+      plaintext: envelopeText({ user: "victim" }, at, { l: 86400, s: { l: 86400 } }),
+      key,
+    });
+    expect((await b.me(cookie(remembered))).data).toEqual({ user: "victim" }); // sealed by the server: accepted
+    // The limits are the plaintext's last bytes: flip the ciphertext's last character (no key needed).
+    const parts = remembered.split(".");
+    const last = parts[3]!;
+    parts[3] = last.slice(0, -2) + (last.at(-2) === "A" ? "B" : "A") + last.at(-1);
+    expectRefused(await b.me(cookie(parts.join("."))), "tampered");
+    // Without the key, a cookie with a ten-year lifetime is refused the same way.
+    const forged = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid },
+      plaintext: envelopeText({ user: "victim" }, at, { l: 315360000, s: { l: 315360000, i: 315360000 } }),
+      key: crypto.getRandomValues(new Uint8Array(32)),
+    });
+    expectRefused(await b.me(cookie(forged)), "tampered");
+  });
+
+  it("sealed limits looser than the server now allows (a key holder, or a deploy that lowered max*): held to the server's bounds", async () => {
+    const b = bank({ maxIdleTimeout: 2 * IDLE });
+    const token = await forgeJwe({
+      header: { alg: "dir", enc: "A256GCM", kid },
+      plaintext: envelopeText({ user: "victim" }, { created: b.clock.now() }, { s: { i: 315360000, a: 315360000 } }),
+      key,
+    });
+    b.clock.advance(IDLE + 1); // past the default, within the maximum: the session's own limit counts
+    expect((await b.me(cookie(token))).data).toEqual({ user: "victim" });
+    b.clock.advance(IDLE); // 2 * IDLE + 1 since the sealed lastUsed: past the maximum, whatever was sealed
+    const probe = await b.me(cookie(token));
+    expect(probe).toMatchObject({ isNew: true, data: {}, expired: "idle", invalid: null });
+  });
+
   it("an encrypted-key segment added to a dir JWE: extra segments must not be ignored", async () => {
     const b = bank();
     const parts = (await b.login()).split(".");

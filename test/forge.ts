@@ -60,6 +60,8 @@ export interface WireEnvelope {
   l?: unknown;
   d?: unknown;
   f?: unknown;
+  /** The session's own limits `{ l?, i?, a? }` (setLimits). */
+  s?: unknown;
 }
 
 /** The session plaintext (see src/envelope.ts) with timestamps in ms; any field may be overridden raw. */

@@ -32,6 +32,7 @@ import {
   SessionCsrfError,
   SessionRequiredError,
   SessionDeviceLimitError,
+  SessionLimitError,
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
@@ -207,6 +208,9 @@ describe("errors", () => {
       case "SESSION_REQUIRED":
         expectTypeOf(error).toEqualTypeOf<SessionRequiredError>();
         return error.reason;
+      case "LIMIT":
+        expectTypeOf(error).toEqualTypeOf<SessionLimitError>();
+        return `${error.limit}<=${error.max}`;
       case "CONFIG":
       case "CONFLICT":
       case "LOCK_TIMEOUT":

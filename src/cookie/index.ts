@@ -84,7 +84,7 @@ export type { PerRequest } from "../core/options.js";
 export { withSession, withCookies } from "../core/with-session.js";
 export { Session } from "../core/session.js";
 export type { Secret, Encryption } from "../crypto/keyring.js";
-export { newSessionId, type SessionData, type SessionMeta } from "../core/envelope.js";
+export { newSessionId, type SessionData, type SessionLimits, type SessionMeta } from "../core/envelope.js";
 export type { ExpiredReason, ExpiryLimits } from "../core/expiry.js";
 export type { CookieOptions, SameSite } from "../core/cookie.js";
 export type { InvalidReason } from "../core/token.js";
@@ -99,6 +99,7 @@ export {
   SessionRequiredError,
   type CsrfFailure,
   type SessionRequiredReason,
+  SessionLimitError,
   type SessionErrorCode,
   type SessionErrors,
 } from "../core/errors.js";

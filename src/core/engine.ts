@@ -5,6 +5,7 @@ import { SessionStoreError } from "./errors.js";
 import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
+import { limitsOf } from "./limits.js";
 import type { SessionMode } from "../modes/mode.js";
 import {
   closeSession,
@@ -60,12 +61,13 @@ export function createEngine<Data extends SessionData, C>(
   chooseMode: ChooseMode,
 ): SessionEngine<Data, C> {
   const resolved = resolveOptions(options, chooseMode);
-  const { cookie, limits, lifetime, touchAfterMs } = resolved;
+  const { cookie, limits, lifetime, touchAfterMs, bounds } = resolved;
   const config: EngineConfig<C> = {
     ...resolved,
     maxLength: valueLimit(cookie),
-    writeLength: writeLimit(cookie, lifetime),
-    policy: { limits, lifetime, touchAfterMs },
+    // Written lines leave room for the longest Max-Age a session may ask for (its own lifetime, up to maxLifetime).
+    writeLength: writeLimit(cookie, bounds.max.lifetime),
+    policy: { limits, lifetime, touchAfterMs, bounds },
   };
   return {
     start: (headers, context, options) => new RequestCycle<Data, C>(config, headers, context, options?.waitUntil),
@@ -153,7 +155,8 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (lookup.found === "chunks") return { opened: undefined, invalid: "chunks" };
     const opened = await mode.open(lookup.value, config.maxLength);
     if (!opened.ok) return opened.ended ? this.#markerFound(opened.ended) : { opened, invalid: opened.reason };
-    const verdict = expiryOf(opened.envelope.meta, this.#now, config.limits);
+    const { meta } = opened.envelope;
+    const verdict = expiryOf(meta, this.#now, meta.limits ? limitsOf(meta, config.bounds) : config.limits);
     return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
   }
 
@@ -209,7 +212,7 @@ async function persist<C>(
   came: CookieIn,
   measure: Measure | undefined,
 ): Promise<Written> {
-  const { cookie, limits, lifetime, touchAfterMs, writeLength } = config;
+  const { cookie, touchAfterMs, writeLength } = config;
   const flash = flashAfter(state);
   if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
     // Nothing worth keeping: no empty sessions for anonymous visitors, and a session emptied by the app ends
@@ -221,6 +224,8 @@ async function persist<C>(
   const reseal = resealOf(state, now, touchAfterMs);
   if (!reseal.due) return { cookies: [], outcome: "unchanged" };
   const { meta } = state;
+  const { lifetime } = meta; // the session's own, or the engine's
+  const limits = meta.limits ? limitsOf(meta, config.bounds) : config.limits;
   const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
   meta.lastUsed = reseal.lastUsed;
 

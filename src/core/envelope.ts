@@ -4,6 +4,25 @@ import { SessionConfigError } from "./errors.js";
 /** Session data: a JSON object. */
 export type SessionData = Record<string, unknown>;
 
+/**
+ * A session's own time limits, set with `session.setLimits()` (e.g. "keep me signed in" at login) and sealed
+ * with it. Each omitted one is the engine's. Whole seconds.
+ *
+ * @example
+ * ```ts
+ * const remembered: SessionLimits = { lifetime: 30 * 86400, idleTimeout: 7 * 86400 };
+ * session.setLimits(remembered);
+ * ```
+ */
+export interface SessionLimits {
+  /** Cookie Max-Age; 0 = browser-session cookie. At most the engine's `maxLifetime`. */
+  lifetime?: number | undefined;
+  /** Seconds since last use after which the server refuses the session. At most the engine's `maxIdleTimeout`. */
+  idleTimeout?: number | undefined;
+  /** Seconds since creation after which the server refuses the session. At most the engine's `maxAbsoluteTimeout`. */
+  absoluteTimeout?: number | undefined;
+}
+
 /** Metadata sealed with the data and enforced on the server. */
 export interface SessionMeta {
   /**
@@ -33,6 +52,11 @@ export interface SessionMeta {
    * absent when never, or when sealed by a version without step-up (unknown).
    */
   readonly authenticatedAt?: number | undefined;
+  /**
+   * The session's own limits (`session.setLimits()`), each bounded by the engine's maximum when enforced;
+   * absent: the engine's limits apply.
+   */
+  readonly limits?: Readonly<SessionLimits> | undefined;
 }
 
 /** Everything a sealed session holds. */
@@ -45,9 +69,10 @@ export interface Envelope<Data extends SessionData = SessionData> {
 
 /**
  * Wire format (the JWE plaintext), kept short because it rides in every request:
- * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?,"a":authenticatedSeconds?,"o":[userId,generation]?}`.
- * Readers ignore members they do not know, so an envelope with `k`, `a` or `o` opens in a version without them
- * (and one without `a` means "not known to be authenticated").
+ * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?,"a":authenticatedSeconds?,"o":[userId,generation]?,"s":{"l"?,"i"?,"a"?}?}`.
+ * Readers ignore members they do not know, so an envelope with `k`, `a`, `o` or `s` opens in a version without
+ * them (and one without `a` means "not known to be authenticated"; one without `s` has the engine's limits,
+ * which bound any session's own).
  */
 interface Wire {
   i: string;
@@ -59,6 +84,8 @@ interface Wire {
   k?: number;
   a?: number;
   o?: [string, number];
+  /** The session's own limits: lifetime, idle and absolute seconds. */
+  s?: { l?: number; i?: number; a?: number };
 }
 
 const encoder = new TextEncoder();
@@ -109,6 +136,9 @@ export function checkEnvelope(envelope: unknown): asserts envelope is Envelope {
   if (meta.authenticatedAt !== undefined && !isSeconds(meta.authenticatedAt)) {
     throw new SessionConfigError("envelope.meta.authenticatedAt must be a whole, non-negative number of ms since epoch when given");
   }
+  if (meta.limits !== undefined && (!isObject(meta.limits) || !ownLimitsOf(limitsWire(meta.limits as SessionLimits)))) {
+    throw new SessionConfigError("envelope.meta.limits must be { lifetime?, idleTimeout?, absoluteTimeout? } in whole seconds when given");
+  }
   if (!isObject(data)) throw new SessionConfigError("envelope.data must be an object (not an array or null)");
   if (flash !== undefined && !isObject(flash)) throw new SessionConfigError("envelope.flash must be an object when given");
 }
@@ -132,6 +162,7 @@ export function envelopeJson(envelope: Envelope): string {
   if (meta.checked !== undefined) wire.k = Math.floor(meta.checked / 1000);
   if (meta.authenticatedAt !== undefined) wire.a = Math.floor(meta.authenticatedAt / 1000);
   if (meta.owner !== undefined) wire.o = [meta.owner.userId, meta.owner.generation];
+  if (meta.limits !== undefined) wire.s = limitsWire(meta.limits);
   return JSON.stringify(wire);
 }
 
@@ -161,7 +192,7 @@ export function parseEnvelope(json: string): Envelope | undefined {
 /** Shape-checks parsed JSON as an envelope; undefined when it is not one. */
 export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
-  const { i, c, u, l, d, f, k, a, o } = wire as Partial<Wire>;
+  const { i, c, u, l, d, f, k, a, o, s } = wire as Partial<Wire>;
   if (!isSessionId(i)) return undefined;
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
@@ -172,6 +203,9 @@ export function envelopeOf(wire: unknown): Envelope | undefined {
   // A malformed owner only costs a check of the session's own object, as a cookie without one.
   const owner = ownerOf(o);
   if (owner) meta.owner = owner;
+  // Malformed own limits are ignored: the engine's, which bound any session's own, apply.
+  const limits = s === undefined ? undefined : ownLimitsOf(s);
+  if (limits) meta.limits = limits;
   // A malformed `k` only costs a revocation check: the session is due for one, as a cookie without it.
   if (isSeconds(k)) meta.checked = k * 1000;
   return { data: d, meta, flash: f };
@@ -190,6 +224,31 @@ function ownerOf(o: unknown): SessionMeta["owner"] {
   if (!Array.isArray(o) || o.length !== 2) return undefined;
   const owner = { userId: o[0] as unknown, generation: o[1] as unknown };
   return isOwner(owner) ? owner : undefined;
+}
+
+function limitsWire(limits: Readonly<SessionLimits>): NonNullable<Wire["s"]> {
+  const wire: NonNullable<Wire["s"]> = {};
+  if (limits.lifetime !== undefined) wire.l = limits.lifetime;
+  if (limits.idleTimeout !== undefined) wire.i = limits.idleTimeout;
+  if (limits.absoluteTimeout !== undefined) wire.a = limits.absoluteTimeout;
+  return wire;
+}
+
+/** Sealed own limits as meta holds them; undefined when malformed (a member not whole seconds, or unknown). */
+function ownLimitsOf(s: unknown): SessionLimits | undefined {
+  if (!isObject(s)) return undefined;
+  const limits: { -readonly [K in keyof SessionLimits]: number } = {};
+  for (const [member, name, least] of [
+    ["l", "lifetime", 0],
+    ["i", "idleTimeout", 1],
+    ["a", "absoluteTimeout", 1],
+  ] as const) {
+    const value = s[member];
+    if (value === undefined) continue;
+    if (!isSeconds(value) || value < least) return undefined;
+    limits[name] = value;
+  }
+  return limits;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -197,6 +197,33 @@ export class SessionRequiredError extends SessionError {
   }
 }
 
+/**
+ * `session.setLimits()` was asked for a limit past the engine's bound (`maxLifetime`, `maxIdleTimeout`,
+ * `maxAbsoluteTimeout`; by default the engine's own value): a session may tighten its limits, never loosen
+ * them further than the app allows. Default response 500 (a bug in the app, or a form value not checked).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   session.setLimits({ lifetime: 90 * 86400 });
+ * } catch (error) {
+ *   if (error instanceof SessionLimitError) session.setLimits({ lifetime: error.max });
+ * }
+ * ```
+ */
+export class SessionLimitError extends SessionError {
+  readonly code = "LIMIT";
+  /** The limit asked for: `"lifetime"`, `"idleTimeout"` or `"absoluteTimeout"`. */
+  readonly limit: "lifetime" | "idleTimeout" | "absoluteTimeout";
+  /** The most the engine allows for it, in seconds. */
+  readonly max: number;
+  constructor(limit: "lifetime" | "idleTimeout" | "absoluteTimeout", max: number) {
+    super(`setLimits(): ${limit} must be at most ${max} seconds (the engine's max${limit[0]!.toUpperCase()}${limit.slice(1)})`);
+    this.limit = limit;
+    this.max = max;
+  }
+}
+
 /** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
 export type SessionErrors =
   | SessionConfigError
@@ -209,7 +236,8 @@ export type SessionErrors =
   | SessionStepUpRequiredError
   | SessionDeviceLimitError
   | SessionCsrfError
-  | SessionRequiredError;
+  | SessionRequiredError
+  | SessionLimitError;
 
 /** The `code` of each error class. */
 export type SessionErrorCode =
@@ -223,4 +251,5 @@ export type SessionErrorCode =
   | "STEP_UP_REQUIRED"
   | "DEVICE_LIMIT"
   | "CSRF"
-  | "SESSION_REQUIRED";
+  | "SESSION_REQUIRED"
+  | "LIMIT";

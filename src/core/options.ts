@@ -6,6 +6,7 @@ import { SessionConfigError } from "./errors.js";
 import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
+import type { LimitBounds } from "./limits.js";
 import { sizeWatchOf, type SizeWatch } from "./size-warning.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
@@ -46,6 +47,15 @@ export interface SessionEngineOptions<C = unknown> {
   idleTimeout?: number | undefined;
   /** Seconds since creation after which the server refuses the session (`expired: "absolute"`). At least 1; default none. */
   absoluteTimeout?: number | undefined;
+  /**
+   * The longest `lifetime` a session may set for itself (`session.setLimits()`, e.g. "keep me signed in for
+   * 30 days"); at least `lifetime`, which it defaults to (no session may loosen it unless the app allows).
+   */
+  maxLifetime?: number | undefined;
+  /** The longest `idleTimeout` a session may set for itself; at least `idleTimeout` (required with it), its default. */
+  maxIdleTimeout?: number | undefined;
+  /** The longest `absoluteTimeout` a session may set for itself; at least `absoluteTimeout` (required with it), its default. */
+  maxAbsoluteTimeout?: number | undefined;
   /**
    * An unchanged session is sealed again (to move `lastUsed`) only when `lastUsed` is older than this; less
    * than the idle limit; 0 re-seals on every request. Default: a tenth of the idle limit (idleTimeout, or
@@ -103,6 +113,9 @@ const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {
   lifetime: true,
   idleTimeout: true,
   absoluteTimeout: true,
+  maxLifetime: true,
+  maxIdleTimeout: true,
+  maxAbsoluteTimeout: true,
   touchAfter: true,
   shouldRoll: true,
   now: true,
@@ -141,6 +154,8 @@ export interface ResolvedOptions<C> {
   /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
   lifetime: number;
   touchAfterMs: number;
+  /** The limits with the most a session may set for itself. */
+  bounds: LimitBounds;
   clock: () => number;
   shouldRoll: ((context: C) => boolean) | undefined;
   keysFor: (context: C) => Promise<Keyring>;
@@ -159,6 +174,7 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
     absoluteTimeout: limit(options, "absoluteTimeout"),
   };
   const lifetime = seconds(options, "lifetime") ?? 0;
+  const bounds = boundsOf(options, limits, lifetime);
   const idle = idleLimit({ lifetime }, limits);
   const touchAfter = seconds(options, "touchAfter");
   if (touchAfter !== undefined && idle && touchAfter >= idle) {
@@ -183,8 +199,11 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
 
   const sizeWatch = sizeWatchOf(options.sizeWarning);
 
-  const modeOf = chooseMode(options, { cookie, limits, lifetime, touchAfterMs, now: clock });
-  return { cookie, limits, lifetime, touchAfterMs, clock, shouldRoll, keysFor, modeOf, onEvent, sizeWatch };
+  // Revocation records must outlive any session's cookie: they are bounded by the most a session may set.
+  const { max } = bounds;
+  const widest = { idleTimeout: max.idleTimeout, absoluteTimeout: max.absoluteTimeout };
+  const modeOf = chooseMode(options, { cookie, limits: widest, lifetime: max.lifetime, touchAfterMs, now: clock });
+  return { cookie, limits, lifetime, touchAfterMs, bounds, clock, shouldRoll, keysFor, modeOf, onEvent, sizeWatch };
 }
 
 /**
@@ -198,7 +217,24 @@ function bindingOf(secret: (context: never) => unknown): string | undefined {
   return found?.[1] ?? found?.[3];
 }
 
-function seconds(options: SessionEngineOptions<never>, name: "lifetime" | "touchAfter"): number | undefined {
+/** The upper bounds of a session's own limits: each at least the engine's value, which is its default. */
+function boundsOf(options: SessionEngineOptions<never>, limits: ExpiryLimits, lifetime: number): LimitBounds {
+  const maxLifetime = seconds(options, "maxLifetime") ?? lifetime;
+  if (maxLifetime < lifetime) throw new SessionConfigError(`maxLifetime (${maxLifetime}) must be at least lifetime (${lifetime})`);
+  const max = { lifetime: maxLifetime, idleTimeout: limits.idleTimeout, absoluteTimeout: limits.absoluteTimeout };
+  for (const name of ["idleTimeout", "absoluteTimeout"] as const) {
+    const key = name === "idleTimeout" ? "maxIdleTimeout" : "maxAbsoluteTimeout";
+    const value = limit(options, key);
+    if (value === undefined) continue;
+    const base = limits[name];
+    // Without the engine's own value, sessions would default to no limit at all: more than the maximum.
+    if (base === undefined || value < base) throw new SessionConfigError(`${key} needs ${name}, at most ${key}`);
+    max[name] = value;
+  }
+  return { limits, lifetime, max };
+}
+
+function seconds(options: SessionEngineOptions<never>, name: "lifetime" | "touchAfter" | "maxLifetime"): number | undefined {
   const value = options[name];
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
@@ -208,7 +244,10 @@ function seconds(options: SessionEngineOptions<never>, name: "lifetime" | "touch
 }
 
 /** A timeout: omitted means none; 0 is refused, as `Number(env.IDLE_TIMEOUT ?? 0)` must not mean "no limit". */
-function limit(options: SessionEngineOptions<never>, name: "idleTimeout" | "absoluteTimeout"): number | undefined {
+function limit(
+  options: SessionEngineOptions<never>,
+  name: "idleTimeout" | "absoluteTimeout" | "maxIdleTimeout" | "maxAbsoluteTimeout",
+): number | undefined {
   const value = options[name];
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {

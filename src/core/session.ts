@@ -1,7 +1,8 @@
-import { defineKey, hasKeys, newSessionId, type Envelope, type SessionData, type SessionMeta } from "./envelope.js";
+import { defineKey, hasKeys, newSessionId, type Envelope, type SessionData, type SessionLimits, type SessionMeta } from "./envelope.js";
 import { SessionClosedError, SessionConfigError, SessionNotLoadedError } from "./errors.js";
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
+import { checkLimits, lifetimeOf, limitsOf, touchOf, type LimitBounds } from "./limits.js";
 import type { Opened } from "../modes/mode.js";
 import type { InvalidReason } from "./token.js";
 import { maskToken, tokenMatches } from "./csrf.js";
@@ -16,7 +17,14 @@ export interface Found {
 /** @internal Mutable per-request state; the middleware reads it to decide what to write back. */
 export interface SessionState {
   data: SessionData;
-  meta: { id: string; created: number; lastUsed: number; lifetime: number; authenticatedAt?: number | undefined };
+  meta: {
+    id: string;
+    created: number;
+    lastUsed: number;
+    lifetime: number;
+    authenticatedAt?: number | undefined;
+    limits?: Readonly<SessionLimits> | undefined;
+  };
   flashIn: Record<string, unknown> | undefined;
   flashOut: Record<string, unknown> | undefined;
   isNew: boolean;
@@ -46,6 +54,8 @@ export interface SessionPolicy {
   /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
   lifetime: number;
   touchAfterMs: number;
+  /** The engine's limits with their upper bounds: what `setLimits()` is checked against. */
+  bounds: LimitBounds;
 }
 
 /** Where a session comes from: the engine's request, asked once, on the session's first use. */
@@ -209,6 +219,28 @@ export class Session<Data extends SessionData = SessionData> {
     return authenticatedAt === undefined ? undefined : Math.max(0, Math.floor((this.#now - authenticatedAt) / 1000));
   }
 
+  /**
+   * Sets this session's own limits, sealed with it and enforced by the server as the engine's are: e.g. a
+   * "keep me signed in" box at login. Each limit given must not exceed the engine's bound (`maxLifetime`,
+   * `maxIdleTimeout`, `maxAbsoluteTimeout`, by default the engine's own value), else `SessionLimitError`;
+   * those omitted are the engine's, so `setLimits({})` goes back to them. Kept by `regenerate()`, cleared by
+   * `destroy()`. The cookie's Max-Age and stored copies' TTLs follow from the next response on.
+   *
+   * @example
+   * ```ts
+   * session.regenerate();
+   * if (form.remember) session.setLimits({ lifetime: 30 * 86400, idleTimeout: 7 * 86400 });
+   * ```
+   */
+  setLimits(limits: SessionLimits): void {
+    const own = checkLimits(limits, this.#policy.bounds);
+    this.#write("setLimits", (state) => {
+      const { limits: _, ...meta } = state.meta;
+      state.meta = hasKeys(own) ? { ...meta, limits: own } : meta;
+      state.meta.lifetime = lifetimeOf(state.meta, this.#policy.bounds);
+    });
+  }
+
   /** Clears the session, expires the cookie and deletes stored copies. Later writes start a new session. */
   destroy(): void {
     this.#write("destroy", (state) => {
@@ -261,7 +293,7 @@ export class Session<Data extends SessionData = SessionData> {
   /** Seconds before the session expires for inactivity, without extending it; undefined when no limit is set. */
   idleSecondsLeft(): number | undefined {
     const state = this.#loaded("idleSecondsLeft");
-    const limit = idleLimit(state.meta, this.#policy.limits);
+    const limit = idleLimit(state.meta, limitsOf(state.meta, this.#policy.bounds));
     if (!limit) return undefined;
     const lastUsed = lastUsedAfter(state, this.#now, this.#policy.touchAfterMs);
     return Math.max(0, Math.floor((lastUsed + limit * 1000 - this.#now) / 1000));
@@ -273,8 +305,8 @@ export class Session<Data extends SessionData = SessionData> {
    */
   secondsLeft(): number | undefined {
     const state = this.#loaded("secondsLeft");
-    const { limits, touchAfterMs } = this.#policy;
-    const deadline = deadlineOf({ ...state.meta, lastUsed: lastUsedAfter(state, this.#now, touchAfterMs) }, limits);
+    const { bounds, touchAfterMs } = this.#policy;
+    const deadline = deadlineOf({ ...state.meta, lastUsed: lastUsedAfter(state, this.#now, touchAfterMs) }, limitsOf(state.meta, bounds));
     return deadline === Infinity ? undefined : Math.max(0, Math.floor((deadline - this.#now) / 1000));
   }
 
@@ -342,7 +374,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   #load(): Promise<SessionState> {
     this.#loading ??= this.#source.open().then((found) => {
-      const state = stateOf(found, this.#now, this.#policy.lifetime, this.#rolls);
+      const state = stateOf(found, this.#now, this.#policy, this.#rolls);
       for (const apply of this.#pending ?? []) apply(state);
       this.#pending = undefined;
       this.#state = state;
@@ -357,7 +389,7 @@ export class Session<Data extends SessionData = SessionData> {
  * deadlines reported to the app are never later than the server's).
  */
 export function resealOf(state: SessionState, now: number, touchAfterMs: number): { due: boolean; lastUsed: number } {
-  const touchDue = state.rolls && now - state.meta.lastUsed >= touchAfterMs;
+  const touchDue = state.rolls && now - state.meta.lastUsed >= (state.meta.limits ? touchOf(state.meta, touchAfterMs) : touchAfterMs);
   const due = touchDue || state.changed || state.isNew || state.rotated || state.replaced || dropsFlash(state);
   // max(): a location whose clock runs behind the one that created the session must not seal lastUsed < created.
   const lastUsed = due && (state.rolls || state.isNew) ? Math.max(toSeconds(now), state.meta.created) : state.meta.lastUsed;
@@ -402,8 +434,9 @@ function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "i
   };
 }
 
-function stateOf(found: Found, now: number, lifetime: number, rolls: boolean): SessionState {
+function stateOf(found: Found, now: number, policy: SessionPolicy, rolls: boolean): SessionState {
   const { opened, expired, invalid } = found;
+  const { lifetime } = policy;
   // A cookie can open and still be refused (timestamps from the future): then its data must not be used.
   if (!opened?.ok || expired || invalid) {
     return { ...fresh(now, lifetime), expired, invalid, previous: opened, rolls };
@@ -412,7 +445,7 @@ function stateOf(found: Found, now: number, lifetime: number, rolls: boolean): S
   const flashIn = envelope.flash && hasKeys(envelope.flash) ? envelope.flash : undefined;
   return {
     data: envelope.data,
-    meta: { ...envelope.meta, lifetime },
+    meta: { ...envelope.meta, lifetime: envelope.meta.limits ? lifetimeOf(envelope.meta, policy.bounds) : lifetime },
     flashIn,
     flashOut: undefined,
     isNew: false,

@@ -37,6 +37,13 @@ function secretsOf(env: Bindings): string[] {
   return env.SESSION_SECRET.split(",").map((secret) => secret.trim());
 }
 
+/**
+ * "Keep me signed in" (the login form's box): this device's session gets a 30-day cookie and may sit idle for a
+ * week, sealed with it (`setLimits()`); unticked, the cookie ends with the browser and the idle limit is
+ * IDLE_TIMEOUT. Large transfers still need the password again (step-up) whatever the box said.
+ */
+export const REMEMBER_ME = { lifetime: 30 * 86400, idleTimeout: 7 * 86400, absoluteTimeout: 30 * 86400 } as const;
+
 const middlewares = new Map<string, MiddlewareHandler<BankEnv>>();
 
 /**
@@ -53,6 +60,10 @@ export function bankSession(): MiddlewareHandler<BankEnv> {
         secret: (c) => secretsOf(c.env),
         idleTimeout,
         absoluteTimeout,
+        // The most a session may set for itself: what "Keep me signed in" asks for (never less than the defaults).
+        maxLifetime: REMEMBER_ME.lifetime,
+        maxIdleTimeout: Math.max(idleTimeout, REMEMBER_ME.idleTimeout),
+        maxAbsoluteTimeout: Math.max(absoluteTimeout, REMEMBER_ME.absoluteTimeout),
         // COOKIE_CHUNKS (default 1): a session may first grow over that many cookies before it spills to KV.
         cookie: { chunks: cookieChunks },
         // The demo's clock: Date.now(), which only the browser suite moves (E2E_CLOCK, see e2e-clock.ts).

@@ -25,6 +25,7 @@ ${failed ? html`<p class="alert" role="alert">Wrong username or password.</p>` :
     <input id="username" name="username" autocomplete="username" required value="${failed?.username ?? ""}">
     <label for="password">Password</label>
     <input id="password" name="password" type="password" autocomplete="current-password" required>
+    <label><input id="remember" name="remember" type="checkbox"> Keep me signed in on this device (30 days; large transfers still ask for your password)</label>
     <div class="actions"><button type="submit">Log in</button></div>
   </form>
 </div>

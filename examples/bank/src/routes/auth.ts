@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { linkSession } from "../../../../src/index.js";
-import { currentUser, endNotice } from "../bank-session.js";
+import { currentUser, endNotice, REMEMBER_ME } from "../bank-session.js";
 import { deviceName } from "../device.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { formatDuration } from "../pages/format.js";
@@ -43,6 +43,8 @@ authRoutes.post("/login", async (c) => {
   s.clear();
   s.set("user", user.username);
   s.set("balance", user.openingBalance);
+  // "Keep me signed in": a 30-day cookie for this session only; others keep the browser-session default.
+  if (form.remember === "on") s.setLimits(REMEMBER_ME);
   s.flash("notice", `Welcome back, ${user.name}.`);
   // After regenerate(): the new id is the one the devices page lists and "log out other devices" ends.
   await linkSession(c.env.SESSION_OBJECTS, s, user.username, { device: deviceName(c.req.header("User-Agent")) });
