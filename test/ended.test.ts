@@ -20,7 +20,7 @@ import {
 import { sealEnded } from "../src/core/ended.js";
 import { d1Store } from "./d1-helpers.js";
 import { cookieJar, OLD_SECRET, SECRET, testClock, type Data } from "./helpers.js";
-import { redisStore } from "./redis-helpers.js";
+import { ifRedis, redisStore } from "./redis-helpers.js";
 import { kvStore } from "./stores.js";
 
 const NAME = "__Host-session";
@@ -68,14 +68,15 @@ async function loginPage(app: App, j: Jar) {
 }
 
 /** Every mode, built on the test's clock; `big`: the mode's way of holding a large session is exercised. */
-const MODES: { mode: string; options: (clock: Clock) => Partial<SessionOptions>; big?: boolean }[] = [
+type Mode = { mode: string; options: (clock: Clock) => Partial<SessionOptions>; big?: boolean };
+const MODES: Mode[] = [
   { mode: "cookie", options: () => ({}) },
   { mode: "cookie, chunks", options: () => ({ cookie: { chunks: 3 } }), big: true },
   { mode: "overflow (KV)", options: () => ({ overflow: kvStore() }), big: true },
   { mode: "store: MemoryStore", options: (clock) => ({ store: new MemoryStore({ now: clock.now }) }) },
   { mode: "store: KV", options: () => ({ store: kvStore() }) },
   { mode: "store: D1", options: (clock) => ({ store: d1Store({ now: clock.now }) }) },
-  { mode: "store: Redis", options: (clock) => ({ store: redisStore({ now: clock.now }) }) },
+  ...ifRedis<Mode>({ mode: "store: Redis", options: (clock) => ({ store: redisStore({ now: clock.now }) }) }),
   { mode: "store: Durable Object", options: () => ({ store: new DurableObjectStore(env.SESSION_OBJECTS) }) },
   { mode: "cookie + revocation", options: () => ({ revocation: { namespace: env.SESSION_OBJECTS } }) },
   { mode: "overflow + revocation", options: () => ({ overflow: kvStore(), revocation: { namespace: env.SESSION_OBJECTS } }), big: true },

@@ -7,6 +7,11 @@ export { REDIS_TEST_TOKEN, REDIS_TEST_URL };
 /** Whether the test Redis runs: without redis-server, outside CI, the Redis cases skip (vitest.config.ts). */
 export const REDIS_RUNS = env.TEST_REDIS === "on";
 
+/** The rows of a per-mode table that need the test Redis: all of them when it runs, none when it does not. */
+export function ifRedis<T>(...rows: T[]): T[] {
+  return REDIS_RUNS ? rows : [];
+}
+
 /**
  * A RedisStore on the test Redis (a local redis-server behind test/redis-bridge.mjs), under a prefix of its
  * own: test files share one database, and a store lists only its own prefix.

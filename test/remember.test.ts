@@ -24,7 +24,7 @@ import {
 import { envelopeJson, envelopeOf } from "../src/core/envelope.js";
 import { d1Store } from "./d1-helpers.js";
 import { cookieJar, SECRET, testClock, type Data } from "./helpers.js";
-import { redisStore } from "./redis-helpers.js";
+import { ifRedis, redisStore } from "./redis-helpers.js";
 import { kvStore } from "./stores.js";
 
 const NAME = "__Host-session";
@@ -76,14 +76,15 @@ function maxAgeOf(res: Response): number | null {
   return found ? Number(found[1]) : null;
 }
 
-const MODES: { mode: string; options: (clock: Clock) => Partial<SessionOptions>; big?: boolean }[] = [
+type Mode = { mode: string; options: (clock: Clock) => Partial<SessionOptions>; big?: boolean };
+const MODES: Mode[] = [
   { mode: "cookie", options: () => ({}) },
   { mode: "cookie, chunks", options: () => ({ cookie: { chunks: 3 } }), big: true },
   { mode: "overflow (KV)", options: () => ({ overflow: kvStore() }), big: true },
   { mode: "store: MemoryStore", options: (clock) => ({ store: new MemoryStore({ now: clock.now }) }) },
   { mode: "store: KV", options: () => ({ store: kvStore() }) },
   { mode: "store: D1", options: (clock) => ({ store: d1Store({ now: clock.now }) }) },
-  { mode: "store: Redis", options: (clock) => ({ store: redisStore({ now: clock.now }) }) },
+  ...ifRedis<Mode>({ mode: "store: Redis", options: (clock) => ({ store: redisStore({ now: clock.now }) }) }),
   { mode: "store: Durable Object", options: () => ({ store: new DurableObjectStore(env.SESSION_OBJECTS) }) },
   { mode: "cookie + revocation", options: () => ({ revocation: { namespace: env.SESSION_OBJECTS } }) },
 ];

@@ -22,7 +22,7 @@ import {
 } from "../src/index.js";
 import { d1Store } from "./d1-helpers.js";
 import { cookieJar, SECRET, testClock, type Data } from "./helpers.js";
-import { redisStore } from "./redis-helpers.js";
+import { ifRedis, redisStore } from "./redis-helpers.js";
 import { kvStore } from "./stores.js";
 
 /** Name, options, big (outgrows one cookie), whether a copy of the cookie dies with a logout elsewhere. */
@@ -34,7 +34,7 @@ const MODES: [string, Partial<SessionOptions>, number, boolean][] = [
   ["server-side mode (KV store)", { store: kvStore() }, 0, true],
   ["server-side mode (MemoryStore)", { store: new MemoryStore() }, 0, true],
   ["server-side mode (D1 store)", { store: d1Store() }, 0, true],
-  ["server-side mode (Redis store)", { store: redisStore() }, 0, true],
+  ...ifRedis<[string, Partial<SessionOptions>, number, boolean]>(["server-side mode (Redis store)", { store: redisStore() }, 0, true]),
   ["server-side mode (Durable Object store)", { store: new DurableObjectStore(env.SESSION_OBJECTS) }, 0, true],
 ];
 

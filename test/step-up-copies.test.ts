@@ -18,7 +18,7 @@ import {
 import { seal } from "../src/crypto/seal.js";
 import { d1Store } from "./d1-helpers.js";
 import { cookieJar, SECRET, testClock, type Data } from "./helpers.js";
-import { redisStore } from "./redis-helpers.js";
+import { ifRedis, redisStore } from "./redis-helpers.js";
 import { kvStore } from "./stores.js";
 
 /**
@@ -35,7 +35,7 @@ const MODES: [string, Partial<SessionOptions>, number][] = [
   ["server-side mode (KV store)", { store: kvStore() }, 0],
   ["server-side mode (MemoryStore)", { store: new MemoryStore() }, 0],
   ["server-side mode (D1 store)", { store: d1Store() }, 0],
-  ["server-side mode (Redis store)", { store: redisStore() }, 0],
+  ...ifRedis<[string, Partial<SessionOptions>, number]>(["server-side mode (Redis store)", { store: redisStore() }, 0]),
   ["server-side mode (Durable Object store)", { store: new DurableObjectStore(env.SESSION_OBJECTS) }, 0],
 ];
 
