@@ -9,7 +9,6 @@ import { describe, expect, it } from "vitest";
 import { DurableObjectStore } from "../src/durable-object/store.js";
 import {
   createKeyring,
-  MemoryStore,
   session,
   sessionStatus,
   unsealSession,
@@ -18,13 +17,11 @@ import {
   type SessionVariables,
 } from "../src/index.js";
 import { sealEnded } from "../src/core/ended.js";
-import { d1Store } from "./d1-helpers.js";
 import { cookieJar, OLD_SECRET, SECRET, testClock, type Data } from "./helpers.js";
-import { ifRedis, redisStore } from "./redis-helpers.js";
 import { kvStore } from "./stores.js";
+import { MODES, type Mode } from "./modes.js";
 
 const NAME = "__Host-session";
-type Clock = ReturnType<typeof testClock>;
 type Jar = ReturnType<typeof cookieJar>;
 
 /** A bank-like app: login, logout, the idle warning's poll, an asset that reads the session, the login page. */
@@ -67,22 +64,13 @@ async function loginPage(app: App, j: Jar) {
   return (await send(app, "/login", j)).json();
 }
 
-/** Every mode, built on the test's clock; `big`: the mode's way of holding a large session is exercised. */
-type Mode = { mode: string; options: (clock: Clock) => Partial<SessionOptions>; big?: boolean };
-const MODES: Mode[] = [
-  { mode: "cookie", options: () => ({}) },
-  { mode: "cookie, chunks", options: () => ({ cookie: { chunks: 3 } }), big: true },
-  { mode: "overflow (KV)", options: () => ({ overflow: kvStore() }), big: true },
-  { mode: "store: MemoryStore", options: (clock) => ({ store: new MemoryStore({ now: clock.now }) }) },
-  { mode: "store: KV", options: () => ({ store: kvStore() }) },
-  { mode: "store: D1", options: (clock) => ({ store: d1Store({ now: clock.now }) }) },
-  ...ifRedis<Mode>({ mode: "store: Redis", options: (clock) => ({ store: redisStore({ now: clock.now }) }) }),
-  { mode: "store: Durable Object", options: () => ({ store: new DurableObjectStore(env.SESSION_OBJECTS) }) },
-  { mode: "cookie + revocation", options: () => ({ revocation: { namespace: env.SESSION_OBJECTS } }) },
+/** Every mode, and overflow with revocation checks too. */
+const ALL_MODES: Mode[] = [
+  ...MODES,
   { mode: "overflow + revocation", options: () => ({ overflow: kvStore(), revocation: { namespace: env.SESSION_OBJECTS } }), big: true },
 ];
 
-describe.each(MODES)("the reason a session ended reaches the next page: $mode", ({ options, big }) => {
+describe.each(ALL_MODES)("the reason a session ended reaches the next page: $mode", ({ options, big }) => {
   it("a status poll meets the idle-expired session first; the login page after it still reads why, until the next login", async () => {
     const clock = testClock();
     const app = endedApp({ idleTimeout: 60, now: clock.now, ...options(clock) });

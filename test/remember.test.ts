@@ -2,10 +2,8 @@
  * Remember-me: a session's own limits (`setLimits()`), sealed with it and enforced by the server in every
  * mode; the engine's limits are the defaults and, with `max*`, the upper bounds.
  */
-import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { DurableObjectStore } from "../src/durable-object/store.js";
 import {
   createKeyring,
   listActiveSessions,
@@ -22,15 +20,12 @@ import {
   type StoreSetOptions,
 } from "../src/index.js";
 import { envelopeJson, envelopeOf } from "../src/core/envelope.js";
-import { d1Store } from "./d1-helpers.js";
 import { cookieJar, SECRET, testClock, type Data } from "./helpers.js";
-import { ifRedis, redisStore } from "./redis-helpers.js";
-import { kvStore } from "./stores.js";
+import { MODES } from "./modes.js";
 
 const NAME = "__Host-session";
 const DAY = 86400;
 const IDLE = 600;
-type Clock = ReturnType<typeof testClock>;
 type Jar = ReturnType<typeof cookieJar>;
 
 /** Login with a "keep me signed in" box (`remember`), or a tighter idle limit (`tight`); /me reports the session. */
@@ -75,19 +70,6 @@ function maxAgeOf(res: Response): number | null {
   const found = /; Max-Age=(\d+)/.exec(line);
   return found ? Number(found[1]) : null;
 }
-
-type Mode = { mode: string; options: (clock: Clock) => Partial<SessionOptions>; big?: boolean };
-const MODES: Mode[] = [
-  { mode: "cookie", options: () => ({}) },
-  { mode: "cookie, chunks", options: () => ({ cookie: { chunks: 3 } }), big: true },
-  { mode: "overflow (KV)", options: () => ({ overflow: kvStore() }), big: true },
-  { mode: "store: MemoryStore", options: (clock) => ({ store: new MemoryStore({ now: clock.now }) }) },
-  { mode: "store: KV", options: () => ({ store: kvStore() }) },
-  { mode: "store: D1", options: (clock) => ({ store: d1Store({ now: clock.now }) }) },
-  ...ifRedis<Mode>({ mode: "store: Redis", options: (clock) => ({ store: redisStore({ now: clock.now }) }) }),
-  { mode: "store: Durable Object", options: () => ({ store: new DurableObjectStore(env.SESSION_OBJECTS) }) },
-  { mode: "cookie + revocation", options: () => ({ revocation: { namespace: env.SESSION_OBJECTS } }) },
-];
 
 describe.each(MODES)("a session's own limits: $mode", ({ options, big }) => {
   const login = (query: string) => (big ? `/login?big=1&${query}` : `/login?${query}`);
