@@ -39,6 +39,10 @@ import { UserIndex } from "./user-index.js";
  * synchronous storage transaction: a version check and its write can never interleave with another request,
  * and a reset object either committed a write or did not.
  *
+ * Arguments are checked here again (the store and the per-user helpers check them first and throw typed
+ * errors): a bad one is a `TypeError`, which reaches an RPC caller as one (`link`'s is still a
+ * `SessionConfigError`).
+ *
  * Expiry needs no cron: the object sets an alarm for its earliest deadline (record, tombstone, lock, link,
  * lock waiter) and deletes what has passed when it fires.
  */
@@ -59,7 +63,7 @@ export class SessionObject extends DurableObject {
   /** Reads the session, first taking the lock when asked (waiting up to `lock.waitMs`). */
   async read(lock?: LockRequest): Promise<Snapshot> {
     this.#role(SESSION_PREFIX);
-    if (lock !== undefined && !isLockRequest(lock)) throw new SessionConfigError("lock lease or wait out of bounds");
+    if (lock !== undefined && !isLockRequest(lock)) throw new TypeError("lock lease or wait out of bounds");
     if (lock) {
       const taken = this.#lock.take(lock, this.clock());
       if (taken !== false) await this.#schedule();
@@ -77,7 +81,7 @@ export class SessionObject extends DurableObject {
       !isTtl(request.keep ?? 0) ||
       !isTtl(request.ttl + (request.keep ?? 0))
     ) {
-      throw new SessionConfigError("write needs a string value and ttl/keep within bounds");
+      throw new TypeError("write needs a string value and ttl/keep within bounds");
     }
     const now = this.clock();
     const result = this.ctx.storage.transactionSync(() => {
@@ -100,7 +104,7 @@ export class SessionObject extends DurableObject {
    */
   async revoke(ttl: number, ifUser?: string): Promise<RevokeResult> {
     this.#role(SESSION_PREFIX);
-    if (!isTtl(ttl)) throw new SessionConfigError("revoke ttl out of bounds");
+    if (!isTtl(ttl)) throw new TypeError("revoke ttl out of bounds");
     const now = this.clock();
     const result = this.ctx.storage.transactionSync(() => this.#end(now, ttl, ifUser));
     return this.#settle(now, result); // waiters get the lock and read "revoked" at once
@@ -152,6 +156,7 @@ export class SessionObject extends DurableObject {
       typeof userId !== "string" ||
       typeof device !== "string"
     ) {
+      // Still a SessionConfigError: callers in the same isolate (test/do-users.test.ts) match its class.
       throw new SessionConfigError("link request out of bounds");
     }
     const result = this.#record.link(request, this.clock());
@@ -166,7 +171,7 @@ export class SessionObject extends DurableObject {
    */
   info(keptUntil?: number): (Omit<DeviceSession, "id"> & { userId: string }) | null {
     this.#role(SESSION_PREFIX);
-    if (keptUntil !== undefined && !isTime(keptUntil)) throw new SessionConfigError("keptUntil must be a time in ms since epoch");
+    if (keptUntil !== undefined && !isTime(keptUntil)) throw new TypeError("keptUntil must be a time in ms since epoch");
     return this.#record.info(this.clock(), keptUntil);
   }
 
@@ -176,8 +181,8 @@ export class SessionObject extends DurableObject {
    */
   addSession(id: string, ttl: number, limit?: DeviceLimit): Indexed {
     this.#role(USER_PREFIX);
-    if (!isTtl(ttl, 1)) throw new SessionConfigError("index ttl out of bounds");
-    if (limit !== undefined && !isLimit(limit)) throw new SessionConfigError("device limit out of bounds");
+    if (!isTtl(ttl, 1)) throw new TypeError("index ttl out of bounds");
+    if (limit !== undefined && !isLimit(limit)) throw new TypeError("device limit out of bounds");
     return this.#index.add(id, ttl, limit);
   }
 
@@ -205,7 +210,7 @@ export class SessionObject extends DurableObject {
    */
   revokeAll(except: readonly string[]): RevokeAllResult {
     this.#role(USER_PREFIX);
-    if (!Array.isArray(except) || except.some((id) => typeof id !== "string")) throw new SessionConfigError("except must be session ids");
+    if (!Array.isArray(except) || except.some((id) => typeof id !== "string")) throw new TypeError("except must be session ids");
     return this.#index.revokeAll(except);
   }
 
@@ -218,10 +223,10 @@ export class SessionObject extends DurableObject {
   checkSession(id: string, generation?: number, use?: SessionUse): UserCheck {
     this.#role(USER_PREFIX);
     if (typeof id !== "string" || (generation !== undefined && !(Number.isSafeInteger(generation) && generation >= 0))) {
-      throw new SessionConfigError("check needs a session id and a generation");
+      throw new TypeError("check needs a session id and a generation");
     }
     if (use !== undefined && (typeof use !== "object" || use === null || !isTime(use.lastUsed) || !isTime(use.until))) {
-      throw new SessionConfigError("use needs lastUsed and until in ms since epoch");
+      throw new TypeError("use needs lastUsed and until in ms since epoch");
     }
     return this.#index.check(id, generation, use);
   }
@@ -234,7 +239,7 @@ export class SessionObject extends DurableObject {
   lapse(id: string, seq: number, now: number): number {
     this.#role(USER_PREFIX);
     if (typeof id !== "string" || !Number.isSafeInteger(seq) || !isTime(now)) {
-      throw new SessionConfigError("lapse needs a session id, an entry number and a time");
+      throw new TypeError("lapse needs a session id, an entry number and a time");
     }
     return this.#index.lapse(id, seq, now);
   }
@@ -267,7 +272,7 @@ export class SessionObject extends DurableObject {
 
   #role(prefix: string): void {
     // Role by name: a stub made with idFromString (no name) or the other prefix cannot be misused.
-    if (!this.ctx.id.name?.startsWith(prefix)) throw new SessionConfigError(`this method needs an object named ${prefix}...`);
+    if (!this.ctx.id.name?.startsWith(prefix)) throw new TypeError(`this method needs an object named ${prefix}...`);
   }
 
   /** revoke()'s step, inside the caller's transaction: the record ends, and with it the lock. */
