@@ -220,12 +220,12 @@ export class SessionObject extends DurableObject {
    * first live answer marks the entry as a cookie session's, which revokeAll then ends in its own step; every
    * live answer records `use` (the device list's lastUsed, and how long the entry and its link live).
    */
-  checkSession(id: string, generation?: number, use?: SessionUse): UserCheck {
+  checkSession(id: string, generation: number | undefined, use: SessionUse): UserCheck {
     this.#role(USER_PREFIX);
     if (typeof id !== "string" || (generation !== undefined && !(Number.isSafeInteger(generation) && generation >= 0))) {
       throw new TypeError("check needs a session id and a generation");
     }
-    if (use !== undefined && (typeof use !== "object" || use === null || !isTime(use.lastUsed) || !isTime(use.until))) {
+    if (typeof use !== "object" || use === null || !isTime(use.lastUsed) || !isTime(use.until)) {
       throw new TypeError("use needs lastUsed and until in ms since epoch");
     }
     return this.#index.check(id, generation, use);

@@ -110,18 +110,18 @@ export class UserIndex {
   }
 
   /** A cookie-mode revocation check of one session (see `SessionObject.checkSession`). */
-  check(id: string, generation: number | undefined, use: SessionUse | undefined): UserCheck {
+  check(id: string, generation: number | undefined, use: SessionUse): UserCheck {
     const kv = this.#storage().kv;
     return this.#storage().transactionSync((): UserCheck => {
       const current = kv.get<number>(GEN) ?? 0;
       const entry = kv.get<IndexEntry>(ENTRY + id);
       if (entry && !entry.ending) {
         // Never moved back: checks of several isolates may land out of order.
-        const used = use && {
+        const used = {
           lastUsed: Math.max(use.lastUsed, entry.used?.lastUsed ?? 0),
           until: Math.max(use.until, entry.used?.until ?? 0),
         };
-        if (!entry.cookie || used) kv.put<IndexEntry>(ENTRY + id, { ...entry, cookie: true, ...(used ? { used } : {}) });
+        kv.put<IndexEntry>(ENTRY + id, { ...entry, cookie: true, used });
         return { state: "live", generation: current };
       }
       if (generation === undefined || generation < current) return { state: "revoked" };
