@@ -4,9 +4,7 @@ import { inTime } from "../stores/guarded-store.js";
 import {
   CALL_TIMEOUT_MS,
   isLimit,
-  isLockRequest,
   isTime,
-  isTtl,
   SESSION_PREFIX,
   USER_PREFIX,
   type CheckResult,
@@ -17,16 +15,13 @@ import {
   type IndexedSession,
   type LinkRequest,
   type LinkResult,
-  type LockRequest,
   type RevokeAllResult,
   type RevokeResult,
   type SessionUse,
-  type Snapshot,
   type UserCheck,
   type UserLink,
-  type WriteRequest,
-  type WriteResult,
 } from "./protocol.js";
+import { isLockRequest, isTtl, type LockRequest, type Snapshot, type WriteRequest, type WriteResult } from "../stores/versioned.js";
 import { ownNamespace } from "./own-namespace.js";
 import { SessionLock, type Waiter } from "./session-lock.js";
 import { SessionRecord, type Link } from "./session-record.js";

@@ -1,4 +1,4 @@
-import { MAX_LEASE_MS, type LockRequest } from "./protocol.js";
+import { MAX_LEASE_MS, type LockRequest } from "../stores/versioned.js";
 
 /** A request waiting for the lock: told `true` when it gets it, `false` when its wait ends first. */
 export interface Waiter extends LockRequest {

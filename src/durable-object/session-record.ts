@@ -1,15 +1,6 @@
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
-import type {
-  CheckResult,
-  DeviceSession,
-  LinkRequest,
-  LinkResult,
-  RevokeResult,
-  Snapshot,
-  UserLink,
-  WriteRequest,
-  WriteResult,
-} from "./protocol.js";
+import type { Snapshot, WriteRequest, WriteResult } from "../stores/versioned.js";
+import type { CheckResult, DeviceSession, LinkRequest, LinkResult, RevokeResult, UserLink } from "./protocol.js";
 
 /** The stored session: its value and version, and its deadlines. */
 interface StoredRecord {
