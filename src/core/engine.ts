@@ -50,6 +50,12 @@ export interface SessionEngine<Data extends SessionData = SessionData, C = unkno
 export interface StartOptions {
   /** Keeps `onEvent` deliveries alive after the response (a Worker's `ctx.waitUntil`); without it they run unawaited. */
   waitUntil?: WaitUntil | undefined;
+  /**
+   * Called once, on the session's first use (its first read or write), before the cookie is looked at: an
+   * adapter that must watch the handler's responses starts there, so a route that never touches the session
+   * pays nothing for it.
+   */
+  onFirstUse?: (() => void) | undefined;
 }
 
 /**
@@ -70,7 +76,7 @@ export function createEngine<Data extends SessionData, C>(
     policy: { limits, lifetime, touchAfterMs, bounds },
   };
   return {
-    start: (headers, context, options) => new RequestCycle<Data, C>(config, headers, context, options?.waitUntil),
+    start: (headers, context, options) => new RequestCycle<Data, C>(config, headers, context, options),
   };
 }
 
@@ -98,6 +104,7 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
   readonly #context: C;
   readonly #now: number;
   readonly #emit: ((event: RawEvent) => void) | undefined;
+  readonly #onFirstUse: (() => void) | undefined;
   #lookup = NO_COOKIE;
   #mode: SessionMode | undefined;
   /** The id of the live session the cookie opened to (not an expired or refused one): what events compare with. */
@@ -106,15 +113,21 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
   /** The cookie was a current ended-session marker: its reason is reported again, and it is left as it is. */
   #marker = false;
 
-  constructor(config: EngineConfig<C>, headers: Headers, context: C, waitUntil: WaitUntil | undefined) {
+  constructor(config: EngineConfig<C>, headers: Headers, context: C, options: StartOptions | undefined) {
     this.#config = config;
     this.#headers = headers;
     this.#context = context;
+    this.#onFirstUse = options?.onFirstUse;
     const now = (this.#now = config.clock());
     const { onEvent } = config;
-    this.#emit = onEvent ? eventSender(onEvent, now, () => config.keysFor(context), context, waitUntil) : undefined;
+    this.#emit = onEvent ? eventSender(onEvent, now, () => config.keysFor(context), context, options?.waitUntil) : undefined;
     // 4. the Session the handler uses; it asks open() on its first use.
     this.session = new Session<Data>(this, config.policy, now, config.shouldRoll?.(context) !== false);
+  }
+
+  /** @internal Called by the Session once, on its first use, before open(). */
+  used(): void {
+    this.#onFirstUse?.();
   }
 
   /** @internal Called by the Session once, on its first use. */

@@ -60,6 +60,8 @@ export interface SessionPolicy {
 
 /** Where a session comes from: the engine's request, asked once, on the session's first use. */
 export interface SessionSource {
+  /** The session's first use (a read or a write), before `open()`: called once, synchronously. */
+  used(): void;
   open(): Promise<Found>;
   /** The CSRF secret of a session id under each key of the ring, current first. */
   csrfSecrets(id: string): Promise<Uint8Array[]>;
@@ -354,6 +356,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   #write(operation: string, change: (state: SessionState) => void): void {
     if (this.#closed) throw new SessionClosedError(operation);
+    if (!this.#loading && !this.#pending) this.#source.used();
     const apply = (state: SessionState) => {
       change(state);
       state.changed = true;
@@ -373,7 +376,9 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   #load(): Promise<SessionState> {
-    this.#loading ??= this.#source.open().then((found) => {
+    if (this.#loading) return this.#loading;
+    if (!this.#pending) this.#source.used();
+    this.#loading = this.#source.open().then((found) => {
       const state = stateOf(found, this.#now, this.#policy, this.#rolls);
       for (const apply of this.#pending ?? []) apply(state);
       this.#pending = undefined;

@@ -59,13 +59,13 @@ function record(made: Made, response: Response | Promise<Response>, data: unknow
 
 /**
  * The response to hand Hono after the request (undefined: `c.res` as it is): `c.res` with `setCookies` (and
- * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link Made}), else on a
- * copy; a response that carries another request's cookies (added in place there) leaves without them.
+ * `Cache-Control: no-store`), in place when it is marked as this request's (see {@link Made}; `made` is
+ * undefined when nothing was recorded), else on a copy; a response that carries another request's cookies (added in place there) leaves without them.
  */
-export function responseWith(c: Context, made: Made, setCookies: readonly string[]): Response | undefined {
+export function responseWith(c: Context, made: Made | undefined, setCookies: readonly string[]): Response | undefined {
   const res: Marked = c.res;
   // Made here, this request: no other request's cookies can be on it, and nothing to look up on the response.
-  const mine = made.response === res;
+  const mine = made?.response === res;
   const foreign = mine ? undefined : res[ADDED];
   if (foreign) {
     const copy = new Response(res.body, res);
