@@ -7,18 +7,8 @@ import type { Keyring } from "../crypto/keyring.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
 import { limitsOf } from "./limits.js";
 import type { SessionMode } from "../modes/mode.js";
-import {
-  closeSession,
-  flashAfter,
-  resealOf,
-  Session,
-  sessionStarted,
-  sessionState,
-  type Found,
-  type SessionPolicy,
-  type SessionSource,
-  type SessionState,
-} from "./session.js";
+import { closeSession, Session, sessionStarted, sessionState, type SessionSource } from "./session.js";
+import { flashAfter, resealOf, type Found, type SessionPolicy, type SessionState } from "./session-state.js";
 import { logProgrammerError } from "./report.js";
 import { sizeProbe, type Measure } from "./size-warning.js";
 import { resolveOptions, type ChooseMode, type ResolvedOptions, type SessionEngineOptions } from "./options.js";
