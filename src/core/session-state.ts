@@ -1,6 +1,7 @@
 import { hasKeys, newSessionId, type Envelope, type SessionData, type SessionLimits } from "./envelope.js";
-import type { ExpiredReason, ExpiryLimits } from "./expiry.js";
-import { lifetimeOf, touchOf, type LimitBounds } from "./limits.js";
+import type { ExpiredReason } from "./expiry.js";
+import { lifetimeOf, touchOf } from "./limits.js";
+import type { Policy } from "./policy.js";
 import type { Opened } from "../modes/mode.js";
 import type { InvalidReason } from "./token.js";
 
@@ -46,16 +47,6 @@ export interface SessionState {
   /** authenticate() was called (and the session not destroyed since). */
   authenticated: boolean;
   rolls: boolean;
-}
-
-/** What a session knows of its engine's options: the same object for every request. */
-export interface SessionPolicy {
-  limits: ExpiryLimits;
-  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
-  lifetime: number;
-  touchAfterMs: number;
-  /** The engine's limits with their upper bounds: what `setLimits()` is checked against. */
-  bounds: LimitBounds;
 }
 
 /**
@@ -113,7 +104,7 @@ export function fresh(now: number, lifetime: number): Omit<SessionState, "expire
 }
 
 /** The state a request starts from: what the cookie opened to, or a fresh session when it was refused. */
-export function stateOf(found: Found, now: number, policy: SessionPolicy, rolls: boolean): SessionState {
+export function stateOf(found: Found, now: number, policy: Policy, rolls: boolean): SessionState {
   const { opened, expired, invalid } = found;
   const { lifetime } = policy;
   // A cookie can open and still be refused (timestamps from the future): then its data must not be used.

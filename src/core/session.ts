@@ -5,7 +5,8 @@ import { checkKeys, type KnownKeys } from "./known-keys.js";
 import { checkLimits, lifetimeOf, limitsOf } from "./limits.js";
 import type { InvalidReason } from "./token.js";
 import { maskToken, tokenMatches } from "./csrf.js";
-import { fresh, lastUsedAfter, stateOf, toSeconds, type Found, type SessionPolicy, type SessionState } from "./session-state.js";
+import type { Policy } from "./policy.js";
+import { fresh, lastUsedAfter, stateOf, toSeconds, type Found, type SessionState } from "./session-state.js";
 
 const REGENERATE_OPTIONS: KnownKeys<NonNullable<Parameters<Session["regenerate"]>[0]>> = { keepAuthentication: true };
 
@@ -46,7 +47,7 @@ type Key<Data> = Extract<keyof Data, string>;
  */
 export class Session<Data extends SessionData = SessionData> {
   readonly #source: SessionSource;
-  readonly #policy: SessionPolicy;
+  readonly #policy: Policy;
   readonly #now: number;
   #state: SessionState | undefined;
   #loading: Promise<SessionState> | undefined;
@@ -58,7 +59,7 @@ export class Session<Data extends SessionData = SessionData> {
   #csrf: { id: string; secrets: Promise<Uint8Array[]> } | undefined;
 
   /** @internal created by the session engine */
-  constructor(source: SessionSource, policy: SessionPolicy, now: number, rolls: boolean) {
+  constructor(source: SessionSource, policy: Policy, now: number, rolls: boolean) {
     this.#source = source;
     this.#policy = policy;
     this.#now = now;
