@@ -3,7 +3,7 @@ import type { Keyring } from "../crypto/keyring.js";
 import type { SessionEventHandler } from "./events.js";
 import type { ExpiryLimits } from "./expiry.js";
 import type { LimitBounds } from "./limits.js";
-import type { SessionMode } from "../modes/mode.js";
+import type { SessionMode } from "./mode.js";
 import type { SizeWatch } from "./size-warning.js";
 
 /** Builds the mode of one request from the keys and the request's context. */

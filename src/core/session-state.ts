@@ -2,7 +2,7 @@ import { hasKeys, newSessionId, type Envelope, type SessionData, type SessionLim
 import type { ExpiredReason } from "./expiry.js";
 import { lifetimeOf, touchOf } from "./limits.js";
 import type { Policy } from "./policy.js";
-import type { Opened } from "../modes/mode.js";
+import type { Opened } from "./mode.js";
 import type { InvalidReason } from "./token.js";
 
 /*
@@ -10,14 +10,14 @@ import type { InvalidReason } from "./token.js";
  * to, what the handler changed, and what the response must seal (read by the engine after the handler).
  */
 
-/** What the middleware found for this request, before the handler's changes. */
+/** What the engine found for this request, before the handler's changes. */
 export interface Found {
   opened: Opened | undefined;
   expired?: ExpiredReason | undefined;
   invalid?: InvalidReason | undefined;
 }
 
-/** @internal Mutable per-request state; the middleware reads it to decide what to write back. */
+/** @internal Mutable per-request state; the engine reads it to decide what to write back. */
 export interface SessionState {
   data: SessionData;
   meta: {

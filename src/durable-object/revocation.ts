@@ -1,10 +1,11 @@
 import { SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit } from "../core/expiry.js";
-import type { SessionMode } from "../modes/mode.js";
+import type { SessionMode } from "../core/mode.js";
 import type { ModeFactory, Policy } from "../core/policy.js";
 import type { SessionMeta } from "../core/envelope.js";
-import { MAX_TTL, USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
+import { USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
+import { MAX_TTL } from "../stores/versioned.js";
 import { registerRevocationBound } from "./revocation-bound.js";
 import { checkedUntil, forget, remember, revokedHere, takeLink, type Owner } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
@@ -46,7 +47,7 @@ const REVOCATION_OPTIONS: KnownKeys<RevocationOptions> = { namespace: true, cach
 type RevocationPolicy = Pick<Policy, "bounds" | "touchAfterMs" | "now">;
 
 /**
- * Validates the option at start-up and returns the mode factory the middleware uses per request: `inner`
+ * Validates the option at start-up and returns the mode factory the engine uses per request: `inner`
  * (cookie only, or cookie with overflow) with the revocation check around it.
  */
 export function revocationModeOf<C>(
