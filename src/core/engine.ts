@@ -229,14 +229,9 @@ async function persist(
       ttl,
       now,
       incoming,
-      changes: {
-        data,
-        flash,
-        lastUsed: meta.lastUsed,
-        changedKeys,
-        cleared,
-        ...(state.authenticated ? { authenticatedAt: meta.authenticatedAt } : {}),
-      },
+      changedKeys,
+      cleared,
+      authenticated: state.authenticated,
       measure,
     },
   );
