@@ -1,7 +1,7 @@
-import type { ActiveSession } from "../admin/sessions.js";
 import { SessionConfigError } from "../core/errors.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import { storeCall } from "../stores/store.js";
+import type { ActiveSession } from "../stores/stored-session.js";
 import { checkTime, methodOptions, pageLimit } from "../stores/store-checks.js";
 import { D1_LIMITS, type D1Table } from "./d1-table.js";
 

@@ -1,6 +1,6 @@
 import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
-import type { LockRequest, Snapshot, VersionedSessions, WriteRequest, WriteResult } from "../durable-object/protocol.js";
+import type { LockRequest, Snapshot, VersionedSessions, WriteRequest, WriteResult } from "../stores/versioned.js";
 import { storeCall, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "../stores/store.js";
 import {
   checkedNow,

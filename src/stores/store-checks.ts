@@ -1,6 +1,6 @@
 import { SessionConfigError, SessionTooLargeError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
-import { isTtl, MAX_TTL, type WriteRequest } from "../durable-object/protocol.js";
+import { isTtl, MAX_TTL, type WriteRequest } from "./versioned.js";
 import type { StoreListOptions, StoreSetOptions } from "./store.js";
 import { readMetadata } from "./stored-session.js";
 
