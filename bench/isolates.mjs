@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import * as miniflare from "miniflare";
+import { bundleOptions } from "./bundle.mjs";
 import { childPids, processCpuMs } from "./process-cpu.mjs";
 import { renderIsolates } from "./ratios.mjs";
 
@@ -115,18 +116,7 @@ export default {
   },
 };`;
   const bundle = (platform, file) =>
-    build({
-      stdin: { contents, resolveDir: root, loader: "ts" },
-      bundle: true,
-      format: "esm",
-      platform,
-      target: "es2022",
-      ...(platform === "node"
-        ? { packages: "external" }
-        : { conditions: ["workerd", "worker", "browser"], external: ["cloudflare:workers"] }),
-      outfile: path.join(out, file),
-      logLevel: "warning",
-    });
+    build({ stdin: { contents, resolveDir: root, loader: "ts" }, outfile: path.join(out, file), ...bundleOptions(platform) });
   await Promise.all([bundle("browser", "isolates-worker.mjs"), bundle("node", "isolates-node-cases.mjs")]);
   const commit = execFileSync("git", ["rev-parse", "--short", V01_REF], { cwd: root }).toString().trim();
   return { worker: path.join(out, "isolates-worker.mjs"), node: path.join(out, "isolates-node-cases.mjs"), v01: commit };

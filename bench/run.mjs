@@ -19,6 +19,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as miniflare from "miniflare";
+import { bundleOptions } from "./bundle.mjs";
 import { childPids, median, processCpuMs } from "./process-cpu.mjs";
 
 const root = new URL("..", import.meta.url);
@@ -45,19 +46,7 @@ const target = args.out ? pathToFileURL(resolve(args.out)) : new URL("out/SUITE.
 const started = performance.now();
 const loadBefore = loadavg()[0];
 const bundle = (entry, outfile, platform) =>
-  build({
-    entryPoints: [new URL(entry, import.meta.url).pathname],
-    outfile: new URL(outfile, out).pathname,
-    bundle: true,
-    format: "esm",
-    platform,
-    target: "es2022",
-    // Node loads packages from node_modules as users would; the Worker gets everything bundled.
-    ...(platform === "node"
-      ? { packages: "external" }
-      : { conditions: ["workerd", "worker", "browser"], external: ["cloudflare:workers"] }),
-    logLevel: "warning",
-  });
+  build({ entryPoints: [new URL(entry, import.meta.url).pathname], outfile: new URL(outfile, out).pathname, ...bundleOptions(platform) });
 await Promise.all([bundle("node.ts", "node.mjs", "node"), bundle("worker.ts", "worker.mjs", "browser")]);
 const { prepareScenario, runBatch, timeCases, runBytes, renderReport } = await import(new URL("node.mjs", out).href);
 
