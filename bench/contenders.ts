@@ -133,26 +133,39 @@ export const joseDirect: Contender = {
   },
 };
 
-export const edgeSession: Contender = {
-  name: "edge-session",
-  role: "edge-session",
-  cookieName: "__Host-session",
-  async app(data) {
-    const app = new Hono<{ Bindings: typeof BENCH_ENV; Variables: SessionVariables<BenchData> }>();
-    app.use(session<BenchData>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: IDLE, absoluteTimeout: ABSOLUTE }));
-    app.get("/inc", async (c) => {
-      const s = c.var.session;
-      const previous = await s.get("count");
-      if (previous === undefined) s.set("blob", data.blob);
-      const count = next(previous);
-      s.set("count", count);
-      return c.json({ count });
-    });
-    app.get("/read", async (c) => c.json({ count: await c.var.session.get("count") }));
-    app.get("/untouched", (c) => c.json({ count: 0 }));
-    return app as unknown as Hono;
-  },
-};
+/**
+ * The README's app (`secret` read from `c.env` through a function) on a given build's `session()`: this
+ * checkout's source here, the shipped builds of this checkout and of 0.1 in bench/isolated.ts.
+ *
+ * @example
+ * ```ts
+ * const contender = readmeApp("edge-session", session);
+ * ```
+ */
+export function readmeApp(name: string, use: typeof session): Contender {
+  return {
+    name,
+    role: "edge-session",
+    cookieName: "__Host-session",
+    async app(data) {
+      const app = new Hono<{ Bindings: typeof BENCH_ENV; Variables: SessionVariables<BenchData> }>();
+      app.use(use<BenchData>({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: IDLE, absoluteTimeout: ABSOLUTE }));
+      app.get("/inc", async (c) => {
+        const s = c.var.session;
+        const previous = await s.get("count");
+        if (previous === undefined) s.set("blob", data.blob);
+        const count = next(previous);
+        s.set("count", count);
+        return c.json({ count });
+      });
+      app.get("/read", async (c) => c.json({ count: await c.var.session.get("count") }));
+      app.get("/untouched", (c) => c.json({ count: 0 }));
+      return app as unknown as Hono;
+    },
+  };
+}
+
+export const edgeSession: Contender = readmeApp("edge-session", session);
 
 export const honoSession: Contender = {
   name: "@hono/session",

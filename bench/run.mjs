@@ -1,8 +1,10 @@
 // `npm run bench`: bundles the TypeScript scenarios with esbuild, runs them in this Node process and inside
-// workerd (a bench Worker started through Miniflare, timings taken in-isolate), then writes bench/RESULTS.md.
+// workerd (a bench Worker started through Miniflare, every case in one shared isolate, timings taken
+// in-isolate), then writes bench/out/SUITE.md. The published bench/RESULTS.md quotes it as its secondary view
+// (`npm run bench:publish`); the primary figures, one isolate per case, come from bench/isolates.mjs.
 //
 //   npm run bench                          full run (about 2.5 minutes on 2 cores)
-//   npm run bench -- --quick               2 short rounds: checks every case, writes bench/out/RESULTS.md
+//   npm run bench -- --quick               2 short rounds: checks every case
 //   npm run bench -- --only round-trip --runtime node
 //   npx node --cpu-prof --cpu-prof-dir=bench/out bench/run.mjs --only round-trip --runtime node   (profile, Node 22)
 //
@@ -10,13 +12,14 @@
 // runtimes, size), --runtime node|workerd,
 // --out FILE (relative to the current directory).
 import { build } from "esbuild";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as miniflare from "miniflare";
+import { bundleOptions } from "./bundle.mjs";
 import { childPids, median, processCpuMs } from "./process-cpu.mjs";
 
 const root = new URL("..", import.meta.url);
@@ -38,24 +41,12 @@ const options = {
 const TIMED = ["seal", "round-trip", "read-only", "cookie-header", "chunks", "csrf"];
 const only = args.only ? args.only.split(",") : [...TIMED, "bytes", "kv-ops", "revocation-trace", "runtimes", "size"];
 const runtimes = args.runtime ? [args.runtime] : ["node", "workerd"];
-const target = args.out ? pathToFileURL(resolve(args.out)) : new URL(args.quick ? "out/RESULTS.md" : "RESULTS.md", import.meta.url);
+const target = args.out ? pathToFileURL(resolve(args.out)) : new URL("out/SUITE.md", import.meta.url);
 
 const started = performance.now();
 const loadBefore = loadavg()[0];
 const bundle = (entry, outfile, platform) =>
-  build({
-    entryPoints: [new URL(entry, import.meta.url).pathname],
-    outfile: new URL(outfile, out).pathname,
-    bundle: true,
-    format: "esm",
-    platform,
-    target: "es2022",
-    // Node loads packages from node_modules as users would; the Worker gets everything bundled.
-    ...(platform === "node"
-      ? { packages: "external" }
-      : { conditions: ["workerd", "worker", "browser"], external: ["cloudflare:workers"] }),
-    logLevel: "warning",
-  });
+  build({ entryPoints: [new URL(entry, import.meta.url).pathname], outfile: new URL(outfile, out).pathname, ...bundleOptions(platform) });
 await Promise.all([bundle("node.ts", "node.mjs", "node"), bundle("worker.ts", "worker.mjs", "browser")]);
 const { prepareScenario, runBatch, timeCases, runBytes, renderReport } = await import(new URL("node.mjs", out).href);
 
@@ -167,14 +158,7 @@ if (only.includes("size")) {
   const { measureSizes, renderSizes } = await import("./size.mjs");
   sizes = "\n" + renderSizes(await measureSizes()) + "\n";
 }
-// The load test runs under wrangler dev (minutes, another process tree): its last figures live in LOAD.md.
-const load = "\n" + readFileSync(new URL("LOAD.md", import.meta.url), "utf8").replace(/^<!--.*-->\n\n/, "");
-// Against an older commit: both versions in one isolate (bench/versus.mjs), its last figures in VERSUS.md.
-const versus = existsSync(new URL("VERSUS.md", import.meta.url)) ? "\n" + readFileSync(new URL("VERSUS.md", import.meta.url), "utf8") : "";
-writeFileSync(
-  target,
-  renderReport({ machine, options, seconds, runs, bytes, kvOps, revocationTrace }) + load + versus + "\n" + others + sizes,
-);
+writeFileSync(target, renderReport({ machine, options, seconds, runs, bytes, kvOps, revocationTrace }) + "\n" + others + sizes);
 log(`wrote ${target.pathname.replace(root.pathname, "")} in ${Math.round(seconds)} s`);
 
 function addRun(runtime, results) {

@@ -6,6 +6,7 @@
 import { build } from "esbuild";
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { region, stamp } from "./regions.mjs";
 
 const APPS = [
   ["cookie-only.ts", "cookie only, from edge-session/cookie (README's ten lines)"],
@@ -90,11 +91,16 @@ export function renderSizes(rows, date = new Date()) {
   return lines.join("\n");
 }
 
+/** Writes bench/SIZE.md: the table in a stamped region (bench/regions.mjs), as `npm test` checks it. */
+export function writeSizeFile(rows, command = "size") {
+  const markdown = region("size", `\n${renderSizes(rows)}\n\nStamp: ${stamp(command)}.\n`);
+  writeFileSync(new URL("SIZE.md", import.meta.url), markdown + "\n");
+  return markdown;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await measureSizes();
-  const markdown = renderSizes(rows);
-  writeFileSync(new URL("SIZE.md", import.meta.url), markdown + "\n");
-  console.log(markdown);
+  console.log(writeSizeFile(rows));
   // edge-session/cookie promises a bundle without the other modes' code: a stray import breaks that silently.
   if (rows[0].unused.length) {
     console.error(`size: the cookie-only app bundles ${rows[0].unused.map(([path]) => path).join(", ")}`);
