@@ -1,52 +1,15 @@
+/**
+ * The idle warning's server side: the Hono handlers its script polls (`sessionStatus()`) and calls for "Stay
+ * signed in" (`staySignedIn()`), answering the {@link SessionStatus} the script reads (state.ts).
+ */
 import type { MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
-import { SessionConfigError, SessionStepUpRequiredError } from "../core/errors.js";
+import { SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { Session } from "../core/session.js";
-import type { SessionVariables } from "./adapter.js";
-import { crossSiteCheck, type AllowedOrigins } from "./cross-site.js";
-
-/**
- * Hono middleware for sensitive routes (a large transfer, changing the password): lets the request through
- * only when the session authenticated (`session.authenticate()`) at most `seconds` ago, else throws
- * {@link SessionStepUpRequiredError} (401 by default; catch it in `app.onError` and ask for the password
- * again). It reads the session without writing it: the session's deadlines do not move.
- *
- * @example
- * ```ts
- * app.post("/transfer", requireRecentAuth(300), async (c) => ...);
- * app.onError((err, c) => {
- *   if (err instanceof SessionStepUpRequiredError) return c.redirect("/confirm-password");
- *   if (err instanceof SessionError) return err.getResponse(); // the library's own safe answers: 503 with Retry-After, 409...
- *   return c.text("error", 500);
- * });
- * ```
- */
-export function requireRecentAuth<Data extends SessionData = SessionData>(
-  seconds: number,
-): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
-  if (typeof seconds !== "number" || !Number.isSafeInteger(seconds) || seconds < 0) {
-    throw new SessionConfigError("requireRecentAuth(seconds) takes a whole number of seconds, at least 0");
-  }
-  return async function requireRecentAuth(c, next) {
-    const session = c.var.session;
-    if (!session) throw new SessionConfigError("requireRecentAuth() needs the session() middleware registered before it");
-    await session.load();
-    const ago = session.authenticatedAgo();
-    if (ago === undefined || ago > seconds) throw new SessionStepUpRequiredError(seconds, ago);
-    await next();
-  };
-}
-
-/** What {@link sessionStatus} and {@link staySignedIn} answer; `null` where no limit applies or there is no session. */
-export interface SessionStatus {
-  /** A session came with the request (and, with the `signedIn` option, belongs to a signed-in user). */
-  active: boolean;
-  /** Seconds before the session expires for inactivity. */
-  idleSecondsLeft: number | null;
-  /** Seconds before the server refuses the session (idle or absolute limit, whichever comes first). */
-  secondsLeft: number | null;
-}
+import type { SessionVariables } from "../hono/adapter.js";
+import { crossSiteCheck, type AllowedOrigins } from "../hono/cross-site.js";
+import type { SessionStatus } from "./state.js";
 
 /** Options of {@link sessionStatus} and {@link staySignedIn}. */
 export interface SessionStatusOptions<Data extends SessionData = SessionData> {

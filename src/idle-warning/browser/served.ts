@@ -3,8 +3,8 @@
  * warning with the `data-` attributes of its own `<script>` element. scripts/build-idle-warning.mjs bundles it
  * into one classic script (an IIFE); it is not part of dist/ by itself.
  */
-import { SessionConfigError } from "../core/errors.js";
-import { idleWarningOptionsFromDataset } from "./idle-warning-options.js";
+import { SessionConfigError } from "../../core/errors.js";
+import { idleWarningOptionsFromDataset } from "./options.js";
 import { startIdleWarning } from "./idle-warning.js";
 
 const script = document.currentScript;

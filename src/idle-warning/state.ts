@@ -1,12 +1,19 @@
 /**
- * What the idle-warning script believes about the session, and the messages its tabs exchange: plain data and
- * pure functions (no DOM, no timers), so that workerd tests can run them with made-up times.
+ * The idle warning's shared state: the status the server answers (status.ts) and the script reads, what the
+ * script believes about the session, and the messages its tabs exchange. Plain data and pure functions (no
+ * DOM, no timers, no server code), so that workerd tests can run them with made-up times.
  */
 
-/** A status as `sessionStatus()` and `staySignedIn()` answer it. */
-export interface StatusReport {
+/**
+ * What {@link sessionStatus} and {@link staySignedIn} answer, and the script reads; `null` where no limit applies
+ * or there is no session.
+ */
+export interface SessionStatus {
+  /** A session came with the request (and, with the `signedIn` option, belongs to a signed-in user). */
   active: boolean;
+  /** Seconds before the session expires for inactivity. */
   idleSecondsLeft: number | null;
+  /** Seconds before the server refuses the session (idle or absolute limit, whichever comes first). */
   secondsLeft: number | null;
 }
 
@@ -20,10 +27,10 @@ export interface SessionView {
 }
 
 /** A message between the tabs of one browser (BroadcastChannel, or localStorage's `storage` event). */
-export type TabMessage = { type: "status"; status: StatusReport; at: number } | { type: "logout" };
+export type TabMessage = { type: "status"; status: SessionStatus; at: number } | { type: "logout" };
 
 /** The status in a response body or message, or undefined when `value` is not one (a login page, a forgery). */
-export function readStatus(value: unknown): StatusReport | undefined {
+export function readStatus(value: unknown): SessionStatus | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { active, idleSecondsLeft, secondsLeft } = value as Record<string, unknown>;
   if (typeof active !== "boolean" || !isSeconds(idleSecondsLeft) || !isSeconds(secondsLeft)) return undefined;
@@ -35,7 +42,7 @@ function isSeconds(value: unknown): value is number | null {
 }
 
 /** What a status received at `at` says. */
-export function viewOf(status: StatusReport, at: number): SessionView {
+export function viewOf(status: SessionStatus, at: number): SessionView {
   const { active, idleSecondsLeft, secondsLeft } = status;
   return {
     active,

@@ -2,7 +2,7 @@
  * The idle-warning script's options and their checks. No DOM and no Workers API here: the browser script and
  * the server (which re-exports the option type) both compile this file, and the tests run it in workerd.
  */
-import { SessionConfigError } from "../core/errors.js";
+import { SessionConfigError } from "../../core/errors.js";
 
 /**
  * Options of the idle-warning script. The served script (`edge-session/idle-warning`) reads them from its

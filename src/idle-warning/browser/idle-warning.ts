@@ -4,8 +4,8 @@
  * session is over, and keeps the tabs of the browser in step. Dependency-free and CSP-friendly: no eval, no
  * inline script or style, no innerHTML. `edge-session/idle-warning` serves the same code as a script file.
  */
-import { SessionConfigError } from "../core/errors.js";
-import { resolveIdleWarningOptions, type IdleWarningOptions } from "./idle-warning-options.js";
+import { SessionConfigError } from "../../core/errors.js";
+import { resolveIdleWarningOptions, type IdleWarningOptions } from "./options.js";
 import {
   delayUntil,
   minutesSeconds,
@@ -15,11 +15,11 @@ import {
   stepOf,
   viewOf,
   type SessionView,
-  type StatusReport,
+  type SessionStatus,
   type TabMessage,
-} from "./idle-warning-state.js";
+} from "../state.js";
 
-export type { IdleWarningOptions } from "./idle-warning-options.js";
+export type { IdleWarningOptions } from "./options.js";
 
 /** The running idle warning of a page. */
 export interface IdleWarning {
@@ -224,7 +224,7 @@ export function startIdleWarning(options: IdleWarningOptions = {}): IdleWarning 
 }
 
 /** GET or POST `url` with the session cookie; the status it answers, or undefined (an error, a login page...). */
-async function request(url: string, method: "GET" | "POST"): Promise<StatusReport | undefined> {
+async function request(url: string, method: "GET" | "POST"): Promise<SessionStatus | undefined> {
   try {
     const res = await fetch(url, { method, credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
     return res.ok ? readStatus(await res.json()) : undefined;
