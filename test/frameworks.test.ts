@@ -185,3 +185,59 @@ describe("next: server components and Set-Cookie parsing", () => {
     });
   });
 });
+
+/**
+ * The frameworks' own hook types, as their packages declare them (those packages are not installed here: the
+ * adapters import nothing of them): each adapter must be assignable to its framework's type.
+ */
+describe("the adapters' types fit their frameworks'", () => {
+  type Env = { SESSION_SECRET: string };
+  // @sveltejs/kit 2: RequestEvent (in part) and Handle.
+  interface KitRequestEvent {
+    request: Request;
+    url: URL;
+    params: Record<string, string>;
+    cookies: { get(name: string): string | undefined };
+    locals: { session: Session<Data> };
+    platform?: { env: Env } | undefined;
+  }
+  type KitHandle = (input: {
+    event: KitRequestEvent;
+    resolve: (event: KitRequestEvent, opts?: { transformPageChunk?: (input: { html: string }) => string }) => Response | Promise<Response>;
+  }) => Response | Promise<Response>;
+  // astro 5: APIContext (in part) and MiddlewareHandler.
+  interface AstroAPIContext {
+    request: Request;
+    url: URL;
+    locals: { session: Session<Data>; runtime: { env: Env } };
+    redirect(path: string, status?: number): Response;
+  }
+  type AstroMiddlewareHandler = (
+    context: AstroAPIContext,
+    next: (rewritePayload?: string | URL | Request) => Promise<Response>,
+  ) => Promise<Response> | Response | Promise<void> | void;
+  // react-router 7: RouterContext, RouterContextProvider and MiddlewareFunction.
+  interface RouterContext<T = unknown> {
+    defaultValue?: T;
+  }
+  interface RouterContextProvider {
+    get<T>(context: RouterContext<T>): T;
+    set<C extends RouterContext>(context: C, value: C extends RouterContext<infer T> ? T : never): void;
+  }
+  type MiddlewareFunction = (
+    args: { request: Request; params: Record<string, string | undefined>; context: Readonly<RouterContextProvider> },
+    next: () => Promise<Response>,
+  ) => Response | undefined | Promise<Response | undefined>;
+
+  it("sessionHandle is a Handle, sessionMiddleware an Astro MiddlewareHandler and a React Router MiddlewareFunction", () => {
+    const handle: KitHandle = sessionHandle<Data, { request: Request; locals: object; platform?: { env: Env } | undefined }>({
+      secret: (event) => event.platform!.env.SESSION_SECRET,
+    });
+    const onRequest: AstroMiddlewareHandler = astroMiddleware<Data, { request: Request; locals: { runtime: { env: Env } } }>({
+      secret: (context) => context.locals.runtime.env.SESSION_SECRET,
+    });
+    const sessionContext: RouterContext<Session<Data>> = {};
+    const middleware: MiddlewareFunction = routerMiddleware(sessionContext, { secret: SECRET });
+    expect([handle, onRequest, middleware].map((f) => typeof f)).toEqual(["function", "function", "function"]);
+  });
+});

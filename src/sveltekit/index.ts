@@ -13,10 +13,13 @@ export interface SvelteKitEventLike {
   locals: object;
 }
 
-/** The `handle` hook {@link sessionHandle} returns: assignable to SvelteKit's `Handle`. */
-export type SessionHandle<E extends SvelteKitEventLike = SvelteKitEventLike> = (input: {
-  event: E;
-  resolve: (event: E) => Response | Promise<Response>;
+/**
+ * The `handle` hook {@link sessionHandle} returns: assignable to SvelteKit's `Handle`. Generic in the event, so
+ * SvelteKit's own `RequestEvent` (more than the hook reads) flows through to `resolve` unchanged.
+ */
+export type SessionHandle<E extends SvelteKitEventLike = SvelteKitEventLike> = <T extends E>(input: {
+  event: T;
+  resolve: (event: T) => Response | Promise<Response>;
 }) => Promise<Response>;
 
 /**
