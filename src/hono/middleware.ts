@@ -1,6 +1,6 @@
-import type { Context, Env, MiddlewareHandler } from "hono";
-import { sessionEngine } from "../engine.js";
+import type { Env, MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
+import { chooseMode } from "../modes/choose.js";
 import { honoSession, type SessionOptions, type SessionVariables } from "./adapter.js";
 
 /**
@@ -20,5 +20,5 @@ import { honoSession, type SessionOptions, type SessionVariables } from "./adapt
 export function session<Data extends SessionData = SessionData, E extends Env = any>(
   options: SessionOptions<E>,
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
-  return honoSession(sessionEngine<Data, Context<E>>(options), options.onEvent !== undefined);
+  return honoSession(options, chooseMode);
 }
