@@ -41,6 +41,8 @@ export {
   type CsrfFailure,
   type SessionRequiredReason,
   SessionLimitError,
+  SessionBindingError,
+  type BindingFailure,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

@@ -28,6 +28,7 @@ describe("package entry points", () => {
     const importsHono = Object.entries(sources).filter(([, text]) => /from\s+["']hono(\/[^"']*)?["']/.test(text));
     expect(importsHono.map(([file]) => file).sort()).toEqual([
       "../src/cookie/index.ts",
+      "../src/dbsc/hono.ts",
       "../src/hono/adapter.ts",
       "../src/hono/csrf.ts",
       "../src/hono/middleware.ts",

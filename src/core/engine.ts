@@ -125,6 +125,11 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     return (await this.#policy.keysFor(this.#context)).csrfSecrets(id);
   }
 
+  /** @internal Called by the Session for events of modules built on it (DBSC). */
+  emit(event: RawEvent): void {
+    this.#emit?.(event);
+  }
+
   /** 1. the cookie, 2. opened through the mode, 3. judged by its deadlines. */
   async #read(): Promise<Found> {
     const policy = this.#policy;

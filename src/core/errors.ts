@@ -224,6 +224,47 @@ export class SessionLimitError extends SessionError {
   }
 }
 
+/**
+ * Why a DBSC step was refused (`edge-session/dbsc`). A request: the route requires binding and the session
+ * is not bound (`"unbound"`), or the session is bound and its short-lived bound cookie is absent
+ * (`"missing"`), past its lifetime (`"expired"`) or not this binding's (`"invalid"`). A registration or
+ * refresh: no proof (`"no-proof"`), a proof that is not a well-formed DBSC JWT (`"malformed"`), signed by
+ * another key (`"signature"`), over a challenge this session's binding did not issue (`"challenge"`), an
+ * expired one (`"stale"`), one already used (`"replayed"`), for another DBSC session (`"other-session"`); a
+ * registration nobody offered (`"not-offered"`) or for a session already bound (`"already-bound"`); no
+ * signed-in session at all (`"no-session"`).
+ */
+export type BindingFailure =
+  | "unbound"
+  | "missing"
+  | "expired"
+  | "invalid"
+  | "no-proof"
+  | "malformed"
+  | "signature"
+  | "challenge"
+  | "stale"
+  | "replayed"
+  | "other-session"
+  | "not-offered"
+  | "already-bound"
+  | "no-session";
+
+/**
+ * A DBSC check refused the request (`requireBinding({ onRefused: "throw" })`). Default response 401, never
+ * cached; `reason` says why.
+ */
+export class SessionBindingError extends SessionError {
+  readonly code = "BINDING";
+  override readonly status = 401;
+  /** Why the request was refused. */
+  readonly reason: BindingFailure;
+  constructor(reason: BindingFailure) {
+    super(`this request needs the session's device-bound credential (${reason})`);
+    this.reason = reason;
+  }
+}
+
 /** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
 export type SessionErrors =
   | SessionConfigError
@@ -237,7 +278,8 @@ export type SessionErrors =
   | SessionDeviceLimitError
   | SessionCsrfError
   | SessionRequiredError
-  | SessionLimitError;
+  | SessionLimitError
+  | SessionBindingError;
 
 /** The `code` of each error class. */
 export type SessionErrorCode =
@@ -252,4 +294,5 @@ export type SessionErrorCode =
   | "DEVICE_LIMIT"
   | "CSRF"
   | "SESSION_REQUIRED"
-  | "LIMIT";
+  | "LIMIT"
+  | "BINDING";

@@ -36,7 +36,13 @@ export type SessionEvent =
    * top-level keys (at most 3, largest first; names only, never values). Sent once per session and isolate
    * when it crosses, again only after it fell below.
    */
-  | { type: "size"; session: string; share: number; bytes: number; limit: number; largest: string[]; at: number };
+  | { type: "size"; session: string; share: number; bytes: number; limit: number; largest: string[]; at: number }
+  /** DBSC (`edge-session/dbsc`): the browser bound the session to a key of this algorithm (registration). */
+  | { type: "bound"; session: string; alg: string; at: number }
+  /** DBSC: a proof of possession of the session's key was accepted and a fresh bound cookie issued. */
+  | { type: "bound-refreshed"; session: string; at: number }
+  /** DBSC: a registration, refresh or request of a bound session was refused; `reason` says why. */
+  | { type: "bound-refused"; session?: string | undefined; reason: string; at: number };
 
 /** Every `type` of {@link SessionEvent}. */
 export type SessionEventType = SessionEvent["type"];
@@ -54,7 +60,10 @@ export type RawEvent =
   | { type: "expired"; id: string; reason: ExpiredReason }
   | { type: "invalid"; id?: string | undefined; reason: InvalidReason }
   | { type: "store-failure"; operation: "get" | "set" | "delete" | "list" }
-  | { type: "size"; id: string; share: number; bytes: number; limit: number; largest: string[] };
+  | { type: "size"; id: string; share: number; bytes: number; limit: number; largest: string[] }
+  | { type: "bound"; id: string; alg: string }
+  | { type: "bound-refused"; id?: string | undefined; reason: string }
+  | { type: "bound-refreshed"; id: string };
 
 /**
  * The event sender of one request. Each event goes to the app's handler without delaying the response:
@@ -96,6 +105,10 @@ async function eventOf(raw: RawEvent, at: number, keys: Keyring): Promise<Sessio
       return { type: raw.type, ...(raw.id === undefined ? {} : { session: await keys.tag(raw.id) }), reason: raw.reason, at };
     case "store-failure":
       return { type: raw.type, operation: raw.operation, at };
+    case "bound":
+      return { type: raw.type, session: await keys.tag(raw.id), alg: raw.alg, at };
+    case "bound-refused":
+      return { type: raw.type, ...(raw.id === undefined ? {} : { session: await keys.tag(raw.id) }), reason: raw.reason, at };
     case "size": {
       const { id, ...size } = raw;
       return { ...size, session: await keys.tag(id), at };

@@ -5,6 +5,7 @@ import { checkKeys, type KnownKeys } from "./known-keys.js";
 import { checkLimits, lifetimeOf, limitsOf } from "./limits.js";
 import type { InvalidReason } from "./token.js";
 import { maskToken, tokenMatches } from "./csrf.js";
+import type { RawEvent } from "./events.js";
 import type { Policy } from "./policy.js";
 import { fresh, lastUsedAfter, stateOf, toSeconds, type Found, type SessionState } from "./session-state.js";
 
@@ -17,12 +18,22 @@ export interface SessionSource {
   open(): Promise<Found>;
   /** The CSRF secret of a session id under each key of the ring, current first. */
   csrfSecrets(id: string): Promise<Uint8Array[]>;
+  /** Sends an event to the engine's `onEvent` (nothing without one): for modules built on the session, such as DBSC. */
+  emit(event: RawEvent): void;
 }
 
 /** The engine's handles on a session it created (set in the class's static block: the fields stay private). */
 let started: (session: Session<any>) => boolean;
 let loadState: (session: Session<any>) => Promise<SessionState>;
 let close: (session: Session<any>) => void;
+let hooks: (session: Session<any>) => SessionHooks;
+
+/** What a module built on the session (DBSC) reaches of its request: the request's time and the event sender. */
+export interface SessionHooks {
+  /** The request's time (the engine's clock), ms since epoch. */
+  now: number;
+  emit(event: RawEvent): void;
+}
 
 /** The session was read or written: something may have to be written back. Engine only. */
 export function sessionStarted(session: Session<any>): boolean {
@@ -32,6 +43,11 @@ export function sessionStarted(session: Session<any>): boolean {
 /** The session's state once loaded (the handler's changes applied). Engine only. */
 export function sessionState(session: Session<any>): Promise<SessionState> {
   return loadState(session);
+}
+
+/** The request's time and event sender. Library modules only. */
+export function sessionHooks(session: Session<any>): SessionHooks {
+  return hooks(session);
 }
 
 /** From now on writes throw `SessionClosedError`: the response has left. Engine only. */
@@ -298,12 +314,13 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   static {
-    // Private fields stay private to this module: the engine gets at them through the three functions above.
+    // Private fields stay private to this module: the engine gets at them through the functions above.
     started = (session) => !!session.#loading || !!session.#pending;
     loadState = (session) => session.#load();
     close = (session) => {
       session.#closed = true;
     };
+    hooks = (session) => ({ now: session.#now, emit: (event) => session.#source.emit(event) });
   }
 
   #write(operation: string, change: (state: SessionState) => void): void {

@@ -7,8 +7,10 @@ import { csrf } from "hono/csrf";
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import { SessionConfigError, SessionCsrfError, SessionStoreError } from "../../../src/index.js";
+import { bindingEndpoints, requireBinding } from "../../../src/dbsc/index.js";
+import { SessionBindingError, SessionConfigError, SessionCsrfError, SessionStoreError } from "../../../src/index.js";
 import { bankSession, MissingSecretError } from "./bank-session.js";
+import { binding } from "./binding.js";
 import { e2eClockRoutes } from "./e2e-clock.js";
 import type { BankEnv } from "./env.js";
 import { errorPage } from "./pages/error.js";
@@ -38,6 +40,11 @@ app.use(
 // Every form posts to this origin only: a POST whose Origin / Sec-Fetch-Site says another site gets a 403.
 app.use(csrf());
 app.use(bankSession());
+// DBSC: the registration and refresh endpoints; the account's pages need a bound session's bound cookie.
+app.use(bindingEndpoints(binding));
+for (const path of ["/account", "/account/*", "/transfer", "/transfer/*", "/statement", "/statement/*", "/devices", "/devices/*"]) {
+  app.use(path, requireBinding(binding, { onRefused: "throw" }));
+}
 
 app.route("/", authRoutes);
 app.route("/", accountRoutes);
@@ -64,6 +71,11 @@ app.onError((err, c) => {
       ),
       403,
     );
+  }
+  if (err instanceof SessionBindingError) {
+    // A session bound to a device key, without its bound cookie: a copied session cookie, not the browser that holds the key.
+    c.header("Cache-Control", "no-store");
+    return c.html(errorPage(c, "Not this device", "This session is bound to another device. Log in again on this one."), 401);
   }
   if (err instanceof SessionStoreError) {
     c.header("Retry-After", "1");

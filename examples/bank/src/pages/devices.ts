@@ -9,7 +9,7 @@ import { page } from "./layout.js";
 export interface DevicesView {
   user: DemoUser;
   /** This device (`current`) first, then the others, most recently used first. */
-  devices: (DeviceSession & { current: boolean })[];
+  devices: (DeviceSession & { current: boolean; bound?: string | undefined })[];
   notice?: string | undefined;
 }
 
@@ -28,7 +28,9 @@ page is the login page, even with a copy of its cookie.</p>
     <tr><th>Device</th><th>Logged in</th><th>Last used</th><th></th></tr>
     ${devices.map(
       (d) => html`<tr${d.current ? html` class="current"` : ""}>
-      <td>${d.device || "Unknown device"}${d.current ? html` <span class="badge">This device</span>` : ""}</td>
+      <td>${d.device || "Unknown device"}${d.current ? html` <span class="badge">This device</span>` : ""}${
+        d.bound ? html` <span class="badge">Bound to this device's key (${d.bound})</span>` : ""
+      }</td>
       <td>${time(d.created)}</td>
       <td>${time(d.lastUsed)}</td>
       <td>${

@@ -4,6 +4,7 @@ import { currentUser, endNotice, REMEMBER_ME } from "../bank-session.js";
 import { deviceName } from "../device.js";
 import { settingsOf, type BankEnv } from "../env.js";
 import { formatDuration } from "../pages/format.js";
+import { binding } from "../binding.js";
 import { loginPage } from "../pages/login.js";
 import { checkLogin } from "../users.js";
 
@@ -48,6 +49,9 @@ authRoutes.post("/login", async (c) => {
   s.flash("notice", `Welcome back, ${user.name}.`);
   // After regenerate(): the new id is the one the devices page lists and "log out other devices" ends.
   await linkSession(c.env.SESSION_OBJECTS, s, user.username, { device: deviceName(c.req.header("User-Agent")) });
+  // DBSC: a browser that supports it registers a device key for this session (see binding.ts).
+  const offer = await binding.offer(s);
+  if (offer) c.header("Secure-Session-Registration", offer);
   return c.redirect("/account", 303);
 });
 

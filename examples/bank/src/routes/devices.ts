@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { listSessions, revokeAllSessions, revokeSession } from "../../../../src/index.js";
 import { currentUser, requireToken, requireUser } from "../bank-session.js";
 import type { BankEnv } from "../env.js";
+import { binding } from "../binding.js";
 import { devicesPage } from "../pages/devices.js";
 
 /**
@@ -19,12 +20,13 @@ deviceRoutes.get("/devices", async (c) => {
   const sessions = await listSessions(c.env.SESSION_OBJECTS, user.username); // most recently used first
   const current = sessions.filter((d) => d.id === s.id);
   const others = sessions.filter((d) => d.id !== s.id);
+  const bound = await binding.status(s); // DBSC: only this device's own session tells whether it is key-bound
   return c.html(
     devicesPage(c, {
       user,
       // This device first. The index moves lastUsed at each revocation check (at most recheckAfter behind); this request knows its own exactly.
       devices: [
-        ...current.map((d) => ({ ...d, lastUsed: s.meta.lastUsed, current: true })),
+        ...current.map((d) => ({ ...d, lastUsed: s.meta.lastUsed, current: true, bound: bound.alg })),
         ...others.map((d) => ({ ...d, current: false })),
       ],
       notice: await s.takeFlash<string>("notice"),
