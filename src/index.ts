@@ -24,9 +24,11 @@ export {
   COOKIE_LIMIT,
   type InvalidReason,
   type UnsealSessionOptions,
+  type SealSessionOptions,
   type UnsealSessionResult,
 } from "./core/token.js";
 export type { UnsealFailure } from "./crypto/seal.js";
+export type { StandardSchemaV1, SessionSchema, SchemaData, Migrate } from "./core/schema.js";
 export { newSessionId, type Envelope, type SessionData, type SessionLimits, type SessionMeta } from "./core/envelope.js";
 export type { ExpiredReason, ExpiryLimits } from "./core/expiry.js";
 export type { CookieOptions, SameSite } from "./core/cookie.js";
@@ -46,6 +48,7 @@ export {
   type CsrfFailure,
   type SessionRequiredReason,
   SessionLimitError,
+  SessionSchemaError,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

@@ -33,6 +33,7 @@ import {
   SessionRequiredError,
   SessionDeviceLimitError,
   SessionLimitError,
+  SessionSchemaError,
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
@@ -211,6 +212,9 @@ describe("errors", () => {
       case "LIMIT":
         expectTypeOf(error).toEqualTypeOf<SessionLimitError>();
         return `${error.limit}<=${error.max}`;
+      case "SCHEMA":
+        expectTypeOf(error).toEqualTypeOf<SessionSchemaError>();
+        return error.paths.join(",");
       case "CONFIG":
       case "CONFLICT":
       case "LOCK_TIMEOUT":

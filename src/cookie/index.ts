@@ -17,6 +17,7 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { createEngine, type SessionEngine } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
+import type { SchemaData, SessionSchema } from "../core/schema.js";
 import { SessionConfigError } from "../core/errors.js";
 import type { ChooseMode, SessionEngineOptions as AllModesOptions } from "../core/options.js";
 import { cookieMode } from "../modes/mode.js";
@@ -54,9 +55,13 @@ const cookieOnly: ChooseMode = (options) => {
  * } satisfies ExportedHandler<Env>;
  * ```
  */
+export function sessionEngine<S extends SessionSchema, C = unknown>(
+  options: SessionEngineOptions<C> & { schema: S },
+): SessionEngine<SchemaData<S>, C>;
 export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
   options: SessionEngineOptions<C>,
-): SessionEngine<Data, C> {
+): SessionEngine<Data, C>;
+export function sessionEngine(options: SessionEngineOptions<any>): SessionEngine<SessionData, any> {
   return createEngine(options, cookieOnly);
 }
 
@@ -68,10 +73,14 @@ export function sessionEngine<Data extends SessionData = SessionData, C = unknow
  * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300, absoluteTimeout: 8 * 3600 }));
  * ```
  */
+export function session<S extends SessionSchema, E extends Env = any>(
+  options: SessionOptions<E> & { schema: S },
+): MiddlewareHandler<{ Variables: SessionVariables<SchemaData<S>> }>;
 export function session<Data extends SessionData = SessionData, E extends Env = any>(
   options: SessionOptions<E>,
-): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
-  return honoSession(sessionEngine<Data, Context<E>>(options), options.onEvent !== undefined);
+): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
+export function session(options: SessionOptions): MiddlewareHandler {
+  return honoSession(sessionEngine<SessionData, Context>(options), options.onEvent !== undefined);
 }
 
 export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus, type SessionStatusOptions } from "../hono/routes.js";
@@ -88,6 +97,7 @@ export { newSessionId, type SessionData, type SessionLimits, type SessionMeta } 
 export type { ExpiredReason, ExpiryLimits } from "../core/expiry.js";
 export type { CookieOptions, SameSite } from "../core/cookie.js";
 export type { InvalidReason } from "../core/token.js";
+export type { StandardSchemaV1, SessionSchema, SchemaData, Migrate } from "../core/schema.js";
 export {
   SessionError,
   SessionConfigError,
@@ -100,6 +110,7 @@ export {
   type CsrfFailure,
   type SessionRequiredReason,
   SessionLimitError,
+  SessionSchemaError,
   type SessionErrorCode,
   type SessionErrors,
 } from "../core/errors.js";

@@ -20,6 +20,8 @@ import {
   type SessionState,
 } from "./session.js";
 import { logProgrammerError } from "./report.js";
+import { shapeOpened } from "./migrate.js";
+import { checkWrite } from "./schema.js";
 import { sizeProbe, type Measure } from "./size-warning.js";
 import { resolveOptions, type ChooseMode, type ResolvedOptions, type SessionEngineOptions } from "./options.js";
 
@@ -128,6 +130,18 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (this.#marker) return found; // the end was reported once, by the request that met the session itself
     const emit = this.#emit;
     const id = found.opened?.ok ? found.opened.envelope.meta.id : undefined;
+    const { shape } = this.#config;
+    if (shape && found.opened?.ok && !found.invalid && !found.expired) {
+      // The schema runs here, on the session's first read: a route that never reads it never awaits the validator.
+      const shaped = await shapeOpened(shape, found.opened.envelope);
+      if (!shaped.ok) {
+        const { paths, version } = shaped;
+        emit?.({ type: "invalid", id, reason: "schema", paths, ...(version === undefined ? {} : { version }) });
+        return { opened: found.opened, invalid: "schema" };
+      }
+      found.opened.envelope.data = shaped.data;
+      found.migrated = shaped.migrated;
+    }
     if (found.invalid) emit?.({ type: "invalid", id, reason: found.invalid });
     else if (found.expired) emit?.({ type: "expired", id: id!, reason: found.expired });
     else this.#openedId = id;
@@ -174,6 +188,8 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (!sessionStarted(session)) return []; // untouched (lazy): the cookie stays as it was
     try {
       const state = await sessionState(session); // opens the cookie now if the handler only wrote
+      const { shape } = this.#config;
+      if (shape && (state.cleared || state.changedKeys.size > 0) && hasKeys(state.data)) await checkWrite(shape, state.data);
       const lookup = this.#lookup;
       const incoming = lookup.found === 1 ? lookup.value : undefined;
       const came: CookieIn = { found: lookup.found !== 0, marker: this.#marker, keys: this.#keys! };
@@ -228,6 +244,8 @@ async function persist<C>(
   const limits = meta.limits ? limitsOf(meta, config.bounds) : config.limits;
   const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
   meta.lastUsed = reseal.lastUsed;
+  const version = config.shape?.version;
+  if (version !== undefined) meta.version = version;
 
   const deadline = deadlineOf(meta, limits);
   const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
@@ -249,6 +267,7 @@ async function persist<C>(
         lastUsed: meta.lastUsed,
         changedKeys,
         cleared,
+        ...(version === undefined ? {} : { version }),
         ...(state.authenticated ? { authenticatedAt: meta.authenticatedAt } : {}),
       },
       measure,

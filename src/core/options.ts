@@ -7,6 +7,7 @@ import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
 import type { LimitBounds } from "./limits.js";
+import { schemaOf, type DataShape, type Migrate, type SessionSchema } from "./schema.js";
 import { sizeWatchOf, type SizeWatch } from "./size-warning.js";
 import type { SessionMode } from "../modes/mode.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
@@ -102,6 +103,19 @@ export interface SessionEngineOptions<C = unknown> {
    * `false` for none.
    */
   sizeWarning?: number | false | undefined;
+  /**
+   * A Standard Schema validator of the session data (zod, valibot, arktype...): the session is typed from it,
+   * its data is validated on the first read of each request (a session that fails is refused: a fresh one,
+   * `invalid: "schema"`), and every write is checked before it is sealed (`SessionSchemaError`). See docs/schema.md.
+   */
+  schema?: SessionSchema | undefined;
+  /**
+   * With `schema`: the version of the data's shape, sealed with every session (a whole number, default 1).
+   * Raise it when the shape changes and give `migrate`; a session sealed at a newer version (a rollback) is refused.
+   */
+  version?: number | undefined;
+  /** With `schema`: upgrades data sealed at an earlier `version` before it is validated; the session is then sealed again, once. */
+  migrate?: Migrate | undefined;
 }
 
 /** Every key of {@link SessionEngineOptions}: what the engine accepts (the type keeps the two in step). */
@@ -125,6 +139,9 @@ const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {
   revocation: true,
   onEvent: true,
   sizeWarning: true,
+  schema: true,
+  version: true,
+  migrate: true,
 };
 
 /** What a mode chooser knows besides the options: the validated limits (revocation records are bounded by them). */
@@ -163,6 +180,8 @@ export interface ResolvedOptions<C> {
   onEvent: SessionEventHandler<C> | undefined;
   /** `sizeWarning`, validated: undefined when off. */
   sizeWatch: SizeWatch | undefined;
+  /** `schema`, `version` and `migrate`, validated: undefined without a schema. */
+  shape: DataShape | undefined;
 }
 
 /** Validates every option (throwing `SessionConfigError`) and prepares what requests share. */
@@ -198,12 +217,13 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
     typeof secret === "function" ? keyrings.get(secret(context)) : (fixedKeys ??= keyrings.get(secret));
 
   const sizeWatch = sizeWatchOf(options.sizeWarning);
+  const shape = schemaOf(options);
 
   // Revocation records must outlive any session's cookie: they are bounded by the most a session may set.
   const { max } = bounds;
   const widest = { idleTimeout: max.idleTimeout, absoluteTimeout: max.absoluteTimeout };
   const modeOf = chooseMode(options, { cookie, limits: widest, lifetime: max.lifetime, touchAfterMs, now: clock });
-  return { cookie, limits, lifetime, touchAfterMs, bounds, clock, shouldRoll, keysFor, modeOf, onEvent, sizeWatch };
+  return { cookie, limits, lifetime, touchAfterMs, bounds, clock, shouldRoll, keysFor, modeOf, onEvent, sizeWatch, shape };
 }
 
 /**

@@ -12,6 +12,8 @@ export interface Found {
   opened: Opened | undefined;
   expired?: ExpiredReason | undefined;
   invalid?: InvalidReason | undefined;
+  /** The data was sealed at an earlier version and migrated (`migrate`): it must be sealed again. */
+  migrated?: boolean | undefined;
 }
 
 /** @internal Mutable per-request state; the middleware reads it to decide what to write back. */
@@ -24,6 +26,7 @@ export interface SessionState {
     lifetime: number;
     authenticatedAt?: number | undefined;
     limits?: Readonly<SessionLimits> | undefined;
+    version?: number | undefined;
   };
   flashIn: Record<string, unknown> | undefined;
   flashOut: Record<string, unknown> | undefined;
@@ -443,6 +446,8 @@ function stateOf(found: Found, now: number, policy: SessionPolicy, rolls: boolea
   }
   const envelope: Envelope = opened.envelope;
   const flashIn = envelope.flash && hasKeys(envelope.flash) ? envelope.flash : undefined;
+  // Migrated data is this request's as a whole (a versioned store must not rebase old keys onto it).
+  const migrated = found.migrated === true;
   return {
     data: envelope.data,
     meta: { ...envelope.meta, lifetime: envelope.meta.limits ? lifetimeOf(envelope.meta, policy.bounds) : lifetime },
@@ -453,9 +458,9 @@ function stateOf(found: Found, now: number, policy: SessionPolicy, rolls: boolea
     invalid: undefined,
     previous: opened,
     rotated: opened.rotated,
-    changed: false,
+    changed: migrated,
     changedKeys: new Set(),
-    cleared: false,
+    cleared: migrated,
     replaced: false,
     authenticated: false,
     rolls,

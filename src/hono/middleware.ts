@@ -1,6 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { sessionEngine } from "../engine.js";
 import type { SessionData } from "../core/envelope.js";
+import type { SchemaData, SessionSchema } from "../core/schema.js";
 import { honoSession, type SessionOptions, type SessionVariables } from "./adapter.js";
 
 /**
@@ -16,9 +17,21 @@ import { honoSession, type SessionOptions, type SessionVariables } from "./adapt
  * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300 }));
  * app.get("/", async (c) => c.text(`hello ${(await c.var.session.get("user")) ?? "stranger"}`));
  * ```
+ *
+ * With a `schema`, `c.var.session` is typed from it (see docs/schema.md):
+ *
+ * ```ts
+ * const schema = z.object({ user: z.string().optional() });
+ * const typed = new Hono().use(session({ secret: "a secret of at least thirty-two characters!", schema }));
+ * typed.get("/", async (c) => c.text((await c.var.session.get("user")) ?? "stranger"));
+ * ```
  */
+export function session<S extends SessionSchema, E extends Env = any>(
+  options: SessionOptions<E> & { schema: S },
+): MiddlewareHandler<{ Variables: SessionVariables<SchemaData<S>> }>;
 export function session<Data extends SessionData = SessionData, E extends Env = any>(
   options: SessionOptions<E>,
-): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
-  return honoSession(sessionEngine<Data, Context<E>>(options), options.onEvent !== undefined);
+): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
+export function session(options: SessionOptions): MiddlewareHandler {
+  return honoSession(sessionEngine<SessionData, Context>(options), options.onEvent !== undefined);
 }

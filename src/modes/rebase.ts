@@ -9,6 +9,8 @@ export interface Changes {
   authenticatedAt?: number | undefined;
   changedKeys: ReadonlySet<string>;
   cleared: boolean;
+  /** The data's version (`version` option, with a schema): what this request's keys are shaped for. */
+  version?: number | undefined;
 }
 
 export interface Rebased {
@@ -40,6 +42,7 @@ export function rebase(base: Envelope, latest: Envelope, ours: Changes): Rebased
   for (const [key, value] of Object.entries(latest.flash ?? {})) if (!Object.hasOwn(base.flash ?? {}, key)) defineKey(flash, key, value);
   for (const [key, value] of Object.entries(ours.flash ?? {})) defineKey(flash, key, value);
   const meta = { ...latest.meta, lastUsed: Math.max(latest.meta.lastUsed, ours.lastUsed) };
+  if (ours.version !== undefined) meta.version = ours.version;
   if (ours.authenticatedAt !== undefined) meta.authenticatedAt = Math.max(latest.meta.authenticatedAt ?? 0, ours.authenticatedAt);
   return { envelope: { data, meta, flash: hasKeys(flash) ? flash : undefined }, conflicts };
 }
