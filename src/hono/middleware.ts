@@ -28,7 +28,8 @@ import { honoSession, type SessionOptions, type SessionVariables } from "./adapt
  */
 export function session<S extends SessionSchema, E extends Env = any>(
   options: SessionOptions<E> & { schema: S },
-): MiddlewareHandler<{ Variables: SessionVariables<SchemaData<S>> }>;
+  // E named (an app's Env): its bindings stay; not named (any): only the variable, or `any` would swallow it.
+): MiddlewareHandler<0 extends 1 & E ? { Variables: SessionVariables<SchemaData<S>> } : E & { Variables: SessionVariables<SchemaData<S>> }>;
 export function session<Data extends SessionData = SessionData, E extends Env = any>(
   options: SessionOptions<E>,
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
