@@ -35,10 +35,11 @@ describe("demo bank app", () => {
     expect(await (await c.get("/account")).text()).not.toContain("Welcome back");
   });
 
-  it("sends visitors without a session to the login page", async () => {
+  it("sends visitors without a session to the login page, in a redirect no cache keeps (requireSession)", async () => {
     const res = await client().get("/account");
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe("/login");
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
   });
 
   it("treats a tampered cookie as no session: login page, cookie removed, no error", async () => {

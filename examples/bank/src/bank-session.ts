@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import * as v from "valibot";
-import { COOKIE_LIMIT, KVStore, requireCsrfToken, session, type ExpiredReason } from "../../../src/index.js";
+import { COOKIE_LIMIT, KVStore, requireCsrfToken, requireSession, session, type ExpiredReason } from "../../../src/index.js";
 import { bankNow } from "./e2e-clock.js";
 import { settingsOf, type BankEnv, type Bindings } from "./env.js";
 import { meteredStore } from "./kv-usage.js";
@@ -101,16 +101,19 @@ export async function currentUser(c: Context<BankEnv>): Promise<DemoUser | undef
 export type EndReason = ExpiredReason | "revoked";
 
 /**
- * Lets logged-in users through; sends others to the login page. Whichever request met an ended session first
- * (this one, an idle-warning poll, an image), the library left a marker in its cookie's place: the login page
- * reads why the session ended from it, with no help from here.
+ * Lets logged-in users through (a user name in the session that names a known user); sends others to the login
+ * page. `requireSession()` knows why a session has no user (never signed in, idle, absolute, revoked); the login
+ * page needs no `?reason=` from here, because whichever request met an ended session first (this one, an
+ * idle-warning poll, an image) left a marker in its cookie's place that the login page reads (`endNotice`).
  */
-export const requireUser: MiddlewareHandler<BankEnv> = async (c, next) => {
-  if (await currentUser(c)) return next();
-  return c.redirect("/login", 303);
-};
+export const requireUser = requireSession<BankSession>({
+  signedIn: async (s) => {
+    const username = await s.get("user");
+    return username !== undefined && findUser(username) !== undefined;
+  },
+  onRefused: (c) => c.redirect("/login", 303),
+});
 
-/**
 /**
  * After `requireUser` on every route whose forms change the account (transfers, devices, statement): a post
  * without this session's CSRF token (the forms' hidden `_csrf`, see pages/csrf.ts) throws `SessionCsrfError`,
