@@ -86,6 +86,24 @@ describe("types inferred from the schema", () => {
   });
 });
 
+describe("unsealSession with versions", () => {
+  it("migrates an older version (meta.version stays the sealed one), refuses a newer one; sealSession refuses a bad version", async () => {
+    const keys = await createKeyring(SECRET);
+    const now = Date.UTC(2026, 0, 1);
+    const meta = { id: newSessionId(), created: now, lastUsed: now, lifetime: 0 };
+    const v2 = z.object({ user: z.object({ name: z.string() }) });
+    const migrate = (data: Record<string, unknown>) => ({ user: { name: data["name"] } });
+    const old = await sealSession({ data: { name: "ada" }, meta }, keys);
+    const migrated = await unsealSession(old, keys, { schema: v2, version: 2, migrate, now });
+    expect(migrated.ok && [migrated.data, migrated.meta.version]).toEqual([{ user: { name: "ada" } }, undefined]);
+    const newer = await sealSession({ data: { user: { name: "ada" } }, meta: { ...meta, version: 3 } }, keys);
+    expect(await unsealSession(newer, keys, { schema: v2, version: 2, migrate, now })).toEqual({ ok: false, reason: "schema" });
+    const current = await unsealSession(newer, keys, { schema: v2, version: 3, now });
+    expect(current.ok && current.meta.version).toBe(3);
+    await expect(sealSession({ data: {}, meta: { ...meta, version: 0 } }, keys)).rejects.toThrow(/meta.version/);
+  });
+});
+
 describe("the engine with a schema", () => {
   it("an untouched request never calls the validator, even with a session cookie; the first read calls it once", async () => {
     const counting = counted(schema);
