@@ -58,11 +58,10 @@ export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions, type KVNamespac
 export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead } from "./stores/sealed-store.js";
 export { STORE_TIMEOUT } from "./modes/choose.js";
 export { StoreTimeout } from "./stores/guarded-store.js";
-export { EXPIRED_GRACE, type StoredMetadata } from "./stores/stored-session.js";
+export { EXPIRED_GRACE, type ActiveSession, type StoredMetadata } from "./stores/stored-session.js";
 export {
   listActiveSessions,
   purgeExpired,
-  type ActiveSession,
   type ActiveSessionsPage,
   type ListActiveSessionsOptions,
   type PurgeExpiredOptions,

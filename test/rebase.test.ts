@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Envelope } from "../src/core/envelope.js";
-import { rebase, type Changes } from "../src/modes/rebase.js";
+import { rebase } from "../src/modes/rebase.js";
+import { type Changes } from "../src/core/mode.js";
 
 const meta = { id: "x".repeat(22), created: 1_000, lastUsed: 2_000, lifetime: 0 };
 const env = (data: Record<string, unknown>, flash?: Record<string, unknown>): Envelope => ({ data, meta, flash });

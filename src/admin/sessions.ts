@@ -6,17 +6,7 @@ import type { KVNamespaceLike } from "../kv/kv-store.js";
 import { guardedStore } from "../stores/guarded-store.js";
 import { sessionStoreOf } from "../modes/choose.js";
 import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions } from "../stores/store.js";
-import { EXPIRED_GRACE, readMetadata, type StoredMetadata } from "../stores/stored-session.js";
-
-/** One stored session as its listing metadata tells it; nothing is decrypted. Times in ms since epoch. */
-export interface ActiveSession {
-  /** The store key: the session id in server-side mode (revoke with `store.delete(key)`), a random key for overflow. */
-  key: string;
-  created: number;
-  lastUsed: number;
-  /** When the session expires unless used again. */
-  expires: number;
-}
+import { EXPIRED_GRACE, readMetadata, type ActiveSession, type StoredMetadata } from "../stores/stored-session.js";
 
 export interface ListActiveSessionsOptions {
   /** Only sessions used at or after this time (ms since epoch). Default: all that have not expired. */

@@ -6,7 +6,7 @@ import { eventSender, type RawEvent, type WaitUntil } from "./events.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
 import { limitsOf } from "./limits.js";
-import type { SessionMode } from "../modes/mode.js";
+import type { SessionMode } from "./mode.js";
 import {
   closeSession,
   flashAfter,

@@ -91,7 +91,7 @@ export class SessionNotLoadedError extends SessionError {
 }
 
 /**
- * A session was changed after its response had left the middleware (e.g. inside a `stream()` callback): the
+ * A session was changed after the engine had committed its response (e.g. inside a `stream()` callback): the
  * change could no longer reach the cookie or the store, so it is refused instead of being silently lost.
  */
 export class SessionClosedError extends SessionError {

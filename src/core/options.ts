@@ -9,7 +9,7 @@ import { checkKeys, type KnownKeys } from "./known-keys.js";
 import type { LimitBounds } from "./limits.js";
 import { schemaOf, type DataShape, type Migrate, type SessionSchema } from "./schema.js";
 import { sizeWatchOf, type SizeWatch } from "./size-warning.js";
-import type { SessionMode } from "../modes/mode.js";
+import type { SessionMode } from "./mode.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
 import type { SessionStore } from "../stores/store.js";
 

@@ -3,11 +3,11 @@ import { SessionClosedError, SessionConfigError, SessionNotLoadedError } from ".
 import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
 import { checkLimits, lifetimeOf, limitsOf, touchOf, type LimitBounds } from "./limits.js";
-import type { Opened } from "../modes/mode.js";
+import type { Opened } from "./mode.js";
 import type { InvalidReason } from "./token.js";
 import { maskToken, tokenMatches } from "./csrf.js";
 
-/** What the middleware found for this request, before the handler's changes. */
+/** What the engine found for this request, before the handler's changes. */
 export interface Found {
   opened: Opened | undefined;
   expired?: ExpiredReason | undefined;
@@ -16,7 +16,7 @@ export interface Found {
   migrated?: boolean | undefined;
 }
 
-/** @internal Mutable per-request state; the middleware reads it to decide what to write back. */
+/** @internal Mutable per-request state; the engine reads it to decide what to write back. */
 export interface SessionState {
   data: SessionData;
   meta: {

@@ -11,7 +11,7 @@ export type Secret = string | Uint8Array;
 export interface KeyringOptions {
   /**
    * Bound into key derivation so that a value sealed for one purpose (cookie, app, store) never unseals
-   * as another. The middleware defaults it to the cookie name.
+   * as another. The engine defaults it to the cookie name.
    */
   purpose?: string | undefined;
   /** Default `"A256GCM"`. */

@@ -1,4 +1,3 @@
-import type { ActiveSession } from "../admin/sessions.js";
 import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
@@ -10,9 +9,9 @@ import {
   type VersionedSessions,
   type WriteRequest,
   type WriteResult,
-} from "../durable-object/protocol.js";
+} from "../stores/versioned.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
-import { readMetadata, storedLifetime } from "../stores/stored-session.js";
+import { readMetadata, storedLifetime, type ActiveSession } from "../stores/stored-session.js";
 import {
   checkedNow,
   LONE_SURROGATE,

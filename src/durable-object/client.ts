@@ -15,4 +15,5 @@ export {
   type RevokeSessionOptions,
 } from "./users.js";
 export type { RevocationOptions } from "./revocation.js";
-export type { DeviceSession, VersionedSessions } from "./protocol.js";
+export type { DeviceSession } from "./protocol.js";
+export type { VersionedSessions } from "../stores/versioned.js";

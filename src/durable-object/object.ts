@@ -5,10 +5,7 @@ import { inTime } from "../stores/guarded-store.js";
 import {
   CALL_TIMEOUT_MS,
   isLimit,
-  isLockRequest,
   isTime,
-  isTtl,
-  MAX_LEASE_MS,
   SESSION_PREFIX,
   USER_PREFIX,
   type CheckResult,
@@ -19,16 +16,21 @@ import {
   type IndexedSession,
   type LinkRequest,
   type LinkResult,
-  type LockRequest,
   type RevokeAllResult,
   type RevokeResult,
   type SessionUse,
-  type Snapshot,
   type UserCheck,
   type UserLink,
+} from "./protocol.js";
+import {
+  isLockRequest,
+  isTtl,
+  MAX_LEASE_MS,
+  type LockRequest,
+  type Snapshot,
   type WriteRequest,
   type WriteResult,
-} from "./protocol.js";
+} from "../stores/versioned.js";
 
 /** Storage layout of a session object (all under the object's transactional storage). */
 interface StoredRecord {

@@ -2,9 +2,10 @@ import type { Keyring } from "../crypto/keyring.js";
 import { SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../core/expiry.js";
-import type { SessionMode } from "../modes/mode.js";
+import type { SessionMode } from "../core/mode.js";
 import type { SessionMeta } from "../core/envelope.js";
-import { MAX_TTL, USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
+import { USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
+import { MAX_TTL } from "../stores/versioned.js";
 import { registerRevocationBound } from "./revocation-bound.js";
 import { checkedUntil, forget, remember, revokedHere, takeLink, type Owner } from "./revocation-cache.js";
 import { DurableObjectStore, type SessionObjectNamespace } from "./store.js";
@@ -39,7 +40,7 @@ export interface RevocationOptions<C = unknown> {
 
 const REVOCATION_OPTIONS: KnownKeys<RevocationOptions> = { namespace: true, cacheFor: true, recheckAfter: true };
 
-/** What the middleware knows that the revocation mode needs. */
+/** What the engine knows that the revocation mode needs. */
 export interface RevocationPolicy {
   limits: ExpiryLimits;
   /** Cookie Max-Age in seconds (0 = browser session), which also bounds idle time. */
@@ -53,7 +54,7 @@ export interface RevocationPolicy {
 type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
 
 /**
- * Validates the option at start-up and returns the mode factory the middleware uses per request: `inner`
+ * Validates the option at start-up and returns the mode factory the engine uses per request: `inner`
  * (cookie only, or cookie with overflow) with the revocation check around it.
  */
 export function revocationModeOf<C>(options: RevocationOptions<C>, policy: RevocationPolicy, inner: ModeFactory<C>): ModeFactory<C> {

@@ -5,23 +5,25 @@ import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/st
 import { storedLifetime } from "../stores/stored-session.js";
 import {
   CALL_TIMEOUT_MS,
+  SESSION_PREFIX,
+  USER_PREFIX,
+  type CheckResult,
+  type RevokeResult,
+  type SessionObjectNamespace,
+  type UserLink,
+} from "./protocol.js";
+import {
   isLockRequest,
   isTtl,
   MAX_LEASE_MS,
   MAX_TTL,
   MAX_WAIT_MS,
-  SESSION_PREFIX,
-  USER_PREFIX,
-  type CheckResult,
   type LockRequest,
-  type RevokeResult,
-  type SessionObjectNamespace,
   type Snapshot,
-  type UserLink,
   type VersionedSessions,
   type WriteRequest,
   type WriteResult,
-} from "./protocol.js";
+} from "../stores/versioned.js";
 import { forget } from "./revocation-cache.js";
 import { objectNamed, type ObjectApi } from "./stub.js";
 
@@ -50,7 +52,7 @@ export interface DurableObjectStoreOptions {
   /**
    * Milliseconds a call to an object may take before it fails with `SessionStoreError` (cause `StoreTimeout`):
    * an object that hangs must not hang the request with it. A read that waits for the lock gets `waitMs` more.
-   * Default 5000 (as the middleware's `storeTimeout`); 0: no limit.
+   * Default 5000 (as the engine's `storeTimeout`); 0: no limit.
    */
   timeoutMs?: number | undefined;
 }

@@ -7,7 +7,6 @@ import {
   isLimit,
   isTime,
   MAX_LIMIT,
-  MAX_TTL,
   SESSION_PREFIX,
   USER_PREFIX,
   type DeviceLimit,
@@ -15,6 +14,7 @@ import {
   type IndexedSession,
   type RevokeResult,
 } from "./protocol.js";
+import { MAX_TTL } from "../stores/versioned.js";
 import { forget, rememberLink } from "./revocation-cache.js";
 import { recheckWindowOf, revocationBoundOf } from "./revocation-bound.js";
 import { storeCall } from "../stores/store.js";
@@ -32,7 +32,7 @@ export interface LinkOptions {
    * (`secondsLeft()`), to which a larger value is cut. Default: the session's time left (idle, absolute and
    * cookie lifetime limits), or 14 days when it has no limit at all. Server-side sessions carry it forward
    * on every write, cookie-mode sessions with revocation checks on every check of their user's object (which
-   * is why the revocation middleware built in this isolate for this namespace adds its re-check window, the
+   * is why the engine with revocation checks built in this isolate for this namespace adds its re-check window, the
    * longer of `recheckAfter` and `cacheFor`: a cookie may be resealed that long after a check without a new
    * one). A session whose link has lapsed leaves the device list and is no longer ended by
    * `revokeAllSessions` (`revokeSession` still ends it).
@@ -58,10 +58,10 @@ export type RevokeAllOptions = {
 export interface RevokeSessionOptions {
   /**
    * Seconds a copied cookie of the session stays refused (cookie mode with revocation checks), at least.
-   * Default: as long as the revocation middleware built in this isolate for this namespace lets a copy be
+   * Default: as long as the engine with revocation checks built in this isolate for this namespace lets a copy be
    * accepted (its idle limit plus its re-check window, the longer of `recheckAfter` and `cacheFor`, or its
-   * absolute limit; plus clock skew), or 14 days when no such middleware was built here: an admin Worker
-   * without the middleware passes its own limits (e.g. `idleTimeout + recheckAfter + 60`).
+   * absolute limit; plus clock skew), or 14 days when no such engine was built here: an admin Worker
+   * without one passes its own limits (e.g. `idleTimeout + recheckAfter + 60`).
    */
   ttl?: number | undefined;
 }

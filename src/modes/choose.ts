@@ -1,14 +1,15 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { SessionConfigError } from "../core/errors.js";
-import { durableObjectMode } from "./versioned.js";
-import type { VersionedSessions } from "../durable-object/protocol.js";
+import { versionedMode } from "./versioned.js";
+import type { VersionedSessions } from "../stores/versioned.js";
 import { guardedStore } from "../stores/guarded-store.js";
 import { isKVNamespace, KVStore, type KVNamespaceLike } from "../kv/kv-store.js";
 import { overflowMode } from "./overflow.js";
-import { cookieMode, type SessionMode } from "./mode.js";
+import { cookieMode } from "./mode.js";
+import { type SessionMode } from "../core/mode.js";
 import type { ChooseMode, StoreOption } from "../core/options.js";
 import { revocationModeOf } from "../durable-object/revocation.js";
-import { storeMode } from "./server-side.js";
+import { serverSideMode } from "./server-side.js";
 import type { SessionStore } from "../stores/store.js";
 
 interface StoreModeOptions<C> {
@@ -56,7 +57,7 @@ function storeModeOf<C>(options: StoreModeOptions<C>, timeout: number): ((keys: 
     throw new SessionConfigError("choose one of overflow (large sessions spill to a store) and store (server-side sessions), not both");
   }
   const [name, option, modeOf] =
-    store !== undefined ? (["store", store, storeMode] as const) : (["overflow", overflow, overflowMode] as const);
+    store !== undefined ? (["store", store, serverSideMode] as const) : (["overflow", overflow, overflowMode] as const);
   if (option === undefined) return undefined;
   // A store offering the versioned capability gets the versioned server-side mode (its calls fail typed by
   // themselves, and a lock wait may rightly outlast storeTimeout); as an overflow target it is a plain
@@ -70,14 +71,14 @@ function storeModeOf<C>(options: StoreModeOptions<C>, timeout: number): ((keys: 
   };
   if (typeof option !== "function") {
     const objects = versioned(option);
-    if (objects) return (keys) => durableObjectMode(keys, objects, prefixOf(option));
+    if (objects) return (keys) => versionedMode(keys, objects, prefixOf(option));
     const guarded = guardedStore(sessionStoreOf(option, name), timeout);
     return (keys) => modeOf(keys, guarded);
   }
   return (keys, c) => {
     const value = option(c);
     const objects = versioned(value);
-    return objects ? durableObjectMode(keys, objects, prefixOf(value)) : modeOf(keys, guardedStore(sessionStoreOf(value, name), timeout));
+    return objects ? versionedMode(keys, objects, prefixOf(value)) : modeOf(keys, guardedStore(sessionStoreOf(value, name), timeout));
   };
 }
 

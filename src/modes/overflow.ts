@@ -2,7 +2,8 @@ import type { Keyring } from "../crypto/keyring.js";
 import { seal } from "../crypto/seal.js";
 import { sealedStore } from "../stores/sealed-store.js";
 import { encodeEnvelope, newSessionId } from "../core/envelope.js";
-import { openCookie, sealPointer, type SessionMode } from "./mode.js";
+import { openCookie, sealPointer } from "./mode.js";
+import { type SessionMode } from "../core/mode.js";
 import type { SessionStore } from "../stores/store.js";
 import { readStored, writeStored } from "../stores/stored-session.js";
 

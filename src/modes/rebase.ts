@@ -1,17 +1,5 @@
 import { defineKey, hasKeys, type Envelope, type SessionData } from "../core/envelope.js";
-
-/** What this request did to its session: the keys it set or deleted (or all of them, after clear()). */
-export interface Changes {
-  data: SessionData;
-  flash: Record<string, unknown> | undefined;
-  lastUsed: number;
-  /** Set when this request called `authenticate()`: the step-up survives a rebase onto another request's write. */
-  authenticatedAt?: number | undefined;
-  changedKeys: ReadonlySet<string>;
-  cleared: boolean;
-  /** The data's version (`version` option, with a schema): what this request's keys are shaped for. */
-  version?: number | undefined;
-}
+import type { Changes } from "../core/mode.js";
 
 export interface Rebased {
   envelope: Envelope;

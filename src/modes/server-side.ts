@@ -1,6 +1,7 @@
 import type { Keyring } from "../crypto/keyring.js";
 import { sealedStore } from "../stores/sealed-store.js";
-import { openCookie, sameStepUp, sealPointer, type SessionMode } from "./mode.js";
+import { openCookie, sameStepUp, sealPointer } from "./mode.js";
+import { type SessionMode } from "../core/mode.js";
 import type { SessionStore } from "../stores/store.js";
 import { readStored, writeStored } from "../stores/stored-session.js";
 import { envelopeJson } from "../core/envelope.js";
@@ -13,7 +14,7 @@ import { sealedSize } from "../core/size-warning.js";
  * The id is the key for the session's whole life (until regenerate or destroy), rather than a fresh key per
  * write as in overflow mode: revocation and listings then need nothing but the id, the cookie does not
  * change when the data does, and parallel requests never find their key moved away. The cost is KV's one
- * write per second per key: the middleware writes only when the session changed or `touchAfter` passed, and
+ * write per second per key: the engine writes only when the session changed or `touchAfter` passed, and
  * a write KV refuses (429) surfaces as `SessionStoreError` (503, Retry-After: 1) with the stored session
  * intact. Sessions that change several times a second belong in a Durable Object store.
  *
@@ -26,7 +27,7 @@ import { sealedSize } from "../core/size-warning.js";
  * another location that has not arrived yet, up to ~60 s) is undone by the write. Only a versioned store
  * (`DurableObjectStore`) closes that.
  */
-export function storeMode(keys: Keyring, store: SessionStore): SessionMode {
+export function serverSideMode(keys: Keyring, store: SessionStore): SessionMode {
   const sealed = sealedStore(store, keys);
 
   return {

@@ -2,10 +2,11 @@ import type { Keyring } from "../crypto/keyring.js";
 import { openBound, sealBound } from "../stores/sealed-store.js";
 import { envelopeJson, newSessionId, parseEnvelope } from "../core/envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../core/errors.js";
-import { openCookie, sameStepUp, sealPointer, type Opened, type SessionMode } from "./mode.js";
+import { openCookie, sameStepUp, sealPointer } from "./mode.js";
+import { type Opened, type SessionMode } from "../core/mode.js";
 import { rebase } from "./rebase.js";
 import { EXPIRED_GRACE, metadataOf, storedSession } from "../stores/stored-session.js";
-import type { VersionedSessions } from "../durable-object/protocol.js";
+import type { VersionedSessions } from "../stores/versioned.js";
 import { MAX_VALUE_LENGTH } from "../durable-object/store.js";
 
 /** Rebase rounds before giving up: each lost round means another request committed meanwhile. */
@@ -36,7 +37,7 @@ interface Read {
  * copied between two stores sharing a table and a keyring (two D1Store prefixes) does not open; "" for a
  * store without one keeps the format of earlier versions.
  */
-export function durableObjectMode(keys: Keyring, store: VersionedSessions, name = ""): SessionMode {
+export function versionedMode(keys: Keyring, store: VersionedSessions, name = ""): SessionMode {
   let read: Read | undefined;
   let held: { id: string; token: string } | undefined;
   /** The session this request's write replaced (ended with it), or found ended. */

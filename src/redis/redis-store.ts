@@ -1,7 +1,7 @@
 import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
-import { isTtl, MAX_TTL, type Snapshot, type VersionedSessions, type WriteRequest, type WriteResult } from "../durable-object/protocol.js";
+import { isTtl, MAX_TTL, type Snapshot, type VersionedSessions, type WriteRequest, type WriteResult } from "../stores/versioned.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
 import { readMetadata, storedLifetime } from "../stores/stored-session.js";
 import {

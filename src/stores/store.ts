@@ -1,4 +1,4 @@
-import type { VersionedSessions } from "../durable-object/protocol.js";
+import type { VersionedSessions } from "./versioned.js";
 import { SessionError, SessionStoreError } from "../core/errors.js";
 
 /** One key of a store listing, with the non-secret metadata written beside it. */

@@ -1,5 +1,5 @@
 import { envelopeJson, isObject, isSeconds, parseEnvelope, type Envelope } from "../core/envelope.js";
-import type { Opened } from "../modes/mode.js";
+import type { Opened } from "../core/mode.js";
 import type { SealedStore, StoreRead } from "./sealed-store.js";
 
 /**
@@ -74,4 +74,14 @@ export function storedLifetime(options: { ttl: number; metadata?: Record<string,
   const metadata = readMetadata(options.metadata);
   const keep = metadata && options.ttl >= EXPIRED_GRACE ? EXPIRED_GRACE : 0;
   return { ttl: options.ttl - keep, keep, metadata };
+}
+
+/** One stored session as its listing metadata tells it; nothing is decrypted. Times in ms since epoch. */
+export interface ActiveSession {
+  /** The store key: the session id in server-side mode (revoke with `store.delete(key)`), a random key for overflow. */
+  key: string;
+  created: number;
+  lastUsed: number;
+  /** When the session expires unless used again. */
+  expires: number;
 }

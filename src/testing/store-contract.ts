@@ -1,5 +1,5 @@
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
-import type { VersionedSessions, WriteResult } from "../durable-object/protocol.js";
+import type { VersionedSessions, WriteResult } from "../stores/versioned.js";
 import type { SessionStore, StoreKey } from "../stores/store.js";
 
 /** A test function as vitest, Jest, Mocha, `bun:test` and `node:test` all have it. */
