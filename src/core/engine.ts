@@ -1,4 +1,4 @@
-import { expiredCookies, readSessionCookie, sessionCookies, valueLimit, writeLimit, type SessionCookie } from "./chunks.js";
+import { expiredCookies, readSessionCookie, sessionCookies, type SessionCookie } from "./chunks.js";
 import { ENDED_MAX_AGE, endedReasonOf, isCurrent, sealEnded, type Ended } from "./ended.js";
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionStoreError } from "./errors.js";
@@ -7,23 +7,14 @@ import type { Keyring } from "../crypto/keyring.js";
 import { deadlineOf, expiryOf, UNBOUNDED_TTL } from "./expiry.js";
 import { limitsOf } from "./limits.js";
 import type { SessionMode } from "./mode.js";
-import {
-  closeSession,
-  flashAfter,
-  resealOf,
-  Session,
-  sessionStarted,
-  sessionState,
-  type Found,
-  type SessionPolicy,
-  type SessionSource,
-  type SessionState,
-} from "./session.js";
+import { closeSession, Session, sessionStarted, sessionState, type SessionSource } from "./session.js";
+import { flashAfter, resealOf, type Found, type SessionState } from "./session-state.js";
 import { logProgrammerError } from "./report.js";
 import { shapeOpened } from "./migrate.js";
 import { checkWrite } from "./schema.js";
 import { sizeProbe, type Measure } from "./size-warning.js";
-import { resolveOptions, type ChooseMode, type ResolvedOptions, type SessionEngineOptions } from "./options.js";
+import { resolveOptions, type ChooseMode, type SessionEngineOptions } from "./options.js";
+import type { Policy } from "./policy.js";
 
 /** One request's session, from the engine's `start()` to its `commit()` or `abort()`. */
 export interface RequestSession<Data extends SessionData = SessionData> {
@@ -52,6 +43,12 @@ export interface SessionEngine<Data extends SessionData = SessionData, C = unkno
 export interface StartOptions {
   /** Keeps `onEvent` deliveries alive after the response (a Worker's `ctx.waitUntil`); without it they run unawaited. */
   waitUntil?: WaitUntil | undefined;
+  /**
+   * Called once, on the session's first use (its first read or write), before the cookie is looked at: an
+   * adapter that must watch the handler's responses starts there, so a route that never touches the session
+   * pays nothing for it.
+   */
+  onFirstUse?: (() => void) | undefined;
 }
 
 /**
@@ -62,28 +59,10 @@ export function createEngine<Data extends SessionData, C>(
   options: SessionEngineOptions<C>,
   chooseMode: ChooseMode,
 ): SessionEngine<Data, C> {
-  const resolved = resolveOptions(options, chooseMode);
-  const { cookie, limits, lifetime, touchAfterMs, bounds } = resolved;
-  const config: EngineConfig<C> = {
-    ...resolved,
-    maxLength: valueLimit(cookie),
-    // Written lines leave room for the longest Max-Age a session may ask for (its own lifetime, up to maxLifetime).
-    writeLength: writeLimit(cookie, bounds.max.lifetime),
-    policy: { limits, lifetime, touchAfterMs, bounds },
-  };
+  const policy = resolveOptions(options, chooseMode);
   return {
-    start: (headers, context, options) => new RequestCycle<Data, C>(config, headers, context, options?.waitUntil),
+    start: (headers, context, options) => new RequestCycle<Data, C>(policy, headers, context, options),
   };
-}
-
-/** The validated options plus what every request shares. */
-interface EngineConfig<C> extends ResolvedOptions<C> {
-  /** Longest cookie value (or chunked values together) worth unsealing. */
-  maxLength: number;
-  /** Longest cookie value (or chunked values together) written: each `Set-Cookie` line within `cookie.maxLineBytes`. */
-  writeLength: number;
-  /** What each request's Session reads of the options: one object for all of them. */
-  policy: SessionPolicy;
 }
 
 const NO_COOKIE: SessionCookie = { found: 0 };
@@ -95,11 +74,12 @@ const NO_COOKIE: SessionCookie = { found: 0 };
  */
 class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>, SessionSource {
   readonly session: Session<Data>;
-  readonly #config: EngineConfig<C>;
+  readonly #policy: Policy<C>;
   readonly #headers: Headers;
   readonly #context: C;
   readonly #now: number;
   readonly #emit: ((event: RawEvent) => void) | undefined;
+  readonly #onFirstUse: (() => void) | undefined;
   #lookup = NO_COOKIE;
   #mode: SessionMode | undefined;
   /** The id of the live session the cookie opened to (not an expired or refused one): what events compare with. */
@@ -108,15 +88,21 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
   /** The cookie was a current ended-session marker: its reason is reported again, and it is left as it is. */
   #marker = false;
 
-  constructor(config: EngineConfig<C>, headers: Headers, context: C, waitUntil: WaitUntil | undefined) {
-    this.#config = config;
+  constructor(policy: Policy<C>, headers: Headers, context: C, options: StartOptions | undefined) {
+    this.#policy = policy;
     this.#headers = headers;
     this.#context = context;
-    const now = (this.#now = config.clock());
-    const { onEvent } = config;
-    this.#emit = onEvent ? eventSender(onEvent, now, () => config.keysFor(context), context, waitUntil) : undefined;
+    this.#onFirstUse = options?.onFirstUse;
+    const now = (this.#now = policy.now());
+    const { onEvent } = policy;
+    this.#emit = onEvent ? eventSender(onEvent, now, () => policy.keysFor(context), context, options?.waitUntil) : undefined;
     // 4. the Session the handler uses; it asks open() on its first use.
-    this.session = new Session<Data>(this, config.policy, now, config.shouldRoll?.(context) !== false);
+    this.session = new Session<Data>(this, policy, now, policy.shouldRoll?.(context) !== false);
+  }
+
+  /** @internal Called by the Session once, on its first use, before open(). */
+  used(): void {
+    this.#onFirstUse?.();
   }
 
   /** @internal Called by the Session once, on its first use. */
@@ -130,7 +116,7 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (this.#marker) return found; // the end was reported once, by the request that met the session itself
     const emit = this.#emit;
     const id = found.opened?.ok ? found.opened.envelope.meta.id : undefined;
-    const { shape } = this.#config;
+    const { shape } = this.#policy;
     if (shape && found.opened?.ok && !found.invalid && !found.expired) {
       // The schema runs here, on the session's first read: a route that never reads it never awaits the validator.
       const shaped = await shapeOpened(shape, found.opened.envelope);
@@ -150,27 +136,27 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
 
   /** @internal Called by the Session for CSRF tokens. */
   async csrfSecrets(id: string): Promise<Uint8Array[]> {
-    return (await this.#config.keysFor(this.#context)).csrfSecrets(id);
+    return (await this.#policy.keysFor(this.#context)).csrfSecrets(id);
   }
 
   /** 1. the cookie, 2. opened through the mode, 3. judged by its deadlines. */
   async #read(): Promise<Found> {
-    const config = this.#config;
-    const lookup = (this.#lookup = readSessionCookie(this.#headers.get("Cookie"), config.cookie));
+    const policy = this.#policy;
+    const lookup = (this.#lookup = readSessionCookie(this.#headers.get("Cookie"), policy.cookie));
     let keys: Keyring;
     try {
-      keys = this.#keys = await config.keysFor(this.#context);
+      keys = this.#keys = await policy.keysFor(this.#context);
     } catch (error) {
       return reported(error);
     }
-    const mode = (this.#mode = config.modeOf(keys, this.#context));
+    const mode = (this.#mode = policy.modeOf(keys, this.#context));
     if (lookup.found === 0) return { opened: undefined };
     if (lookup.found === "many") return { opened: undefined, invalid: "duplicate" };
     if (lookup.found === "chunks") return { opened: undefined, invalid: "chunks" };
-    const opened = await mode.open(lookup.value, config.maxLength);
+    const opened = await mode.open(lookup.value, policy.maxLength);
     if (!opened.ok) return opened.ended ? this.#markerFound(opened.ended) : { opened, invalid: opened.reason };
     const { meta } = opened.envelope;
-    const verdict = expiryOf(meta, this.#now, meta.limits ? limitsOf(meta, config.bounds) : config.limits);
+    const verdict = expiryOf(meta, this.#now, meta.limits ? limitsOf(meta, policy.bounds) : policy.limits);
     return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
   }
 
@@ -188,14 +174,14 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (!sessionStarted(session)) return []; // untouched (lazy): the cookie stays as it was
     try {
       const state = await sessionState(session); // opens the cookie now if the handler only wrote
-      const { shape } = this.#config;
+      const { shape } = this.#policy;
       if (shape && (state.cleared || state.changedKeys.size > 0) && hasKeys(state.data)) await checkWrite(shape, state.data);
       const lookup = this.#lookup;
       const incoming = lookup.found === 1 ? lookup.value : undefined;
       const came: CookieIn = { found: lookup.found !== 0, marker: this.#marker, keys: this.#keys! };
-      const { sizeWatch } = this.#config;
+      const { sizeWatch } = this.#policy;
       const probe = this.#emit && sizeWatch && sizeProbe(sizeWatch);
-      const written = await persist(this.#config, state, this.#mode!, this.#now, incoming, came, probe?.measure);
+      const written = await persist(this.#policy, state, this.#mode!, this.#now, incoming, came, probe?.measure);
       if (this.#emit) lifecycle(state, written, this.#openedId, this.#emit);
       if (probe && written.outcome === "sealed") probe.report(state.meta.id, state.data, this.#emit!);
       return written.cookies;
@@ -219,8 +205,8 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
 }
 
 /** Writes the session back when something requires it; returns the Set-Cookie values (none, usually). */
-async function persist<C>(
-  config: EngineConfig<C>,
+async function persist(
+  policy: Policy,
   state: SessionState,
   mode: SessionMode,
   now: number,
@@ -228,7 +214,7 @@ async function persist<C>(
   came: CookieIn,
   measure: Measure | undefined,
 ): Promise<Written> {
-  const { cookie, touchAfterMs, writeLength } = config;
+  const { cookie, touchAfterMs, writeLength } = policy;
   const flash = flashAfter(state);
   if (!hasKeys(state.data) && !(flash && hasKeys(flash))) {
     // Nothing worth keeping: no empty sessions for anonymous visitors, and a session emptied by the app ends
@@ -241,11 +227,10 @@ async function persist<C>(
   if (!reseal.due) return { cookies: [], outcome: "unchanged" };
   const { meta } = state;
   const { lifetime } = meta; // the session's own, or the engine's
-  const limits = meta.limits ? limitsOf(meta, config.bounds) : config.limits;
+  const limits = meta.limits ? limitsOf(meta, policy.bounds) : policy.limits;
   const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
   meta.lastUsed = reseal.lastUsed;
-  const version = config.shape?.version;
-  if (version !== undefined) meta.version = version;
+  if (policy.shape) meta.version = policy.shape.version;
 
   const deadline = deadlineOf(meta, limits);
   const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));
@@ -261,15 +246,9 @@ async function persist<C>(
       ttl,
       now,
       incoming,
-      changes: {
-        data,
-        flash,
-        lastUsed: meta.lastUsed,
-        changedKeys,
-        cleared,
-        ...(version === undefined ? {} : { version }),
-        ...(state.authenticated ? { authenticatedAt: meta.authenticatedAt } : {}),
-      },
+      changedKeys,
+      cleared,
+      authenticated: state.authenticated,
       measure,
     },
   );
@@ -299,7 +278,7 @@ interface CookieIn {
  * left as it is, for the same reason (a poll does not consume it). A session the app ended (destroy(), all
  * data deleted) and any other refused cookie are removed, with every chunk name.
  */
-async function cookiesLeft(cookie: EngineConfig<unknown>["cookie"], state: SessionState, ends: boolean, came: CookieIn, now: number) {
+async function cookiesLeft(cookie: Policy["cookie"], state: SessionState, ends: boolean, came: CookieIn, now: number) {
   if (!came.found) return [];
   if (!ends) {
     if (came.marker) return [];

@@ -36,10 +36,14 @@ export interface SaveContext {
   /** The cookie value that came with the request: a mode returns it unchanged when the cookie need not change. */
   incoming: string | undefined;
   /**
-   * What this request did to the session: a versioned store re-applies it onto the version another request
-   * committed since this one read the session (see `rebase()`).
+   * What this request did to the session besides what the envelope holds (its data, flash, lastUsed and
+   * step-up time): the data keys it set or deleted, whether it called `clear()` and `authenticate()`. A
+   * versioned store re-applies the envelope's values of those onto the version another request committed
+   * since this one read the session (see `rebase()` and `changesOf()`).
    */
-  changes: Changes;
+  changedKeys: ReadonlySet<string>;
+  cleared: boolean;
+  authenticated: boolean;
   /** Told what was written against its limit (see `size-warning.ts`), when the app listens for `size` events. */
   measure?: Measure | undefined;
 }

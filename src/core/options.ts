@@ -1,4 +1,5 @@
-import { resolveCookie, type CookieOptions, type ResolvedCookie } from "./cookie.js";
+import { valueLimit, writeLimit } from "./chunks.js";
+import { resolveCookie, type CookieOptions } from "./cookie.js";
 import { keyringCache } from "../crypto/keyring-cache.js";
 import { checkSecrets, type Encryption, type Keyring, type Secret } from "../crypto/keyring.js";
 import type { RevocationOptions } from "../durable-object/revocation.js";
@@ -7,9 +8,9 @@ import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
 import type { LimitBounds } from "./limits.js";
-import { schemaOf, type DataShape, type Migrate, type SessionSchema } from "./schema.js";
-import { sizeWatchOf, type SizeWatch } from "./size-warning.js";
-import type { SessionMode } from "./mode.js";
+import { schemaOf, type Migrate, type SessionSchema } from "./schema.js";
+import { sizeWatchOf } from "./size-warning.js";
+import type { ModeFactory, Policy } from "./policy.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
 import type { SessionStore } from "../stores/store.js";
 
@@ -144,48 +145,15 @@ const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {
   migrate: true,
 };
 
-/** What a mode chooser knows besides the options: the validated limits (revocation records are bounded by them). */
-export interface ModePolicy {
-  cookie: ResolvedCookie;
-  limits: ExpiryLimits;
-  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
-  lifetime: number;
-  touchAfterMs: number;
-  now: () => number;
-}
-
-/** Builds the mode of one request from the keys and the request's context. */
-export type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
-
 /**
- * Validates the mode options (`store`, `overflow`, `revocation`...) and returns the mode factory. An entry point
- * passes its chooser to the engine, so an app bundles only the modes its entry offers: `edge-session/cookie`
- * the cookie mode, `edge-session` all of them.
+ * Validates the mode options (`store`, `overflow`, `revocation`...) and returns the mode factory, given the
+ * rest of the policy. An entry point passes its chooser to the engine, so an app bundles only the modes its
+ * entry offers: `edge-session/cookie` the cookie mode, `edge-session` all of them.
  */
-export type ChooseMode = <C>(options: SessionEngineOptions<C>, policy: ModePolicy) => ModeFactory<C>;
-
-/** The options, validated once: what the engine reads on every request. */
-export interface ResolvedOptions<C> {
-  cookie: ResolvedCookie;
-  limits: ExpiryLimits;
-  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
-  lifetime: number;
-  touchAfterMs: number;
-  /** The limits with the most a session may set for itself. */
-  bounds: LimitBounds;
-  clock: () => number;
-  shouldRoll: ((context: C) => boolean) | undefined;
-  keysFor: (context: C) => Promise<Keyring>;
-  modeOf: ModeFactory<C>;
-  onEvent: SessionEventHandler<C> | undefined;
-  /** `sizeWarning`, validated: undefined when off. */
-  sizeWatch: SizeWatch | undefined;
-  /** `schema`, `version` and `migrate`, validated: undefined without a schema. */
-  shape: DataShape | undefined;
-}
+export type ChooseMode = <C>(options: SessionEngineOptions<C>, policy: Omit<Policy<C>, "modeOf">) => ModeFactory<C>;
 
 /** Validates every option (throwing `SessionConfigError`) and prepares what requests share. */
-export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: ChooseMode): ResolvedOptions<C> {
+export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: ChooseMode): Policy<C> {
   checkKeys(options, ENGINE_OPTIONS, "session options");
   const cookie = resolveCookie(options.cookie);
   const limits: ExpiryLimits = {
@@ -201,8 +169,8 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
     throw new SessionConfigError(`touchAfter (${touchAfter}) must be less than the idle limit (${idle} s, from idleTimeout or lifetime)`);
   }
   const touchAfterMs = 1000 * (touchAfter ?? (idle ? Math.max(1, Math.floor(idle / 10)) : 300));
-  const clock = options.now ?? Date.now;
-  if (typeof clock !== "function") throw new SessionConfigError("now must be a function returning ms since epoch");
+  const now = options.now ?? Date.now;
+  if (typeof now !== "function") throw new SessionConfigError("now must be a function returning ms since epoch");
   const { secret, shouldRoll } = options;
   if (shouldRoll !== undefined && typeof shouldRoll !== "function") throw new SessionConfigError("shouldRoll must be a function");
   const { onEvent } = options;
@@ -216,14 +184,23 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
   const keysFor = (context: C): Promise<Keyring> =>
     typeof secret === "function" ? keyrings.get(secret(context)) : (fixedKeys ??= keyrings.get(secret));
 
-  const sizeWatch = sizeWatchOf(options.sizeWarning);
-  const shape = schemaOf(options);
-
-  // Revocation records must outlive any session's cookie: they are bounded by the most a session may set.
-  const { max } = bounds;
-  const widest = { idleTimeout: max.idleTimeout, absoluteTimeout: max.absoluteTimeout };
-  const modeOf = chooseMode(options, { cookie, limits: widest, lifetime: max.lifetime, touchAfterMs, now: clock });
-  return { cookie, limits, lifetime, touchAfterMs, bounds, clock, shouldRoll, keysFor, modeOf, onEvent, sizeWatch, shape };
+  const policy = {
+    cookie,
+    limits,
+    lifetime,
+    touchAfterMs,
+    bounds,
+    maxLength: valueLimit(cookie),
+    // Written lines leave room for the longest Max-Age a session may ask for (its own lifetime, up to maxLifetime).
+    writeLength: writeLimit(cookie, bounds.max.lifetime),
+    now,
+    shouldRoll,
+    keysFor,
+    onEvent,
+    sizeWatch: sizeWatchOf(options.sizeWarning),
+    shape: schemaOf(options),
+  };
+  return Object.assign(policy, { modeOf: chooseMode(options, policy) });
 }
 
 /**

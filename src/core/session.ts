@@ -1,68 +1,19 @@
-import { defineKey, hasKeys, newSessionId, type Envelope, type SessionData, type SessionLimits, type SessionMeta } from "./envelope.js";
+import { defineKey, hasKeys, newSessionId, type SessionData, type SessionLimits, type SessionMeta } from "./envelope.js";
 import { SessionClosedError, SessionConfigError, SessionNotLoadedError } from "./errors.js";
-import { deadlineOf, idleLimit, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
+import { deadlineOf, idleLimit, type ExpiredReason } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
-import { checkLimits, lifetimeOf, limitsOf, touchOf, type LimitBounds } from "./limits.js";
-import type { Opened } from "./mode.js";
+import { checkLimits, lifetimeOf, limitsOf } from "./limits.js";
 import type { InvalidReason } from "./token.js";
 import { maskToken, tokenMatches } from "./csrf.js";
-
-/** What the engine found for this request, before the handler's changes. */
-export interface Found {
-  opened: Opened | undefined;
-  expired?: ExpiredReason | undefined;
-  invalid?: InvalidReason | undefined;
-  /** The data was sealed at an earlier version and migrated (`migrate`): it must be sealed again. */
-  migrated?: boolean | undefined;
-}
-
-/** @internal Mutable per-request state; the engine reads it to decide what to write back. */
-export interface SessionState {
-  data: SessionData;
-  meta: {
-    id: string;
-    created: number;
-    lastUsed: number;
-    lifetime: number;
-    authenticatedAt?: number | undefined;
-    limits?: Readonly<SessionLimits> | undefined;
-    version?: number | undefined;
-  };
-  flashIn: Record<string, unknown> | undefined;
-  flashOut: Record<string, unknown> | undefined;
-  isNew: boolean;
-  expired: ExpiredReason | undefined;
-  invalid: InvalidReason | undefined;
-  /** What the cookie opened to, for clean-up of stored copies. */
-  previous: Opened | undefined;
-  rotated: boolean;
-  /** Data or flash changed: the session must be sealed again. */
-  changed: boolean;
-  /** Data keys this request set or deleted: what a versioned store re-applies onto a newer version. */
-  changedKeys: Set<string>;
-  /** clear() was called: every key is this request's. */
-  cleared: boolean;
-  /** The id changed (regenerate/destroy): stored copies under the old id must go. */
-  replaced: boolean;
-  /** authenticate() was called (and the session not destroyed since). */
-  authenticated: boolean;
-  rolls: boolean;
-}
+import type { Policy } from "./policy.js";
+import { fresh, lastUsedAfter, stateOf, toSeconds, type Found, type SessionState } from "./session-state.js";
 
 const REGENERATE_OPTIONS: KnownKeys<NonNullable<Parameters<Session["regenerate"]>[0]>> = { keepAuthentication: true };
 
-/** What a session knows of its engine's options: the same object for every request. */
-export interface SessionPolicy {
-  limits: ExpiryLimits;
-  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
-  lifetime: number;
-  touchAfterMs: number;
-  /** The engine's limits with their upper bounds: what `setLimits()` is checked against. */
-  bounds: LimitBounds;
-}
-
 /** Where a session comes from: the engine's request, asked once, on the session's first use. */
 export interface SessionSource {
+  /** The session's first use (a read or a write), before `open()`: called once, synchronously. */
+  used(): void;
   open(): Promise<Found>;
   /** The CSRF secret of a session id under each key of the ring, current first. */
   csrfSecrets(id: string): Promise<Uint8Array[]>;
@@ -96,7 +47,7 @@ type Key<Data> = Extract<keyof Data, string>;
  */
 export class Session<Data extends SessionData = SessionData> {
   readonly #source: SessionSource;
-  readonly #policy: SessionPolicy;
+  readonly #policy: Policy;
   readonly #now: number;
   #state: SessionState | undefined;
   #loading: Promise<SessionState> | undefined;
@@ -108,7 +59,7 @@ export class Session<Data extends SessionData = SessionData> {
   #csrf: { id: string; secrets: Promise<Uint8Array[]> } | undefined;
 
   /** @internal created by the session engine */
-  constructor(source: SessionSource, policy: SessionPolicy, now: number, rolls: boolean) {
+  constructor(source: SessionSource, policy: Policy, now: number, rolls: boolean) {
     this.#source = source;
     this.#policy = policy;
     this.#now = now;
@@ -357,6 +308,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   #write(operation: string, change: (state: SessionState) => void): void {
     if (this.#closed) throw new SessionClosedError(operation);
+    if (!this.#loading && !this.#pending) this.#source.used();
     const apply = (state: SessionState) => {
       change(state);
       state.changed = true;
@@ -376,7 +328,9 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   #load(): Promise<SessionState> {
-    this.#loading ??= this.#source.open().then((found) => {
+    if (this.#loading) return this.#loading;
+    if (!this.#pending) this.#source.used();
+    this.#loading = this.#source.open().then((found) => {
       const state = stateOf(found, this.#now, this.#policy, this.#rolls);
       for (const apply of this.#pending ?? []) apply(state);
       this.#pending = undefined;
@@ -385,84 +339,4 @@ export class Session<Data extends SessionData = SessionData> {
     });
     return this.#loading;
   }
-}
-
-/**
- * Whether the response must seal the session again, and with which lastUsed (whole seconds, as sealed, so
- * deadlines reported to the app are never later than the server's).
- */
-export function resealOf(state: SessionState, now: number, touchAfterMs: number): { due: boolean; lastUsed: number } {
-  const touchDue = state.rolls && now - state.meta.lastUsed >= (state.meta.limits ? touchOf(state.meta, touchAfterMs) : touchAfterMs);
-  const due = touchDue || state.changed || state.isNew || state.rotated || state.replaced || dropsFlash(state);
-  // max(): a location whose clock runs behind the one that created the session must not seal lastUsed < created.
-  const lastUsed = due && (state.rolls || state.isNew) ? Math.max(toSeconds(now), state.meta.created) : state.meta.lastUsed;
-  return { due, lastUsed };
-}
-
-/**
- * The flash values the response seals: those set during this request. Values the previous request left and
- * nobody took live for one request that rolls the session; a request that does not roll (a polling
- * endpoint, `skipRoll()`) passes them on, so a background poll never eats a message meant for the next page.
- */
-export function flashAfter(state: SessionState): Record<string, unknown> | undefined {
-  if (state.rolls || !state.flashIn || !hasKeys(state.flashIn)) return state.flashOut;
-  return { ...state.flashIn, ...state.flashOut };
-}
-
-function dropsFlash(state: SessionState): boolean {
-  return state.rolls && !!state.flashIn && hasKeys(state.flashIn);
-}
-
-function toSeconds(ms: number): number {
-  return ms - (ms % 1000);
-}
-
-function lastUsedAfter(state: SessionState, now: number, touchAfterMs: number): number {
-  return resealOf(state, now, touchAfterMs).lastUsed;
-}
-
-function fresh(now: number, lifetime: number): Omit<SessionState, "expired" | "invalid" | "previous" | "rolls"> {
-  return {
-    data: {},
-    meta: { id: newSessionId(), created: toSeconds(now), lastUsed: toSeconds(now), lifetime },
-    flashIn: undefined,
-    flashOut: undefined,
-    isNew: true,
-    rotated: false,
-    changed: false,
-    changedKeys: new Set(),
-    cleared: false,
-    replaced: false,
-    authenticated: false,
-  };
-}
-
-function stateOf(found: Found, now: number, policy: SessionPolicy, rolls: boolean): SessionState {
-  const { opened, expired, invalid } = found;
-  const { lifetime } = policy;
-  // A cookie can open and still be refused (timestamps from the future): then its data must not be used.
-  if (!opened?.ok || expired || invalid) {
-    return { ...fresh(now, lifetime), expired, invalid, previous: opened, rolls };
-  }
-  const envelope: Envelope = opened.envelope;
-  const flashIn = envelope.flash && hasKeys(envelope.flash) ? envelope.flash : undefined;
-  // Migrated data is this request's as a whole (a versioned store must not rebase old keys onto it).
-  const migrated = found.migrated === true;
-  return {
-    data: envelope.data,
-    meta: { ...envelope.meta, lifetime: envelope.meta.limits ? lifetimeOf(envelope.meta, policy.bounds) : lifetime },
-    flashIn,
-    flashOut: undefined,
-    isNew: false,
-    expired: undefined,
-    invalid: undefined,
-    previous: opened,
-    rotated: opened.rotated,
-    changed: migrated,
-    changedKeys: new Set(),
-    cleared: migrated,
-    replaced: false,
-    authenticated: false,
-    rolls,
-  };
 }

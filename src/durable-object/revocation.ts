@@ -1,8 +1,8 @@
-import type { Keyring } from "../crypto/keyring.js";
 import { SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
-import { CLOCK_SKEW_MS, deadlineOf, idleLimit, type ExpiryLimits } from "../core/expiry.js";
+import { CLOCK_SKEW_MS, deadlineOf, idleLimit } from "../core/expiry.js";
 import type { SessionMode } from "../core/mode.js";
+import type { ModeFactory, Policy } from "../core/policy.js";
 import type { SessionMeta } from "../core/envelope.js";
 import { USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
 import { MAX_TTL } from "../stores/versioned.js";
@@ -40,24 +40,22 @@ export interface RevocationOptions<C = unknown> {
 
 const REVOCATION_OPTIONS: KnownKeys<RevocationOptions> = { namespace: true, cacheFor: true, recheckAfter: true };
 
-/** What the engine knows that the revocation mode needs. */
-export interface RevocationPolicy {
-  limits: ExpiryLimits;
-  /** Cookie Max-Age in seconds (0 = browser session), which also bounds idle time. */
-  lifetime: number;
-  touchAfterMs: number;
-  now: () => number;
-  /** Milliseconds an object call may take (the engine's `storeTimeout`); 0: no limit. */
-  timeoutMs: number;
-}
-
-type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
+/**
+ * What the revocation mode reads of the engine's policy: its clock, `touchAfter`, and the bounds, since a
+ * revocation record must outlive any session's cookie (bounded by the most a session may set for itself).
+ */
+type RevocationPolicy = Pick<Policy, "bounds" | "touchAfterMs" | "now">;
 
 /**
  * Validates the option at start-up and returns the mode factory the engine uses per request: `inner`
  * (cookie only, or cookie with overflow) with the revocation check around it.
  */
-export function revocationModeOf<C>(options: RevocationOptions<C>, policy: RevocationPolicy, inner: ModeFactory<C>): ModeFactory<C> {
+export function revocationModeOf<C>(
+  options: RevocationOptions<C>,
+  policy: RevocationPolicy,
+  timeoutMs: number,
+  inner: ModeFactory<C>,
+): ModeFactory<C> {
   checkKeys(options, REVOCATION_OPTIONS, "revocation");
   const { namespace } = options;
   const cacheFor = options.cacheFor ?? 0;
@@ -69,8 +67,8 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
   if (!Number.isSafeInteger(recheckAfter) || recheckAfter < 0)
     throw new SessionConfigError("revocation.recheckAfter must be a whole number of seconds, at least 0");
   if (recheckAfter * 1000 > policy.touchAfterMs) throw new SessionConfigError("revocation.recheckAfter must not exceed touchAfter");
-  const { limits } = policy;
-  const idle = idleLimit({ lifetime: policy.lifetime }, limits);
+  const limits = policy.bounds.max;
+  const idle = idleLimit(limits, limits);
   if (!idle && !limits.absoluteTimeout) {
     // A revocation record must outlive every copy of the cookie; without a limit a copy is valid forever.
     throw new SessionConfigError(
@@ -91,7 +89,7 @@ export function revocationModeOf<C>(options: RevocationOptions<C>, policy: Revoc
   const storeOf = (ns: SessionObjectNamespace) => {
     let store = stores.get(ns);
     if (!store) {
-      stores.set(ns, (store = new DurableObjectStore(ns, { timeoutMs: policy.timeoutMs })));
+      stores.set(ns, (store = new DurableObjectStore(ns, { timeoutMs })));
       registerRevocationBound(ns, bound, recheckWindow);
     }
     return store;
@@ -253,7 +251,7 @@ function userCheck(
  */
 function use(meta: SessionMeta, now: number, windowMs: number, policy: RevocationPolicy): SessionUse {
   const lastUsed = Math.max(now - (now % 1000), meta.created);
-  return { lastUsed, until: Math.min(now + MAX_TTL * 1000, deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.limits)) };
+  return { lastUsed, until: Math.min(now + MAX_TTL * 1000, deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.bounds.max)) };
 }
 
 /** Seconds a copy of this session's cookie can still be accepted: what its revocation record must outlive. */
@@ -261,6 +259,6 @@ function validFor(meta: SessionMeta, policy: RevocationPolicy, windowMs: number)
   const now = policy.now();
   // Another request may reseal the cookie right now, and a copy whose confirmation is still fresh elsewhere
   // until `windowMs` from now: idle time counts from then, not from meta.lastUsed.
-  const deadline = deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.limits);
+  const deadline = deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.bounds.max);
   return Math.min(MAX_TTL, Math.max(0, Math.ceil((deadline - now + CLOCK_SKEW_MS) / 1000)));
 }

@@ -1,10 +1,10 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
-import type { SessionEngine } from "../core/engine.js";
+import type { SessionEngine, StartOptions } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import { logProgrammerError } from "../core/report.js";
 import { closeSession, sessionStarted, type Session } from "../core/session.js";
-import { recordResponses, responseWith } from "./responses.js";
+import { recordResponses, responseWith, type Made } from "./responses.js";
 
 /**
  * Options of {@link session}: those of the engine, with option functions receiving Hono's context, typed by
@@ -27,13 +27,17 @@ export function honoSession<Data extends SessionData, E extends Env>(
   sendsEvents: boolean,
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
   return async function session(c, next) {
-    // The same context, typed with the variables this middleware adds (Hono's Context is invariant in them).
+    // Hono's response methods are watched from the session's first use only (see responses.ts): a route that
+    // never touches the session does not pay for the wrapping. A response made before that first use gets
+    // its cookies on a copy, as any response the context did not make.
     // c.executionCtx throws where there is none (app.request() in tests, Node): it is touched only when an event
     // is delivered, where the throw is caught, never on every request (a throw costs microseconds).
-    const start = sendsEvents ? { waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise) } : undefined;
+    let made: Made | undefined;
+    const start: StartOptions = { onFirstUse: () => void (made = recordResponses(c)) };
+    if (sendsEvents) start.waitUntil = (promise) => c.executionCtx.waitUntil(promise);
+    // The same context, typed with the variables this middleware adds (Hono's Context is invariant in them).
     const request = engine.start(c.req.raw.headers, c as unknown as Context<E>, start);
     c.set("session", request.session);
-    const made = recordResponses(c);
     await next();
     if (c.error) {
       // Hono's error handler answered already (a bare 500 by default): a mistake in the app's use of the

@@ -43,7 +43,7 @@ export const chooseMode: ChooseMode = (options, policy) => {
     );
   }
   // With overflow, storeModes is the overflow mode: the check wraps it (it looks at the id, not where data lives).
-  const revocable = options.revocation && revocationModeOf(options.revocation, { ...policy, timeoutMs }, storeModes ?? cookieMode);
+  const revocable = options.revocation && revocationModeOf(options.revocation, policy, timeoutMs, storeModes ?? cookieMode);
   return revocable || storeModes || cookieMode;
 };
 

@@ -1,5 +1,5 @@
 import { defineKey, hasKeys, type Envelope, type SessionData } from "../core/envelope.js";
-import type { Changes } from "../core/mode.js";
+import type { Changes, SaveContext } from "../core/mode.js";
 
 export interface Rebased {
   envelope: Envelope;
@@ -38,4 +38,14 @@ export function rebase(base: Envelope, latest: Envelope, ours: Changes): Rebased
 /** JSON equality: session values are JSON, and this is what the store compares after a round trip. */
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** This request's changes, as `rebase()` re-applies them: the envelope it saves and what its context says it did. */
+export function changesOf(envelope: Envelope, context: SaveContext): Changes {
+  const { data, flash, meta } = envelope;
+  const { changedKeys, cleared, authenticated } = context;
+  const changes: Changes = { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared };
+  if (authenticated) changes.authenticatedAt = meta.authenticatedAt;
+  if (meta.version !== undefined) changes.version = meta.version;
+  return changes;
 }

@@ -4,7 +4,7 @@ import { envelopeJson, newSessionId, parseEnvelope } from "../core/envelope.js";
 import { SessionConflictError, SessionLockTimeoutError, SessionStoreError } from "../core/errors.js";
 import { openCookie, sameStepUp, sealPointer } from "./mode.js";
 import { type Opened, type SessionMode } from "../core/mode.js";
-import { rebase } from "./rebase.js";
+import { changesOf, rebase } from "./rebase.js";
 import { EXPIRED_GRACE, metadataOf, storedSession } from "../stores/stored-session.js";
 import type { VersionedSessions } from "../stores/versioned.js";
 import { MAX_VALUE_LENGTH } from "../durable-object/store.js";
@@ -65,7 +65,8 @@ export function versionedMode(keys: Keyring, store: VersionedSessions, name = ""
   return {
     open: (cookie) => openCookie(cookie, keys, { pointer: "s", read: readSession }),
 
-    async save(envelope, { ttl, now, changes, incoming, previous, replaces, measure }) {
+    async save(envelope, context) {
+      const { ttl, now, incoming, previous, replaces, measure } = context;
       const { id, authenticatedAt } = envelope.meta;
       // A session this request did not read (new, or regenerated under a new id) must not exist yet.
       let base = read?.id === id ? read : undefined;
@@ -101,7 +102,7 @@ export function versionedMode(keys: Keyring, store: VersionedSessions, name = ""
         if (!base) throw new SessionConflictError(); // a new id already taken: 128 random bits, so never
         const latest = await openValue(id, result.current.value, keys, false, name);
         if (!latest.ok) throw new SessionStoreError("get", { cause: latest.reason });
-        const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope, changes);
+        const rebased = rebase(parseEnvelope(base.plaintext)!, latest.envelope, changesOf(envelope, context));
         if (rebased.conflicts.length && store.onConflict === "error") throw new SessionConflictError();
         next = rebased.envelope;
         base = { ...base, version: result.current.version, plaintext: latest.plaintext };
