@@ -14,6 +14,9 @@ const documents = [
   ...readdirSync(join(root, "docs"))
     .filter((f) => f.endsWith(".md"))
     .map((f) => `docs/${f}`),
+  ...readdirSync(join(root, "docs/frameworks"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/frameworks/${f}`),
 ];
 
 rmSync(out, { recursive: true, force: true });

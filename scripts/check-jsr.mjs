@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { entryPoints } from "./entry-points.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const read = (name) => JSON.parse(readFileSync(new URL(`../${name}`, import.meta.url), "utf8"));
@@ -21,11 +22,7 @@ const jsr = read("jsr.json");
 const problems = [];
 
 if (jsr.version !== pkg.version) problems.push(`jsr.json version ${jsr.version} is not package.json's ${pkg.version}`);
-const expected = Object.fromEntries(
-  Object.entries(pkg.exports)
-    .filter(([, target]) => typeof target === "object")
-    .map(([entry, target]) => [entry, target.import.replace(/^\.\/dist\//, "./src/").replace(/\.js$/, ".ts")]),
-);
+const expected = Object.fromEntries(entryPoints(pkg).map(({ subpath, source }) => [subpath, source]));
 if (JSON.stringify(jsr.exports) !== JSON.stringify(expected)) {
   problems.push(`jsr.json exports differ from package.json's; expected ${JSON.stringify(expected, null, 2)}`);
 }

@@ -1,5 +1,6 @@
 // Fails on any import in src/ from a lower layer to a higher one (type-only imports, `export ... from` and
-// dynamic imports count). The order is scripts/layers.json, the one list of the architecture.
+// dynamic imports count). The order is scripts/layers.json, the one list of the architecture; the table of
+// docs/contributing.md#architecture must be that list.
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,13 +59,25 @@ export function checkLayers(root, layers) {
   return problems;
 }
 
+/** The layers of the table under `## Architecture` in `markdown`: per row (`| 0 | \`core/errors.ts\`, ... |`), its entries. */
+export function documentedLayers(markdown) {
+  const section = markdown.split(/^## /m).find((part) => part.startsWith("Architecture\n")) ?? "";
+  return [...section.matchAll(/^\| *\d+ *\| *([^|]+)\|/gm)].map(([, cell]) => [...cell.matchAll(/`([^`]+)`/g)].map(([, entry]) => entry));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const here = dirname(fileURLToPath(import.meta.url));
   const { layers } = JSON.parse(readFileSync(join(here, "layers.json"), "utf8"));
   const problems = checkLayers(join(here, "..", "src"), layers);
+  const documented = documentedLayers(readFileSync(join(here, "..", "docs", "contributing.md"), "utf8"));
+  if (JSON.stringify(documented) !== JSON.stringify(layers)) {
+    problems.push(
+      `docs/contributing.md#architecture: its table lists ${JSON.stringify(documented)}, not the layers of scripts/layers.json`,
+    );
+  }
   for (const problem of problems) console.error(problem);
   if (problems.length > 0) {
-    console.error(`check-layers: ${problems.length} import(s) against the layer order of scripts/layers.json`);
+    console.error(`check-layers: ${problems.length} problem(s) with the layer order of scripts/layers.json`);
     process.exit(1);
   }
   console.log("check-layers: every import in src/ goes to its own layer or a lower one");

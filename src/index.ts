@@ -1,13 +1,8 @@
 export { session } from "./hono/middleware.js";
 export type { SessionOptions, SessionVariables } from "./hono/adapter.js";
-export {
-  requireRecentAuth,
-  sessionStatus,
-  staySignedIn,
-  type SessionStatus,
-  type SessionStatusOptions,
-  type StaySignedInOptions,
-} from "./hono/routes.js";
+export { requireRecentAuth } from "./hono/step-up.js";
+export { sessionStatus, staySignedIn, type SessionStatusOptions, type StaySignedInOptions } from "./idle-warning/status.js";
+export type { SessionStatus } from "./idle-warning/state.js";
 export type { AllowedOrigins } from "./hono/cross-site.js";
 export { csrfChecker, requireCsrfToken, type CsrfOptions } from "./hono/csrf.js";
 export { requireSession, signedOutReason, type RequireSessionOptions } from "./hono/require-session.js";
@@ -54,10 +49,8 @@ export {
 } from "./core/errors.js";
 export type { SessionStore, StoreKey, StoreSetOptions, StoreListOptions } from "./stores/store.js";
 export { MemoryStore, type MemoryStoreOptions } from "./stores/memory-store.js";
-export { KVStore, KV_LIMITS, isKVNamespace, type KVStoreOptions, type KVNamespaceLike, type KVListPage } from "./kv/kv-store.js";
+export { KVStore, type KVStoreOptions, type KVNamespaceLike, type KVListPage } from "./kv/kv-store.js";
 export { sealedStore, type SealedStore, type SealedStoreOptions, type StoreRead } from "./stores/sealed-store.js";
-export { STORE_TIMEOUT } from "./modes/choose.js";
-export { StoreTimeout } from "./stores/guarded-store.js";
 export { EXPIRED_GRACE, type ActiveSession, type StoredMetadata } from "./stores/stored-session.js";
 export {
   listActiveSessions,

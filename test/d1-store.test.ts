@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1_LIMITS, D1_SCHEMA, D1Store, isD1Database } from "../src/d1/index.js";
-import { prefixEnd } from "../src/d1/d1-store.js";
+import { prefixEnd } from "../src/d1/d1-table.js";
 import {
   EXPIRED_GRACE,
   KVStore,

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { idleWarningOptionsFromDataset, resolveIdleWarningOptions } from "../src/browser/idle-warning-options.js";
-import { delayUntil, minutesSeconds, readMessage, readStatus, replaces, stepOf, viewOf } from "../src/browser/idle-warning-state.js";
+import { idleWarningOptionsFromDataset, resolveIdleWarningOptions } from "../src/idle-warning/browser/options.js";
+import { delayUntil, minutesSeconds, readMessage, readStatus, replaces, stepOf, viewOf } from "../src/idle-warning/state.js";
 import { SessionConfigError } from "../src/index.js";
 import { IDLE_WARNING_SCRIPT, IDLE_WARNING_SCRIPT_INTEGRITY, idleWarningScript } from "../src/idle-warning/index.js";
 
@@ -112,6 +112,12 @@ describe("idleWarningScript(): the served script", () => {
     expect(IDLE_WARNING_SCRIPT).toContain("document.currentScript");
     // Minified, yet its errors keep their class name: "SessionConfigError: idle warning: ..." in the console.
     expect(IDLE_WARNING_SCRIPT).toContain('"SessionConfigError"');
+  });
+
+  it("carries no server code: no error responses, no status texts, no Response built", () => {
+    for (const serverOnly of ["getResponse", "Service Unavailable", "Retry-After", "new Response"]) {
+      expect(IDLE_WARNING_SCRIPT).not.toContain(serverOnly);
+    }
   });
 });
 

@@ -1,14 +1,7 @@
 import { decodeProtectedHeader } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import {
-  COOKIE_LIMIT,
-  createKeyring,
-  MemoryStore,
-  sealSession,
-  STORE_TIMEOUT,
-  type SessionOptions,
-  type SessionStore,
-} from "../src/index.js";
+import { COOKIE_LIMIT, createKeyring, MemoryStore, sealSession, type SessionOptions, type SessionStore } from "../src/index.js";
+import { STORE_TIMEOUT } from "../src/modes/choose.js";
 import { jar, OLD_SECRET, SECRET, testClock } from "./helpers.js";
 import { CountingStore, FaultyStore, INJECTED, kvStore, MisansweringStore, storeApp, visit, WRONG_GET_ANSWERS } from "./stores.js";
 

@@ -33,7 +33,8 @@ describe("package entry points", () => {
       "../src/hono/middleware.ts",
       "../src/hono/require-session.ts",
       "../src/hono/responses.ts",
-      "../src/hono/routes.ts",
+      "../src/hono/step-up.ts",
+      "../src/idle-warning/status.ts",
     ]);
     for (const [, text] of importsHono) {
       for (const statement of text.match(/^(?:import|export)\b[^;]*from\s+["']hono(?:\/[^"']*)?["']/gm) ?? []) {

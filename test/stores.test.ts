@@ -1,14 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import {
-  isKVNamespace,
-  KVStore,
-  MemoryStore,
-  SessionConfigError,
-  SessionTooLargeError,
-  type SessionStore,
-  type StoreSetOptions,
-} from "../src/index.js";
+import { KVStore, MemoryStore, SessionConfigError, SessionTooLargeError, type SessionStore, type StoreSetOptions } from "../src/index.js";
+import { isKVNamespace } from "../src/kv/index.js";
 import { guardedStore } from "../src/stores/guarded-store.js";
 import { jar, testClock } from "./helpers.js";
 import { kvStore, storeApp, visit } from "./stores.js";

@@ -81,10 +81,12 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   options: SessionOptions<E>,
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
 export function session(options: SessionOptions): MiddlewareHandler {
-  return honoSession(sessionEngine<SessionData, Context>(options), options.onEvent !== undefined);
+  return honoSession(options, cookieOnly);
 }
 
-export { requireRecentAuth, sessionStatus, staySignedIn, type SessionStatus, type SessionStatusOptions } from "../hono/routes.js";
+export { requireRecentAuth } from "../hono/step-up.js";
+export { sessionStatus, staySignedIn, type SessionStatusOptions } from "../idle-warning/status.js";
+export type { SessionStatus } from "../idle-warning/state.js";
 export { csrfChecker, requireCsrfToken, type CsrfOptions } from "../hono/csrf.js";
 export { requireSession, signedOutReason, type RequireSessionOptions } from "../hono/require-session.js";
 export type { SessionVariables } from "../hono/adapter.js";

@@ -8,4 +8,6 @@
  * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 1800, store: (c) => new D1Store(c.env.SESSIONS_DB) }));
  * ```
  */
-export { D1Store, D1_LIMITS, D1_SCHEMA, isD1Database, type ActivePage, type ActivityBucket, type D1StoreOptions } from "./d1-store.js";
+export { D1Store, isD1Database, type D1StoreOptions } from "./d1-store.js";
+export { D1_LIMITS, D1_SCHEMA } from "./d1-table.js";
+export type { ActivePage, ActivityBucket } from "./d1-activity.js";

@@ -1,8 +1,9 @@
-import { SessionConfigError, SessionStoreError, SessionTooLargeError } from "../core/errors.js";
+import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { inTime } from "../stores/guarded-store.js";
 import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
 import { storedLifetime } from "../stores/stored-session.js";
+import { checkTtl, methodOptions, storedKeyName, versionedOptions, writeRequest } from "../stores/store-checks.js";
 import {
   CALL_TIMEOUT_MS,
   SESSION_PREFIX,
@@ -14,9 +15,7 @@ import {
 } from "./protocol.js";
 import {
   isLockRequest,
-  isTtl,
   MAX_LEASE_MS,
-  MAX_TTL,
   MAX_WAIT_MS,
   type LockRequest,
   type Snapshot,
@@ -63,6 +62,7 @@ const EXCLUSIVE_OPTIONS: KnownKeys<Exclude<DurableObjectStoreOptions["exclusive"
 /** Key and value must fit in 2 MB per Durable Object storage entry; sessions this large are a bug anyway. */
 export const MAX_VALUE_LENGTH = 1024 * 1024;
 const MAX_KEY_LENGTH = 512;
+const LIMITS = { valueBytes: MAX_VALUE_LENGTH, what: "Durable Object store" };
 
 /**
  * A `SessionStore` over the `SessionObject` Durable Object namespace: one object per key (for sessions
@@ -98,9 +98,7 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
     if (typeof options !== "object" || options === null) throw new SessionConfigError("DurableObjectStore options must be an object");
     checkKeys(options, STORE_OPTIONS, "DurableObjectStore options");
     this.exclusive = exclusiveOf(options.exclusive);
-    const onConflict = options.onConflict ?? "merge";
-    if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
-    this.onConflict = onConflict;
+    this.onConflict = versionedOptions(options).onConflict;
     const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
       throw new SessionConfigError("timeoutMs must be a whole number of ms, at least 0");
@@ -122,8 +120,7 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
    */
   async set(key: string, value: string, options: StoreSetOptions): Promise<void> {
     this.#plain("set");
-    if (typeof options !== "object" || options === null) throw new SessionConfigError("set needs options with a ttl");
-    const { ttl, keep, metadata } = storedLifetime(options);
+    const { ttl, keep, metadata } = storedLifetime(methodOptions(options, "DurableObjectStore.set"));
     const result = await this.write(key, { value, ttl, keep, metadata });
     if (!result.ok) throw new SessionStoreError("set", { cause: "revoked" });
   }
@@ -143,20 +140,7 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
 
   /** Versioned write: commits only if the stored version is still `expected`. */
   async write(key: string, request: WriteRequest): Promise<WriteResult> {
-    if (typeof request !== "object" || request === null || typeof request.value !== "string")
-      throw new SessionConfigError("a stored value must be a string");
-    if (request.value.length > MAX_VALUE_LENGTH)
-      throw new SessionTooLargeError(request.value.length, MAX_VALUE_LENGTH, "Durable Object store value");
-    checkTtl(request.ttl, "ttl");
-    checkTtl(request.keep ?? 0, "keep");
-    checkTtl(request.ttl + (request.keep ?? 0), "ttl + keep");
-    if (request.expected !== undefined && !(Number.isSafeInteger(request.expected) && request.expected >= 0)) {
-      throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
-    }
-    const { replaces, ...write } = request;
-    if (replaces !== undefined && request.expected !== 0) {
-      throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
-    }
+    const { replaces, ...write } = writeRequest(request, LIMITS);
     const result = await this.#call("set", key, (stub) => stub.write(write));
     if (replaces === undefined) return result;
     // 128 random bits are never taken; were one, this is no conflict to rebase.
@@ -237,9 +221,8 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
   }
 
   async #call<T>(operation: SessionStoreError["operation"], key: string, call: (stub: ObjectApi) => Promise<T>, extraMs = 0): Promise<T> {
-    if (typeof key !== "string" || key.length === 0) throw new SessionConfigError("a store key must be a non-empty string");
-    if (key.length > MAX_KEY_LENGTH) throw new SessionTooLargeError(key.length, MAX_KEY_LENGTH, "Durable Object store key");
-    return this.inTime(operation, () => call(objectNamed(this.namespace, SESSION_PREFIX + key)), extraMs);
+    const name = storedKeyName(SESSION_PREFIX, key, MAX_KEY_LENGTH + SESSION_PREFIX.length, "Durable Object store key");
+    return this.inTime(operation, () => call(objectNamed(this.namespace, name)), extraMs);
   }
 }
 
@@ -248,11 +231,6 @@ export function checkNamespace(namespace: unknown, who: string): asserts namespa
   if (typeof namespace !== "object" || namespace === null || typeof (namespace as { getByName?: unknown }).getByName !== "function") {
     throw new SessionConfigError(`${who} needs the SessionObject namespace binding (env.SESSION_OBJECTS)`);
   }
-}
-
-/** Throws a SessionConfigError unless `value` is a whole number of seconds from `min` to {@link MAX_TTL}. */
-export function checkTtl(value: unknown, name: string, min = 0): asserts value is number {
-  if (!isTtl(value, min)) throw new SessionConfigError(`${name} must be a whole number of seconds from ${min} to ${MAX_TTL} (10 years)`);
 }
 
 function exclusiveOf(option: DurableObjectStoreOptions["exclusive"]): DurableObjectStore["exclusive"] {

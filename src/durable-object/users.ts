@@ -18,7 +18,8 @@ import { MAX_TTL } from "../stores/versioned.js";
 import { forget, rememberLink } from "./revocation-cache.js";
 import { recheckWindowOf, revocationBoundOf } from "./revocation-bound.js";
 import { storeCall } from "../stores/store.js";
-import { checkNamespace, checkTtl, DurableObjectStore, type SessionObjectNamespace } from "./store.js";
+import { checkNamespace, DurableObjectStore, type SessionObjectNamespace } from "./store.js";
+import { checkTtl } from "../stores/store-checks.js";
 import { objectNamed, type ObjectApi } from "./stub.js";
 
 /** The loaded session of the request (`await c.var.session.load()`). */

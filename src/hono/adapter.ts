@@ -1,7 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
-import type { SessionEngine, StartOptions } from "../core/engine.js";
+import { createEngine, type StartOptions } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
-import type { SessionEngineOptions } from "../core/options.js";
+import type { ChooseMode, SessionEngineOptions } from "../core/options.js";
 import { logProgrammerError } from "../core/report.js";
 import { closeSession, sessionStarted, type Session } from "../core/session.js";
 import { recordResponses, responseWith, type Made } from "./responses.js";
@@ -18,14 +18,17 @@ export interface SessionVariables<Data extends SessionData = SessionData> {
 }
 
 /**
- * The Hono glue around an engine (of either entry point): the session at `c.var.session`, committed after the
+ * The Hono middleware of an entry point (`session()` of `edge-session` and of `edge-session/cookie`), from its
+ * mode chooser: the engine for `options` (validated now), the session at `c.var.session`, committed after the
  * handler, its Set-Cookie values on the response: in place on a response with a body this request's context
  * made (`c.json()`...), else on a copy (see responses.ts).
  */
 export function honoSession<Data extends SessionData, E extends Env>(
-  engine: SessionEngine<Data, Context<E>>,
-  sendsEvents: boolean,
+  options: SessionEngineOptions<Context<E>>,
+  chooseMode: ChooseMode,
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
+  const engine = createEngine<Data, Context<E>>(options, chooseMode);
+  const sendsEvents = options.onEvent !== undefined;
   return async function session(c, next) {
     // Hono's response methods are watched from the session's first use only (see responses.ts): a route that
     // never touches the session does not pay for the wrapping. A response made before that first use gets

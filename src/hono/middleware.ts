@@ -1,7 +1,7 @@
-import type { Context, Env, MiddlewareHandler } from "hono";
-import { sessionEngine } from "../engine.js";
+import type { Env, MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
 import type { SchemaData, SessionSchema } from "../core/schema.js";
+import { chooseMode } from "../modes/choose.js";
 import { honoSession, type SessionOptions, type SessionVariables } from "./adapter.js";
 
 /**
@@ -34,5 +34,5 @@ export function session<Data extends SessionData = SessionData, E extends Env = 
   options: SessionOptions<E>,
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
 export function session(options: SessionOptions): MiddlewareHandler {
-  return honoSession(sessionEngine<SessionData, Context>(options), options.onEvent !== undefined);
+  return honoSession(options, chooseMode);
 }

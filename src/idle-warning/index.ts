@@ -6,4 +6,4 @@
  */
 export { idleWarningScript, type IdleWarningScriptOptions, type WithRequest } from "./response.js";
 export { IDLE_WARNING_SCRIPT, IDLE_WARNING_SCRIPT_INTEGRITY } from "./script.js";
-export type { IdleWarningOptions } from "../browser/idle-warning-options.js";
+export type { IdleWarningOptions } from "./browser/options.js";

@@ -1,6 +1,7 @@
-import { SessionConfigError, SessionTooLargeError } from "../core/errors.js";
+import { SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
+import { listOptions, metadataJson, setOptions, storedKeyName, storedValue, storePrefix } from "../stores/store-checks.js";
 
 /** Limits of Workers KV (https://developers.cloudflare.com/kv/platform/limits/). */
 export const KV_LIMITS = {
@@ -50,8 +51,6 @@ export interface KVStoreOptions {
 
 const KV_STORE_OPTIONS: KnownKeys<KVStoreOptions> = { prefix: true };
 
-const encoder = new TextEncoder();
-
 /**
  * A `SessionStore` over a Workers KV namespace binding. Entries expire through KV's own TTL
  * (`expirationTtl`, never below KV's 60 s minimum); the non-secret metadata given to `set` goes into KV's
@@ -71,13 +70,8 @@ export class KVStore implements SessionStore {
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (!isKVNamespace(namespace)) throw new SessionConfigError("KVStore needs a KV namespace binding");
     checkKeys(options, KV_STORE_OPTIONS, "KVStore options");
-    const prefix = options.prefix ?? "";
-    // Our own keys are at most 64 characters; the prefix may take the rest of KV's 512 bytes.
-    if (typeof prefix !== "string" || encoder.encode(prefix).byteLength > KV_LIMITS.keyBytes - 64) {
-      throw new SessionConfigError(`KVStore prefix must be a string of at most ${KV_LIMITS.keyBytes - 64} bytes`);
-    }
     this.namespace = namespace;
-    this.prefix = prefix;
+    this.prefix = storePrefix(options.prefix ?? "", KV_LIMITS.keyBytes, "KVStore");
   }
 
   async get(key: string): Promise<string | null> {
@@ -86,16 +80,10 @@ export class KVStore implements SessionStore {
 
   async set(key: string, value: string, options: StoreSetOptions): Promise<void> {
     const name = this.#name(key);
-    const valueBytes = encoder.encode(value).byteLength;
-    if (valueBytes > KV_LIMITS.valueBytes) throw new SessionTooLargeError(valueBytes, KV_LIMITS.valueBytes, "KV value");
-    const { metadata } = options;
-    if (metadata !== undefined) {
-      const metadataBytes = encoder.encode(JSON.stringify(metadata)).byteLength;
-      if (metadataBytes > KV_LIMITS.metadataBytes) {
-        throw new SessionTooLargeError(metadataBytes, KV_LIMITS.metadataBytes, "KV metadata");
-      }
-    }
-    await this.namespace.put(name, value, { expirationTtl: Math.max(KV_LIMITS.minTtl, Math.ceil(options.ttl)), metadata });
+    const { ttl, metadata } = setOptions(options, "KVStore.set");
+    storedValue(value, KV_LIMITS.valueBytes, "KV value");
+    metadataJson(metadata, KV_LIMITS.metadataBytes, "KV metadata");
+    await this.namespace.put(name, value, { expirationTtl: Math.max(KV_LIMITS.minTtl, Math.ceil(ttl)), metadata });
   }
 
   async delete(key: string): Promise<void> {
@@ -104,12 +92,8 @@ export class KVStore implements SessionStore {
 
   /** One page of keys under `prefix`, in key order; pass the returned `cursor` for the next page. */
   async list(options: StoreListOptions = {}): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
-    const limit = Math.min(KV_LIMITS.listLimit, Math.max(1, options.limit ?? KV_LIMITS.listLimit));
-    const page = await this.namespace.list<Record<string, unknown>>({
-      prefix: this.prefix + (options.prefix ?? ""),
-      cursor: options.cursor ?? null,
-      limit,
-    });
+    const { sub, cursor, limit } = listOptions(options, "KVStore.list", KV_LIMITS.listLimit);
+    const page = await this.namespace.list<Record<string, unknown>>({ prefix: this.prefix + sub, cursor: cursor ?? null, limit });
     const keys = page.keys.map(({ name, expiration, metadata }) => ({
       name: name.slice(this.prefix.length),
       expiration,
@@ -119,11 +103,7 @@ export class KVStore implements SessionStore {
   }
 
   #name(key: string): string {
-    if (key.length === 0) throw new SessionConfigError("a store key must not be empty");
-    const name = this.prefix + key;
-    const bytes = encoder.encode(name).byteLength;
-    if (bytes > KV_LIMITS.keyBytes) throw new SessionTooLargeError(bytes, KV_LIMITS.keyBytes, "KV key");
-    return name;
+    return storedKeyName(this.prefix, key, KV_LIMITS.keyBytes, "KV key");
   }
 }
 

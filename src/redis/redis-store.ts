@@ -1,19 +1,21 @@
 import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
-import { isTtl, MAX_TTL, type Snapshot, type VersionedSessions, type WriteRequest, type WriteResult } from "../stores/versioned.js";
+import type { Snapshot, VersionedSessions, WriteRequest, WriteResult } from "../stores/versioned.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
-import { readMetadata, storedLifetime } from "../stores/stored-session.js";
 import {
   checkedNow,
-  LONE_SURROGATE,
-  metadataJson,
-  pageLimit,
+  listOptions,
   parseMetadata,
+  setOptions,
   storedKeyName,
-  storedValue,
+  storedRecord,
+  storePrefix,
   versionedOptions,
-} from "../stores/store-input.js";
+  writeRequest,
+  type WriteLimits,
+} from "../stores/store-checks.js";
+import { DELETE_SCRIPT, END_SCRIPT, LIST_SCRIPT, WRITE_SCRIPT } from "./redis-scripts.js";
 
 /** Limits RedisStore checks before Redis is called. */
 export const REDIS_LIMITS = {
@@ -49,110 +51,9 @@ export interface RedisStoreOptions {
 
 const REDIS_STORE_OPTIONS: KnownKeys<RedisStoreOptions> = { url: true, token: true, prefix: true, onConflict: true, now: true };
 
+const LIMITS: WriteLimits = { valueBytes: REDIS_LIMITS.valueBytes, metadataBytes: REDIS_LIMITS.metadataBytes, what: "Redis" };
 const encoder = new TextEncoder();
 const SKEW = Math.ceil(CLOCK_SKEW_MS / 1000);
-
-/*
- * Every change is one Lua script (EVAL), so Redis runs it alone: the compare-and-swap of a versioned write,
- * the tombstone check of a plain write and the upkeep of the key index happen at once or not at all.
- * A key is a hash: v (value), ver (version), exp (when the record goes, seconds), dl (the session's
- * deadline, seconds), md (metadata JSON). A tombstone is a hash without v. Redis drops the hash at its
- * EXPIRE; every read also checks exp against the store's clock, so expiry is exact to the second.
- * KEYS[1] is the hash, KEYS[2] the store's key index: a sorted set of key names (without the prefix), all
- * of score 0, so ZRANGEBYLEX lists them in byte order, exactly once each.
- */
-
-/**
- * ARGV: now, value, exp, deadline, metadata ("" none), member, expected ("any", or a version) or "set",
- * Redis TTL (whole seconds); when the write replaces a session (KEYS[3], its hash), its member and the skew.
- * The replaced session must be live, and is ended (as END_SCRIPT does) with the write.
- */
-const WRITE_SCRIPT = `
-local now = tonumber(ARGV[1])
-local old = KEYS[3] and redis.call('HMGET', KEYS[3], 'v', 'ver', 'exp', 'dl')
-if old and not (old[1] and tonumber(old[3]) > now) then return {'revoked'} end
-local cur = redis.call('HMGET', KEYS[1], 'v', 'ver', 'exp')
-local live = cur[3] and tonumber(cur[3]) > now
-if live and not cur[1] then return {'revoked'} end
-local ver = tonumber(cur[2]) or 0
-local mode = ARGV[7]
-if mode ~= 'any' and mode ~= 'set' then
-  local current = 0
-  if live then current = ver end
-  if tonumber(mode) ~= current then
-    if live then return {'conflict', cur[1], ver} end
-    return {'conflict'}
-  end
-end
-if old then
-  local ends = tonumber(old[4]) + tonumber(ARGV[10])
-  redis.call('DEL', KEYS[3])
-  redis.call('ZREM', KEYS[2], ARGV[9])
-  if ends > now then
-    redis.call('HSET', KEYS[3], 'ver', (tonumber(old[2]) or 0) + 1, 'exp', ends)
-    redis.call('EXPIRE', KEYS[3], ends - now)
-  end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 'ver', ver + 1, 'exp', ARGV[3], 'dl', ARGV[4])
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'md', ARGV[5]) end
-redis.call('EXPIRE', KEYS[1], ARGV[8])
-redis.call('ZADD', KEYS[2], 0, ARGV[6])
--- Upkeep: index entries of keys Redis has dropped go two at a time, so the index stays near the live keys.
-local prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[6])
-for _, m in ipairs(redis.call('ZRANDMEMBER', KEYS[2], 2)) do
-  if redis.call('EXISTS', prefix .. m) == 0 then redis.call('ZREM', KEYS[2], m) end
-end
-return {'ok', ver + 1}
-`;
-
-/** ARGV: now, member. A live tombstone stays. */
-const DELETE_SCRIPT = `
-local cur = redis.call('HMGET', KEYS[1], 'v', 'exp')
-if cur[2] and not cur[1] and tonumber(cur[2]) > tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
-return 1
-`;
-
-/** ARGV: now, member, skew. The tombstone lasts to the session's deadline + skew (a tombstone keeps its end). */
-const END_SCRIPT = `
-local now = tonumber(ARGV[1])
-local cur = redis.call('HMGET', KEYS[1], 'v', 'ver', 'exp', 'dl')
-if not cur[3] then return 0 end
-local ends = tonumber(cur[3])
-if cur[1] then ends = tonumber(cur[4]) + tonumber(ARGV[3]) end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
-if ends <= now then return 0 end
-redis.call('HSET', KEYS[1], 'ver', (tonumber(cur[2]) or 0) + 1, 'exp', ends)
-redis.call('EXPIRE', KEYS[1], ends - now)
-return 1
-`;
-
-/**
- * ARGV: prefix, sub-prefix, start (a ZRANGEBYLEX bound), limit. Answers {page, cursor}: each entry
- * {name, exp, metadata or false}; the cursor (false on the last page) is the last name looked at. Entries
- * of dropped keys are removed on the way; at most 1000 are looked at per call, so a page may be short.
- */
-const LIST_SCRIPT = `
-local prefix, sub, limit = ARGV[1], ARGV[2], tonumber(ARGV[4])
-local start = ARGV[3]
-local out, seen, last = {}, 0, false
-while true do
-  local batch = redis.call('ZRANGEBYLEX', KEYS[1], start, '+', 'LIMIT', 0, 100)
-  if #batch == 0 then return {out, false} end
-  for _, m in ipairs(batch) do
-    if string.sub(m, 1, #sub) ~= sub then return {out, false} end
-    if #out == limit or seen == 1000 then return {out, last} end
-    seen = seen + 1
-    local h = redis.call('HMGET', prefix .. m, 'exp', 'md', 'v')
-    if h[1] and h[3] then out[#out + 1] = {m, tonumber(h[1]), h[2]} else redis.call('ZREM', KEYS[1], m) end
-    last = m
-  end
-  start = '(' .. batch[#batch]
-end
-`;
 
 /**
  * A `SessionStore` over Redis through its REST protocol (Upstash's): the way Workers reach Redis, since
@@ -202,17 +103,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
     // The token is a secret: the message says what is wrong, never what was given.
     if (typeof token !== "string" || token.length === 0 || /[\s]/.test(token))
       throw new SessionConfigError("RedisStore token must be a non-empty string without spaces");
-    const prefix = options.prefix ?? "session:";
-    if (
-      typeof prefix !== "string" ||
-      LONE_SURROGATE.test(prefix) ||
-      prefix.includes("\0") ||
-      encoder.encode(prefix).byteLength > REDIS_LIMITS.keyBytes - 64
-    ) {
-      throw new SessionConfigError(
-        `RedisStore prefix must be a well-formed string of at most ${REDIS_LIMITS.keyBytes - 64} bytes, without NUL`,
-      );
-    }
+    const prefix = storePrefix(options.prefix ?? "session:", REDIS_LIMITS.keyBytes, "RedisStore", { wellFormed: true, noNul: true });
     const { onConflict, clock: now } = versionedOptions(options);
     this.url = url;
     this.prefix = prefix;
@@ -238,12 +129,8 @@ export class RedisStore implements SessionStore, VersionedSessions {
    */
   async set(key: string, value: string, options: StoreSetOptions): Promise<void> {
     const name = this.#name(key);
-    if (typeof options !== "object" || options === null) throw new SessionConfigError("RedisStore.set needs an options object");
-    if (typeof options.ttl !== "number" || !(options.ttl >= 0 && options.ttl <= MAX_TTL)) {
-      throw new SessionConfigError(`ttl must be a number of seconds from 0 to ${MAX_TTL} (10 years)`);
-    }
-    const { ttl, keep, metadata } = storedLifetime({ ttl: Math.max(1, Math.ceil(options.ttl)), metadata: options.metadata });
-    const result = await this.#write("set", name, key, value, ttl, keep, options.metadata, metadata, "set");
+    const { ttl, metadata } = setOptions(options, "RedisStore.set");
+    const result = await this.#write({ name, key, write: { value, ttl: Math.max(1, Math.ceil(ttl)), keep: 0, metadata }, mode: "set" });
     if (result[0] === "revoked")
       throw new SessionStoreError("set", { cause: new Error("the key was ended (a tombstone holds it) and cannot be written yet") });
   }
@@ -264,12 +151,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
    * (seconds) in the past; keys Redis dropped are not listed (their index entries are removed on the way).
    */
   async list(options: StoreListOptions = {}): Promise<{ keys: StoreKey[]; cursor?: string | undefined }> {
-    if (typeof options !== "object" || options === null) throw new SessionConfigError("RedisStore.list needs an options object");
-    const { cursor } = options;
-    const sub = options.prefix ?? "";
-    if (typeof sub !== "string" || (cursor !== undefined && typeof cursor !== "string"))
-      throw new SessionConfigError("list prefix and cursor must be strings");
-    const limit = pageLimit(options.limit, REDIS_LIMITS.listLimit);
+    const { sub, cursor, limit } = listOptions(options, "RedisStore.list", REDIS_LIMITS.listLimit);
     // Start after the cursor, unless it lies before the sub-prefix (compared as Redis does: UTF-8 bytes).
     const start = cursor && compareBytes(cursor, sub) > 0 ? `(${cursor}` : `[${sub}`;
     const answer = await this.#command("list", ["EVAL", LIST_SCRIPT, 1, this.#index, this.prefix, sub, start, limit]);
@@ -299,31 +181,15 @@ export class RedisStore implements SessionStore, VersionedSessions {
    */
   async write(key: string, request: WriteRequest): Promise<WriteResult> {
     const name = this.#name(key);
-    if (typeof request !== "object" || request === null) throw new SessionConfigError("write needs a request object");
-    const keep = request.keep ?? 0;
-    if (!isTtl(request.ttl) || !isTtl(keep) || !isTtl(request.ttl + keep)) {
-      throw new SessionConfigError(`ttl and keep must be whole numbers of seconds, together at most ${MAX_TTL} (10 years)`);
-    }
-    const { expected } = request;
-    if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
-      throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
-    }
-    const { replaces } = request;
-    if (replaces !== undefined && expected !== 0) {
-      throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
-    }
-    const result = await this.#write(
-      "set",
+    const write = writeRequest(request, LIMITS);
+    const { expected, replaces } = write;
+    const result = await this.#write({
       name,
       key,
-      request.value,
-      Math.max(1, request.ttl),
-      keep,
-      request.metadata,
-      readMetadata(request.metadata),
-      expected === undefined ? "any" : String(expected),
-      replaces === undefined ? [] : [this.#name(replaces), replaces],
-    );
+      write: { ...write, ttl: Math.max(1, write.ttl) },
+      mode: expected === undefined ? "any" : String(expected),
+      replaces: replaces === undefined ? undefined : { name: this.#name(replaces), key: replaces },
+    });
     if (result[0] === "ok") return { ok: true, version: Number(result[1]) };
     if (result[0] === "revoked") return { ok: false, state: "revoked" };
     // 128 random bits are never taken; were one, the replaced session is still live, but this is no conflict to rebase.
@@ -346,47 +212,33 @@ export class RedisStore implements SessionStore, VersionedSessions {
   }
 
   /** Runs the write script; answers its reply: ["ok", version], ["revoked"] or ["conflict", value?, version?]. */
-  async #write(
-    operation: "set",
-    name: string,
-    key: string,
-    value: unknown,
-    ttl: number,
-    keep: number,
-    given: Record<string, unknown> | undefined,
-    session: { expires: number } | undefined,
-    mode: string,
-    /** The hash and the key of the session this write replaces, or none. */
-    replaces: [string, string] | [] = [],
-  ): Promise<unknown[]> {
-    const stored = storedValue(value, REDIS_LIMITS.valueBytes, "Redis value");
-    const metadata = metadataJson(given, REDIS_LIMITS.metadataBytes, "Redis metadata") ?? "";
-    const now = this.#now() / 1000;
-    const seconds = Math.floor(now);
-    // The session's own deadline is the one its metadata names, else the ttl's end.
-    const deadline = session?.expires ?? Math.ceil(now + ttl);
+  async #write(script: ScriptWrite): Promise<unknown[]> {
+    const { write, replaces } = script;
+    const now = this.#now();
+    const record = storedRecord(write, LIMITS, now);
+    const seconds = Math.floor(now / 1000);
     // Reads check exp against the store's clock; Redis drops the key after ttl + keep whole seconds (the
     // caller rounded them up, at least 1), which is less than a second before exp.
-    const exp = Math.max(seconds + 1, Math.ceil(now + ttl + keep));
-    const expire = Math.max(1, ttl + keep);
-    const reply = await this.#command(operation, [
+    const exp = Math.max(seconds + 1, record.expires);
+    const expire = Math.max(1, write.ttl + write.keep);
+    const reply = await this.#command("set", [
       "EVAL",
       WRITE_SCRIPT,
-      2 + (replaces.length && 1),
-      name,
+      replaces ? 3 : 2,
+      script.name,
       this.#index,
-      ...replaces.slice(0, 1),
+      ...(replaces ? [replaces.name] : []),
       seconds,
-      stored,
+      record.value,
       exp,
-      deadline,
-      metadata,
-      key,
-      mode,
+      record.deadline,
+      record.metadata ?? "",
+      script.key,
+      script.mode,
       expire,
-      ...(replaces.length ? [replaces[1]!, SKEW] : []),
+      ...(replaces ? [replaces.key, SKEW] : []),
     ]);
-    if (!Array.isArray(reply) || typeof reply[0] !== "string") throw unexpected(operation);
+    if (!Array.isArray(reply) || typeof reply[0] !== "string") throw unexpected("set");
     return reply;
   }
 
@@ -445,6 +297,17 @@ export class RedisStore implements SessionStore, VersionedSessions {
   #seconds(): number {
     return Math.floor(this.#now() / 1000);
   }
+}
+
+/** One run of the write script: the key (hash name and member), what to write, and the session it replaces. */
+interface ScriptWrite {
+  name: string;
+  key: string;
+  write: { value: unknown; ttl: number; keep: number; metadata?: Record<string, unknown> | undefined };
+  /** `"set"` (plain, refused by a tombstone), `"any"` (unconditional) or the version to expect. */
+  mode: string;
+  /** The hash name and the key of the session this write replaces. */
+  replaces?: { name: string; key: string } | undefined;
 }
 
 /** Order of two strings as Redis compares them: their UTF-8 bytes (which is code point order). */

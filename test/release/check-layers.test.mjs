@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { checkLayers, layerOf } from "../../scripts/check-layers.mjs";
+import { checkLayers, documentedLayers, layerOf } from "../../scripts/check-layers.mjs";
 
 const roots = [];
 after(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
@@ -72,5 +72,21 @@ describe("check-layers", () => {
     assert.deepEqual(checkLayers(tree({ ...legal, "extra/new.ts": "export const x = 1;\n" }), LAYERS), [
       "extra/new.ts: in no layer of scripts/layers.json",
     ]);
+  });
+
+  it("reads the layers of the architecture table, and only of that section", () => {
+    const markdown = [
+      "## Architecture",
+      "",
+      "| layer | entries | what |",
+      "| --- | --- | --- |",
+      "| 0 | `base/errors.ts` | errors |",
+      "| 1 | `base`, `store` | the rest, `not/an/entry` here |",
+      "",
+      "## Tests",
+      "",
+      "| 2 | `other` | not a layer |",
+    ].join("\n");
+    assert.deepEqual(documentedLayers(markdown), [["base/errors.ts"], ["base", "store"]]);
   });
 });
