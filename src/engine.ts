@@ -1,6 +1,7 @@
 import { createEngine, type SessionEngine } from "./core/engine.js";
 import type { SessionData } from "./core/envelope.js";
 import type { SessionEngineOptions } from "./core/options.js";
+import type { SchemaData, SessionSchema } from "./core/schema.js";
 import { chooseMode } from "./modes/choose.js";
 
 /**
@@ -16,9 +17,20 @@ import { chooseMode } from "./modes/choose.js";
  * await request.session.get("user");
  * const setCookies = await request.commit(); // append each to the response's headers
  * ```
+ *
+ * With a `schema`, the session's data type is the schema's output (no `Data` argument; see docs/schema.md):
+ *
+ * ```ts
+ * const schema = z.object({ user: z.string().optional() });
+ * const typed = sessionEngine<typeof schema, Env>({ secret: (env) => env.SESSION_SECRET, schema });
+ * ```
  */
+export function sessionEngine<S extends SessionSchema, C = unknown>(
+  options: SessionEngineOptions<C> & { schema: S },
+): SessionEngine<SchemaData<S>, C>;
 export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
   options: SessionEngineOptions<C>,
-): SessionEngine<Data, C> {
+): SessionEngine<Data, C>;
+export function sessionEngine(options: SessionEngineOptions<any>): SessionEngine<SessionData, any> {
   return createEngine(options, chooseMode);
 }

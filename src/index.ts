@@ -19,9 +19,11 @@ export {
   COOKIE_LIMIT,
   type InvalidReason,
   type UnsealSessionOptions,
+  type SealSessionOptions,
   type UnsealSessionResult,
 } from "./core/token.js";
 export type { UnsealFailure } from "./crypto/seal.js";
+export type { StandardSchemaV1, SessionSchema, SchemaData, Migrate } from "./core/schema.js";
 export { newSessionId, type Envelope, type SessionData, type SessionLimits, type SessionMeta } from "./core/envelope.js";
 export type { ExpiredReason, ExpiryLimits } from "./core/expiry.js";
 export type { CookieOptions, SameSite } from "./core/cookie.js";
@@ -43,6 +45,7 @@ export {
   SessionLimitError,
   SessionBindingError,
   type BindingFailure,
+  SessionSchemaError,
   type SessionErrorCode,
   type SessionErrors,
 } from "./core/errors.js";

@@ -34,6 +34,7 @@ import {
   SessionDeviceLimitError,
   SessionLimitError,
   SessionBindingError,
+  SessionSchemaError,
   type SessionVariables,
   type StoreOption,
 } from "../src/index.js";
@@ -215,6 +216,9 @@ describe("errors", () => {
       case "BINDING":
         expectTypeOf(error).toEqualTypeOf<SessionBindingError>();
         return error.reason;
+      case "SCHEMA":
+        expectTypeOf(error).toEqualTypeOf<SessionSchemaError>();
+        return error.paths.join(",");
       case "CONFIG":
       case "CONFLICT":
       case "LOCK_TIMEOUT":

@@ -17,6 +17,7 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { createEngine, type SessionEngine } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
+import type { SchemaData, SessionSchema } from "../core/schema.js";
 import { SessionConfigError } from "../core/errors.js";
 import type { ChooseMode, SessionEngineOptions as AllModesOptions } from "../core/options.js";
 import { cookieMode } from "../modes/mode.js";
@@ -54,9 +55,13 @@ const cookieOnly: ChooseMode = (options) => {
  * } satisfies ExportedHandler<Env>;
  * ```
  */
+export function sessionEngine<S extends SessionSchema, C = unknown>(
+  options: SessionEngineOptions<C> & { schema: S },
+): SessionEngine<SchemaData<S>, C>;
 export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
   options: SessionEngineOptions<C>,
-): SessionEngine<Data, C> {
+): SessionEngine<Data, C>;
+export function sessionEngine(options: SessionEngineOptions<any>): SessionEngine<SessionData, any> {
   return createEngine(options, cookieOnly);
 }
 
@@ -68,9 +73,14 @@ export function sessionEngine<Data extends SessionData = SessionData, C = unknow
  * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300, absoluteTimeout: 8 * 3600 }));
  * ```
  */
+export function session<S extends SessionSchema, E extends Env = any>(
+  options: SessionOptions<E> & { schema: S },
+  // E named (an app's Env): its bindings stay; not named (any): only the variable, or `any` would swallow it.
+): MiddlewareHandler<0 extends 1 & E ? { Variables: SessionVariables<SchemaData<S>> } : E & { Variables: SessionVariables<SchemaData<S>> }>;
 export function session<Data extends SessionData = SessionData, E extends Env = any>(
   options: SessionOptions<E>,
-): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
+): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
+export function session(options: SessionOptions): MiddlewareHandler {
   return honoSession(options, cookieOnly);
 }
 
@@ -90,6 +100,7 @@ export { newSessionId, type SessionData, type SessionLimits, type SessionMeta } 
 export type { ExpiredReason, ExpiryLimits } from "../core/expiry.js";
 export type { CookieOptions, SameSite } from "../core/cookie.js";
 export type { InvalidReason } from "../core/token.js";
+export type { StandardSchemaV1, SessionSchema, SchemaData, Migrate } from "../core/schema.js";
 export {
   SessionError,
   SessionConfigError,
@@ -104,6 +115,7 @@ export {
   SessionLimitError,
   SessionBindingError,
   type BindingFailure,
+  SessionSchemaError,
   type SessionErrorCode,
   type SessionErrors,
 } from "../core/errors.js";

@@ -10,6 +10,8 @@ import type { SessionMode } from "./mode.js";
 import { closeSession, Session, sessionStarted, sessionState, type SessionSource } from "./session.js";
 import { flashAfter, resealOf, type Found, type SessionState } from "./session-state.js";
 import { logProgrammerError } from "./report.js";
+import { shapeOpened } from "./migrate.js";
+import { checkWrite } from "./schema.js";
 import { sizeProbe, type Measure } from "./size-warning.js";
 import { resolveOptions, type ChooseMode, type SessionEngineOptions } from "./options.js";
 import type { Policy } from "./policy.js";
@@ -114,6 +116,18 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (this.#marker) return found; // the end was reported once, by the request that met the session itself
     const emit = this.#emit;
     const id = found.opened?.ok ? found.opened.envelope.meta.id : undefined;
+    const { shape } = this.#policy;
+    if (shape && found.opened?.ok && !found.invalid && !found.expired) {
+      // The schema runs here, on the session's first read: a route that never reads it never awaits the validator.
+      const shaped = await shapeOpened(shape, found.opened.envelope);
+      if (!shaped.ok) {
+        const { paths, version } = shaped;
+        emit?.({ type: "invalid", id, reason: "schema", paths, ...(version === undefined ? {} : { version }) });
+        return { opened: found.opened, invalid: "schema" };
+      }
+      found.opened.envelope.data = shaped.data;
+      found.migrated = shaped.migrated;
+    }
     if (found.invalid) emit?.({ type: "invalid", id, reason: found.invalid });
     else if (found.expired) emit?.({ type: "expired", id: id!, reason: found.expired });
     else this.#openedId = id;
@@ -165,6 +179,8 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     if (!sessionStarted(session)) return []; // untouched (lazy): the cookie stays as it was
     try {
       const state = await sessionState(session); // opens the cookie now if the handler only wrote
+      const { shape } = this.#policy;
+      if (shape && (state.cleared || state.changedKeys.size > 0) && hasKeys(state.data)) await checkWrite(shape, state.data);
       const lookup = this.#lookup;
       const incoming = lookup.found === 1 ? lookup.value : undefined;
       const came: CookieIn = { found: lookup.found !== 0, marker: this.#marker, keys: this.#keys! };
@@ -219,6 +235,7 @@ async function persist(
   const limits = meta.limits ? limitsOf(meta, policy.bounds) : policy.limits;
   const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
   meta.lastUsed = reseal.lastUsed;
+  if (policy.shape) meta.version = policy.shape.version;
 
   const deadline = deadlineOf(meta, limits);
   const ttl = deadline === Infinity ? UNBOUNDED_TTL : Math.max(1, Math.ceil((deadline - now) / 1000));

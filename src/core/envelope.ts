@@ -57,6 +57,11 @@ export interface SessionMeta {
    * absent: the engine's limits apply.
    */
   readonly limits?: Readonly<SessionLimits> | undefined;
+  /**
+   * The version of the data's shape (the engine's `version` option, with a `schema`) when it was sealed; absent:
+   * sealed without one, read as version 1.
+   */
+  readonly version?: number | undefined;
 }
 
 /** Everything a sealed session holds. */
@@ -69,8 +74,8 @@ export interface Envelope<Data extends SessionData = SessionData> {
 
 /**
  * Wire format (the JWE plaintext), kept short because it rides in every request:
- * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?,"a":authenticatedSeconds?,"o":[userId,generation]?,"s":{"l"?,"i"?,"a"?}?}`.
- * Readers ignore members they do not know, so an envelope with `k`, `a`, `o` or `s` opens in a version without
+ * `{"i":id,"c":createdSeconds,"u":lastUsedSeconds,"l":lifetimeSeconds,"d":data,"f":flash?,"k":checkedSeconds?,"a":authenticatedSeconds?,"o":[userId,generation]?,"s":{"l"?,"i"?,"a"?}?,"v":dataVersion?}`.
+ * Readers ignore members they do not know, so an envelope with `k`, `a`, `o`, `s` or `v` opens in a version without
  * them (and one without `a` means "not known to be authenticated"; one without `s` has the engine's limits,
  * which bound any session's own).
  */
@@ -86,6 +91,8 @@ interface Wire {
   o?: [string, number];
   /** The session's own limits: lifetime, idle and absolute seconds. */
   s?: { l?: number; i?: number; a?: number };
+  /** The data's version (`version` option): a whole number, at least 1. */
+  v?: number;
 }
 
 const encoder = new TextEncoder();
@@ -139,6 +146,9 @@ export function checkEnvelope(envelope: unknown): asserts envelope is Envelope {
   if (meta.limits !== undefined && (!isObject(meta.limits) || !ownLimitsOf(limitsWire(meta.limits as SessionLimits)))) {
     throw new SessionConfigError("envelope.meta.limits must be { lifetime?, idleTimeout?, absoluteTimeout? } in whole seconds when given");
   }
+  if (meta.version !== undefined && !isVersion(meta.version)) {
+    throw new SessionConfigError("envelope.meta.version must be a whole number, at least 1, when given");
+  }
   if (!isObject(data)) throw new SessionConfigError("envelope.data must be an object (not an array or null)");
   if (flash !== undefined && !isObject(flash)) throw new SessionConfigError("envelope.flash must be an object when given");
 }
@@ -163,6 +173,7 @@ export function envelopeJson(envelope: Envelope): string {
   if (meta.authenticatedAt !== undefined) wire.a = Math.floor(meta.authenticatedAt / 1000);
   if (meta.owner !== undefined) wire.o = [meta.owner.userId, meta.owner.generation];
   if (meta.limits !== undefined) wire.s = limitsWire(meta.limits);
+  if (meta.version !== undefined) wire.v = meta.version;
   return JSON.stringify(wire);
 }
 
@@ -192,7 +203,7 @@ export function parseEnvelope(json: string): Envelope | undefined {
 /** Shape-checks parsed JSON as an envelope; undefined when it is not one. */
 export function envelopeOf(wire: unknown): Envelope | undefined {
   if (!isObject(wire)) return undefined;
-  const { i, c, u, l, d, f, k, a, o, s } = wire as Partial<Wire>;
+  const { i, c, u, l, d, f, k, a, o, s, v } = wire as Partial<Wire>;
   if (!isSessionId(i)) return undefined;
   if (!isSeconds(c) || !isSeconds(u) || !isSeconds(l) || !isObject(d)) return undefined;
   if (f !== undefined && !isObject(f)) return undefined;
@@ -208,6 +219,8 @@ export function envelopeOf(wire: unknown): Envelope | undefined {
   if (limits) meta.limits = limits;
   // A malformed `k` only costs a revocation check: the session is due for one, as a cookie without it.
   if (isSeconds(k)) meta.checked = k * 1000;
+  // A malformed version is kept as it is: the schema's check refuses it (never read as "version 1").
+  if (v !== undefined) meta.version = v;
   return { data: d, meta, flash: f };
 }
 
@@ -268,6 +281,11 @@ export function defineKey(target: Record<string, unknown>, key: string, value: u
 export function hasKeys(value: object): boolean {
   for (const _ in value) return true;
   return false;
+}
+
+/** A data version: a whole number, at least 1. */
+export function isVersion(value: unknown): value is number {
+  return isSeconds(value) && value >= 1;
 }
 
 /** A whole, non-negative number (in safe-integer range): sealed seconds, and the ms they are made from. */

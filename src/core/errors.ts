@@ -265,6 +265,32 @@ export class SessionBindingError extends SessionError {
   }
 }
 
+/**
+ * The session data a request is about to write does not match the engine's `schema` (a `set()` of the wrong
+ * shape from JavaScript, or past a cast): nothing is written. `paths` name the failing keys (`cart.0.sku`;
+ * `""` for the data as a whole), never their values. Default response 500: a bug in the app.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await request.commit();
+ * } catch (error) {
+ *   if (error instanceof SessionSchemaError) console.error("session write refused at", error.paths.join(", "));
+ * }
+ * ```
+ */
+export class SessionSchemaError extends SessionError {
+  readonly code = "SCHEMA";
+  /** The failing paths, as dotted keys. */
+  readonly paths: readonly string[];
+  constructor(paths: readonly string[]) {
+    super(
+      `session data does not match the schema at ${paths.map((path) => (path ? `"${path}"` : "the data as a whole")).join(", ")}: not written`,
+    );
+    this.paths = paths;
+  }
+}
+
 /** Every error edge-session throws: `catch (e) { if (e instanceof SessionError) ... }` narrows to this. */
 export type SessionErrors =
   | SessionConfigError
@@ -279,7 +305,8 @@ export type SessionErrors =
   | SessionCsrfError
   | SessionRequiredError
   | SessionLimitError
-  | SessionBindingError;
+  | SessionBindingError
+  | SessionSchemaError;
 
 /** The `code` of each error class. */
 export type SessionErrorCode =
@@ -295,4 +322,5 @@ export type SessionErrorCode =
   | "CSRF"
   | "SESSION_REQUIRED"
   | "LIMIT"
-  | "BINDING";
+  | "BINDING"
+  | "SCHEMA";

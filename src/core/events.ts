@@ -21,7 +21,16 @@ export type SessionEvent =
    * A cookie was refused (tampered, malformed, unknown key...). `session` only when it opened (e.g. timestamps
    * from the future); a cookie that did not open names no session.
    */
-  | { type: "invalid"; session?: string | undefined; reason: Exclude<InvalidReason, "revoked">; at: number }
+  | {
+      type: "invalid";
+      session?: string | undefined;
+      reason: Exclude<InvalidReason, "revoked">;
+      /** With reason `"schema"`: the failing paths (dotted keys, `""` for the data as a whole), never values. */
+      paths?: string[] | undefined;
+      /** With reason `"schema"`: the version the session was sealed with, newer than the code's (a rollback). */
+      version?: number | undefined;
+      at: number;
+    }
   /** `destroy()`, or the app emptied the session: it ended and its stored copies were deleted. */
   | { type: "destroyed"; session: string; at: number }
   /** A cookie of a session that was destroyed or revoked (Durable Object store, revocation checks) was refused. */
@@ -58,7 +67,7 @@ export type RawEvent =
   | { type: "created" | "authenticated" | "destroyed" | "rotated-key"; id: string }
   | { type: "regenerated"; id: string; previous: string }
   | { type: "expired"; id: string; reason: ExpiredReason }
-  | { type: "invalid"; id?: string | undefined; reason: InvalidReason }
+  | { type: "invalid"; id?: string | undefined; reason: InvalidReason; paths?: string[] | undefined; version?: number | undefined }
   | { type: "store-failure"; operation: "get" | "set" | "delete" | "list" }
   | { type: "size"; id: string; share: number; bytes: number; limit: number; largest: string[] }
   | { type: "bound"; id: string; alg: string }
@@ -102,7 +111,10 @@ async function eventOf(raw: RawEvent, at: number, keys: Keyring): Promise<Sessio
       return { type: raw.type, session: await keys.tag(raw.id), reason: raw.reason, at };
     case "invalid":
       if (raw.reason === "revoked") return { type: "revoked", at };
-      return { type: raw.type, ...(raw.id === undefined ? {} : { session: await keys.tag(raw.id) }), reason: raw.reason, at };
+      {
+        const { id, ...invalid } = raw;
+        return { ...invalid, ...(id === undefined ? {} : { session: await keys.tag(id) }), reason: raw.reason, at };
+      }
     case "store-failure":
       return { type: raw.type, operation: raw.operation, at };
     case "bound":

@@ -82,4 +82,6 @@ export interface Changes {
   authenticatedAt?: number | undefined;
   changedKeys: ReadonlySet<string>;
   cleared: boolean;
+  /** The data's version (`version` option, with a schema): what this request's keys are shaped for. */
+  version?: number | undefined;
 }

@@ -8,6 +8,7 @@ import type { SessionEventHandler } from "./events.js";
 import { idleLimit, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
 import type { LimitBounds } from "./limits.js";
+import { schemaOf, type Migrate, type SessionSchema } from "./schema.js";
 import { sizeWatchOf } from "./size-warning.js";
 import type { ModeFactory, Policy } from "./policy.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
@@ -103,6 +104,19 @@ export interface SessionEngineOptions<C = unknown> {
    * `false` for none.
    */
   sizeWarning?: number | false | undefined;
+  /**
+   * A Standard Schema validator of the session data (zod, valibot, arktype...): the session is typed from it,
+   * its data is validated on the first read of each request (a session that fails is refused: a fresh one,
+   * `invalid: "schema"`), and every write is checked before it is sealed (`SessionSchemaError`). See docs/schema.md.
+   */
+  schema?: SessionSchema | undefined;
+  /**
+   * With `schema`: the version of the data's shape, sealed with every session (a whole number, default 1).
+   * Raise it when the shape changes and give `migrate`; a session sealed at a newer version (a rollback) is refused.
+   */
+  version?: number | undefined;
+  /** With `schema`: upgrades data sealed at an earlier `version` before it is validated; the session is then sealed again, once. */
+  migrate?: Migrate | undefined;
 }
 
 /** Every key of {@link SessionEngineOptions}: what the engine accepts (the type keeps the two in step). */
@@ -126,6 +140,9 @@ const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {
   revocation: true,
   onEvent: true,
   sizeWarning: true,
+  schema: true,
+  version: true,
+  migrate: true,
 };
 
 /**
@@ -181,6 +198,7 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
     keysFor,
     onEvent,
     sizeWatch: sizeWatchOf(options.sizeWarning),
+    shape: schemaOf(options),
   };
   return Object.assign(policy, { modeOf: chooseMode(options, policy) });
 }

@@ -4,6 +4,7 @@ import type { SessionEventHandler } from "./events.js";
 import type { ExpiryLimits } from "./expiry.js";
 import type { LimitBounds } from "./limits.js";
 import type { SessionMode } from "./mode.js";
+import type { DataShape } from "./schema.js";
 import type { SizeWatch } from "./size-warning.js";
 
 /** Builds the mode of one request from the keys and the request's context. */
@@ -34,4 +35,6 @@ export interface Policy<C = never> {
   onEvent: SessionEventHandler<C> | undefined;
   /** `sizeWarning`, validated: undefined when off. */
   sizeWatch: SizeWatch | undefined;
+  /** `schema`, `version` and `migrate`, validated: undefined without a schema. */
+  shape: DataShape | undefined;
 }

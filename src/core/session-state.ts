@@ -15,6 +15,8 @@ export interface Found {
   opened: Opened | undefined;
   expired?: ExpiredReason | undefined;
   invalid?: InvalidReason | undefined;
+  /** The data was sealed at an earlier version and migrated (`migrate`): it must be sealed again. */
+  migrated?: boolean | undefined;
 }
 
 /** @internal Mutable per-request state; the engine reads it to decide what to write back. */
@@ -27,6 +29,7 @@ export interface SessionState {
     lifetime: number;
     authenticatedAt?: number | undefined;
     limits?: Readonly<SessionLimits> | undefined;
+    version?: number | undefined;
   };
   flashIn: Record<string, unknown> | undefined;
   flashOut: Record<string, unknown> | undefined;
@@ -113,6 +116,8 @@ export function stateOf(found: Found, now: number, policy: Policy, rolls: boolea
   }
   const envelope: Envelope = opened.envelope;
   const flashIn = envelope.flash && hasKeys(envelope.flash) ? envelope.flash : undefined;
+  // Migrated data is this request's as a whole (a versioned store must not rebase old keys onto it).
+  const migrated = found.migrated === true;
   return {
     data: envelope.data,
     meta: { ...envelope.meta, lifetime: envelope.meta.limits ? lifetimeOf(envelope.meta, policy.bounds) : lifetime },
@@ -123,9 +128,9 @@ export function stateOf(found: Found, now: number, policy: Policy, rolls: boolea
     invalid: undefined,
     previous: opened,
     rotated: opened.rotated,
-    changed: false,
+    changed: migrated,
     changedKeys: new Set(),
-    cleared: false,
+    cleared: migrated,
     replaced: false,
     authenticated: false,
     rolls,

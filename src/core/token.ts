@@ -4,6 +4,8 @@ import { expiryOf, type ExpiredReason, type ExpiryLimits } from "./expiry.js";
 import { checkKeys, type KnownKeys } from "./known-keys.js";
 import { Keyring } from "../crypto/keyring.js";
 import { seal, unseal, type UnsealFailure } from "../crypto/seal.js";
+import { shapeOpened } from "./migrate.js";
+import { checkWrite, schemaOf, type Migrate, type SchemaData, type SessionSchema, type StandardSchemaV1 } from "./schema.js";
 
 /** Browsers keep at most 4096 bytes of name + value per cookie. */
 export const COOKIE_LIMIT = 4096;
@@ -25,16 +27,45 @@ export type InvalidReason =
   /** A pointer or id whose stored value is gone (expired, deleted or revoked). */
   | "missing"
   /** The session was destroyed or revoked (Durable Object store, or cookie mode with revocation checks). */
-  | "revoked";
+  | "revoked"
+  /**
+   * The data does not match the engine's `schema` (after `migrate`), or was sealed at a newer `version` than
+   * the code's (a rollback): the `invalid` event names the failing paths, never the values.
+   */
+  | "schema";
 
 export interface UnsealSessionOptions extends ExpiryLimits {
   /** Current time in ms since epoch. Default `Date.now()`. */
   now?: number | undefined;
   /** Longest token accepted before any crypto. Default 4096. */
   maxLength?: number | undefined;
+  /** Validates the data (after `migrate`) as the engine's `schema` does: a session that fails is `{ ok: false, reason: "schema" }`. */
+  schema?: SessionSchema | undefined;
+  /** With `schema`: the current data version; a session sealed at a newer one is refused (`"schema"`). Default 1. */
+  version?: number | undefined;
+  /** With `schema`: upgrades data sealed at an earlier version (`meta.version` stays the sealed one: seal it again). */
+  migrate?: Migrate | undefined;
 }
 
-const UNSEAL_OPTIONS: KnownKeys<UnsealSessionOptions> = { now: true, maxLength: true, idleTimeout: true, absoluteTimeout: true };
+/** Options of {@link sealSession}. */
+export interface SealSessionOptions<Data extends SessionData = SessionData> {
+  /**
+   * Checks `envelope.data` first: data that does not match throws `SessionSchemaError` (paths, never values).
+   * The envelope's data is typed by it.
+   */
+  schema?: StandardSchemaV1<unknown, Data> | undefined;
+}
+
+const UNSEAL_OPTIONS: KnownKeys<UnsealSessionOptions> = {
+  now: true,
+  maxLength: true,
+  idleTimeout: true,
+  absoluteTimeout: true,
+  schema: true,
+  version: true,
+  migrate: true,
+};
+const SEAL_OPTIONS: KnownKeys<SealSessionOptions> = { schema: true };
 
 export type UnsealSessionResult<Data extends SessionData = SessionData> =
   | {
@@ -54,11 +85,25 @@ export type UnsealSessionResult<Data extends SessionData = SessionData> =
  * field, never its value): `meta.id` 22-64 characters of base64url (`A-Z a-z 0-9 - _`; `newSessionId()`
  * makes one), `meta.created` and `meta.lastUsed` whole non-negative ms since epoch (sealed to the second)
  * with `lastUsed >= created`, `meta.lifetime` whole non-negative seconds, `data` an object, `flash` an
- * object or undefined, and data and flash JSON-serializable. `keys` must come from `createKeyring`.
+ * object or undefined, and data and flash JSON-serializable. `keys` must come from `createKeyring`. With a
+ * `schema`, the envelope's data is typed from it and checked (`SessionSchemaError`); `meta.version` seals its version.
+ *
+ * @example
+ * ```ts
+ * const token = await sealSession({ data: { user: "alice" }, meta: { id: newSessionId(), created: now, lastUsed: now, lifetime: 0 } }, keys);
+ * ```
  */
-export async function sealSession<Data extends SessionData>(envelope: Envelope<Data>, keys: Keyring): Promise<string> {
+export async function sealSession<Data extends SessionData>(
+  envelope: Envelope<Data>,
+  keys: Keyring,
+  options: SealSessionOptions<Data> = {},
+): Promise<string> {
   checkKeyring(keys);
   checkEnvelope(envelope);
+  if (typeof options !== "object" || options === null) throw new SessionConfigError("sealSession options must be an object");
+  checkKeys(options, SEAL_OPTIONS, "sealSession options");
+  const shape = schemaOf(options);
+  if (shape) await checkWrite(shape, envelope.data);
   let plaintext: Uint8Array;
   try {
     plaintext = encodeEnvelope(envelope);
@@ -76,20 +121,29 @@ export async function sealSession<Data extends SessionData>(envelope: Envelope<D
  * options of the wrong type (a `now` that is not a finite number, a `maxLength` that is not a positive whole
  * number or Infinity, timeouts that are not whole seconds), which would otherwise switch the expiry checks off silently.
  */
+export async function unsealSession<S extends SessionSchema>(
+  token: string,
+  keys: Keyring,
+  options: UnsealSessionOptions & { schema: S },
+): Promise<UnsealSessionResult<SchemaData<S>>>;
 export async function unsealSession<Data extends SessionData = SessionData>(
   token: string,
   keys: Keyring,
-  options: UnsealSessionOptions = {},
-): Promise<UnsealSessionResult<Data>> {
+  options?: UnsealSessionOptions,
+): Promise<UnsealSessionResult<Data>>;
+export async function unsealSession(token: string, keys: Keyring, options: UnsealSessionOptions = {}): Promise<UnsealSessionResult> {
   checkKeyring(keys);
   checkOptions(options);
+  const shape = schemaOf(options);
   const opened = await unseal(token, keys, options.maxLength ?? COOKIE_LIMIT);
   if (!opened.ok) return opened;
   const envelope = decodeEnvelope(opened.plaintext);
   if (!envelope) return { ok: false, reason: "not-a-session" };
   const verdict = expiryOf(envelope.meta, options.now ?? Date.now(), options);
   if (verdict) return { ok: false, reason: verdict };
-  return { ok: true, data: envelope.data as Data, meta: envelope.meta, flash: envelope.flash, rotated: opened.rotated };
+  const shaped = shape ? await shapeOpened(shape, envelope) : undefined;
+  if (shaped?.ok === false) return { ok: false, reason: "schema" };
+  return { ok: true, data: shaped?.data ?? envelope.data, meta: envelope.meta, flash: envelope.flash, rotated: opened.rotated };
 }
 
 function checkKeyring(keys: unknown): asserts keys is Keyring {

@@ -1,5 +1,6 @@
 import type { Env, MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
+import type { SchemaData, SessionSchema } from "../core/schema.js";
 import { chooseMode } from "../modes/choose.js";
 import { honoSession, type SessionOptions, type SessionVariables } from "./adapter.js";
 
@@ -16,9 +17,22 @@ import { honoSession, type SessionOptions, type SessionVariables } from "./adapt
  * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300 }));
  * app.get("/", async (c) => c.text(`hello ${(await c.var.session.get("user")) ?? "stranger"}`));
  * ```
+ *
+ * With a `schema`, `c.var.session` is typed from it (see docs/schema.md):
+ *
+ * ```ts
+ * const schema = z.object({ user: z.string().optional() });
+ * const typed = new Hono().use(session({ secret: "a secret of at least thirty-two characters!", schema }));
+ * typed.get("/", async (c) => c.text((await c.var.session.get("user")) ?? "stranger"));
+ * ```
  */
+export function session<S extends SessionSchema, E extends Env = any>(
+  options: SessionOptions<E> & { schema: S },
+  // E named (an app's Env): its bindings stay; not named (any): only the variable, or `any` would swallow it.
+): MiddlewareHandler<0 extends 1 & E ? { Variables: SessionVariables<SchemaData<S>> } : E & { Variables: SessionVariables<SchemaData<S>> }>;
 export function session<Data extends SessionData = SessionData, E extends Env = any>(
   options: SessionOptions<E>,
-): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
+): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
+export function session(options: SessionOptions): MiddlewareHandler {
   return honoSession(options, chooseMode);
 }

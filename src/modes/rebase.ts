@@ -30,6 +30,7 @@ export function rebase(base: Envelope, latest: Envelope, ours: Changes): Rebased
   for (const [key, value] of Object.entries(latest.flash ?? {})) if (!Object.hasOwn(base.flash ?? {}, key)) defineKey(flash, key, value);
   for (const [key, value] of Object.entries(ours.flash ?? {})) defineKey(flash, key, value);
   const meta = { ...latest.meta, lastUsed: Math.max(latest.meta.lastUsed, ours.lastUsed) };
+  if (ours.version !== undefined) meta.version = ours.version;
   if (ours.authenticatedAt !== undefined) meta.authenticatedAt = Math.max(latest.meta.authenticatedAt ?? 0, ours.authenticatedAt);
   return { envelope: { data, meta, flash: hasKeys(flash) ? flash : undefined }, conflicts };
 }
@@ -45,5 +46,6 @@ export function changesOf(envelope: Envelope, context: SaveContext): Changes {
   const { changedKeys, cleared, authenticated } = context;
   const changes: Changes = { data, flash, lastUsed: meta.lastUsed, changedKeys, cleared };
   if (authenticated) changes.authenticatedAt = meta.authenticatedAt;
+  if (meta.version !== undefined) changes.version = meta.version;
   return changes;
 }

@@ -4,6 +4,7 @@ import { isObject, type SessionData } from "../core/envelope.js";
 import { SessionConfigError } from "../core/errors.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
+import type { SchemaData, SessionSchema } from "../core/schema.js";
 
 /** The app's session options (the same object you give `session()`), plus what a test needs. */
 export type TestSessionOptions<C = unknown> = SessionEngineOptions<C> & {
@@ -35,9 +36,13 @@ export type SessionCookieOptions<Data extends SessionData = SessionData, C = unk
  * const res = await app.request("/account", { headers: { Cookie: cookie } }, env);
  * ```
  */
+export async function sessionCookie<S extends SessionSchema, C = any>(
+  options: SessionCookieOptions<SchemaData<S>, C> & { schema: S },
+): Promise<string>;
 export async function sessionCookie<Data extends SessionData = SessionData, C = any>(
   options: SessionCookieOptions<Data, C>,
-): Promise<string> {
+): Promise<string>;
+export async function sessionCookie<Data extends SessionData, C>(options: SessionCookieOptions<Data, C>): Promise<string> {
   if (!isObject(options)) throw new SessionConfigError("sessionCookie needs options { secret, data, ... }");
   const { data, flash, context, ...engineOptions } = options;
   if (!isObject(data)) throw new SessionConfigError("sessionCookie data must be an object");
@@ -94,7 +99,15 @@ export type SetSessionCookie<Data extends SessionData = SessionData> =
  */
 // C = any: a test names Data (`openSetCookie<Data>(...)`), and TypeScript then infers no other parameter;
 // the app's options are typed with its own context (Hono's `Context<...>`), which `unknown` would refuse.
+export async function openSetCookie<S extends SessionSchema, C = any>(
+  response: Response,
+  options: TestSessionOptions<C> & { schema: S },
+): Promise<SetSessionCookie<SchemaData<S>>>;
 export async function openSetCookie<Data extends SessionData = SessionData, C = any>(
+  response: Response,
+  options: TestSessionOptions<C>,
+): Promise<SetSessionCookie<Data>>;
+export async function openSetCookie<Data extends SessionData, C>(
   response: Response,
   options: TestSessionOptions<C>,
 ): Promise<SetSessionCookie<Data>> {

@@ -5,7 +5,10 @@ import { MAX_MONTHS } from "../../examples/bank/src/statement.js";
 import app from "../../examples/bank/src/index.js";
 import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
 import { IDLE_WARNING_SCRIPT, IDLE_WARNING_SCRIPT_INTEGRITY } from "../../src/idle-warning/index.js";
-import { cookieJar } from "../helpers.js";
+import { bankNow } from "../../examples/bank/src/e2e-clock.js";
+import { KVStore } from "../../src/index.js";
+import { sessionCookie } from "../../src/testing/index.js";
+import { cookieJar, SECRET } from "../helpers.js";
 import { bindings, client, loggedIn, ORIGIN } from "./client.js";
 
 const INACTIVE = { active: false, idleSecondsLeft: null, secondsLeft: null };
@@ -276,5 +279,35 @@ describe("demo bank app", () => {
     const text = await weak.text();
     expect(text).toContain("Session settings are not valid");
     expect(text).not.toContain("hunter2");
+  });
+});
+
+describe("demo bank: the session is typed and checked by its schema (bankSchema)", () => {
+  /** A cookie for alice sealed with the demo's settings, holding `data` as it is (no schema on the sealing side). */
+  async function sealedFor(data: Record<string, unknown>) {
+    const { idleTimeout, absoluteTimeout, cookieChunks } = settingsOf(bindings);
+    const cookie = await sessionCookie({
+      secret: SECRET,
+      idleTimeout,
+      absoluteTimeout,
+      cookie: { chunks: cookieChunks },
+      now: bankNow,
+      overflow: new KVStore(bindings.SESSIONS),
+      revocation: { namespace: bindings.SESSION_OBJECTS },
+      context: null,
+      data,
+    });
+    return cookie.slice(cookie.indexOf("=") + 1);
+  }
+
+  it("a session of the right shape opens the account; one with a balance as text opens to the login page", async () => {
+    const good = client();
+    good.cookies.value = await sealedFor({ user: "alice", balance: 100 });
+    expect((await good.get("/account")).status).toBe(200);
+    const bad = client();
+    bad.cookies.value = await sealedFor({ user: "alice", balance: "a lot" });
+    const res = await bad.get("/account");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("Location")).toBe("/login");
   });
 });

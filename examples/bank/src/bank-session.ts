@@ -1,24 +1,29 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import * as v from "valibot";
 import { COOKIE_LIMIT, KVStore, requireCsrfToken, requireSession, session, type ExpiredReason } from "../../../src/index.js";
 import { bankNow } from "./e2e-clock.js";
 import { settingsOf, type BankEnv, type Bindings } from "./env.js";
 import { meteredStore } from "./kv-usage.js";
-import type { StatementLine } from "./statement.js";
-import type { SentTransfer, TransferDraft } from "./transfer.js";
 import { findUser, type DemoUser } from "./users.js";
 
-/** Everything the bank keeps in a session. A real bank keeps balances in its ledger; this demo has none. */
-export type BankSession = {
-  user?: string;
+/**
+ * Everything the bank keeps in a session, as a schema: the session is typed from it, and a cookie sealed with
+ * another shape (an older deploy, a forged-but-validly-sealed edit) opens to a fresh session, never to data the
+ * pages would misread. A real bank keeps balances in its ledger; this demo has none.
+ */
+export const bankSchema = v.object({
+  user: v.optional(v.string()),
   /** cents */
-  balance?: number;
+  balance: v.optional(v.number()),
   /** The last few transfers, newest first. */
-  recent?: SentTransfer[];
-  draft?: TransferDraft;
+  recent: v.optional(v.array(v.object({ at: v.number(), payee: v.string(), iban: v.string(), amount: v.number(), reference: v.string() }))),
+  draft: v.optional(v.object({ payee: v.string(), iban: v.string(), amount: v.string(), reference: v.string() })),
   /** Months of history the user loaded on the statement page. */
-  statement?: StatementLine[];
-};
+  statement: v.optional(v.array(v.object({ d: v.string(), t: v.string(), a: v.number() }))),
+});
+
+export type BankSession = v.InferOutput<typeof bankSchema>;
 
 /** The library's default cookie name (`__Host-`: Secure, Path=/, no Domain). */
 export const COOKIE_NAME = "__Host-session";
@@ -56,8 +61,9 @@ export function bankSession(): MiddlewareHandler<BankEnv> {
     const key = `${idleTimeout}/${absoluteTimeout}/${cookieChunks}`;
     let middleware = middlewares.get(key);
     if (!middleware) {
-      middleware = session<BankSession, BankEnv>({
+      middleware = session<typeof bankSchema, BankEnv>({
         secret: (c) => secretsOf(c.env),
+        schema: bankSchema,
         idleTimeout,
         absoluteTimeout,
         // The most a session may set for itself: what "Keep me signed in" asks for (never less than the defaults).
