@@ -23,6 +23,7 @@ import { sessionEngine as cookieEngine } from "../src/cookie/index.js";
 import { openSetCookie, sessionCookie } from "../src/testing/index.js";
 import { SECRET, testClock } from "./helpers.js";
 import { counted } from "./schema-cases.js";
+import { BINDING_KEY } from "../src/core/schema.js";
 
 const schema = z.object({ user: z.object({ name: z.string() }).optional(), cart: z.array(z.string()).optional() });
 type Data = { user?: { name: string } | undefined; cart?: string[] | undefined };
@@ -120,6 +121,22 @@ describe("the engine with a schema", () => {
     expect(counting.calls).toBe(1);
     expect(await read.commit()).toEqual([]); // nothing written: nothing checked again
     expect(counting.calls).toBe(1);
+  });
+
+  it.each([
+    ["a stripping schema (zod's object drops unknown keys)", schema],
+    ["a strict schema (valibot's strictObject refuses unknown keys)", v.strictObject({ cart: v.optional(v.array(v.string())) })],
+  ])("leaves the library's own key (edge-session/dbsc's binding) to the library: %s", async (_, appSchema) => {
+    const clock = testClock();
+    const engine = sessionEngine({ secret: SECRET, schema: appSchema as typeof schema, now: clock.now });
+    const first = engine.start(new Headers(), undefined);
+    await first.session.set("cart", ["tea"]);
+    await (first.session as unknown as Session<Record<string, unknown>>).set(BINDING_KEY, { k: "key" });
+    const [line] = await first.commit(); // the write check passes: the schema saw the cart only
+    const next = engine.start(new Headers({ Cookie: line!.split(";")[0]! }), undefined);
+    const data: Record<string, unknown> = await next.session.all();
+    expect(next.session.invalid).toBeUndefined();
+    expect(data).toEqual({ cart: ["tea"], [BINDING_KEY]: { k: "key" } });
   });
 
   it("refuses schema options that cannot work, at start-up", () => {

@@ -150,12 +150,27 @@ export type Checked = { ok: true; data: SessionData } | { ok: false; paths: stri
  * and the value may be anything the session held.
  */
 export async function validate(schema: SessionSchema, data: unknown): Promise<Checked> {
-  const result = await schema["~standard"].validate(data);
+  const [appData, ownData] = splitOwn(data);
+  const result = await schema["~standard"].validate(appData);
   if (result.issues) return { ok: false, paths: pathsOf(result.issues) };
   const { value } = result;
   // A schema whose output is not an object (a transform) cannot be session data.
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, paths: [""] };
-  return { ok: true, data: value };
+  return { ok: true, data: ownData ? { ...value, ...ownData } : value };
+}
+
+/**
+ * The data key under which `edge-session/dbsc` keeps a session's device binding, sealed with the app's data.
+ * The app's schema describes the app's data only: it neither sees this key (a strict schema would refuse the
+ * session) nor strips it (a stripping one would unbind it).
+ */
+export const BINDING_KEY = "$dbsc";
+
+/** The app's part of the data, and the library's own keys apart (undefined when there are none). */
+function splitOwn(data: unknown): [unknown, SessionData | undefined] {
+  if (typeof data !== "object" || data === null || !Object.hasOwn(data, BINDING_KEY)) return [data, undefined];
+  const { [BINDING_KEY]: binding, ...appData } = data as SessionData;
+  return [appData, { [BINDING_KEY]: binding }];
 }
 
 /** At most this many paths are reported: an event must stay small whatever the data held. */

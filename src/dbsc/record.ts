@@ -1,12 +1,14 @@
 import { base64url, type JWK } from "jose";
+import { BINDING_KEY } from "../core/schema.js";
 import type { Session } from "../core/session.js";
 import type { BindingAlgorithm } from "./options.js";
 
 /**
- * The session data key the binding lives under, sealed with the rest of the session (in the cookie or the
- * store): every mode holds it, and nobody without the session's secret reads or forges it.
+ * The session data key the binding lives under (core/schema.ts, whose validation leaves it to the library),
+ * sealed with the rest of the session (in the cookie or the store): every mode holds it, and nobody without the
+ * session's secret reads or forges it.
  */
-export const BINDING_KEY = "$dbsc";
+export { BINDING_KEY };
 
 /**
  * A session's binding. `k` (32 random bytes) keys the MACs of its challenges and bound cookies: a challenge or
