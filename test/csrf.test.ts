@@ -230,6 +230,14 @@ describe("CSRF token math (property)", () => {
     );
   });
 
+  it("masks never repeat: 1000 tokens (many refills of the mask pool) are distinct, none reuses a mask, all verify", async () => {
+    const secrets = await (await createKeyring(SECRET)).csrfSecrets("a".repeat(22));
+    const tokens = Array.from({ length: 1000 }, () => maskToken(secrets[0]!));
+    const masks = new Set(tokens.map((token) => token.slice(0, 42)));
+    expect(masks.size).toBe(1000);
+    expect(tokens.every((token) => tokenMatches(token, secrets))).toBe(true);
+  });
+
   it("anything that is not a well-formed token is refused without throwing", async () => {
     const secrets = await (await createKeyring(SECRET)).csrfSecrets("a".repeat(22));
     await fc.assert(
