@@ -3,6 +3,7 @@ import type { ExpiredReason } from "./expiry.js";
 import { lifetimeOf, touchOf } from "./limits.js";
 import type { Policy } from "./policy.js";
 import type { Opened } from "./mode.js";
+import type { RawEvent } from "./events.js";
 import type { InvalidReason } from "./token.js";
 
 /*
@@ -135,4 +136,22 @@ export function stateOf(found: Found, now: number, policy: Policy, rolls: boolea
     authenticated: false,
     rolls,
   };
+}
+
+/** Where a session comes from: the engine's request, asked once, on the session's first use. */
+export interface SessionSource {
+  /** The session's first use (a read or a write), before `open()`: called once, synchronously. */
+  used(): void;
+  open(): Promise<Found>;
+  /** The CSRF secret of a session id under each key of the ring, current first. */
+  csrfSecrets(id: string): Promise<Uint8Array[]>;
+  /** Sends an event to the engine's `onEvent` (nothing without one): for modules built on the session, such as DBSC. */
+  emit(event: RawEvent): void;
+}
+
+/** What a module built on the session (DBSC) reaches of its request: the request's time and the event sender. */
+export interface SessionHooks {
+  /** The request's time (the engine's clock), ms since epoch. */
+  now: number;
+  emit(event: RawEvent): void;
 }

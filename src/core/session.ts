@@ -5,35 +5,18 @@ import { checkKeys, type KnownKeys } from "./known-keys.js";
 import { checkLimits, lifetimeOf, limitsOf } from "./limits.js";
 import type { InvalidReason } from "./token.js";
 import { maskToken, tokenMatches } from "./csrf.js";
-import type { RawEvent } from "./events.js";
 import type { Policy } from "./policy.js";
-import { fresh, lastUsedAfter, stateOf, toSeconds, type Found, type SessionState } from "./session-state.js";
+import { fresh, lastUsedAfter, stateOf, toSeconds, type SessionHooks, type SessionSource, type SessionState } from "./session-state.js";
+
+export type { SessionHooks, SessionSource };
 
 const REGENERATE_OPTIONS: KnownKeys<NonNullable<Parameters<Session["regenerate"]>[0]>> = { keepAuthentication: true };
-
-/** Where a session comes from: the engine's request, asked once, on the session's first use. */
-export interface SessionSource {
-  /** The session's first use (a read or a write), before `open()`: called once, synchronously. */
-  used(): void;
-  open(): Promise<Found>;
-  /** The CSRF secret of a session id under each key of the ring, current first. */
-  csrfSecrets(id: string): Promise<Uint8Array[]>;
-  /** Sends an event to the engine's `onEvent` (nothing without one): for modules built on the session, such as DBSC. */
-  emit(event: RawEvent): void;
-}
 
 /** The engine's handles on a session it created (set in the class's static block: the fields stay private). */
 let started: (session: Session<any>) => boolean;
 let loadState: (session: Session<any>) => Promise<SessionState>;
 let close: (session: Session<any>) => void;
 let hooks: (session: Session<any>) => SessionHooks;
-
-/** What a module built on the session (DBSC) reaches of its request: the request's time and the event sender. */
-export interface SessionHooks {
-  /** The request's time (the engine's clock), ms since epoch. */
-  now: number;
-  emit(event: RawEvent): void;
-}
 
 /** The session was read or written: something may have to be written back. Engine only. */
 export function sessionStarted(session: Session<any>): boolean {
