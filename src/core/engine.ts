@@ -161,7 +161,7 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     const opened = await mode.open(lookup.value, policy.maxLength);
     if (!opened.ok) return opened.ended ? this.#markerFound(opened.ended) : { opened, invalid: opened.reason };
     const { meta } = opened.envelope;
-    const verdict = expiryOf(meta, this.#now, meta.limits ? limitsOf(meta, policy.bounds) : policy.limits);
+    const verdict = expiryOf(meta, this.#now, limitsOf(meta, policy.bounds));
     return verdict === "future" ? { opened, invalid: "future" } : { opened, expired: verdict };
   }
 
@@ -232,7 +232,7 @@ async function persist(
   if (!reseal.due) return { cookies: [], outcome: "unchanged" };
   const { meta } = state;
   const { lifetime } = meta; // the session's own, or the engine's
-  const limits = meta.limits ? limitsOf(meta, policy.bounds) : policy.limits;
+  const limits = limitsOf(meta, policy.bounds);
   const rollsCookie = lifetime > 0 && reseal.lastUsed !== meta.lastUsed; // a persistent cookie's Max-Age moves on
   meta.lastUsed = reseal.lastUsed;
   if (policy.shape) meta.version = policy.shape.version;

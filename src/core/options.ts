@@ -186,8 +186,6 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
 
   const policy = {
     cookie,
-    limits,
-    lifetime,
     touchAfterMs,
     bounds,
     maxLength: valueLimit(cookie),

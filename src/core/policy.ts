@@ -1,7 +1,6 @@
 import type { ResolvedCookie } from "./cookie.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { SessionEventHandler } from "./events.js";
-import type { ExpiryLimits } from "./expiry.js";
 import type { LimitBounds } from "./limits.js";
 import type { SessionMode } from "./mode.js";
 import type { DataShape } from "./schema.js";
@@ -17,12 +16,11 @@ export type ModeFactory<C> = (keys: Keyring, context: C) => SessionMode;
  */
 export interface Policy<C = never> {
   cookie: ResolvedCookie;
-  /** The engine's own limits (a session's own, from `setLimits()`, are checked against `bounds`). */
-  limits: ExpiryLimits;
-  /** Cookie Max-Age in seconds; 0 = browser-session cookie. */
-  lifetime: number;
   touchAfterMs: number;
-  /** The limits with the most a session may set for itself: what revocation records must outlive. */
+  /**
+   * The engine's limits and Max-Age (what a session without its own gets) with the most a session may set for
+   * itself (`setLimits()`), what revocation records must outlive: `limitsOf(meta, bounds)` is a session's.
+   */
   bounds: LimitBounds;
   /** Longest cookie value (or chunked values together) worth unsealing. */
   maxLength: number;

@@ -110,7 +110,7 @@ export function fresh(now: number, lifetime: number): Omit<SessionState, "expire
 /** The state a request starts from: what the cookie opened to, or a fresh session when it was refused. */
 export function stateOf(found: Found, now: number, policy: Policy, rolls: boolean): SessionState {
   const { opened, expired, invalid } = found;
-  const { lifetime } = policy;
+  const { lifetime } = policy.bounds;
   // A cookie can open and still be refused (timestamps from the future): then its data must not be used.
   if (!opened?.ok || expired || invalid) {
     return { ...fresh(now, lifetime), expired, invalid, previous: opened, rolls };

@@ -197,7 +197,7 @@ export class Session<Data extends SessionData = SessionData> {
   /** Clears the session, expires the cookie and deletes stored copies. Later writes start a new session. */
   destroy(): void {
     this.#write("destroy", (state) => {
-      Object.assign(state, fresh(this.#now, this.#policy.lifetime), { replaced: true, changed: false });
+      Object.assign(state, fresh(this.#now, this.#policy.bounds.lifetime), { replaced: true, changed: false });
     });
   }
 
