@@ -1,0 +1,13 @@
+import { env } from "$env/dynamic/private";
+
+// The session's clock. Only the tests move it (POST /__clock, with EXAMPLE_TEST_CLOCK=1), so that idle
+// expiry is checked without waiting; an app would leave `now` out.
+let offset = 0;
+
+export const now = () => Date.now() + offset;
+
+export const testClockEnabled = () => env.EXAMPLE_TEST_CLOCK === "1";
+
+export function advance(seconds: number): void {
+  offset += seconds * 1000;
+}
