@@ -139,7 +139,7 @@ const steps = [
     },
   ],
   [
-    "login regenerates: a new cookie value, the old cookie has no user",
+    "login regenerates: a new cookie value, the old cookie has no user, every route sees the user",
     async (base) => {
       const jar = new CookieJar();
       await call(base, "GET", "/count", jar);
@@ -150,6 +150,9 @@ const steps = [
       changedCookie(before, jar);
       assert.deepEqual(await me(base, jar), { user: "alice", ended: null }, "after login");
       assert.equal((await me(base, before)).user, null, "the cookie from before login carries the user");
+      // Every route shares one session: the counter goes on from before login, and the user stays.
+      assert.deepEqual((await call(base, "GET", "/count", jar)).json, { visits: 2 }, "the counter after login");
+      assert.deepEqual(await me(base, jar), { user: "alice", ended: null }, "after /count");
     },
   ],
   [
