@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { serve, stop } from "./serve.mjs";
 import { ROOT } from "./start.mjs";
 import { runScenario } from "../test/frameworks-http/scenario.mjs";
@@ -72,6 +73,9 @@ for (const { name, manifest } of examples) {
     }));
     times.push(`start ${seconds(performance.now() - t0)}`);
     const steps = await runScenario(server.base);
+    // What only this example's framework does, where it has checks of its own (examples/<fw>/scenario.mjs).
+    const own = path.join(cwd, "scenario.mjs");
+    if (existsSync(own)) steps.push(...(await (await import(pathToFileURL(own).href)).runScenario(server.base)));
     times.push(`scenario ${seconds(steps.reduce((sum, { ms }) => sum + ms, 0))}`);
     console.log(`frameworks: ${name}: ok (${times.join(", ")})`);
   } catch (error) {
