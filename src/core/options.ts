@@ -119,6 +119,9 @@ export interface SessionEngineOptions<C = unknown> {
   migrate?: Migrate | undefined;
 }
 
+/** Options of the cookie-only engine: those of `edge-session`'s, without `store`, `overflow`, `revocation` and `storeTimeout`. */
+export type CookieEngineOptions<C = unknown> = Omit<SessionEngineOptions<C>, "store" | "overflow" | "revocation" | "storeTimeout">;
+
 /** Every key of {@link SessionEngineOptions}: what the engine accepts (the type keeps the two in step). */
 const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {
   secret: true,
