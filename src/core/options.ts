@@ -11,11 +11,7 @@ import type { LimitBounds } from "./limits.js";
 import { schemaOf, type Migrate, type SessionSchema } from "./schema.js";
 import { sizeWatchOf } from "./size-warning.js";
 import type { ModeFactory, Policy } from "./policy.js";
-import type { KVNamespaceLike } from "../kv/kv-store.js";
-import type { SessionStore } from "../stores/store.js";
-
-/** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
-export type StoreOption<C = unknown> = KVNamespaceLike | SessionStore | ((context: C) => KVNamespaceLike | SessionStore);
+import type { StoreOption } from "../kv/store-option.js";
 
 /** A value, or a function that picks it per request from the request's context (e.g. Hono's `c`, or `env`). */
 export type PerRequest<T, C = unknown> = T | ((context: C) => T);
