@@ -99,8 +99,7 @@ export async function linkSession(
   checkNamespace(namespace, "linkSession");
   checkId(userId, "userId");
   const { id, created, lastUsed, left } = linkable(session);
-  if (typeof options !== "object" || options === null) throw new SessionConfigError("linkSession options must be an object");
-  checkKeys(options, LINK_OPTIONS, "linkSession options");
+  checkOptions(options, LINK_OPTIONS, "linkSession");
   const device = options.device ?? "";
   if (typeof device !== "string" || device.length > MAX_ID_LENGTH)
     throw new SessionConfigError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
@@ -150,6 +149,12 @@ export async function linkSession(
   });
   if (indexed === "refused") throw new SessionDeviceLimitError(limit!.max);
   return indexed;
+}
+
+/** A helper's options, checked: an object with only the keys it knows (`SessionConfigError` otherwise). */
+function checkOptions<T extends object>(options: T, known: KnownKeys<T>, helper: string): void {
+  if (typeof options !== "object" || options === null) throw new SessionConfigError(`${helper} options must be an object`);
+  checkKeys(options, known, `${helper} options`);
 }
 
 function deviceLimit(options: LinkOptions): DeviceLimit | undefined {
@@ -229,8 +234,7 @@ export async function revokeSession(
 ): Promise<void> {
   checkNamespace(namespace, "revokeSession");
   checkId(sessionId, "sessionId");
-  if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeSession options must be an object");
-  checkKeys(options, REVOKE_OPTIONS, "revokeSession options");
+  checkOptions(options, REVOKE_OPTIONS, "revokeSession");
   if (options.ttl !== undefined) checkTtl(options.ttl, "ttl");
   await new DurableObjectStore(namespace).end(sessionId, options.ttl ?? revocationBoundOf(namespace) ?? UNBOUNDED_TTL);
 }
@@ -255,8 +259,7 @@ export async function revokeAllSessions(
 ): Promise<number> {
   checkNamespace(namespace, "revokeAllSessions");
   checkId(userId, "userId");
-  if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeAllSessions options must be an object");
-  checkKeys(options, REVOKE_ALL_OPTIONS, "revokeAllSessions options");
+  checkOptions(options, REVOKE_ALL_OPTIONS, "revokeAllSessions");
   const except = typeof options.except === "string" ? [options.except] : (options.except ?? []);
   if (!Array.isArray(except) || except.some((id) => typeof id !== "string"))
     throw new SessionConfigError("except must be a session id or a list of them");
