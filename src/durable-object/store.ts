@@ -3,7 +3,8 @@ import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { inTime } from "../stores/guarded-store.js";
 import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
 import { readMetadata } from "../stores/stored-session.js";
-import { checkTtl, methodOptions, storedKeyName, versionedOptions, writeRequest } from "../stores/store-checks.js";
+import { checkTtl, methodOptions, storedKeyName } from "../stores/store-checks.js";
+import { versionedOptions, writeRequest } from "../stores/versioned-checks.js";
 import {
   CALL_TIMEOUT_MS,
   SESSION_PREFIX,
