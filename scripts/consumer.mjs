@@ -8,24 +8,19 @@
  * on 127.0.0.1 (scripts/consumer-checks.mjs). A row with no Node of its version here is skipped with a line,
  * or fails the run under CI (test/system-deps.mjs). Run by .ci/run; prints how long it took.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkMissingSecret, checkSessions } from "./consumer-checks.mjs";
+import { serve, stop } from "./serve.mjs";
 import { OFFLINE_ENV, ROOT } from "./start.mjs";
 import { isCI } from "../test/system-deps.mjs";
 
 const started = performance.now();
 const work = mkdtempSync(path.join(tmpdir(), "edge-session-consumer-"));
-/** @type {Set<import("node:child_process").ChildProcess>} */
-const servers = new Set();
-process.on("exit", () => {
-  for (const child of servers) stop(child);
-  rmSync(work, { recursive: true, force: true });
-});
-for (const signal of /** @type {const} */ (["SIGINT", "SIGTERM"])) process.on(signal, () => process.exit(1));
+// scripts/serve.mjs ends the servers on exit (a signal included).
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
@@ -84,56 +79,6 @@ function nodeFor(row) {
     if (major === row.minMajor || (row.orLater && major > row.minMajor)) return binary;
   }
   return undefined;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/**
- * Starts `node` with what `launch(port)` gives, in its own process group, on a free port; resolves with its
- * base URL and a function giving its output so far once `/` answers (at most 90 s).
- * @param {string} node
- * @param {string} cwd
- * @param {(port: number) => { args: string[], env: NodeJS.ProcessEnv }} launch
- */
-async function serve(node, cwd, launch) {
-  const port = await freePort();
-  const { args, env } = launch(port);
-  const child = spawn(node, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  servers.add(child);
-  let output = "";
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
-  const base = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 90_000; Date.now() < deadline;) {
-    if (child.exitCode !== null) break;
-    const up = await fetch(base, { signal: AbortSignal.timeout(5_000) }).then(
-      () => true,
-      () => false,
-    );
-    if (up) return { child, base, output: () => output };
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  stop(child);
-  throw new Error(`${args.join(" ")} did not answer on ${base}:\n${output}`);
-}
-
-/** Ends a server's whole process group (wrangler's workerd, tsx's node). */
-function stop(child) {
-  if (!servers.delete(child) || child.exitCode !== null || child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // the group has already gone
-  }
 }
 
 const timed = async (label, body) => {

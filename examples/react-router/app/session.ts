@@ -1,0 +1,24 @@
+import { createContext } from "react-router";
+import { MemoryStore, type Session } from "edge-session";
+import { sessionMiddleware } from "edge-session/react-router";
+import { now } from "./clock";
+
+export type SessionData = { user: string; visits: number };
+
+// Loaders and actions read the session with `context.get(sessionContext)`.
+export const sessionContext = createContext<Session<SessionData>>();
+
+// Sessions live on the server (the cookie holds only their id), so logout ends every copy of the cookie.
+// MemoryStore keeps them in this one process: a server with several processes uses a shared store (Redis).
+export const session = sessionMiddleware(sessionContext, {
+  secret: () => process.env.SESSION_SECRET!,
+  store: new MemoryStore({ now }),
+  idleTimeout: 60,
+  now,
+});
+
+/** Why the last session ended (`"idle"`, `"absolute"`, `"revoked"`...), or null. */
+export async function endedReason(current: Session<SessionData>) {
+  const loaded = await current.load();
+  return loaded.expired ?? loaded.invalid ?? null;
+}
