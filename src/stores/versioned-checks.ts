@@ -2,6 +2,7 @@ import { SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { checkTtl, metadataJson, storedValue } from "./store-checks.js";
 import { readMetadata } from "./stored-session.js";
+import { isTraits } from "./device-traits.js";
 import type { WriteRequest } from "./versioned.js";
 
 /**
@@ -78,6 +79,8 @@ export function writeRequest(request: WriteRequest, limits: Pick<WriteLimits, "v
   if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
     throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
   }
+  if (request.traits !== undefined && !isTraits(request.traits))
+    throw new SessionConfigError("write traits: { lifetime, limits?, expiresAt?, bound? } in whole seconds and ms");
   if (replaces !== undefined && expected !== 0) {
     throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
   }
