@@ -218,3 +218,14 @@ export async function runScenario(base) {
   }
   return timings;
 }
+
+/**
+ * Started without EXAMPLE_TEST_CLOCK=1, the example has no clock route: `POST /__clock` is a 404 (a movable
+ * clock in production would let anyone stretch every session's timeouts).
+ * @param {string} base
+ */
+export async function checkClockClosed(base) {
+  const response = await fetch(new URL("/__clock?advance=61", base), { method: "POST", signal: AbortSignal.timeout(15_000) });
+  await response.body?.cancel();
+  assert.equal(response.status, 404, "without EXAMPLE_TEST_CLOCK=1, POST /__clock: status");
+}
