@@ -28,6 +28,9 @@ export const CURRENT = "edge-session (this build)";
 export const V01 = "edge-session 0.1 (141a9bd)";
 export const WITH_CSRF = "edge-session, POST + CSRF token + setLimits";
 export const WITHOUT_CSRF = "edge-session, POST, same session without them";
+/** The two halves of WITH_CSRF apart, to tell which costs what. */
+export const TOKEN_ONLY = "edge-session, POST + CSRF token only";
+export const LIMITS_ONLY = "edge-session, POST + setLimits only";
 /** The route no handler reads the session on, carrying the session's cookie. */
 export const UNTOUCHED = "untouched";
 export const ROUND_TRIP = "round trip";
@@ -41,16 +44,16 @@ const ORIGIN = "http://localhost";
  * with a session that called `setLimits()` at its start, `/inc` behind `requireCsrfToken()` and each answer
  * minting the token the next post sends (so each request verifies one token and masks another).
  */
-function csrfApp(lib: Lib, data: BenchData, withToken: boolean) {
+function csrfApp(lib: Lib, data: BenchData, withToken: boolean, withLimits = withToken) {
   const app = new Hono<{ Bindings: typeof BENCH_ENV; Variables: SessionVariables<BenchData> }>();
   const options = { secret: (c: { env: typeof BENCH_ENV }) => c.env.SESSION_SECRET, idleTimeout: IDLE, absoluteTimeout: ABSOLUTE };
-  app.use(lib.session<BenchData>(withToken ? { ...options, maxLifetime: 30 * 24 * 3600, maxAbsoluteTimeout: 30 * 24 * 3600 } : options));
+  app.use(lib.session<BenchData>(withLimits ? { ...options, maxLifetime: 30 * 24 * 3600, maxAbsoluteTimeout: 30 * 24 * 3600 } : options));
   const pass: MiddlewareHandler = (_c, next) => next();
   app.post("/start", async (c) => {
     const s = c.var.session;
     s.set("count", 0);
     s.set("blob", data.blob);
-    if (withToken) s.setLimits({ lifetime: 30 * 24 * 3600, absoluteTimeout: 30 * 24 * 3600 });
+    if (withLimits) s.setLimits({ lifetime: 30 * 24 * 3600, absoluteTimeout: 30 * 24 * 3600 });
     return c.json({ count: 0, token: withToken ? await s.csrfToken() : "" });
   });
   app.post("/inc", withToken ? lib.requireCsrfToken!() : pass, async (c) => {
@@ -62,8 +65,8 @@ function csrfApp(lib: Lib, data: BenchData, withToken: boolean) {
   return app;
 }
 
-async function csrfCase(lib: Lib, data: BenchData, withToken: boolean) {
-  const app = csrfApp(lib, data, withToken);
+async function csrfCase(lib: Lib, data: BenchData, withToken: boolean, withLimits = withToken) {
+  const app = csrfApp(lib, data, withToken, withLimits);
   let cookie = "";
   let token = "";
   let expected = 0;
@@ -147,6 +150,11 @@ export function isolatedCases(libs: Libs, bytes: number): Map<string, Case> {
       contender: withToken ? WITH_CSRF : WITHOUT_CSRF,
       variant: ROUND_TRIP,
       prepare: () => csrfCase(libs.current, data, withToken),
+    })),
+    ...[true, false].map((token): Case => ({
+      contender: token ? TOKEN_ONLY : LIMITS_ONLY,
+      variant: ROUND_TRIP,
+      prepare: () => csrfCase(libs.current, data, token, !token),
     })),
   ];
   return new Map(cases.map((c) => [`${c.contender} @ ${c.variant}`, c]));

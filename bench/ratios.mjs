@@ -24,6 +24,19 @@ export const RATIOS = [
     key("edge-session, POST + CSRF token + setLimits"),
     key("edge-session, POST, same session without them"),
   ],
+  // The two halves of the line above, to tell which costs what.
+  [
+    "csrf-token",
+    "POST + CSRF token only / the same POST without",
+    key("edge-session, POST + CSRF token only"),
+    key("edge-session, POST, same session without them"),
+  ],
+  [
+    "csrf-limits",
+    "POST + setLimits only / the same POST without",
+    key("edge-session, POST + setLimits only"),
+    key("edge-session, POST, same session without them"),
+  ],
 ];
 
 export function quantile(values, p) {

@@ -134,9 +134,13 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     return found;
   }
 
-  /** @internal Called by the Session for CSRF tokens. */
-  async csrfSecrets(id: string): Promise<Uint8Array[]> {
-    return (await this.#policy.keysFor(this.#context)).csrfSecrets(id);
+  /**
+   * @internal Called by the Session for CSRF tokens, after its first read: the keys that opened the cookie,
+   * whose secrets are cached per id, so a token costs no second look-up of the secret.
+   */
+  csrfSecrets(id: string): Promise<Uint8Array[]> {
+    const keys = this.#keys;
+    return keys ? keys.csrfSecrets(id) : this.#policy.keysFor(this.#context).then((ring) => ring.csrfSecrets(id));
   }
 
   /** @internal Called by the Session for events of modules built on it (DBSC). */
