@@ -26,9 +26,10 @@ describe("per-user session index", () => {
     const [phone, laptop] = [loaded(10), loaded(20)];
     expect(await linkSession(ns, phone, user, { device: "Phone" })).toBe(true);
     expect(await linkSession(ns, laptop, user, { device: "Laptop" })).toBe(true);
+    // Browser-session cookies (lifetime 0), each ending 600 s (its secondsLeft) after its last use.
     expect(await listSessions(ns, user)).toEqual([
-      { id: laptop.id, device: "Laptop", created: T0, lastUsed: T0 + 20_000 },
-      { id: phone.id, device: "Phone", created: T0, lastUsed: T0 + 10_000 },
+      { id: laptop.id, device: "Laptop", created: T0, lastUsed: T0 + 20_000, lifetime: 0, expiresAt: T0 + 620_000 },
+      { id: phone.id, device: "Phone", created: T0, lastUsed: T0 + 10_000, lifetime: 0, expiresAt: T0 + 610_000 },
     ]);
     expect(await listSessions(ns, `nobody-${freshId()}`)).toEqual([]);
   });
@@ -152,12 +153,117 @@ describe("indexes and links written by 0.1 (no entry numbers, no confirmation) k
   it("listed, then ended by revokeSession and revokeAllSessions, each leaving the index", async () => {
     const user = `user-${freshId()}`;
     const [phone, laptop] = [await linkedBy01(user, "Old phone"), await linkedBy01(user, "Old laptop")];
-    expect((await listSessions(ns, user)).map((s) => s.device).sort()).toEqual(["Old laptop", "Old phone"]);
+    const listed = await listSessions(ns, user);
+    expect(listed.map((s) => s.device).sort()).toEqual(["Old laptop", "Old phone"]);
+    // Links written before traits were: the optional fields are absent, not made up.
+    expect(listed.map((s) => Object.keys(s).sort())).toEqual([
+      ["created", "device", "id", "lastUsed"],
+      ["created", "device", "id", "lastUsed"],
+    ]);
     await revokeSession(ns, phone);
     expect(await indexedIds(user)).toEqual([laptop]);
     expect(await revokeAllSessions(ns, user)).toBe(1);
     expect(await indexedIds(user)).toEqual([]);
     expect(await store.check(laptop)).toEqual({ revoked: true, linked: false });
+  });
+});
+
+describe("traits: what the device list tells besides the times (lifetime, own limits, deadline, binding)", () => {
+  const remembered = (offset = 0): LinkableSession => {
+    const s = loaded(offset, 7 * 86400);
+    return { ...s, meta: { ...s.meta, lifetime: 30 * 86400, limits: { lifetime: 30 * 86400, idleTimeout: 7 * 86400 } } };
+  };
+  const bound = { alg: "ES256", since: T0 + 5000 };
+
+  it("linkSession reports the session's lifetime, own limits and deadline; a server-side write replaces them", async () => {
+    const user = `user-${freshId()}`;
+    const s = remembered();
+    await linkSession(ns, s, user);
+    const limits = { lifetime: 30 * 86400, idleTimeout: 7 * 86400 };
+    expect(await listSessions(ns, user)).toEqual([
+      { id: s.id, device: "", created: T0, lastUsed: T0, lifetime: 30 * 86400, limits, expiresAt: T0 + 7 * 86400_000 },
+    ]);
+    const traits = { lifetime: 30 * 86400, limits, expiresAt: T0 + 99_000 + 7 * 86400_000, bound };
+    const metadata = { created: T0 / 1000, lastUsed: T0 / 1000 + 99, expires: T0 / 1000 + 99 + 7 * 86400 };
+    await store.write(s.id, { value: "sealed", ttl: 7 * 86400, expected: 0, metadata, traits });
+    expect(await listSessions(ns, user)).toEqual([{ id: s.id, device: "", created: T0, lastUsed: T0 + 99_000, ...traits }]);
+    // A write from a caller that sends none (an earlier version) keeps what the link knows.
+    await store.write(s.id, { value: "sealed", ttl: 7 * 86400, expected: 1, metadata: { ...metadata, lastUsed: T0 / 1000 + 120 } });
+    expect((await listSessions(ns, user))[0]).toMatchObject({ lastUsed: T0 + 120_000, bound });
+  });
+
+  it("a cookie check's traits win over the link's when newer; a late check of an older use changes nothing", async () => {
+    const user = `user-${freshId()}`;
+    const s = loaded();
+    await linkSession(ns, s, user);
+    const check = (lastUsed: number, traits: object | undefined) =>
+      userStub(user).checkSession(s.id, undefined, { lastUsed, until: lastUsed + 600_000, ...(traits ? { traits } : {}) } as never);
+    await check(T0 + 30_000, { lifetime: 0, expiresAt: T0 + 630_000, bound });
+    expect((await listSessions(ns, user))[0]).toEqual({
+      id: s.id,
+      device: "",
+      created: T0,
+      lastUsed: T0 + 30_000,
+      lifetime: 0,
+      expiresAt: T0 + 630_000,
+      bound,
+    });
+    await check(T0 + 20_000, { lifetime: 0, expiresAt: T0 + 620_000 }); // a slower isolate's older check
+    expect((await listSessions(ns, user))[0]).toMatchObject({ lastUsed: T0 + 30_000, expiresAt: T0 + 630_000, bound });
+    await check(T0 + 40_000, undefined); // a check of an earlier version: what the last one reported stays
+    expect((await listSessions(ns, user))[0]).toMatchObject({ lastUsed: T0 + 40_000, expiresAt: T0 + 630_000, bound });
+  });
+
+  it("an index entry and link written before traits (checked by an earlier version) list without them", async () => {
+    const user = `user-${freshId()}`;
+    const id = freshId();
+    const expiresAt = (await runInDurableObject(sessionStub(id), (object: SessionObject) => object.clock())) + 600_000;
+    await runInDurableObject(sessionStub(id), (_object: SessionObject, state) =>
+      state.storage.kv.put("link", { userId: user, device: "Old", created: T0, lastUsed: T0, expiresAt, seq: 1 }),
+    );
+    await runInDurableObject(userStub(user), (_object: SessionObject, state) =>
+      state.storage.kv.put(`d:${id}`, {
+        seq: 1,
+        confirmed: true,
+        expiresAt,
+        cookie: true,
+        used: { lastUsed: T0 + 5000, until: expiresAt },
+      }),
+    );
+    expect(await listSessions(ns, user)).toEqual([{ id, device: "Old", created: T0, lastUsed: T0 + 5000 }]);
+  });
+
+  it.each([
+    ["a negative lifetime", { lifetime: -1 }],
+    ["limits that are not seconds", { lifetime: 0, limits: { idleTimeout: "1h" } }],
+    ["a deadline that is not a time", { lifetime: 0, expiresAt: 1.5 }],
+    ["a bound key without its time", { lifetime: 0, bound: { alg: "ES256" } }],
+    ["a bound key with an over-long algorithm", { lifetime: 0, bound: { alg: "x".repeat(17), since: T0 } }],
+  ])("malformed traits (%s) are refused by the store, the link and the check, before anything is written", async (_name, traits) => {
+    const user = `user-${freshId()}`;
+    const s = loaded();
+    await linkSession(ns, s, user);
+    const failure = (call: Promise<unknown>) =>
+      call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(await failure(store.write(s.id, { value: "v", ttl: 60, traits: traits as never }))).toBeInstanceOf(SessionConfigError);
+    expect(await failure(sessionStub(s.id).write({ value: "v", ttl: 60, traits: traits as never }))).toBeInstanceOf(TypeError);
+    const link = { userId: user, device: "", created: T0, lastUsed: T0, ttl: 60, seq: 1, traits: traits as never };
+    expect(String(await failure(sessionStub(freshId()).link(link)))).toMatch(/link request out of bounds/);
+    const use = { lastUsed: T0, until: T0 + 60_000, traits: traits as never };
+    expect(await failure(userStub(user).checkSession(s.id, undefined, use))).toBeInstanceOf(TypeError);
+    expect(await listSessions(ns, user)).toEqual([
+      { id: s.id, device: "", created: T0, lastUsed: T0, lifetime: 0, expiresAt: T0 + 600_000 },
+    ]);
+  });
+
+  it("a hand-made LinkableSession without a lifetime still links, without traits", async () => {
+    const user = `user-${freshId()}`;
+    const s = loaded();
+    await linkSession(ns, { ...s, meta: { created: T0, lastUsed: T0 } as never }, user);
+    expect(await listSessions(ns, user)).toEqual([{ id: s.id, device: "", created: T0, lastUsed: T0 }]);
   });
 });
 

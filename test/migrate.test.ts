@@ -1,14 +1,15 @@
 /**
- * Importers (edge-session/migrate): cookies made by the real iron-session and @hono/session packages, opened
+ * Importers (edge-session/migrate): cookies made by the real iron-session, @hono/session and hono-sessions packages, opened
  * once and re-sealed as an edge-session session on the first request, the old cookie expired in the same
  * response; forged, expired, wrong-secret and oversized old cookies leave a fresh session, never an error.
  */
 import { Hono } from "hono";
 import { useSession, type SessionEnv } from "@hono/session";
+import { CookieStore, sessionMiddleware, type Session as HonoSessionsSession } from "hono-sessions";
 import { sealData } from "iron-session";
 import { describe, expect, it } from "vitest";
 import { SessionConfigError, sessionEngine, withSession } from "../src/index.js";
-import { honoSession, ironSession, migrateSession, type MigrateResult, type SessionImporter } from "../src/migrate/index.js";
+import { honoSession, honoSessions, ironSession, migrateSession, type MigrateResult, type SessionImporter } from "../src/migrate/index.js";
 import { cookieJar, SECRET } from "./helpers.js";
 
 const IRON_PASSWORD = "iron-password-0123456789-abcdefghijklmnop";
@@ -167,5 +168,106 @@ describe("@hono/session importer", () => {
     const { body, res } = await visit(app(from), cookieJar(), await honoSessionCookie({ user: "alice", big: "y".repeat(3500) }));
     expect(res.status).toBe(200);
     expect(body).toMatchObject({ outcome: "refused", reason: "too-large", user: null });
+  });
+});
+
+const ENCRYPTION_KEY = "hono-sessions-key-0123456789-abcdefghijklmn";
+
+/**
+ * A cookie of hono-sessions' own middleware (its CookieStore), as a browser would send it back: `set` values,
+ * `flash` values, and the options its users pass.
+ */
+async function honoSessionsCookie(
+  set: Record<string, unknown>,
+  options: { flash?: Record<string, unknown>; expireAfterSeconds?: number; prefix?: "host"; logout?: boolean } = {},
+): Promise<string> {
+  const old = new Hono<{ Variables: { session: HonoSessionsSession; session_key_rotation: boolean } }>();
+  const { prefix, expireAfterSeconds } = options;
+  old.use(
+    sessionMiddleware({
+      store: new CookieStore(),
+      encryptionKey: ENCRYPTION_KEY,
+      ...(expireAfterSeconds ? { expireAfterSeconds } : {}),
+      cookieOptions: { path: "/", httpOnly: true, sameSite: "Lax", ...(prefix ? { prefix, secure: true } : {}) },
+    }),
+  );
+  old.get("/", (c) => {
+    const s = c.get("session");
+    for (const [key, value] of Object.entries(set)) s.set(key, value);
+    for (const [key, value] of Object.entries(options.flash ?? {})) s.flash(key, value);
+    if (options.logout) s.deleteSession();
+    return c.text("ok");
+  });
+  const line = (await old.request("https://old.example/")).headers.getSetCookie().at(-1)!;
+  return line.slice(0, line.indexOf(";"));
+}
+
+describe("hono-sessions importer (its CookieStore: an iron seal under encryptionKey)", () => {
+  const from = honoSessions({ encryptionKey: ENCRYPTION_KEY });
+
+  it("re-seals a good cookie's values, leaves its flash values out, and expires the old cookie", async () => {
+    const serve = app(from);
+    const jar = cookieJar();
+    const old = await honoSessionsCookie({ user: "alice", roles: ["admin"] }, { flash: { notice: "Welcome" } });
+    expect(old).toMatch(/^session=Fe26\.2\*\*/); // iron, sealed under the plain password's id ""
+    const first = await visit(serve, jar, old);
+    expect(first.body).toMatchObject({ outcome: "imported", user: "alice", roles: ["admin"] });
+    expect(first.lines.some((l) => l.startsWith("session=; Max-Age=0;") && l.includes("Path=/"))).toBe(true);
+    const second = await visit(serve, jar);
+    expect(second.body).toMatchObject({ outcome: "absent", user: "alice" });
+    // The flash value was not imported: the session holds exactly the set ones.
+    const sessions = sessionEngine<Data & { notice?: string }, null>({ secret: SECRET });
+    const request = new Request("https://app.example/", { headers: jar.header() });
+    const all = await withSession(sessions, request, null, async (s) => Response.json(await s.all()));
+    expect(await all.json()).toEqual({ user: "alice", roles: ["admin"] });
+  });
+
+  it("reads the prefixed cookie name hono-sessions' cookieOptions.prefix makes", async () => {
+    const old = await honoSessionsCookie({ user: "bob" }, { prefix: "host" });
+    expect(old.startsWith("__Host-session=")).toBe(true);
+    const prefixed = honoSessions({ encryptionKey: ENCRYPTION_KEY, cookieName: "__Host-session" });
+    expect((await visit(app(prefixed), cookieJar(), old)).body).toMatchObject({ outcome: "imported", user: "bob" });
+  });
+
+  it("tampered, expired, logged-out and wrong-key cookies give a fresh session, the old cookie expired", async () => {
+    const good = await honoSessionsCookie({ user: "alice" });
+    const parts = good.split("*");
+    parts[4] = parts[4]!.slice(0, -2) + (parts[4]!.endsWith("AA") ? "BB" : "AA");
+    const tampered = await visit(app(from), cookieJar(), parts.join("*"));
+    expect(tampered.res.status).toBe(200);
+    expect(tampered.body).toMatchObject({ outcome: "refused", reason: "invalid", user: null });
+    expect(tampered.lines.some((l) => l.startsWith("session=; Max-Age=0;"))).toBe(true);
+
+    // hono-sessions' own expiry (`_expire`, from expireAfterSeconds), judged by the importer's clock.
+    const short = await honoSessionsCookie({ user: "alice" }, { expireAfterSeconds: 60 });
+    expect((await visit(app(from), cookieJar(), short)).body).toMatchObject({ outcome: "imported", user: "alice" });
+    const later = Date.now() + 120_000;
+    expect((await visit(app(from, { now: () => later }), cookieJar(), short)).body).toMatchObject({
+      outcome: "refused",
+      reason: "expired",
+    });
+
+    const loggedOut = await honoSessionsCookie({ user: "alice" }, { logout: true });
+    expect((await visit(app(from), cookieJar(), loggedOut)).body).toMatchObject({ outcome: "refused", reason: "invalid", user: null });
+
+    const other = honoSessions({ encryptionKey: "another-key-of-the-old-app-0123456789-xyz" });
+    expect((await visit(app(other), cookieJar(), good)).body).toMatchObject({ outcome: "refused", reason: "invalid", user: null });
+  });
+
+  it("a session too large once re-sealed is refused (fresh session), or imported over chunks with a higher maxBytes", async () => {
+    const old = await honoSessionsCookie({ user: "alice", big: "z".repeat(2000) });
+    const refused = await visit(app(from, { maxBytes: 1500 }), cookieJar(), old);
+    expect(refused.res.status).toBe(200);
+    expect(refused.body).toMatchObject({ outcome: "refused", reason: "too-large", user: null });
+    expect(refused.lines.some((l) => l.startsWith("session=; Max-Age=0;"))).toBe(true);
+    const big = await honoSessionsCookie({ user: "alice", big: "z".repeat(5000) }); // a cookie no browser keeps, sent anyway
+    const jar = cookieJar();
+    expect((await visit(app(from, { chunks: 3, maxBytes: 8000 }), jar, big)).body).toMatchObject({ outcome: "imported", user: "alice" });
+    expect(jar.names()).toEqual(["__Host-session", "__Host-session.1"]);
+  });
+
+  it("refuses a short key and unknown options when built", () => {
+    expect(() => honoSessions({ encryptionKey: "short" })).toThrow(SessionConfigError);
+    expect(() => honoSessions({ encryptionKey: ENCRYPTION_KEY, expireAfterSeconds: 60 } as never)).toThrow(SessionConfigError);
   });
 });

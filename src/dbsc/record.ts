@@ -44,9 +44,29 @@ export function randomValue(bytes: number): string {
 
 /** HMAC-SHA-256 of `message` under the binding's key, first 16 bytes, base64url. */
 export async function mac(k: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", base64url.decode(k), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message));
+  const signature = await crypto.subtle.sign("HMAC", await macKey(k), new TextEncoder().encode(message));
   return base64url.encode(new Uint8Array(signature, 0, 16));
+}
+
+/**
+ * Imported MAC keys of this isolate, by their key material (`k`, base64url): a bound session's every request
+ * checks its bound cookie, and importing its key each time cost as much as the MAC itself. Each entry answers
+ * only for the exact material it was imported from. Bounded, least recently used out first.
+ */
+const macKeys = new Map<string, Promise<CryptoKey>>();
+const MAC_KEYS_KEPT = 256;
+
+function macKey(k: string): Promise<CryptoKey> {
+  let key = macKeys.get(k);
+  if (key) {
+    macKeys.delete(k); // to the end: the first entry is the least recently used
+  } else {
+    if (macKeys.size >= MAC_KEYS_KEPT) macKeys.delete(macKeys.keys().next().value!);
+    key = crypto.subtle.importKey("raw", base64url.decode(k), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key.catch(() => macKeys.delete(k));
+  }
+  macKeys.set(k, key);
+  return key;
 }
 
 /** Constant-time comparison of two MACs (same length checked first: the length is not secret). */

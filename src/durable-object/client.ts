@@ -16,4 +16,5 @@ export {
 } from "./users.js";
 export type { RevocationOptions } from "./revocation.js";
 export type { DeviceSession } from "./protocol.js";
+export type { BoundKey, DeviceTraits } from "../stores/device-traits.js";
 export type { VersionedSessions } from "../stores/versioned.js";

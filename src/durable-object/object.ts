@@ -9,7 +9,6 @@ import {
   USER_PREFIX,
   type CheckResult,
   type DeviceLimit,
-  type DeviceSession,
   type Indexed,
   type IndexKey,
   type IndexedSession,
@@ -24,7 +23,8 @@ import {
 import { isLockRequest, isTtl, type LockRequest, type Snapshot, type WriteRequest, type WriteResult } from "../stores/versioned.js";
 import { ownNamespace } from "./own-namespace.js";
 import { SessionLock, type Waiter } from "./session-lock.js";
-import { SessionRecord, type Link } from "./session-record.js";
+import { SessionRecord, type Link, type LinkInfo } from "./session-record.js";
+import { isTraits } from "../stores/device-traits.js";
 import { UserIndex } from "./user-index.js";
 
 /**
@@ -74,9 +74,10 @@ export class SessionObject extends DurableObject {
       typeof request.value !== "string" ||
       !isTtl(request.ttl) ||
       !isTtl(request.keep ?? 0) ||
-      !isTtl(request.ttl + (request.keep ?? 0))
+      !isTtl(request.ttl + (request.keep ?? 0)) ||
+      (request.traits !== undefined && !isTraits(request.traits))
     ) {
-      throw new TypeError("write needs a string value and ttl/keep within bounds");
+      throw new TypeError("write needs a string value, ttl/keep within bounds and well-formed traits");
     }
     const now = this.clock();
     const result = this.ctx.storage.transactionSync(() => {
@@ -142,9 +143,10 @@ export class SessionObject extends DurableObject {
    */
   async link(request: LinkRequest): Promise<LinkResult> {
     this.#role(SESSION_PREFIX);
-    const { userId, device, created, lastUsed, ttl, seq } = request;
+    const { userId, device, created, lastUsed, ttl, seq, traits } = request;
     if (
       !isTtl(ttl, 1) ||
+      (traits !== undefined && !isTraits(traits)) ||
       !isTime(created) ||
       !isTime(lastUsed) ||
       !Number.isSafeInteger(seq) ||
@@ -164,7 +166,7 @@ export class SessionObject extends DurableObject {
    * its user's index keeps the link alive (ms; revocation checks move it, see SessionUse), which counts even
    * when the link's own expiry has passed and its alarm has not yet asked the index.
    */
-  info(keptUntil?: number): (Omit<DeviceSession, "id"> & { userId: string }) | null {
+  info(keptUntil?: number): LinkInfo | null {
     this.#role(SESSION_PREFIX);
     if (keptUntil !== undefined && !isTime(keptUntil)) throw new TypeError("keptUntil must be a time in ms since epoch");
     return this.#record.info(this.clock(), keptUntil);
@@ -220,8 +222,14 @@ export class SessionObject extends DurableObject {
     if (typeof id !== "string" || (generation !== undefined && !(Number.isSafeInteger(generation) && generation >= 0))) {
       throw new TypeError("check needs a session id and a generation");
     }
-    if (typeof use !== "object" || use === null || !isTime(use.lastUsed) || !isTime(use.until)) {
-      throw new TypeError("use needs lastUsed and until in ms since epoch");
+    if (
+      typeof use !== "object" ||
+      use === null ||
+      !isTime(use.lastUsed) ||
+      !isTime(use.until) ||
+      (use.traits !== undefined && !isTraits(use.traits))
+    ) {
+      throw new TypeError("use needs lastUsed and until in ms since epoch, and well-formed traits");
     }
     return this.#index.check(id, generation, use);
   }

@@ -4,6 +4,8 @@
  * answers, not failures.
  */
 
+import type { DeviceTraits } from "../stores/device-traits.js";
+
 /**
  * What the stores and helpers take: the `SessionObject` namespace binding from wrangler.toml
  * (`env.SESSION_OBJECTS`). Declared structurally, with the one method they call, so the package root's types
@@ -41,8 +43,22 @@ export function isTime(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value <= 8.64e15;
 }
 
-/** The per-user index entry of one session, as `listSessions` returns it. */
-export interface DeviceSession {
+/**
+ * The per-user index entry of one session, as `listSessions` returns it: its times, and its traits (see
+ * {@link DeviceTraits}: `lifetime`, `limits`, `expiresAt`, `bound`) as last reported: by `linkSession` at
+ * login (never bound yet then), then by each server-side write through `DurableObjectStore` and each
+ * cookie-mode revocation check. Each trait is optional: absent when the session's link and index entry were
+ * written by a version that did not record them (until its next write or check), and `bound` also when the
+ * session is not bound or only `linkSession` reported (cookie mode without revocation checks, a KV, D1 or
+ * Redis store).
+ *
+ * @example
+ * ```ts
+ * const [device] = await listSessions(env.SESSION_OBJECTS, "ada");
+ * const remembered = device?.lifetime ? `remembered until ${new Date(device.expiresAt!).toUTCString()}` : "until the browser closes";
+ * ```
+ */
+export interface DeviceSession extends Partial<DeviceTraits> {
   /** The session id (what `revokeSession` takes). */
   id: string;
   /** What the app recorded at login, e.g. a User-Agent summary. */
@@ -67,6 +83,8 @@ export interface LinkRequest {
   ttl: number;
   /** The user index entry this link belongs to (see `IndexEntry.seq`): only that entry is removed with it. */
   seq: number;
+  /** What the device list shows of the session besides its times (absent from callers of earlier versions). */
+  traits?: DeviceTraits | undefined;
 }
 
 /** What linking found: refused (revoked), or linked; `previous` names the link it replaced for another user. */
@@ -122,6 +140,8 @@ export interface IndexedSession extends IndexKey {
 export interface SessionUse {
   lastUsed: number;
   until: number;
+  /** The session's traits as the check saw them (absent from checks of earlier versions). */
+  traits?: DeviceTraits | undefined;
 }
 
 /** A cap on a user's sessions (`linkSession`'s `maxSessions`), checked by the user object as it indexes one. */

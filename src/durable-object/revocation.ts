@@ -3,7 +3,9 @@ import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS, deadlineOf, idleLimit } from "../core/expiry.js";
 import type { SessionMode } from "../core/mode.js";
 import type { ModeFactory, Policy } from "../core/policy.js";
-import type { SessionMeta } from "../core/envelope.js";
+import type { Envelope, SessionMeta } from "../core/envelope.js";
+import { limitsOf } from "../core/limits.js";
+import { traitsOf, type DeviceTraits } from "../stores/device-traits.js";
 import { USER_PREFIX, type CheckResult, type SessionUse, type UserCheck } from "./protocol.js";
 import { MAX_TTL } from "../stores/versioned.js";
 import { registerRevocationBound } from "./revocation-bound.js";
@@ -137,7 +139,9 @@ function revocableMode(
       }
       // Revoked here: the session's own object is asked too (its user's index may not know yet, if the
       // revocation's index step failed).
-      const verdict = await verify(store, id, owner, use(meta, now, windowMs, policy), revokedHere(id)); // fails closed: SessionStoreError
+      const used = use(meta, now, windowMs, policy);
+      const report = { ...used, traits: traitsAt(opened.envelope, used.lastUsed, policy) };
+      const verdict = await verify(store, id, owner, report, revokedHere(id)); // fails closed: SessionStoreError
       if (verdict.revoked) return { ok: false, reason: "revoked" };
       confirmed = { id, at: now - (now % 1000), owner: verdict.owner };
       // The isolate reuses the answer for cacheFor, and for recheckAfter: a cookie whose confirmation can
@@ -252,6 +256,15 @@ function userCheck(
 function use(meta: SessionMeta, now: number, windowMs: number, policy: RevocationPolicy): SessionUse {
   const lastUsed = Math.max(now - (now % 1000), meta.created);
   return { lastUsed, until: Math.min(now + MAX_TTL * 1000, deadlineOf({ ...meta, lastUsed: now + windowMs }, policy.bounds.max)) };
+}
+
+/**
+ * What a check tells the device list of the session: its lifetime, own limits and binding, and when the server
+ * ends it unless it is used again after `lastUsed` (the limits it enforces on it, as `expiryOf` does).
+ */
+function traitsAt(envelope: Envelope, lastUsed: number, policy: RevocationPolicy): DeviceTraits {
+  const { meta } = envelope;
+  return traitsOf(envelope, deadlineOf({ ...meta, lastUsed }, limitsOf(meta, policy.bounds)));
 }
 
 /** Seconds a copy of this session's cookie can still be accepted: what its revocation record must outlive. */

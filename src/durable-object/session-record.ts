@@ -1,6 +1,7 @@
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import type { Snapshot, WriteRequest, WriteResult } from "../stores/versioned.js";
-import type { CheckResult, DeviceSession, LinkRequest, LinkResult, RevokeResult, UserLink } from "./protocol.js";
+import type { DeviceTraits } from "../stores/device-traits.js";
+import type { CheckResult, LinkRequest, LinkResult, RevokeResult, UserLink } from "./protocol.js";
 
 /** The stored session: its value and version, and its deadlines. */
 interface StoredRecord {
@@ -33,7 +34,12 @@ export interface Link {
   seq?: number;
   /** Lapsed, and its user's index could not be asked whether it keeps the link: asked again then (ms). */
   retryAt?: number | undefined;
+  /** As last reported by the link or a write (absent in links written before traits were: not known). */
+  traits?: DeviceTraits | undefined;
 }
+
+/** A live link as `SessionObject.info` answers it. */
+export type LinkInfo = Pick<Link, "userId" | "device" | "created" | "lastUsed" | "traits">;
 
 const REC = "rec";
 const TOMB = "tomb";
@@ -88,7 +94,13 @@ export class SessionRecord {
       // Stored metadata is in seconds; the device list keeps ms. It shows live sessions only: the link
       // ends at the deadline, not with the kept record.
       const lastUsed = request.metadata?.lastUsed;
-      kv.put<Link>(LINK, { ...settled(link), lastUsed: Number.isSafeInteger(lastUsed) ? lastUsed! * 1000 : now, expiresAt: deadline });
+      const traits = request.traits ?? link.traits;
+      kv.put<Link>(LINK, {
+        ...settled(link),
+        lastUsed: Number.isSafeInteger(lastUsed) ? lastUsed! * 1000 : now,
+        expiresAt: deadline,
+        ...(traits ? { traits } : {}),
+      });
     }
     return { ok: true, version };
   }
@@ -133,21 +145,22 @@ export class SessionRecord {
   }
 
   /** Links the session to a user (already checked), unless it was revoked. */
-  link({ userId, device, created, lastUsed, ttl, seq }: LinkRequest, now: number): LinkResult {
+  link({ userId, device, created, lastUsed, ttl, seq, traits }: LinkRequest, now: number): LinkResult {
     const kv = this.#kv();
     if (this.#tombstone(now)) return { linked: false };
     const old = kv.get<Link>(LINK);
     const previous: UserLink | undefined = old && old.userId !== userId ? { userId: old.userId, seq: old.seq ?? 0 } : undefined;
     const expiresAt = Math.max(now + ttl * 1000, this.#record(now)?.deadline ?? 0);
-    kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt, seq });
+    kv.put<Link>(LINK, { userId, device, created, lastUsed, expiresAt, seq, ...(traits ? { traits } : {}) });
     return { linked: true, previous };
   }
 
   /** The device entry, or null when no longer live; `keptUntil`: see `SessionObject.info`. */
-  info(now: number, keptUntil?: number): (Omit<DeviceSession, "id"> & { userId: string }) | null {
+  info(now: number, keptUntil?: number): LinkInfo | null {
     const link = this.#kv().get<Link>(LINK);
     if (!link || this.#tombstone(now) || Math.max(link.expiresAt, keptUntil ?? 0) <= now) return null;
-    return { userId: link.userId, device: link.device, created: link.created, lastUsed: link.lastUsed };
+    const { userId, device, created, lastUsed, traits } = link;
+    return { userId, device, created, lastUsed, ...(traits ? { traits } : {}) };
   }
 
   /**

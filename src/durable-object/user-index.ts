@@ -117,9 +117,12 @@ export class UserIndex {
       const entry = kv.get<IndexEntry>(ENTRY + id);
       if (entry && !entry.ending) {
         // Never moved back: checks of several isolates may land out of order.
-        const used = {
+        // The traits of the latest use: a late check of an older cookie must not undo a newer one's.
+        const traits = use.lastUsed >= (entry.used?.lastUsed ?? 0) ? (use.traits ?? entry.used?.traits) : entry.used?.traits;
+        const used: SessionUse = {
           lastUsed: Math.max(use.lastUsed, entry.used?.lastUsed ?? 0),
           until: Math.max(use.until, entry.used?.until ?? 0),
+          ...(traits ? { traits } : {}),
         };
         kv.put<IndexEntry>(ENTRY + id, { ...entry, cookie: true, used });
         return { state: "live", generation: current };

@@ -20,6 +20,7 @@ import { recheckWindowOf, revocationBoundOf } from "./revocation-bound.js";
 import { storeCall } from "../stores/store.js";
 import { checkNamespace, DurableObjectStore, type SessionObjectNamespace } from "./store.js";
 import { checkTtl } from "../stores/store-checks.js";
+import { isTraits, traitsOf } from "../stores/device-traits.js";
 import { objectNamed, type ObjectApi } from "./stub.js";
 
 /** The loaded session of the request (`await c.var.session.load()`). */
@@ -99,6 +100,10 @@ export async function linkSession(
   checkNamespace(namespace, "linkSession");
   checkId(userId, "userId");
   const { id, created, lastUsed, left } = linkable(session);
+  // At login the request rolls the session: its deadline is counted from lastUsed, which is now. A session
+  // is never bound yet then (its data is not read here); its next write or check reports that.
+  const reported = traitsOf({ meta: session.meta, data: {} }, left === undefined ? undefined : lastUsed + left * 1000);
+  const traits = isTraits(reported) ? reported : undefined; // a hand-made LinkableSession may lack lifetime
   if (typeof options !== "object" || options === null) throw new SessionConfigError("linkSession options must be an object");
   checkKeys(options, LINK_OPTIONS, "linkSession options");
   const device = options.device ?? "";
@@ -133,7 +138,7 @@ export async function linkSession(
         throw error;
       }
     }
-    const linked = await sessionObject(namespace, id).link({ userId, device, created, lastUsed, ttl, seq });
+    const linked = await sessionObject(namespace, id).link({ userId, device, created, lastUsed, ttl, seq, traits });
     if (!linked.linked) {
       await index.removeSessions([{ id, seq }]);
       return false;
@@ -209,7 +214,10 @@ export async function listSessions(namespace: SessionObjectNamespace, userId: st
     entries.forEach(({ id, seq, pending, used }, i) => {
       const info = infos[i];
       if (info && info.userId === userId) {
-        live.push({ id, device: info.device, created: info.created, lastUsed: Math.max(info.lastUsed, used?.lastUsed ?? 0) });
+        const { device, created, lastUsed } = info;
+        // The latest report's traits: a check's (cookie mode) or the link's (login, server-side writes).
+        const traits = used?.traits && used.lastUsed >= lastUsed ? used.traits : info.traits;
+        live.push({ id, device, created, lastUsed: Math.max(lastUsed, used?.lastUsed ?? 0), ...traits });
       } else if (!pending) dead.push({ id, seq }); // a pending entry's session may be linked any moment now
     });
     if (dead.length) await user(namespace, userId).removeSessions(dead);

@@ -6,7 +6,7 @@ export type ImportRead = { ok: true; data: Record<string, unknown> } | { ok: fal
 
 /**
  * A library's cookie format, opened with its secret: what {@link migrateSession} asks. Build one with
- * `ironSession()` or `honoSession()`.
+ * `ironSession()`, `honoSession()` or `honoSessions()`.
  */
 export interface SessionImporter {
   /** The library, for logs: `"iron-session"`. */

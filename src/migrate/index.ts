@@ -4,6 +4,7 @@ import type { ImportRefusal, SessionImporter } from "./importer.js";
 
 export { ironSession, type IronSessionImportOptions } from "./iron.js";
 export { honoSession, type HonoSessionImportOptions } from "./hono-session.js";
+export { honoSessions, type HonoSessionsImportOptions } from "./hono-sessions.js";
 export type { ImporterCookieOptions, ImportRead, ImportRefusal, SessionImporter } from "./importer.js";
 
 /** Options of {@link migrateSession}. */

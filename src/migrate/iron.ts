@@ -41,7 +41,11 @@ export function ironSession(options: IronSessionImportOptions): SessionImporter 
     path,
     domain,
     // The whole seal, else its chunks up to the first gap (iron-session's own reading; the HMAC covers the whole).
-    read: (cookies, now) => unsealIron(cookies.get(cookieName) || joined(cookies, chunkNames), passwords, now),
+    read: async (cookies, now) => {
+      const unsealed = await unsealIron(cookies.get(cookieName) || joined(cookies, chunkNames), passwords, now);
+      if (!unsealed.ok) return unsealed;
+      return isPlainData(unsealed.value) ? { ok: true, data: unsealed.value } : { ok: false, reason: "invalid" };
+    },
   };
 }
 
@@ -55,8 +59,15 @@ function joined(cookies: ReadonlyMap<string, string>, names: readonly string[]):
   return seal;
 }
 
-/** iron's `unseal`, returning why it failed instead of throwing. */
-async function unsealIron(sealed: string, passwords: Readonly<Record<string, string>>, now: number): Promise<ImportRead> {
+/** What iron's `unseal` gives: the sealed JSON value, or why not. */
+export type IronRead = { ok: true; value: unknown } | Extract<ImportRead, { ok: false }>;
+
+/**
+ * iron's `unseal` (`Fe26.2`, iron-webcrypto's defaults, which iron-session and hono-sessions use), returning
+ * why it failed instead of throwing. `passwords` by id: a seal made with one plain password has the id
+ * `"default"`.
+ */
+export async function unsealIron(sealed: string, passwords: Readonly<Record<string, string>>, now: number): Promise<IronRead> {
   const tilde = sealed.indexOf("~"); // iron-session's version marker, outside the HMAC: ignored, as iron-session does
   const parts = (tilde === -1 ? sealed : sealed.slice(0, tilde)).split("*");
   if (parts.length !== 8) return { ok: false, reason: "invalid" };
@@ -76,8 +87,7 @@ async function unsealIron(sealed: string, passwords: Readonly<Record<string, str
     if (expiration && Number(expiration) <= now - SKEW_MS) return { ok: false, reason: "expired" };
     const key = await derive(secret, encryptionSalt, { name: "AES-CBC", length: 256 }, ["decrypt"]);
     const plain = await crypto.subtle.decrypt({ name: "AES-CBC", iv: base64url.decode(iv) }, key, base64url.decode(encrypted));
-    const data: unknown = JSON.parse(new TextDecoder().decode(plain));
-    return isPlainData(data) ? { ok: true, data } : { ok: false, reason: "invalid" };
+    return { ok: true, value: JSON.parse(new TextDecoder().decode(plain)) as unknown };
   } catch {
     return { ok: false, reason: "invalid" }; // bad base64url, padding or JSON under a valid HMAC: not worth a 500
   }

@@ -7,6 +7,7 @@ import { type Opened, type SessionMode } from "../core/mode.js";
 import { changesOf, rebase } from "./rebase.js";
 import { EXPIRED_GRACE, metadataOf, storedSession } from "../stores/stored-session.js";
 import type { VersionedSessions } from "../stores/versioned.js";
+import { traitsOf } from "../stores/device-traits.js";
 import { MAX_VALUE_LENGTH } from "../durable-object/store.js";
 
 /** Rebase rounds before giving up: each lost round means another request committed meanwhile. */
@@ -78,12 +79,14 @@ export function versionedMode(keys: Keyring, store: VersionedSessions, name = ""
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const plaintext = envelopeJson(next);
         const value = await sealBound(id, plaintext, keys, name);
+        const metadata = metadataOf(next.meta, ttl, now);
         const result = await store.write(id, {
           value,
           ttl,
           keep: EXPIRED_GRACE, // as in KV: a returning visitor learns why the session ended
           expected,
-          metadata: metadataOf(next.meta, ttl, now),
+          metadata,
+          traits: traitsOf(next, metadata.expires * 1000), // the device list's (DurableObjectStore keeps it in the link)
           release: held?.id === id ? held.token : undefined,
           replaces: from,
         });

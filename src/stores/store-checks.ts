@@ -3,6 +3,7 @@ import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { isTtl, MAX_TTL, type WriteRequest } from "./versioned.js";
 import type { StoreListOptions, StoreSetOptions } from "./store.js";
 import { readMetadata } from "./stored-session.js";
+import { isTraits } from "./device-traits.js";
 
 /**
  * What every store (KV, D1, Redis, the Durable Object store) checks where input enters it, before its backend
@@ -214,6 +215,8 @@ export function writeRequest(request: WriteRequest, limits: Pick<WriteLimits, "v
   if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
     throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
   }
+  if (request.traits !== undefined && !isTraits(request.traits))
+    throw new SessionConfigError("write traits: { lifetime, limits?, expiresAt?, bound? } in whole seconds and ms");
   if (replaces !== undefined && expected !== 0) {
     throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
   }

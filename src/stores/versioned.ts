@@ -4,6 +4,8 @@
  * implement it; a new store that offers versioned writes implements it here, whatever it runs on.
  */
 
+import type { DeviceTraits } from "./device-traits.js";
+
 /**
  * Longest time, in seconds, anything is kept for (a stored value, its grace, a user link, a tombstone): ten
  * years. Larger values are refused before anything is written (Durable Object alarms end in the year 2189,
@@ -79,6 +81,8 @@ export interface WriteRequest {
    * stored. Its `lastUsed` moves the session's entry in the device list (which the object keeps in ms).
    */
   metadata?: { created: number; lastUsed: number; expires: number } | undefined;
+  /** What the device list shows of the session besides its times (`DurableObjectStore` keeps it in the link). */
+  traits?: DeviceTraits | undefined;
   /** Release this lock token in the same transaction. */
   release?: string | undefined;
   /**

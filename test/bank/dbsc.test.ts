@@ -33,5 +33,13 @@ describe("demo bank: DBSC", () => {
       app.request(path, { headers: { Cookie: `__Host-session=${c.cookies.value}; ${boundPair}` } }, bindings);
     expect((await withBound("/account")).status).toBe(200);
     expect(await (await withBound("/devices")).text()).toContain("Bound to this device's key (ES256)");
+
+    // Another device of the same user sees it bound too (its revocation checks report it), and itself not.
+    const other = client({
+      "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) Version/18.6 Mobile/15E148 Safari/604.1",
+    });
+    expect((await other.post("/login", DEMO_CREDENTIALS)).status).toBe(303);
+    const rows = (await (await other.get("/devices")).text()).split("<tr").slice(2);
+    expect(rows.map((row) => row.includes("Bound to this device's key (ES256)"))).toEqual([false, true]);
   });
 });

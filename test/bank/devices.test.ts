@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { REMEMBER_ME } from "../../examples/bank/src/bank-session.js";
 import { deviceName } from "../../examples/bank/src/device.js";
+import { DEMO_CREDENTIALS } from "../../examples/bank/src/users.js";
 import { linkSession, listSessions, revokeAllSessions } from "../../src/index.js";
 import { freshId } from "../do-helpers.js";
 import { client, loggedIn } from "./client.js";
@@ -57,6 +59,24 @@ describe("demo bank: your devices", () => {
     expect(deviceName(undefined)).toBe("Unknown device");
     expect(deviceName("<script>alert(1)</script> (Linux)")).toBe("Unknown browser on Linux"); // never the header itself
     expect(deviceName(`${"x".repeat(600)} Firefox/142.0`)).toBe("Unknown device"); // only the first 512 characters are read
+  });
+
+  it("tells how long each device stays signed in: remembered until its deadline, or until the browser closes", async () => {
+    const remembered = client({ "User-Agent": FIREFOX_WINDOWS });
+    expect((await remembered.post("/login", { ...DEMO_CREDENTIALS, remember: "on" })).status).toBe(303);
+    expect((await remembered.get("/account")).status).toBe(200); // its revocation check reports it, to the ms
+    const plain = await device(SAFARI_IPHONE);
+    const [seen] = (await listSessions(env.SESSION_OBJECTS, USER)).filter((d) => d.device === "Firefox on Windows");
+    const kept = (await (await plain.get("/devices")).text())
+      .split("<tr")
+      .slice(2)
+      .map((row) => /class="kept">(.*?)<\/td>/.exec(row)?.[1]);
+    const until = new Date(seen!.expiresAt!);
+    expect(seen!.expiresAt! - seen!.lastUsed).toBe(REMEMBER_ME.idleTimeout * 1000); // a week idle: the demo's remember-me
+    expect(kept).toEqual([
+      "Until the browser closes; signed out after 5 minutes idle",
+      `Remembered until <time datetime="${until.toISOString()}">${until.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" })}, ${until.toISOString().slice(11, 16)} UTC</time>; signed out after 7 days idle`,
+    ]);
   });
 
   it("sends visitors without a session to the login page", async () => {

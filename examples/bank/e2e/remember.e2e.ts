@@ -47,11 +47,20 @@ describe("demo bank: Keep me signed in, in Chromium", () => {
     const page = await remembered.newPage();
     await page.goto(`${bank.url}/account`);
     expect(new URL(page.url()).pathname).toBe("/account");
+    // The devices page tells it: remembered on this device, until a week after this visit unless used again.
+    await page.goto(`${bank.url}/devices`);
+    expect(await page.textContent("#devices tr.current .kept")).toMatch(
+      /^Remembered until \d+ \w{3} \d{4}, \d\d:\d\d UTC; signed out after 7 days idle$/,
+    );
     await remembered.close();
 
     let plain = await bank.newContext();
     await logIn(plain, false);
     expect((await sessionCookie(plain, bank.url))!.expires).toBe(-1); // a browser-session cookie
+    const devices = await plain.newPage();
+    await devices.goto(`${bank.url}/devices`);
+    expect(await devices.textContent("#devices tr.current .kept")).toBe("Until the browser closes; signed out after 5 minutes idle");
+    await devices.close();
     plain = await restart(plain);
     expect((await plain.cookies()).some((c) => c.name === COOKIE_NAME)).toBe(false);
     const again = await plain.newPage();

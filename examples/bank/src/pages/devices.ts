@@ -2,18 +2,20 @@ import type { Context } from "hono";
 import { html } from "hono/html";
 import type { DeviceSession } from "../../../../src/index.js";
 import type { DemoUser } from "../users.js";
-import { time } from "./format.js";
+import { dateTime, formatDuration, time } from "./format.js";
 import { csrfField } from "./csrf.js";
 import { page } from "./layout.js";
 
 export interface DevicesView {
   user: DemoUser;
   /** This device (`current`) first, then the others, most recently used first. */
-  devices: (DeviceSession & { current: boolean; bound?: string | undefined })[];
+  devices: (DeviceSession & { current: boolean })[];
+  /** The middleware's idle limit: a session without its own (`setLimits()`) is signed out after it. */
+  idleTimeout: number;
   notice?: string | undefined;
 }
 
-export function devicesPage(c: Context, { user, devices, notice }: DevicesView) {
+export function devicesPage(c: Context, { user, devices, idleTimeout, notice }: DevicesView) {
   const others = devices.filter((d) => !d.current).length;
   return page(c, {
     title: "Your devices",
@@ -25,14 +27,15 @@ export function devicesPage(c: Context, { user, devices, notice }: DevicesView) 
 page is the login page, even with a copy of its cookie.</p>
 <div class="card">
   <table id="devices">
-    <tr><th>Device</th><th>Logged in</th><th>Last used</th><th></th></tr>
+    <tr><th>Device</th><th>Logged in</th><th>Last used</th><th>Stays signed in</th><th></th></tr>
     ${devices.map(
       (d) => html`<tr${d.current ? html` class="current"` : ""}>
       <td>${d.device || "Unknown device"}${d.current ? html` <span class="badge">This device</span>` : ""}${
-        d.bound ? html` <span class="badge">Bound to this device's key (${d.bound})</span>` : ""
+        d.bound ? html` <span class="badge">Bound to this device's key (${d.bound.alg})</span>` : ""
       }</td>
       <td>${time(d.created)}</td>
       <td>${time(d.lastUsed)}</td>
+      <td class="kept">${kept(d, idleTimeout)}</td>
       <td>${
         d.current
           ? ""
@@ -46,4 +49,16 @@ page is the login page, even with a copy of its cookie.</p>
   </div>
 </div>`,
   });
+}
+
+/**
+ * How long the device stays signed in, from what its session last reported to the device list: remembered
+ * ("Keep me signed in": a cookie that outlives the browser) until its deadline, or until the browser closes;
+ * either way signed out after its idle limit. Empty when nothing was reported yet.
+ */
+function kept(d: DeviceSession, idleTimeout: number) {
+  if (d.lifetime === undefined) return "";
+  const idle = `signed out after ${formatDuration(d.limits?.idleTimeout ?? idleTimeout)} idle`;
+  if (!d.lifetime) return html`Until the browser closes; ${idle}`;
+  return d.expiresAt === undefined ? html`Remembered; ${idle}` : html`Remembered until ${dateTime(d.expiresAt)}; ${idle}`;
 }

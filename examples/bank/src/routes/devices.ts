@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { listSessions, revokeAllSessions, revokeSession } from "../../../../src/index.js";
 import { currentUser, requireToken, requireUser } from "../bank-session.js";
-import type { BankEnv } from "../env.js";
+import { settingsOf, type BankEnv } from "../env.js";
 import { binding } from "../binding.js";
 import { devicesPage } from "../pages/devices.js";
 
@@ -20,15 +20,22 @@ deviceRoutes.get("/devices", async (c) => {
   const sessions = await listSessions(c.env.SESSION_OBJECTS, user.username); // most recently used first
   const current = sessions.filter((d) => d.id === s.id);
   const others = sessions.filter((d) => d.id !== s.id);
-  const bound = await binding.status(s); // DBSC: only this device's own session tells whether it is key-bound
+  // DBSC: every session's last revocation check reported whether it is key-bound; this request knows its own now.
+  const { alg, since } = await binding.status(s);
   return c.html(
     devicesPage(c, {
       user,
       // This device first. The index moves lastUsed at each revocation check (at most recheckAfter behind); this request knows its own exactly.
       devices: [
-        ...current.map((d) => ({ ...d, lastUsed: s.meta.lastUsed, current: true, bound: bound.alg })),
+        ...current.map(({ bound: _, ...d }) => ({
+          ...d,
+          lastUsed: s.meta.lastUsed,
+          current: true,
+          ...(alg ? { bound: { alg, since: since ?? 0 } } : {}),
+        })),
         ...others.map((d) => ({ ...d, current: false })),
       ],
+      idleTimeout: settingsOf(c.env).idleTimeout,
       notice: await s.takeFlash<string>("notice"),
     }),
   );
