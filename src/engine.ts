@@ -1,7 +1,5 @@
-import { createEngine, type SessionEngine } from "./core/engine.js";
-import type { SessionData } from "./core/envelope.js";
+import { createEngine, type SessionEngineFunction } from "./core/engine.js";
 import type { SessionEngineOptions } from "./core/options.js";
-import type { SchemaData, SessionSchema } from "./core/schema.js";
 import { chooseMode } from "./modes/choose.js";
 
 /**
@@ -24,13 +22,8 @@ import { chooseMode } from "./modes/choose.js";
  * const schema = z.object({ user: z.string().optional() });
  * const typed = sessionEngine<typeof schema, Env>({ secret: (env) => env.SESSION_SECRET, schema });
  * ```
+ *
+ * @function
  */
-export function sessionEngine<S extends SessionSchema, C = unknown>(
-  options: SessionEngineOptions<C> & { schema: S },
-): SessionEngine<SchemaData<S>, C>;
-export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
-  options: SessionEngineOptions<C>,
-): SessionEngine<Data, C>;
-export function sessionEngine(options: SessionEngineOptions<any>): SessionEngine<SessionData, any> {
-  return createEngine(options, chooseMode);
-}
+export const sessionEngine: SessionEngineFunction<"all"> = (options: SessionEngineOptions<any>) =>
+  createEngine<any, any>(options, chooseMode);

@@ -9,7 +9,8 @@ export { requireSession, signedOutReason, type RequireSessionOptions } from "./h
 export { sessionEngine } from "./engine.js";
 export type { SessionEngine, RequestSession, StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";
-export type { SessionEngineOptions, PerRequest, StoreOption } from "./core/options.js";
+export type { SessionEngineOptions, PerRequest } from "./core/options.js";
+export type { StoreOption } from "./kv/store-option.js";
 export { withSession, withCookies } from "./core/with-session.js";
 export { Session } from "./core/session.js";
 export { createKeyring, Keyring, type Encryption, type KeyringOptions, type Secret } from "./crypto/keyring.js";

@@ -25,6 +25,33 @@ describe("DurableObjectStore: SessionStore over one object per key", () => {
   });
 });
 
+describe("plain set: the grace is said, never guessed", () => {
+  const metadata = { created: 1_700_000_000, lastUsed: 1_700_000_000, expires: 1_700_000_060 };
+  const recordOf = async (key: string) => ((await storageOf(sessionStub(key))) as { rec: { deadline: number; expiresAt: number } }).rec;
+
+  it("keeps the value `grace` seconds past the session's deadline, where its listing ends", async () => {
+    const key = freshId();
+    await store.set(key, "v", { ttl: 60 + 86_400, grace: 86_400, metadata });
+    const record = await recordOf(key);
+    expect(record.expiresAt - record.deadline).toBe(86_400_000);
+    expect(await store.get(key)).toBe("v");
+  });
+
+  it("without grace, the whole ttl is the session's, whatever its metadata and ttl", async () => {
+    const key = freshId();
+    await store.set(key, "v", { ttl: 2 * 86_400, metadata });
+    const record = await recordOf(key);
+    expect(record.expiresAt).toBe(record.deadline);
+  });
+
+  it("refuses a grace longer than the ttl or not in whole seconds, writing nothing", async () => {
+    const key = freshId();
+    await expect(store.set(key, "v", { ttl: 60, grace: 61 })).rejects.toThrow(SessionConfigError);
+    await expect(store.set(key, "v", { ttl: 60, grace: 1.5 })).rejects.toThrow(SessionConfigError);
+    expect(await storageOf(sessionStub(key))).toEqual({});
+  });
+});
+
 describe("versioned writes (compare-and-swap)", () => {
   it("numbers writes and commits only on the version that was read", async () => {
     const key = freshId();

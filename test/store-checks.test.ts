@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SessionConfigError, type SessionStore } from "../src/index.js";
 import { DurableObjectStore } from "../src/durable-object/index.js";
 import { EXPIRED_GRACE } from "../src/stores/stored-session.js";
-import { storedRecord } from "../src/stores/store-checks.js";
+import { storedRecord } from "../src/stores/versioned-checks.js";
 import type { VersionedSessions } from "../src/stores/versioned.js";
 import { d1Store, rowOf } from "./d1-helpers.js";
 import { ifRedis, redisStore } from "./redis-helpers.js";

@@ -4,7 +4,7 @@ import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { KVNamespaceLike } from "../kv/kv-store.js";
 import { guardedStore } from "../stores/guarded-store.js";
-import { sessionStoreOf } from "../modes/choose.js";
+import { sessionStoreOf } from "../kv/store-option.js";
 import { brokenContract, type SessionStore, type StoreKey, type StoreListOptions } from "../stores/store.js";
 import { EXPIRED_GRACE, readMetadata, type ActiveSession, type StoredMetadata } from "../stores/stored-session.js";
 

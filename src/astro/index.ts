@@ -2,7 +2,7 @@ import { sessionEngine } from "../engine.js";
 import type { SessionData } from "../core/envelope.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { withSession } from "../core/with-session.js";
+import { sessionMiddlewareOver } from "../core/with-session.js";
 
 /**
  * What the middleware reads of Astro's `APIContext` (structurally: this entry point imports nothing of
@@ -12,12 +12,6 @@ export interface AstroContextLike {
   request: Request;
   locals: object;
 }
-
-/** The middleware {@link sessionMiddleware} returns: assignable to Astro's `MiddlewareHandler`. */
-export type AstroSessionMiddleware<C extends AstroContextLike = AstroContextLike> = (
-  context: C,
-  next: () => Promise<Response>,
-) => Promise<Response>;
 
 /**
  * Astro middleware (`src/middleware.ts`, on-demand rendered routes): the session at `context.locals.session`
@@ -37,9 +31,13 @@ export function sessionMiddleware<Data extends SessionData = SessionData, C exte
   options: SessionEngineOptions<C>,
 ): AstroSessionMiddleware<C> {
   const engine = sessionEngine<Data, C>(options);
-  return (context, next) =>
-    withSession(engine, context.request, context, (session) => {
-      (context.locals as { session: Session<Data> }).session = session;
-      return next();
-    });
+  return sessionMiddlewareOver(engine, (context, session) => {
+    (context.locals as { session: Session<Data> }).session = session;
+  });
 }
+
+/** The middleware {@link sessionMiddleware} returns: assignable to Astro's `MiddlewareHandler`. */
+export type AstroSessionMiddleware<C extends AstroContextLike = AstroContextLike> = (
+  context: C,
+  next: () => Promise<Response>,
+) => Promise<Response>;

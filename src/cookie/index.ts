@@ -14,20 +14,11 @@
  *
  * @module
  */
-import type { Context, Env, MiddlewareHandler } from "hono";
-import { createEngine, type SessionEngine } from "../core/engine.js";
-import type { SessionData } from "../core/envelope.js";
-import type { SchemaData, SessionSchema } from "../core/schema.js";
+import { createEngine, type SessionEngineFunction } from "../core/engine.js";
 import { SessionConfigError } from "../core/errors.js";
-import type { ChooseMode, SessionEngineOptions as AllModesOptions } from "../core/options.js";
+import type { ChooseMode, CookieEngineOptions } from "../core/options.js";
 import { cookieMode } from "../modes/mode.js";
-import { honoSession, type SessionVariables } from "../hono/adapter.js";
-
-/** Options of the cookie-only engine: those of `edge-session`'s, without `store`, `overflow`, `revocation` and `storeTimeout`. */
-export type SessionEngineOptions<C = unknown> = Omit<AllModesOptions<C>, "store" | "overflow" | "revocation" | "storeTimeout">;
-
-/** Options of the cookie-only {@link session} middleware, with option functions receiving Hono's typed context. */
-export type SessionOptions<E extends Env = any> = SessionEngineOptions<Context<E>>;
+import { honoSession, type CookieSessionOptions, type SessionFunction } from "../hono/adapter.js";
 
 /** Options that need modes this entry does not carry: given anyway (from JavaScript), they must not be ignored. */
 const OTHER_MODES = ["store", "overflow", "revocation", "storeTimeout"] as const;
@@ -54,16 +45,11 @@ const cookieOnly: ChooseMode = (options) => {
  *   fetch: (request, env) => withSession(sessions, request, env, async (session) => new Response(String(await session.get("count")))),
  * } satisfies ExportedHandler<Env>;
  * ```
+ *
+ * @function
  */
-export function sessionEngine<S extends SessionSchema, C = unknown>(
-  options: SessionEngineOptions<C> & { schema: S },
-): SessionEngine<SchemaData<S>, C>;
-export function sessionEngine<Data extends SessionData = SessionData, C = unknown>(
-  options: SessionEngineOptions<C>,
-): SessionEngine<Data, C>;
-export function sessionEngine(options: SessionEngineOptions<any>): SessionEngine<SessionData, any> {
-  return createEngine(options, cookieOnly);
-}
+export const sessionEngine: SessionEngineFunction<"cookie"> = (options: CookieEngineOptions<any>) =>
+  createEngine<any, any>(options, cookieOnly);
 
 /**
  * Hono middleware for cookie sessions at `c.var.session` (see `edge-session`'s `session` for the details).
@@ -72,27 +58,20 @@ export function sessionEngine(options: SessionEngineOptions<any>): SessionEngine
  * ```ts
  * app.use(session({ secret: (c) => c.env.SESSION_SECRET, idleTimeout: 300, absoluteTimeout: 8 * 3600 }));
  * ```
+ *
+ * @function
  */
-export function session<S extends SessionSchema, E extends Env = any>(
-  options: SessionOptions<E> & { schema: S },
-  // E named (an app's Env): its bindings stay; not named (any): only the variable, or `any` would swallow it.
-): MiddlewareHandler<0 extends 1 & E ? { Variables: SessionVariables<SchemaData<S>> } : E & { Variables: SessionVariables<SchemaData<S>> }>;
-export function session<Data extends SessionData = SessionData, E extends Env = any>(
-  options: SessionOptions<E>,
-): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
-export function session(options: SessionOptions): MiddlewareHandler {
-  return honoSession(options, cookieOnly);
-}
+export const session: SessionFunction<"cookie"> = (options: CookieSessionOptions) => honoSession(options, cookieOnly);
 
 export { requireRecentAuth } from "../hono/step-up.js";
 export { sessionStatus, staySignedIn, type SessionStatusOptions } from "../idle-warning/status.js";
 export type { SessionStatus } from "../idle-warning/state.js";
 export { csrfChecker, requireCsrfToken, type CsrfOptions } from "../hono/csrf.js";
 export { requireSession, signedOutReason, type RequireSessionOptions } from "../hono/require-session.js";
-export type { SessionVariables } from "../hono/adapter.js";
+export type { SessionVariables, CookieSessionOptions as SessionOptions } from "../hono/adapter.js";
 export type { SessionEngine, RequestSession, StartOptions } from "../core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "../core/events.js";
-export type { PerRequest } from "../core/options.js";
+export type { PerRequest, CookieEngineOptions as SessionEngineOptions } from "../core/options.js";
 export { withSession, withCookies } from "../core/with-session.js";
 export { Session } from "../core/session.js";
 export type { Secret, Encryption } from "../crypto/keyring.js";

@@ -13,7 +13,8 @@ import { logProgrammerError } from "./report.js";
 import { shapeOpened } from "./migrate.js";
 import { checkWrite } from "./schema.js";
 import { sizeProbe, type Measure } from "./size-warning.js";
-import { resolveOptions, type ChooseMode, type SessionEngineOptions } from "./options.js";
+import { resolveOptions, type ChooseMode, type CookieEngineOptions, type SessionEngineOptions } from "./options.js";
+import type { SchemaData, SessionSchema } from "./schema.js";
 import type { Policy } from "./policy.js";
 
 /** One request's session, from the engine's `start()` to its `commit()` or `abort()`. */
@@ -49,6 +50,24 @@ export interface StartOptions {
    * pays nothing for it.
    */
   onFirstUse?: (() => void) | undefined;
+}
+
+/**
+ * The overloads of an entry point's `sessionEngine()`, written once for both entries (`Entry` picks its
+ * options): with a `schema`, the session's data type is the schema's output; without, `Data`.
+ *
+ * @example
+ * ```ts
+ * export const sessionEngine: SessionEngineFunction<"all"> = (options: SessionEngineOptions<any>) => createEngine<any, any>(options, chooseMode);
+ * ```
+ */
+export interface SessionEngineFunction<Entry extends "all" | "cookie"> {
+  <S extends SessionSchema, C = unknown>(
+    options: (Entry extends "cookie" ? CookieEngineOptions<C> : SessionEngineOptions<C>) & { schema: S },
+  ): SessionEngine<SchemaData<S>, C>;
+  <Data extends SessionData = SessionData, C = unknown>(
+    options: Entry extends "cookie" ? CookieEngineOptions<C> : SessionEngineOptions<C>,
+  ): SessionEngine<Data, C>;
 }
 
 /**

@@ -11,11 +11,7 @@ import type { LimitBounds } from "./limits.js";
 import { schemaOf, type Migrate, type SessionSchema } from "./schema.js";
 import { sizeWatchOf } from "./size-warning.js";
 import type { ModeFactory, Policy } from "./policy.js";
-import type { KVNamespaceLike } from "../kv/kv-store.js";
-import type { SessionStore } from "../stores/store.js";
-
-/** A KV namespace binding (wrapped in a `KVStore` without prefix) or any `SessionStore`, or a function of the context. */
-export type StoreOption<C = unknown> = KVNamespaceLike | SessionStore | ((context: C) => KVNamespaceLike | SessionStore);
+import type { StoreOption } from "../kv/store-option.js";
 
 /** A value, or a function that picks it per request from the request's context (e.g. Hono's `c`, or `env`). */
 export type PerRequest<T, C = unknown> = T | ((context: C) => T);
@@ -118,6 +114,9 @@ export interface SessionEngineOptions<C = unknown> {
   /** With `schema`: upgrades data sealed at an earlier `version` before it is validated; the session is then sealed again, once. */
   migrate?: Migrate | undefined;
 }
+
+/** Options of the cookie-only engine: those of `edge-session`'s, without `store`, `overflow`, `revocation` and `storeTimeout`. */
+export type CookieEngineOptions<C = unknown> = Omit<SessionEngineOptions<C>, "store" | "overflow" | "revocation" | "storeTimeout">;
 
 /** Every key of {@link SessionEngineOptions}: what the engine accepts (the type keeps the two in step). */
 const ENGINE_OPTIONS: KnownKeys<SessionEngineOptions> = {

@@ -52,6 +52,29 @@ export async function withSession<Data extends SessionData, C>(
 }
 
 /**
+ * A fetch-style framework middleware (Astro's, React Router's) over `engine`: each call runs {@link withSession}
+ * on the request in the middleware's arguments, hands the session to `attach` (where the framework's handlers
+ * find it), and answers `next()`'s response with the session committed.
+ *
+ * @example
+ * ```ts
+ * const middleware = sessionMiddlewareOver(engine, (context, session) => {
+ *   context.locals.session = session;
+ * });
+ * ```
+ */
+export function sessionMiddlewareOver<Data extends SessionData, A extends { request: Request }>(
+  engine: SessionEngine<Data, A>,
+  attach: (args: A, session: Session<Data>) => void,
+): (args: A, next: () => Promise<Response>) => Promise<Response> {
+  return (args, next) =>
+    withSession(engine, args.request, args, (session) => {
+      attach(args, session);
+      return next();
+    });
+}
+
+/**
  * A copy of `response` with the `Set-Cookie` values appended and `Cache-Control: no-store` (a shared cache
  * must never store and replay a Set-Cookie; a stricter `no-store` policy of the app's stays). A copy: the
  * original may be shared between requests (a module-level redirect) or immutable (`fetch()`, `Response.redirect()`).

@@ -1,19 +1,9 @@
 import { SessionConfigError, SessionStoreError } from "../core/errors.js";
-import { checkKeys, type KnownKeys } from "../core/known-keys.js";
+import type { KnownKeys } from "../core/known-keys.js";
 import type { LockRequest, Snapshot, VersionedSessions, WriteRequest, WriteResult } from "../stores/versioned.js";
 import { storeCall, type SessionStore, type StoreKey, type StoreListOptions, type StoreSetOptions } from "../stores/store.js";
-import {
-  checkedNow,
-  listOptions,
-  parseMetadata,
-  setOptions,
-  storedKeyName,
-  storedRecord,
-  storePrefix,
-  versionedOptions,
-  writeRequest,
-  type WriteLimits,
-} from "../stores/store-checks.js";
+import { checkedNow, listOptions, parseMetadata, setOptions, storedKeyName, storePrefix } from "../stores/store-checks.js";
+import { lockFreeOptions, storedRecord, writeRequest, type WriteLimits } from "../stores/versioned-checks.js";
 import { activePage, bucketActivity, countActive, purgeRows, type ActivePage, type ActivityBucket } from "./d1-activity.js";
 import {
   D1_LIMITS,
@@ -47,6 +37,7 @@ export interface D1StoreOptions {
 }
 
 const D1_STORE_OPTIONS: KnownKeys<D1StoreOptions> = { prefix: true, onConflict: true, now: true };
+const NO_LOCK = "D1 cannot make a request wait for another; use a DurableObjectStore with exclusive: true";
 
 const LIMITS: WriteLimits = { valueBytes: D1_LIMITS.valueBytes, metadataBytes: D1_LIMITS.metadataBytes, what: "D1" };
 
@@ -89,14 +80,8 @@ export class D1Store implements SessionStore, VersionedSessions {
     if (!isD1Database(db))
       throw new SessionConfigError("D1Store needs a D1 database binding (env.SESSIONS_DB, from [[d1_databases]] in wrangler.toml)");
     if (typeof options !== "object" || options === null) throw new SessionConfigError("D1Store options must be an object");
-    if ((options as { exclusive?: unknown }).exclusive !== undefined) {
-      throw new SessionConfigError(
-        "D1Store offers no session lock (exclusive): D1 cannot make a request wait for another; use a DurableObjectStore with exclusive: true",
-      );
-    }
-    checkKeys(options, D1_STORE_OPTIONS, "D1Store options");
+    const { onConflict, clock: now } = lockFreeOptions(options, D1_STORE_OPTIONS, "D1Store", NO_LOCK);
     const prefix = storePrefix(options.prefix ?? "", D1_LIMITS.keyBytes, "D1Store", { wellFormed: true });
-    const { onConflict, clock: now } = versionedOptions(options);
     this.db = db;
     this.prefix = prefix;
     this.onConflict = onConflict;

@@ -1,6 +1,6 @@
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import type { Snapshot } from "../stores/versioned.js";
-import type { StoredRecord } from "../stores/store-checks.js";
+import type { StoredRecord } from "../stores/versioned-checks.js";
 
 /** D1Store's table: its schema and limits, the statements its writes share, and the prefix scope of its queries. */
 

@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import { SessionConfigError } from "../core/errors.js";
 import { inTime } from "../stores/guarded-store.js";
 import {
   CALL_TIMEOUT_MS,
@@ -35,8 +34,7 @@ import { UserIndex } from "./user-index.js";
  * and a reset object either committed a write or did not.
  *
  * Arguments are checked here again (the store and the per-user helpers check them first and throw typed
- * errors): a bad one is a `TypeError`, which reaches an RPC caller as one (`link`'s is still a
- * `SessionConfigError`).
+ * errors): a bad one is a `TypeError`, which reaches an RPC caller as one.
  *
  * Expiry needs no cron: the object sets an alarm for its earliest deadline (record, tombstone, lock, link,
  * lock waiter) and deletes what has passed when it fires.
@@ -153,8 +151,7 @@ export class SessionObject extends DurableObject {
       typeof userId !== "string" ||
       typeof device !== "string"
     ) {
-      // Still a SessionConfigError: callers in the same isolate (test/do-users.test.ts) match its class.
-      throw new SessionConfigError("link request out of bounds");
+      throw new TypeError("link request out of bounds");
     }
     const result = this.#record.link(request, this.clock());
     if (result.linked) await this.#schedule();

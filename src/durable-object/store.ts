@@ -2,8 +2,9 @@ import { SessionConfigError, SessionStoreError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import { inTime } from "../stores/guarded-store.js";
 import { storeCall, type SessionStore, type StoreSetOptions } from "../stores/store.js";
-import { storedLifetime } from "../stores/stored-session.js";
-import { checkTtl, methodOptions, storedKeyName, versionedOptions, writeRequest } from "../stores/store-checks.js";
+import { readMetadata } from "../stores/stored-session.js";
+import { checkTtl, methodOptions, storedKeyName } from "../stores/store-checks.js";
+import { versionedOptions, writeRequest } from "../stores/versioned-checks.js";
 import {
   CALL_TIMEOUT_MS,
   SESSION_PREFIX,
@@ -115,13 +116,16 @@ export class DurableObjectStore implements SessionStore, VersionedSessions {
 
   /**
    * Unconditional write. A key deleted (revoked) before cannot be written again: that throws. Metadata in
-   * the form the server-side mode writes (`StoredMetadata`) moves the device list, and the grace included in
-   * such a write's ttl is kept as grace. Refused when the store was configured for exclusive or onConflict "error".
+   * the form the server-side mode writes (`StoredMetadata`) moves the device list, which ends `grace`
+   * seconds before the value. Refused when the store was configured for exclusive or onConflict "error".
    */
   async set(key: string, value: string, options: StoreSetOptions): Promise<void> {
     this.#plain("set");
-    const { ttl, keep, metadata } = storedLifetime(methodOptions(options, "DurableObjectStore.set"));
-    const result = await this.write(key, { value, ttl, keep, metadata });
+    const { ttl, grace = 0, metadata } = methodOptions(options, "DurableObjectStore.set");
+    checkTtl(ttl, "ttl");
+    checkTtl(grace, "grace");
+    if (grace > ttl) throw new SessionConfigError("grace is the end of ttl: at most ttl");
+    const result = await this.write(key, { value, ttl: ttl - grace, keep: grace, metadata: readMetadata(metadata) });
     if (!result.ok) throw new SessionStoreError("set", { cause: "revoked" });
   }
 

@@ -97,15 +97,13 @@ export async function linkSession(
   userId: string,
   options: LinkOptions = {},
 ): Promise<boolean> {
-  checkNamespace(namespace, "linkSession");
-  checkId(userId, "userId");
+  checkTarget("linkSession", namespace, "userId", userId);
   const { id, created, lastUsed, left } = linkable(session);
   // At login the request rolls the session: its deadline is counted from lastUsed, which is now. A session
   // is never bound yet then (its data is not read here); its next write or check reports that.
   const reported = traitsOf({ meta: session.meta, data: {} }, left === undefined ? undefined : lastUsed + left * 1000);
   const traits = isTraits(reported) ? reported : undefined; // a hand-made LinkableSession may lack lifetime
-  if (typeof options !== "object" || options === null) throw new SessionConfigError("linkSession options must be an object");
-  checkKeys(options, LINK_OPTIONS, "linkSession options");
+  checkOptions(options, LINK_OPTIONS, "linkSession");
   const device = options.device ?? "";
   if (typeof device !== "string" || device.length > MAX_ID_LENGTH)
     throw new SessionConfigError(`device must be a string of at most ${MAX_ID_LENGTH} characters`);
@@ -157,6 +155,29 @@ export async function linkSession(
   return indexed;
 }
 
+/**
+ * What a helper acts on, checked (`SessionConfigError`): the SessionObject namespace, the id it names, and
+ * its options when it takes some.
+ */
+function checkTarget<T extends object>(
+  helper: string,
+  namespace: unknown,
+  idName: string,
+  id: unknown,
+  options?: T,
+  known?: KnownKeys<T>,
+): asserts id is string {
+  checkNamespace(namespace, helper);
+  checkId(id, idName);
+  if (known) checkOptions(options!, known, helper);
+}
+
+/** A helper's options, checked: an object with only the keys it knows (`SessionConfigError` otherwise). */
+function checkOptions<T extends object>(options: T, known: KnownKeys<T>, helper: string): void {
+  if (typeof options !== "object" || options === null) throw new SessionConfigError(`${helper} options must be an object`);
+  checkKeys(options, known, `${helper} options`);
+}
+
 function deviceLimit(options: LinkOptions): DeviceLimit | undefined {
   const { maxSessions, policy = "end-oldest" } = options;
   if (maxSessions === undefined) {
@@ -202,8 +223,7 @@ async function revokeIndexed(
  * were linked to another user are dropped from the index.
  */
 export async function listSessions(namespace: SessionObjectNamespace, userId: string): Promise<DeviceSession[]> {
-  checkNamespace(namespace, "listSessions");
-  checkId(userId, "userId");
+  checkTarget("listSessions", namespace, "userId", userId);
   return storeCall("list", async () => {
     const entries = await user(namespace, userId).sessions();
     // The index's record of cookie checks counts as much as the link's own expiry: its alarm may not have
@@ -235,10 +255,7 @@ export async function revokeSession(
   sessionId: string,
   options: RevokeSessionOptions = {},
 ): Promise<void> {
-  checkNamespace(namespace, "revokeSession");
-  checkId(sessionId, "sessionId");
-  if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeSession options must be an object");
-  checkKeys(options, REVOKE_OPTIONS, "revokeSession options");
+  checkTarget("revokeSession", namespace, "sessionId", sessionId, options, REVOKE_OPTIONS);
   if (options.ttl !== undefined) checkTtl(options.ttl, "ttl");
   await new DurableObjectStore(namespace).end(sessionId, options.ttl ?? revocationBoundOf(namespace) ?? UNBOUNDED_TTL);
 }
@@ -261,10 +278,7 @@ export async function revokeAllSessions(
   userId: string,
   options: RevokeAllOptions = {},
 ): Promise<number> {
-  checkNamespace(namespace, "revokeAllSessions");
-  checkId(userId, "userId");
-  if (typeof options !== "object" || options === null) throw new SessionConfigError("revokeAllSessions options must be an object");
-  checkKeys(options, REVOKE_ALL_OPTIONS, "revokeAllSessions options");
+  checkTarget("revokeAllSessions", namespace, "userId", userId, options, REVOKE_ALL_OPTIONS);
   const except = typeof options.except === "string" ? [options.except] : (options.except ?? []);
   if (!Array.isArray(except) || except.some((id) => typeof id !== "string"))
     throw new SessionConfigError("except must be a session id or a list of them");

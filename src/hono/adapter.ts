@@ -1,7 +1,8 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { createEngine, type StartOptions } from "../core/engine.js";
 import type { SessionData } from "../core/envelope.js";
-import type { ChooseMode, SessionEngineOptions } from "../core/options.js";
+import type { ChooseMode, CookieEngineOptions, SessionEngineOptions } from "../core/options.js";
+import type { SchemaData, SessionSchema } from "../core/schema.js";
 import { logProgrammerError } from "../core/report.js";
 import { closeSession, sessionStarted, type Session } from "../core/session.js";
 import { recordResponses, responseWith, type Made } from "./responses.js";
@@ -11,6 +12,30 @@ import { recordResponses, responseWith, type Made } from "./responses.js";
  * the app's `Env` (`secret: (c) => c.env.SESSION_SECRET` needs no cast).
  */
 export type SessionOptions<E extends Env = any> = SessionEngineOptions<Context<E>>;
+
+/** Options of the cookie-only {@link session} middleware, with option functions receiving Hono's typed context. */
+export type CookieSessionOptions<E extends Env = any> = CookieEngineOptions<Context<E>>;
+
+/**
+ * The overloads of an entry point's `session()`, written once for both entries (`Entry` picks its options):
+ * with a `schema`, `c.var.session` is typed from it; without, from `Data`.
+ *
+ * @example
+ * ```ts
+ * export const session: SessionFunction<"all"> = (options: SessionOptions) => honoSession(options, chooseMode);
+ * ```
+ */
+export interface SessionFunction<Entry extends "all" | "cookie"> {
+  <S extends SessionSchema, E extends Env = any>(
+    options: (Entry extends "cookie" ? CookieSessionOptions<E> : SessionOptions<E>) & { schema: S },
+    // E named (an app's Env): its bindings stay; not named (any): only the variable, or `any` would swallow it.
+  ): MiddlewareHandler<
+    0 extends 1 & E ? { Variables: SessionVariables<SchemaData<S>> } : E & { Variables: SessionVariables<SchemaData<S>> }
+  >;
+  <Data extends SessionData = SessionData, E extends Env = any>(
+    options: Entry extends "cookie" ? CookieSessionOptions<E> : SessionOptions<E>,
+  ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
+}
 
 /** The context variables the middleware sets: `c.var.session`. */
 export interface SessionVariables<Data extends SessionData = SessionData> {

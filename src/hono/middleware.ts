@@ -1,8 +1,5 @@
-import type { Env, MiddlewareHandler } from "hono";
-import type { SessionData } from "../core/envelope.js";
-import type { SchemaData, SessionSchema } from "../core/schema.js";
 import { chooseMode } from "../modes/choose.js";
-import { honoSession, type SessionOptions, type SessionVariables } from "./adapter.js";
+import { honoSession, type SessionFunction, type SessionOptions } from "./adapter.js";
 
 /**
  * Hono middleware: sealed, server-enforced sessions at `c.var.session`. A thin adapter over the framework-free
@@ -25,14 +22,7 @@ import { honoSession, type SessionOptions, type SessionVariables } from "./adapt
  * const typed = new Hono().use(session({ secret: "a secret of at least thirty-two characters!", schema }));
  * typed.get("/", async (c) => c.text((await c.var.session.get("user")) ?? "stranger"));
  * ```
+ *
+ * @function
  */
-export function session<S extends SessionSchema, E extends Env = any>(
-  options: SessionOptions<E> & { schema: S },
-  // E named (an app's Env): its bindings stay; not named (any): only the variable, or `any` would swallow it.
-): MiddlewareHandler<0 extends 1 & E ? { Variables: SessionVariables<SchemaData<S>> } : E & { Variables: SessionVariables<SchemaData<S>> }>;
-export function session<Data extends SessionData = SessionData, E extends Env = any>(
-  options: SessionOptions<E>,
-): MiddlewareHandler<E & { Variables: SessionVariables<Data> }>;
-export function session(options: SessionOptions): MiddlewareHandler {
-  return honoSession(options, chooseMode);
-}
+export const session: SessionFunction<"all"> = (options: SessionOptions) => honoSession(options, chooseMode);

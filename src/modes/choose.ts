@@ -3,14 +3,13 @@ import { SessionConfigError } from "../core/errors.js";
 import { versionedMode } from "./versioned.js";
 import type { VersionedSessions } from "../stores/versioned.js";
 import { guardedStore } from "../stores/guarded-store.js";
-import { isKVNamespace, KVStore, type KVNamespaceLike } from "../kv/kv-store.js";
+import { sessionStoreOf, type StoreOption } from "../kv/store-option.js";
 import { overflowMode } from "./overflow.js";
 import { cookieMode } from "./mode.js";
 import { type SessionMode } from "../core/mode.js";
-import type { ChooseMode, StoreOption } from "../core/options.js";
+import type { ChooseMode } from "../core/options.js";
 import { revocationModeOf } from "../durable-object/revocation.js";
 import { serverSideMode } from "./server-side.js";
-import type { SessionStore } from "../stores/store.js";
 
 interface StoreModeOptions<C> {
   overflow?: StoreOption<C> | undefined;
@@ -106,24 +105,4 @@ function versionedOf(value: unknown): VersionedSessions | undefined {
     );
   }
   return capability as VersionedSessions;
-}
-
-const kvStores = new WeakMap<KVNamespaceLike, KVStore>();
-
-/** A `SessionStore` for an option value: itself, or a `KVStore` (one per binding) for a KV namespace. */
-export function sessionStoreOf(value: unknown, name: string): SessionStore {
-  if (isSessionStore(value)) return value;
-  if (isKVNamespace(value)) {
-    let kv = kvStores.get(value);
-    if (!kv) kvStores.set(value, (kv = new KVStore(value)));
-    return kv;
-  }
-  // undefined usually means a binding missing from wrangler.toml (or a typo in its name).
-  throw new SessionConfigError(`${name} must be a KV namespace binding or a SessionStore (got ${value === null ? "null" : typeof value})`);
-}
-
-function isSessionStore(value: unknown): value is SessionStore {
-  if (typeof value !== "object" || value === null || value instanceof Map) return false;
-  const candidate = value as Partial<Record<keyof SessionStore, unknown>>;
-  return typeof candidate.get === "function" && typeof candidate.set === "function" && typeof candidate.delete === "function";
 }

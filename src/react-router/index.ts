@@ -2,7 +2,7 @@ import { sessionEngine } from "../engine.js";
 import type { SessionData } from "../core/envelope.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { withSession } from "../core/with-session.js";
+import { sessionMiddlewareOver } from "../core/with-session.js";
 
 /**
  * The app's context key, `createContext<Session<Data>>()` of `react-router` (this entry point imports nothing of
@@ -43,9 +43,5 @@ export function sessionMiddleware<Data extends SessionData = SessionData, A exte
   options: SessionEngineOptions<A>,
 ): RouterSessionMiddleware<A> {
   const engine = sessionEngine<Data, A>(options);
-  return (args, next) =>
-    withSession(engine, args.request, args, (session) => {
-      args.context.set(key as never, session as never);
-      return next();
-    });
+  return sessionMiddlewareOver(engine, (args, session) => args.context.set(key as never, session as never));
 }

@@ -1,20 +1,10 @@
 import { SessionConfigError, SessionError, SessionStoreError } from "../core/errors.js";
-import { checkKeys, type KnownKeys } from "../core/known-keys.js";
+import type { KnownKeys } from "../core/known-keys.js";
 import { CLOCK_SKEW_MS } from "../core/expiry.js";
 import type { Snapshot, VersionedSessions, WriteRequest, WriteResult } from "../stores/versioned.js";
 import type { SessionStore, StoreKey, StoreListOptions, StoreSetOptions } from "../stores/store.js";
-import {
-  checkedNow,
-  listOptions,
-  parseMetadata,
-  setOptions,
-  storedKeyName,
-  storedRecord,
-  storePrefix,
-  versionedOptions,
-  writeRequest,
-  type WriteLimits,
-} from "../stores/store-checks.js";
+import { checkedNow, listOptions, parseMetadata, setOptions, storedKeyName, storePrefix } from "../stores/store-checks.js";
+import { lockFreeOptions, storedRecord, writeRequest, type WriteLimits } from "../stores/versioned-checks.js";
 import { DELETE_SCRIPT, END_SCRIPT, LIST_SCRIPT, WRITE_SCRIPT } from "./redis-scripts.js";
 
 /** Limits RedisStore checks before Redis is called. */
@@ -50,6 +40,7 @@ export interface RedisStoreOptions {
 }
 
 const REDIS_STORE_OPTIONS: KnownKeys<RedisStoreOptions> = { url: true, token: true, prefix: true, onConflict: true, now: true };
+const NO_LOCK = "use a DurableObjectStore with exclusive: true";
 
 const LIMITS: WriteLimits = { valueBytes: REDIS_LIMITS.valueBytes, metadataBytes: REDIS_LIMITS.metadataBytes, what: "Redis" };
 const encoder = new TextEncoder();
@@ -75,7 +66,6 @@ const SKEW = Math.ceil(CLOCK_SKEW_MS / 1000);
  * - Not for Redis Cluster: a script touches the key and the store's key index, which may lie in other slots.
  */
 export class RedisStore implements SessionStore, VersionedSessions {
-  readonly url: string;
   /** See {@link RedisStoreOptions.prefix}. */
   readonly prefix: string;
   /** The value limit this store checks (`REDIS_LIMITS.valueBytes`, 900 KiB). */
@@ -85,6 +75,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
   readonly onConflict: "merge" | "error";
   /** The versioned capability (this store itself): what a wrapper forwards to keep the guarantees. */
   readonly versioned: VersionedSessions;
+  readonly url: string;
   readonly #token: string;
   readonly #clock: () => number;
   /** The sorted set of this store's key names. */
@@ -92,10 +83,7 @@ export class RedisStore implements SessionStore, VersionedSessions {
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== "object" || options === null) throw new SessionConfigError("RedisStore needs options: { url, token }");
-    if ((options as { exclusive?: unknown }).exclusive !== undefined) {
-      throw new SessionConfigError("RedisStore offers no session lock (exclusive): use a DurableObjectStore with exclusive: true");
-    }
-    checkKeys(options, REDIS_STORE_OPTIONS, "RedisStore options");
+    const { onConflict, clock: now } = lockFreeOptions(options, REDIS_STORE_OPTIONS, "RedisStore", NO_LOCK);
     const { url, token } = options;
     if (typeof url !== "string" || !/^https?:\/\/[^/?#]+/.test(url) || !URL.canParse(url)) {
       throw new SessionConfigError("RedisStore url must be the database's REST URL (https://...)");
@@ -104,7 +92,6 @@ export class RedisStore implements SessionStore, VersionedSessions {
     if (typeof token !== "string" || token.length === 0 || /[\s]/.test(token))
       throw new SessionConfigError("RedisStore token must be a non-empty string without spaces");
     const prefix = storePrefix(options.prefix ?? "session:", REDIS_LIMITS.keyBytes, "RedisStore", { wellFormed: true, noNul: true });
-    const { onConflict, clock: now } = versionedOptions(options);
     this.url = url;
     this.prefix = prefix;
     this.onConflict = onConflict;

@@ -1,13 +1,12 @@
 import { SessionConfigError, SessionTooLargeError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
-import { isTtl, MAX_TTL, type WriteRequest } from "./versioned.js";
+import { isTtl, MAX_TTL } from "./versioned.js";
 import type { StoreListOptions, StoreSetOptions } from "./store.js";
-import { readMetadata } from "./stored-session.js";
-import { isTraits } from "./device-traits.js";
 
 /**
  * What every store (KV, D1, Redis, the Durable Object store) checks where input enters it, before its backend
- * is called: keys, values, metadata, ttls, versions, cursors, its clock and page sizes. Each refusal is a
+ * is called: keys, values, metadata, ttls, cursors, its clock and page sizes (a versioned store's own in
+ * versioned-checks.ts). Each refusal is a
  * typed error naming the limit, never a half-done write; what passed here is not checked again on the way down.
  */
 
@@ -16,13 +15,6 @@ const encoder = new TextEncoder();
 const LONE_SURROGATE = /\p{Surrogate}/u;
 /** Our own keys are at most 64 characters: a store's prefix may take the rest of its key limit. */
 const OWN_KEY_BYTES = 64;
-
-/** The limits a store checks a write against, and the name its errors give the store (`"D1"`). */
-export interface WriteLimits {
-  valueBytes: number;
-  metadataBytes: number;
-  what: string;
-}
 
 /**
  * A store's key prefix, checked: a string that leaves room for our own keys within `keyBytes`; with
@@ -196,75 +188,6 @@ export function checkTtl(value: unknown, name: string, min = 0): asserts value i
 }
 
 /**
- * A versioned write as it enters a store, checked once: the value within `limits`, whole-second ttl and
- * keep (together at most {@link MAX_TTL}), a version to expect, and `replaces` only with `expected: 0`.
- *
- * @example
- * ```ts
- * const write = writeRequest(request, { valueBytes: 1024 * 1024, what: "D1" });
- * ```
- */
-export function writeRequest(request: WriteRequest, limits: Pick<WriteLimits, "valueBytes" | "what">): WriteRequest & { keep: number } {
-  if (typeof request !== "object" || request === null) throw new SessionConfigError("write needs a request object");
-  storedValue(request.value, limits.valueBytes, `${limits.what} value`);
-  const keep = request.keep ?? 0;
-  checkTtl(request.ttl, "ttl");
-  checkTtl(keep, "keep");
-  checkTtl(request.ttl + keep, "ttl + keep");
-  const { expected, replaces } = request;
-  if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
-    throw new SessionConfigError("expected must be a version (a whole number, at least 0)");
-  }
-  if (request.traits !== undefined && !isTraits(request.traits))
-    throw new SessionConfigError("write traits: { lifetime, limits?, expiresAt?, bound? } in whole seconds and ms");
-  if (replaces !== undefined && expected !== 0) {
-    throw new SessionConfigError("a write that replaces a session creates a new key: expected must be 0");
-  }
-  return { ...request, keep };
-}
-
-/** One key's record as a store over a shared backend keeps it, in seconds since epoch. */
-export interface StoredRecord {
-  value: string;
-  /** The metadata as JSON, or undefined for none. */
-  metadata: string | undefined;
-  /** When the record goes: the value's ttl and the `keep` after it. */
-  expires: number;
-  /** The session's own deadline: the one its metadata names (what listings read), else the ttl's end. */
-  deadline: number;
-  created: number | undefined;
-  lastUsed: number | undefined;
-}
-
-/**
- * The record a write of `value` for `ttl` seconds (then kept `keep` more) makes at `now` (ms), checked
- * against `limits`. A plain `set` keeps nothing more: the ttl it was given is how long its record lives.
- *
- * @example
- * ```ts
- * const record = storedRecord({ value, ttl: 60, keep: 0, metadata }, limits, Date.now());
- * ```
- */
-export function storedRecord(
-  write: { value: unknown; ttl: number; keep: number; metadata?: Record<string, unknown> | undefined },
-  limits: WriteLimits,
-  now: number,
-): StoredRecord {
-  const value = storedValue(write.value, limits.valueBytes, `${limits.what} value`);
-  const metadata = metadataJson(write.metadata, limits.metadataBytes, `${limits.what} metadata`);
-  const session = readMetadata(write.metadata);
-  const seconds = now / 1000;
-  return {
-    value,
-    metadata,
-    expires: Math.ceil(seconds + write.ttl + write.keep),
-    deadline: session?.expires ?? Math.ceil(seconds + write.ttl),
-    created: session?.created,
-    lastUsed: session?.lastUsed,
-  };
-}
-
-/**
  * The store clock's time in ms, checked: a clock that answers garbage must not make every entry look live or dead.
  *
  * @example
@@ -291,23 +214,4 @@ export function checkTime(value: unknown, name: string): asserts value is number
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 8.64e15) {
     throw new SessionConfigError(`${name} must be a time in ms since epoch`);
   }
-}
-
-/**
- * The options every versioned store takes besides its backend: how conflicts end, and its clock.
- *
- * @example
- * ```ts
- * const { onConflict, clock } = versionedOptions({ onConflict: "error" });
- * ```
- */
-export function versionedOptions(options: { onConflict?: "merge" | "error" | undefined; now?: (() => number) | undefined }): {
-  onConflict: "merge" | "error";
-  clock: () => number;
-} {
-  const onConflict = options.onConflict ?? "merge";
-  if (onConflict !== "merge" && onConflict !== "error") throw new SessionConfigError('onConflict must be "merge" or "error"');
-  const clock = options.now ?? Date.now;
-  if (typeof clock !== "function") throw new SessionConfigError("now must be a function returning ms since epoch");
-  return { onConflict, clock };
 }

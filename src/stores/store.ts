@@ -12,6 +12,13 @@ export interface StoreKey {
 export interface StoreSetOptions {
   /** Seconds the value must live; stores with a minimum (KV: 60) round up. */
   ttl: number;
+  /**
+   * Of `ttl`, the last seconds a session's value is kept only to tell a visitor who returns after its end
+   * why it ended (`expired: "idle"`): the session modes write `EXPIRED_GRACE` here. A store that lists live
+   * sessions may end the listing before them (the `DurableObjectStore`'s device list does); others may
+   * ignore it. Default 0.
+   */
+  grace?: number | undefined;
   /** Non-secret metadata (e.g. created, lastUsed, expires) kept beside the value for listings. */
   metadata?: Record<string, unknown> | undefined;
 }

@@ -56,24 +56,13 @@ export function readMetadata(metadata: unknown): StoredMetadata | undefined {
   return isSeconds(created) && isSeconds(lastUsed) && isSeconds(expires) ? { created, lastUsed, expires } : undefined;
 }
 
-/** Writes the session under `key` for `ttl` seconds (plus {@link EXPIRED_GRACE}) with its metadata. */
+/** Writes the session under `key` for `ttl` seconds (plus {@link EXPIRED_GRACE}, said as such) with its metadata. */
 export function writeStored(store: SealedStore, key: string, envelope: Envelope, ttl: number, now: number): Promise<void> {
-  return store.set(key, envelopeJson(envelope), { ttl: ttl + EXPIRED_GRACE, metadata: metadataOf(envelope.meta, ttl, now) });
-}
-
-/**
- * How a store that knows sessions reads a write of {@link writeStored}: the session itself lives `ttl`
- * seconds, and the record is kept `keep` seconds more (the grace) to say why it ended. Any other write
- * (other metadata, or a ttl shorter than the grace) is kept exactly `ttl` seconds.
- */
-export function storedLifetime(options: { ttl: number; metadata?: Record<string, unknown> | undefined }): {
-  ttl: number;
-  keep: number;
-  metadata: StoredMetadata | undefined;
-} {
-  const metadata = readMetadata(options.metadata);
-  const keep = metadata && options.ttl >= EXPIRED_GRACE ? EXPIRED_GRACE : 0;
-  return { ttl: options.ttl - keep, keep, metadata };
+  return store.set(key, envelopeJson(envelope), {
+    ttl: ttl + EXPIRED_GRACE,
+    grace: EXPIRED_GRACE,
+    metadata: metadataOf(envelope.meta, ttl, now),
+  });
 }
 
 /** One stored session as its listing metadata tells it; nothing is decrypted. Times in ms since epoch. */
