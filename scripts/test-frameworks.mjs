@@ -3,10 +3,11 @@
  * `npm run test:frameworks`: every framework example (examples/<fw>/ whose package.json has
  * `"edgeSessionExample": true`), built and served the way its framework's docs say, checked over real HTTP.
  * The library is built once; each example gets it as a user does (`"edge-session": "file:../.."`, copied by
- * `npm ci`), then `npm run build` (and `npm run typecheck` where it has one) and `npm start` on a free 127.0.0.1 port with SESSION_SECRET and
- * EXAMPLE_TEST_CLOCK=1, and the one scenario of test/frameworks-http/scenario.mjs runs against it. Prints a line
- * per example with its timings; exits non-zero when any example fails. `npm run test:frameworks -- next` runs
- * only the named examples. Run by .ci/run.
+ * `npm ci`), then `npm run build` (and `npm run typecheck` where it has one) and `npm start` on a free
+ * 127.0.0.1 port with SESSION_SECRET and EXAMPLE_TEST_CLOCK=1, and the one scenario of
+ * test/frameworks-http/scenario.mjs runs against it; started again without EXAMPLE_TEST_CLOCK, its clock route
+ * must be a 404. Prints a line per example with its timings; exits non-zero when any example fails.
+ * `npm run test:frameworks -- next` runs only the named examples. Run by .ci/run.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,7 +16,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve, stop } from "./serve.mjs";
 import { ROOT } from "./start.mjs";
-import { runScenario } from "../test/frameworks-http/scenario.mjs";
+import { checkClockClosed, runScenario } from "../test/frameworks-http/scenario.mjs";
 
 const started = performance.now();
 const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -56,6 +57,16 @@ if (examples.length === 0) throw new Error(`no framework example under examples/
 
 console.log(`frameworks: the library built (${seconds(npm(ROOT, ["run", "build"]))})`);
 const secret = randomBytes(32).toString("base64url");
+/**
+ * `npm start` in `cwd` on a free port, with the secret and `extra` in its environment; once it answers.
+ * @param {string} cwd
+ * @param {NodeJS.ProcessEnv} [extra]
+ */
+const start = (cwd, extra = {}) =>
+  serve("npm", cwd, (port) => ({
+    args: ["start"],
+    env: { ...env, PORT: String(port), HOST: "127.0.0.1", SESSION_SECRET: secret, ...extra },
+  }));
 const failed = [];
 for (const { name, manifest } of examples) {
   const cwd = path.join(ROOT, "examples", name);
@@ -67,17 +78,18 @@ for (const { name, manifest } of examples) {
     // The example's code type-checks against the library's published types, where it has a typecheck script.
     if (manifest.scripts?.typecheck) times.push(`typecheck ${seconds(npm(cwd, ["run", "typecheck"]))}`);
     const t0 = performance.now();
-    server = await serve("npm", cwd, (port) => ({
-      args: ["start"],
-      env: { ...env, PORT: String(port), HOST: "127.0.0.1", SESSION_SECRET: secret, EXAMPLE_TEST_CLOCK: "1" },
-    }));
+    server = await start(cwd, { EXAMPLE_TEST_CLOCK: "1" });
     times.push(`start ${seconds(performance.now() - t0)}`);
     const steps = await runScenario(server.base);
     // What only this example's framework does, where it has checks of its own (examples/<fw>/scenario.mjs).
     const own = path.join(cwd, "scenario.mjs");
     if (existsSync(own)) steps.push(...(await (await import(pathToFileURL(own).href)).runScenario(server.base)));
     times.push(`scenario ${seconds(steps.reduce((sum, { ms }) => sum + ms, 0))}`);
-    console.log(`frameworks: ${name}: ok (${times.join(", ")})`);
+    stop(server.child);
+    // Again as in production, without the test clock: its route is not there.
+    server = await start(cwd);
+    await checkClockClosed(server.base);
+    console.log(`frameworks: ${name}: ok (${times.join(", ")}; no clock route without EXAMPLE_TEST_CLOCK)`);
   } catch (error) {
     failed.push(name);
     console.error(`frameworks: ${name}: FAILED (${times.join(", ")})\n${error instanceof Error ? error.message : error}`);

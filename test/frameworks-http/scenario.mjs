@@ -220,3 +220,18 @@ export async function runScenario(base) {
   }
   return timings;
 }
+
+/**
+ * Started without EXAMPLE_TEST_CLOCK=1, the example has no clock route: `POST /__clock` is a 404 (a movable
+ * clock in production would let anyone stretch every session's timeouts).
+ * @param {string} base
+ */
+export async function checkClockClosed(base) {
+  const response = await fetch(new URL("/__clock?advance=61", base), {
+    method: "POST",
+    headers: { Origin: new URL(base).origin }, // as a browser sends it (else Astro answers 403 before routing)
+    signal: AbortSignal.timeout(15_000),
+  });
+  await response.body?.cancel();
+  assert.equal(response.status, 404, "without EXAMPLE_TEST_CLOCK=1, POST /__clock: status");
+}

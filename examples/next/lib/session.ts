@@ -17,7 +17,10 @@ export const sessions = nextSessions<SessionData>({
   now,
 });
 
-/** Why the last session ended (`"idle"`, `"absolute"`, `"revoked"`...), or null. */
+/**
+ * Why the cookie sent opened no session: it ended (`"idle"`, `"absolute"`; `"missing"` once logged out elsewhere,
+ * `"revoked"`) or was refused (tampered, malformed); null when it opened one or there was none.
+ */
 export async function endedReason(session: Session<SessionData>) {
   const loaded = await session.load();
   return loaded.expired ?? loaded.invalid ?? null;
