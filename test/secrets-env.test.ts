@@ -37,7 +37,7 @@ describe("the missing-secret message names the binding when it can", () => {
     const { app } = appWith((c) => c.env.SESSION_SECRET!);
     for (let i = 0; i < 2; i++) expect((await app.request("/", {}, {})).status).toBe(500);
     expect(logged(error)).toEqual([
-      "edge-session: the current secret (env.SESSION_SECRET) is undefined: set it with `wrangler secret put SESSION_SECRET` (or in .dev.vars for wrangler dev)",
+      "edge-session: the current secret (env.SESSION_SECRET) is undefined: set it with `wrangler secret put SESSION_SECRET` (or in .dev.vars for wrangler dev; elsewhere the environment variable SESSION_SECRET)",
     ]);
   });
 
@@ -51,6 +51,18 @@ describe("the missing-secret message names the binding when it can", () => {
     expect((unnamed.errors[0] as Error).message).toBe(
       "the current secret (the first in the list) is undefined: set it (a Worker secret: `wrangler secret put <NAME>`, or .dev.vars for wrangler dev; elsewhere the environment variable)",
     );
+  });
+
+  it("names it from `process.env.NAME` and from a bundler's renamed env object (SvelteKit's `private_env.NAME`)", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const processEnv = { env: {} as Record<string, string | undefined> };
+    const node = appWith(() => processEnv.env.NODE_SESSION_SECRET!);
+    await node.app.request("/", {}, {});
+    expect((node.errors[0] as Error).message).toContain("the current secret (env.NODE_SESSION_SECRET) is undefined");
+    const private_env = {} as Record<string, string | undefined>;
+    const kit = appWith(() => private_env.KIT_SESSION_SECRET!);
+    await kit.app.request("/", {}, {});
+    expect((kit.errors[0] as Error).message).toContain("elsewhere the environment variable KIT_SESSION_SECRET");
   });
 
   it("a secret of too few different characters is said so plainly", () => {
@@ -109,7 +121,7 @@ describe("removing an old secret after a rotation (the README's recipe)", () => 
     const { app, errors } = appWith(rotation);
     expect((await app.request("/", {}, { OLD_SESSION_SECRET: OLD_SECRET })).status).toBe(500);
     expect((errors[0] as Error).message).toBe(
-      "the current secret (env.SESSION_SECRET) is undefined: set it with `wrangler secret put SESSION_SECRET` (or in .dev.vars for wrangler dev)",
+      "the current secret (env.SESSION_SECRET) is undefined: set it with `wrangler secret put SESSION_SECRET` (or in .dev.vars for wrangler dev; elsewhere the environment variable SESSION_SECRET)",
     );
     expect(() => checkSecrets(["", OLD_SECRET])).toThrow(/^the current secret \(the first in the list\) is empty: set it/);
     expect(logged(error).join("\n")).not.toContain(OLD_SECRET);

@@ -203,9 +203,11 @@ export function resolveOptions<C>(options: SessionEngineOptions<C>, chooseMode: 
 /**
  * The env binding a secret function reads first (`(c) => c.env.SESSION_SECRET` gives `SESSION_SECRET`), from
  * its source text, or undefined: only to name it when it turns out unset. The function is never called here.
+ * `process.env.NAME` counts, and so does a bundler's renamed env object (SvelteKit compiles `env.NAME` of
+ * `$env/dynamic/private` to `private_env.NAME`).
  */
 function bindingOf(secret: (context: never) => unknown): string | undefined {
-  const found = /\benv\s*(?:\??\.\s*([A-Za-z_$][\w$]*)|\??\.?\[\s*(["'`])([A-Za-z_$][\w$-]*)\2\s*\])/.exec(
+  const found = /(?:\b|_)env\s*(?:\??\.\s*([A-Za-z_$][\w$]*)|\??\.?\[\s*(["'`])([A-Za-z_$][\w$-]*)\2\s*\])/.exec(
     Function.prototype.toString.call(secret),
   );
   return found?.[1] ?? found?.[3];

@@ -184,7 +184,7 @@ function unsetCurrent(secret: undefined | null | "", binding: string | undefined
   const state = secret === "" ? "empty" : String(secret);
   return binding === undefined
     ? `the current secret (the first in the list) is ${state}: set it (a Worker secret: \`wrangler secret put <NAME>\`, or .dev.vars for wrangler dev; elsewhere the environment variable)`
-    : `the current secret (env.${binding}) is ${state}: set it with \`wrangler secret put ${binding}\` (or in .dev.vars for wrangler dev)`;
+    : `the current secret (env.${binding}) is ${state}: set it with \`wrangler secret put ${binding}\` (or in .dev.vars for wrangler dev; elsewhere the environment variable ${binding})`;
 }
 
 /** Previous secrets found unset, by position: each is warned about once per isolate. */
