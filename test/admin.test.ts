@@ -56,10 +56,39 @@ describe("listActiveSessions", () => {
     expect(pages).toBe(3);
     expect(sessions.map((s) => s.key).sort()).toEqual([ids[3], ids[4]].sort());
     const latest = sessions.find((s) => s.key === ids[4])!;
-    expect(latest).toEqual({ key: ids[4], created: start + 240_000, lastUsed: start + 240_000, expires: start + 240_000 + 3600_000 });
+    expect(latest).toEqual({
+      key: ids[4],
+      created: start + 240_000,
+      lastUsed: start + 240_000,
+      expires: start + 240_000 + 3600_000,
+      lifetime: 0,
+    });
     expect(counting.count("get")).toBe(0);
 
     expect((await allPages(kv, { now: clock.now() })).sessions).toHaveLength(5);
+  });
+
+  it("tells each session's lifetime: remembered on the device (setLimits) or until the browser closes, absent in older metadata", async () => {
+    const clock = testClock(Math.floor(Date.now() / 1000) * 1000);
+    const kv = kvStore();
+    const app = storeApp({ store: kv, now: clock.now, idleTimeout: 3600, maxLifetime: 30 * 86400 });
+    app.get("/remember", (c) => {
+      c.var.session.setLimits({ lifetime: 30 * 86400 }); // "keep me signed in"
+      return c.text("remembered");
+    });
+    const browser = (await visit(app, "/user/someone", jar())).body.id;
+    const j = jar();
+    const remembered = (await visit(app, "/user/someone", j)).body.id;
+    await visit(app, "/remember", j);
+    await kv.set("older", "x", {
+      ttl: 600,
+      metadata: { created: clock.now() / 1000, lastUsed: clock.now() / 1000, expires: clock.now() / 1000 + 600 },
+    });
+    const { sessions } = await allPages(kv, { now: clock.now() });
+    const byKey = new Map(sessions.map((s) => [s.key, s]));
+    expect(byKey.get(browser)!.lifetime).toBe(0);
+    expect(byKey.get(remembered)!.lifetime).toBe(30 * 86400);
+    expect(byKey.get("older")).not.toHaveProperty("lifetime");
   });
 
   it("leaves out sessions past their deadline and keys that are not sessions", async () => {

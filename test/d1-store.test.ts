@@ -90,7 +90,7 @@ describe("D1Store: rows", () => {
     const row = (await rowOf(store, body.id))!;
     const now = Math.floor(clock.now() / 1000);
     expect(row).toMatchObject({ version: 1, created: now, last_used: now, deadline: now + 600, expires: now + 600 + EXPIRED_GRACE });
-    expect(JSON.parse(row.metadata!)).toEqual({ created: now, lastUsed: now, expires: now + 600 });
+    expect(JSON.parse(row.metadata!)).toEqual({ created: now, lastUsed: now, expires: now + 600, lifetime: 0 });
     expect(row.value).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/); // a compact JWE (dir: empty key segment)
     expect(JSON.stringify(row)).not.toContain("alice");
     clock.advance(30);
@@ -319,7 +319,9 @@ describe("D1Store: listing and the admin helpers", () => {
     const page = await listActiveSessions(store, { now: clock.now() });
     expect(page.sessions.map((s) => s.key).sort()).toEqual([first, second].sort());
     const recent = await listActiveSessions(store, { since: start + 1000, now: clock.now() });
-    expect(recent.sessions).toEqual([{ key: second, created: clock.now(), lastUsed: clock.now(), expires: clock.now() + 600_000 }]);
+    expect(recent.sessions).toEqual([
+      { key: second, created: clock.now(), lastUsed: clock.now(), expires: clock.now() + 600_000, lifetime: 0 },
+    ]);
   });
 });
 

@@ -32,7 +32,12 @@ describe("server-side mode: round trips", () => {
     const raw = (await kv.get(first.body.id))!;
     expect(raw).not.toContain("ada");
     const nowSeconds = Math.floor(Date.now() / 1000);
-    expect(keys[0]!.metadata).toEqual({ created: expect.any(Number), lastUsed: expect.any(Number), expires: expect.any(Number) });
+    expect(keys[0]!.metadata).toEqual({
+      created: expect.any(Number),
+      lastUsed: expect.any(Number),
+      expires: expect.any(Number),
+      lifetime: 0, // a browser session: the cookie has no Max-Age
+    });
     expect(Math.abs((keys[0]!.metadata!.created as number) - nowSeconds)).toBeLessThanOrEqual(2);
 
     const second = await visit(app, "/inc", cookies);

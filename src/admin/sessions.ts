@@ -66,7 +66,9 @@ export async function listActiveSessions(
       continue;
     }
     if (!meta || meta.expires * 1000 <= now || meta.lastUsed * 1000 < since) continue;
-    sessions.push({ key: name, created: meta.created * 1000, lastUsed: meta.lastUsed * 1000, expires: meta.expires * 1000 });
+    const { lifetime } = meta;
+    const times = { key: name, created: meta.created * 1000, lastUsed: meta.lastUsed * 1000, expires: meta.expires * 1000 };
+    sessions.push(lifetime === undefined ? times : { ...times, lifetime });
   }
   return { sessions, cursor: page.cursor, skipped };
 }

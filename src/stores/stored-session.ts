@@ -18,6 +18,11 @@ export type StoredMetadata = {
   lastUsed: number;
   /** When the session expires unless used again (its idle or absolute deadline). */
   expires: number;
+  /**
+   * The cookie's Max-Age as last sealed, seconds: 0 = it ends with the browser, more = remembered on the device
+   * (the session's own lifetime from `setLimits()`, or the engine's). Absent in metadata written before it was.
+   */
+  lifetime?: number;
 };
 
 /**
@@ -45,15 +50,22 @@ export function storedSession(read: StoreRead, key: string, expected: { id?: str
 }
 
 /** The metadata of a session (`meta` in ms) that expires `ttl` seconds after `now` (ms) unless used again. */
-export function metadataOf(meta: Pick<Envelope["meta"], "created" | "lastUsed">, ttl: number, now: number): StoredMetadata {
-  return { created: Math.floor(meta.created / 1000), lastUsed: Math.floor(meta.lastUsed / 1000), expires: Math.floor(now / 1000) + ttl };
+export function metadataOf(meta: Pick<Envelope["meta"], "created" | "lastUsed" | "lifetime">, ttl: number, now: number): StoredMetadata {
+  return {
+    created: Math.floor(meta.created / 1000),
+    lastUsed: Math.floor(meta.lastUsed / 1000),
+    expires: Math.floor(now / 1000) + ttl,
+    lifetime: meta.lifetime,
+  };
 }
 
 /** The metadata beside a stored value if it is `StoredMetadata` (as written here), else undefined. */
 export function readMetadata(metadata: unknown): StoredMetadata | undefined {
   if (!isObject(metadata)) return undefined;
-  const { created, lastUsed, expires } = metadata;
-  return isSeconds(created) && isSeconds(lastUsed) && isSeconds(expires) ? { created, lastUsed, expires } : undefined;
+  const { created, lastUsed, expires, lifetime } = metadata;
+  if (!isSeconds(created) || !isSeconds(lastUsed) || !isSeconds(expires)) return undefined;
+  // A lifetime that is not whole seconds is left out, not the entry: the times alone still list it.
+  return isSeconds(lifetime) ? { created, lastUsed, expires, lifetime } : { created, lastUsed, expires };
 }
 
 /** Writes the session under `key` for `ttl` seconds (plus {@link EXPIRED_GRACE}, said as such) with its metadata. */
@@ -73,4 +85,9 @@ export interface ActiveSession {
   lastUsed: number;
   /** When the session expires unless used again. */
   expires: number;
+  /**
+   * The cookie's Max-Age as last sealed, seconds: 0 = "until the browser closes", more = remembered on the
+   * device ("keep me signed in", `setLimits({ lifetime })`). Absent for entries written before it was recorded.
+   */
+  lifetime?: number;
 }
