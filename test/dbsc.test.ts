@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bindingEndpoints, deviceBinding, requireBinding, SessionBindingError, type DeviceBinding } from "../src/dbsc/index.js";
 import { session, SessionConfigError, type SessionEvent, type SessionVariables } from "../src/index.js";
 import { DbscClient, generateKeys, ORIGIN, signProof, type Alg } from "./dbsc-client.js";
-import { SECRET, testClock, type Data } from "./helpers.js";
+import { executionContext, SECRET, testClock, type Data } from "./helpers.js";
 import { MODES, type Clock, type Mode } from "./modes.js";
 
 const keys: Record<string, CryptoKeyPair> = {};
@@ -39,18 +39,6 @@ function bankApp(mode: Mode, clock: Clock, binding: DeviceBinding = deviceBindin
   app.post("/transfer", requireBinding(binding, { require: true }), (c) => c.text("sent"));
   app.get("/devices", async (c) => c.json(await binding.status(c.var.session)));
   return { app, events };
-}
-
-function executionContext() {
-  const pending: Promise<unknown>[] = [];
-  return {
-    ctx: {
-      waitUntil: (p: Promise<unknown>) => void pending.push(p),
-      passThroughOnException() {},
-      props: {},
-    } as unknown as ExecutionContext,
-    settled: () => Promise.all(pending),
-  };
 }
 
 function setup(mode: Mode, alg: Alg = "ES256", binding?: DeviceBinding) {

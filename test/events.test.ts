@@ -14,22 +14,8 @@ import {
 import { eventSender } from "../src/core/events.js";
 import { linkSession, revokeAllSessions } from "../src/durable-object/users.js";
 import { freshId } from "./do-helpers.js";
-import { jar, OLD_SECRET, SECRET, testClock, type Data } from "./helpers.js";
+import { executionContext, jar, OLD_SECRET, SECRET, testClock, type Data } from "./helpers.js";
 import { FaultyStore } from "./stores.js";
-
-/** A Worker's execution context that records what it was asked to keep alive. */
-function executionContext() {
-  const pending: Promise<unknown>[] = [];
-  return {
-    pending,
-    ctx: {
-      waitUntil: (p: Promise<unknown>) => void pending.push(p),
-      passThroughOnException() {},
-      props: {},
-    } as unknown as ExecutionContext,
-    settled: () => Promise.all(pending),
-  };
-}
 
 /** An app with login (regenerate + authenticate), logout and a counter, recording every event it is sent. */
 function auditedApp(options: Partial<SessionOptions> = {}) {

@@ -100,3 +100,17 @@ export function counterApp(options: Partial<SessionOptions> = {}) {
   app.get("/untouched", (c) => c.text("ok"));
   return app;
 }
+
+/** A Worker's execution context that records what it was asked to keep alive. */
+export function executionContext() {
+  const pending: Promise<unknown>[] = [];
+  return {
+    pending,
+    ctx: {
+      waitUntil: (p: Promise<unknown>) => void pending.push(p),
+      passThroughOnException() {},
+      props: {},
+    } as unknown as ExecutionContext,
+    settled: () => Promise.all(pending),
+  };
+}
