@@ -295,6 +295,28 @@ describe("unseal: the protected header is checked byte for byte", () => {
     expect(await unsealSession([respelled, ...rest].join("."), keys, { now: T0 })).toEqual({ ok: false, reason: "malformed" });
   });
 
+  it("refuses a ciphertext respelled with characters the decoder skips or other alphabets' digits, for both encryptions", async () => {
+    for (const encryption of ["A256GCM", "A256CBC-HS512"] as const) {
+      const keys = await createKeyring(SECRET, { encryption });
+      const token = await sealSession(envelope(), keys);
+      const [header, key, iv, ciphertext, tag] = token.split(".") as [string, string, string, string, string];
+      const at = 8; // a whole group of four in: the same bytes once the decoder skips what was added
+      const respell = (c: string) => [header, key, iv, c, tag].join(".");
+      for (const added of [" ", "\n", "\t", "\r", "\f"]) {
+        const spelled = respell(ciphertext.slice(0, at) + added + ciphertext.slice(at));
+        expect(await unsealSession(spelled, keys, { now: T0 }), `${encryption} ${JSON.stringify(added)}`).toEqual({
+          ok: false,
+          reason: "malformed",
+        });
+      }
+      // Padding at the end (a lenient decoder drops it), and base64's + and / for base64url's - and _.
+      expect(await unsealSession(respell(`${ciphertext}==`), keys, { now: T0 })).toEqual({ ok: false, reason: "malformed" });
+      const other = ciphertext.replace(/-/g, "+").replace(/_/g, "/");
+      if (other !== ciphertext) expect(await unsealSession(respell(other), keys, { now: T0 })).toEqual({ ok: false, reason: "malformed" });
+      expect((await unsealSession(token, keys, { now: T0 })).ok).toBe(true); // control
+    }
+  });
+
   it("keeps the reasons of headers with other members or values, and of unknown kids", async () => {
     const { keys, key, kid } = await gcm();
     const cases: [string, string][] = [

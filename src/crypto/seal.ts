@@ -23,20 +23,20 @@ export type UnsealResult =
 
 const ALLOWED_HEADER = new Set(["alg", "enc", "kid"]);
 
-/**
- * Canonical unpadded base64url only: the decoder behind jose also accepts padding, whitespace and non-zero
- * unused bits in a segment's last character, which would give one sealed value many spellings (a denylist
- * or cache keyed by the cookie string could then be bypassed). One character-class scan over the token,
- * then a constant-time look at each segment's end: cheaper than a per-segment grouped pattern on 4 KB.
- */
-const TOKEN_CHARS = /^[A-Za-z0-9_.-]*$/;
-/** One segment alone (a header refused before the token scan). */
+// Canonical unpadded base64url only: the decoder behind jose also accepts padding, whitespace and non-zero
+// unused bits in a segment's last character, which would give one sealed value many spellings (a denylist
+// or cache keyed by the cookie string could then be bypassed). The header is compared byte for byte, the IV
+// and tag have fixed lengths, each segment's last character is looked at (unused bits), and a character the
+// decoder skips in the ciphertext leaves fewer bytes than its length says (checked on the plaintext, see
+// sealedLength): no scan of the whole token, which cost about 1 ns a character (3.4 us on 4 KB).
+
+/** One segment alone (a refused header, decoded to say why). */
 const SEGMENT_CHARS = /^[A-Za-z0-9_-]*$/;
 /** Last characters whose unused low bits are zero, for segments of length 4n+2 and 4n+3. */
 const LAST_OF_2 = "AQgw";
 const LAST_OF_3 = "AEIMQUYcgkosw048";
 
-/** Whether `token[from, to)` is canonical base64url, its characters already checked. */
+/** Whether the last character of `token[from, to)` leaves no unused bits set, and the length is one base64url has. */
 function isCanonical(token: string, from: number, to: number): boolean {
   switch ((to - from) % 4) {
     case 0:
@@ -72,10 +72,11 @@ export function seal(plaintext: Uint8Array, keys: Keyring): Promise<string> {
  * Opens a compact JWE sealed by {@link seal} with any key of the ring. Never throws for bad input (a
  * non-string included): every refusal is a typed reason.
  *
- * The shape is checked before anything is split, decoded or decrypted, in time linear in the token and
- * without building per-segment strings: exactly four dots, the header being byte for byte one that `seal`
- * writes for a key of the ring (which names the key), an empty encrypted key, an IV and a tag of the
- * lengths the ring's `enc` fixes, canonical base64url everywhere.
+ * The shape is checked before anything is decoded or decrypted, without building per-segment strings: exactly
+ * four dots, the header being byte for byte one that `seal` writes for a key of the ring (which names the
+ * key), an empty encrypted key, an IV and a tag of the lengths the ring's `enc` fixes, no unused bits set in
+ * any segment's last character; a ciphertext holding anything but base64url digits is refused once decoded
+ * (jose refuses other alphabets; a skipped character leaves fewer bytes than the segment's length says).
  */
 export async function unseal(token: unknown, keys: Keyring, maxLength: number): Promise<UnsealResult> {
   if (typeof token !== "string") return { ok: false, reason: "malformed" };
@@ -94,12 +95,7 @@ export async function unseal(token: unknown, keys: Keyring, maxLength: number): 
   const shape = SHAPE[keys.encryption];
   if (d2 !== d1 + 1 || d3 - d2 - 1 !== shape.iv || token.length - d4 - 1 !== shape.tag) return { ok: false, reason: "malformed" };
   // The header matched a known one, so it is canonical; the encrypted key is empty.
-  if (
-    !TOKEN_CHARS.test(token) ||
-    !isCanonical(token, d2 + 1, d3) ||
-    !isCanonical(token, d3 + 1, d4) ||
-    !isCanonical(token, d4 + 1, token.length)
-  ) {
+  if (!isCanonical(token, d2 + 1, d3) || !isCanonical(token, d3 + 1, d4) || !isCanonical(token, d4 + 1, token.length)) {
     return { ok: false, reason: "malformed" };
   }
   try {
@@ -107,10 +103,17 @@ export async function unseal(token: unknown, keys: Keyring, maxLength: number): 
     // known `kid`; no `zip`, no `crit`), which says more than an allowlist can, and building jose's per-call
     // sets of allowed algorithms cost every request about 0.7 us.
     const { plaintext } = await compactDecrypt(token, used.key);
+    // A character the decoder skipped (whitespace, padding) in the ciphertext: fewer bytes than its length says.
+    if (sealedLength(keys.encryption, plaintext.length) !== ((d4 - d3 - 1) * 3) >> 2) return { ok: false, reason: "malformed" };
     return { ok: true, plaintext, rotated: used !== keys.current };
   } catch (error) {
     return { ok: false, reason: failureOf(error) };
   }
+}
+
+/** Bytes of the ciphertext of `plaintext` bytes: as many for GCM, PKCS#7-padded to whole 16-byte blocks for CBC. */
+function sealedLength(encryption: Encryption, plaintext: number): number {
+  return encryption === "A256GCM" ? plaintext : (plaintext & ~15) + 16;
 }
 
 /**
