@@ -247,6 +247,19 @@ describe("CSRF token math (property)", () => {
       { seed: 20261206, numRuns: 200 },
     );
   });
+  it("a valid token with any one character spelled outside base64url (space, padding, +, /, %) is refused", async () => {
+    const secrets = await (await createKeyring(SECRET)).csrfSecrets("a".repeat(22));
+    const token = maskToken(secrets[0]!);
+    expect(tokenMatches(token, secrets)).toBe(true);
+    for (const at of [0, 1, 42, 84, 85]) {
+      for (const bad of [" ", "\n", "=", "+", "/", "%", "."]) {
+        expect(tokenMatches(token.slice(0, at) + bad + token.slice(at + 1), secrets)).toBe(false);
+      }
+    }
+    // Whitespace or padding in place of characters (the decoder would skip them): fewer bytes, refused.
+    expect(tokenMatches(`${token.slice(0, 84)}==`, secrets)).toBe(false);
+    expect(tokenMatches(` ${token.slice(1)}`, secrets)).toBe(false);
+  });
 });
 
 describe("the keyring's CSRF secrets", () => {

@@ -250,16 +250,20 @@ function limitsWire(limits: Readonly<SessionLimits>): NonNullable<Wire["s"]> {
 /** Sealed own limits as meta holds them; undefined when malformed (a member not whole seconds, or unknown). */
 function ownLimitsOf(s: unknown): SessionLimits | undefined {
   if (!isObject(s)) return undefined;
+  // Member by member, no table: this runs on every request of a session with its own limits.
+  const { l, i, a } = s;
   const limits: { -readonly [K in keyof SessionLimits]: number } = {};
-  for (const [member, name, least] of [
-    ["l", "lifetime", 0],
-    ["i", "idleTimeout", 1],
-    ["a", "absoluteTimeout", 1],
-  ] as const) {
-    const value = s[member];
-    if (value === undefined) continue;
-    if (!isSeconds(value) || value < least) return undefined;
-    limits[name] = value;
+  if (l !== undefined) {
+    if (!isSeconds(l)) return undefined;
+    limits.lifetime = l;
+  }
+  if (i !== undefined) {
+    if (!isSeconds(i) || i < 1) return undefined;
+    limits.idleTimeout = i;
+  }
+  if (a !== undefined) {
+    if (!isSeconds(a) || a < 1) return undefined;
+    limits.absoluteTimeout = a;
   }
   return limits;
 }

@@ -70,8 +70,8 @@ export function touchOf(meta: Pick<SessionMeta, "limits">, touchAfterMs: number)
   return idle === undefined ? touchAfterMs : Math.min(touchAfterMs, 1000 * Math.max(1, Math.floor(idle / 10)));
 }
 
-function least(...values: (number | undefined)[]): number | undefined {
-  let found: number | undefined;
-  for (const value of values) if (value !== undefined && (found === undefined || value < found)) found = value;
-  return found;
+/** The least of the values given (undefined: none); two or three arguments, no rest array per call. */
+function least(a: number | undefined, b: number | undefined, c?: number): number | undefined {
+  const ab = a === undefined ? b : b === undefined || a < b ? a : b;
+  return ab === undefined ? c : c === undefined || ab < c ? ab : c;
 }
