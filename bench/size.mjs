@@ -8,17 +8,22 @@ import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { region, stamp } from "./regions.mjs";
 
+/** `cookieOnly`: an app built on edge-session/cookie alone, whose bundle must hold none of NOT_FOR_COOKIES. */
 const APPS = [
-  ["cookie-only.ts", "cookie only, from edge-session/cookie (README's ten lines)"],
+  ["cookie-only.ts", "cookie only, from edge-session/cookie (README's ten lines)", { cookieOnly: true }],
   ["cookie-only.ts", "the same app importing edge-session (the root: every mode)", { rootEntry: true }],
   ["overflow-kv.ts", "cookie + overflow to KV"],
   ["durable-object.ts", "server-side in Durable Objects + device list"],
   ["dbsc.ts", "cookie + DBSC device binding (edge-session/dbsc)"],
   ["migrate.ts", "iron-session importer on the engine, no Hono (edge-session/migrate)"],
   ["react-router.ts", "React Router v7 middleware (edge-session/react-router)"],
+  ["react-router-cookie.ts", "the same over a cookie-only engine (sessionMiddlewareOver + edge-session/cookie)", { cookieOnly: true }],
   ["next.ts", "Next.js route handler (edge-session/next)"],
+  ["next-cookie.ts", "the same over a cookie-only engine (nextSessionsOver + edge-session/cookie)", { cookieOnly: true }],
   ["sveltekit.ts", "SvelteKit handle hook (edge-session/sveltekit)"],
+  ["sveltekit-cookie.ts", "the same over a cookie-only engine (sessionHandleOver + edge-session/cookie)", { cookieOnly: true }],
   ["astro.ts", "Astro middleware (edge-session/astro)"],
+  ["astro-cookie.ts", "the same over a cookie-only engine (sessionMiddlewareOver + edge-session/cookie)", { cookieOnly: true }],
 ];
 /**
  * The frameworks of the adapters' apps stay out of their bundles, as the framework's own build brings them:
@@ -44,7 +49,7 @@ const rootInsteadOfCookieEntry = {
 
 export async function measureSizes() {
   const rows = [];
-  for (const [file, label, { rootEntry = false } = {}] of APPS) {
+  for (const [file, label, { rootEntry = false, cookieOnly = false } = {}] of APPS) {
     const result = await build({
       plugins: rootEntry ? [rootInsteadOfCookieEntry] : [],
       entryPoints: [new URL(`size/${file}`, import.meta.url).pathname],
@@ -75,7 +80,7 @@ export async function measureSizes() {
       if (kind === "ours") modules[path] = bytesInOutput;
     }
     const unused = Object.entries(modules).filter(([path]) => NOT_FOR_COOKIES.some((re) => re.test(path)));
-    rows.push({ label, total: output.bytes, gzip: gzipSync(result.outputFiles[0].contents).length, ...by, modules, unused });
+    rows.push({ label, cookieOnly, total: output.bytes, gzip: gzipSync(result.outputFiles[0].contents).length, ...by, modules, unused });
   }
   return rows;
 }
@@ -112,9 +117,10 @@ export function writeSizeFile(rows, command = "size") {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await measureSizes();
   console.log(writeSizeFile(rows));
-  // edge-session/cookie promises a bundle without the other modes' code: a stray import breaks that silently.
-  if (rows[0].unused.length) {
-    console.error(`size: the cookie-only app bundles ${rows[0].unused.map(([path]) => path).join(", ")}`);
+  // edge-session/cookie promises a bundle without the other modes' code (with the adapters' forms over an
+  // engine too): a stray import breaks that silently.
+  for (const row of rows.filter((r) => r.cookieOnly && r.unused.length)) {
+    console.error(`size: "${row.label}" bundles ${row.unused.map(([path]) => path).join(", ")}`);
     process.exitCode = 1;
   }
 }

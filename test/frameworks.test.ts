@@ -4,12 +4,22 @@
  * ({ request, context }, next), Next's route handlers and cookies() store), over one app: a visit counter,
  * login with regenerate, idle expiry on an injected clock, logout, a tampered cookie.
  */
-import { describe, expect, it } from "vitest";
-import type { Session, SessionEngineOptions } from "../src/index.js";
-import { sessionHandle } from "../src/sveltekit/index.js";
-import { sessionMiddleware as astroMiddleware } from "../src/astro/index.js";
-import { sessionMiddleware as routerMiddleware, type SessionContextKey } from "../src/react-router/index.js";
-import { nextSessions, type NextCookieOptions, type NextCookies } from "../src/next/index.js";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { Session } from "../src/index.js";
+import { sessionEngine as cookieEngine, type SessionEngineOptions as CookieEngineOptions } from "../src/cookie/index.js";
+import { sessionHandle, sessionHandleOver, type SessionHandle } from "../src/sveltekit/index.js";
+import {
+  sessionMiddleware as astroMiddleware,
+  sessionMiddlewareOver as astroMiddlewareOver,
+  type AstroSessionMiddleware,
+} from "../src/astro/index.js";
+import {
+  sessionMiddleware as routerMiddleware,
+  sessionMiddlewareOver as routerMiddlewareOver,
+  type RouterSessionMiddleware,
+  type SessionContextKey,
+} from "../src/react-router/index.js";
+import { nextSessions, nextSessionsOver, type NextCookieOptions, type NextCookies, type NextSessions } from "../src/next/index.js";
 import { parseSetCookie } from "../src/next/set-cookie.js";
 import { jar, SECRET, testClock } from "./helpers.js";
 
@@ -37,59 +47,63 @@ async function route(request: Request, session: Session<Data>): Promise<Response
 
 type Serve = (request: Request) => Promise<Response>;
 
-/** Each adapter, built with the same options, as a function from a request to the response the framework sends. */
-const adapters: [string, (options: SessionEngineOptions<any>) => Serve][] = [
-  [
-    "sveltekit handle",
-    (options) => {
-      const handle = sessionHandle<Data, WithLocals>(options);
-      return (request) => {
-        const event = { request, locals: {} as { session: Session<Data> } };
-        return handle({ event, resolve: (e) => route(e.request, e.locals.session) });
-      };
-    },
-  ],
-  [
-    "astro middleware",
-    (options) => {
-      const onRequest = astroMiddleware<Data, WithLocals>(options);
-      return (request) => {
-        const context = { request, locals: {} as { session: Session<Data> } };
-        return onRequest(context, () => route(request, context.locals.session));
-      };
-    },
-  ],
+/** Each framework calling its adapter, as a function from a request to the response the framework sends. */
+const sveltekit =
+  (handle: SessionHandle<WithLocals>): Serve =>
+  (request) => {
+    const event = { request, locals: {} as { session: Session<Data> } };
+    return handle({ event, resolve: (e) => route(e.request, e.locals.session) });
+  };
+const astro =
+  (onRequest: AstroSessionMiddleware<WithLocals>): Serve =>
+  (request) => {
+    const context = { request, locals: {} as { session: Session<Data> } };
+    return onRequest(context, () => route(request, context.locals.session));
+  };
+const reactRouter =
+  (sessionContext: SessionContextKey<Data>, middleware: RouterSessionMiddleware): Serve =>
+  (request) => {
+    const values = new Map<unknown, unknown>(); // a RouterContextProvider
+    const context = { set: (key: unknown, value: unknown) => void values.set(key, value) };
+    return middleware({ request, context }, () => route(request, values.get(sessionContext) as Session<Data>));
+  };
+const nextRoute = (sessions: NextSessions<Data>): Serve => sessions.route((request, session) => route(request, session));
+const nextAction =
+  (sessions: NextSessions<Data>): Serve =>
+  async (request) => {
+    const store = nextCookieStore(request);
+    const response = await sessions.run(store, (session) => route(request, session));
+    for (const line of store.written) response.headers.append("Set-Cookie", line);
+    return response;
+  };
+
+/**
+ * Each adapter, built with the same options: the options form (the root engine, every mode), and the form over
+ * an engine, given one of `edge-session/cookie` (what a cookie-only app bundles small with).
+ */
+const adapters: [string, (options: CookieEngineOptions<any>) => Serve][] = [
+  ["sveltekit handle", (options) => sveltekit(sessionHandle<Data, WithLocals>(options))],
+  ["sveltekit handle over a cookie engine", (options) => sveltekit(sessionHandleOver(cookieEngine<Data, WithLocals>(options)))],
+  ["astro middleware", (options) => astro(astroMiddleware<Data, WithLocals>(options))],
+  ["astro middleware over a cookie engine", (options) => astro(astroMiddlewareOver(cookieEngine<Data, WithLocals>(options)))],
   [
     "react-router middleware",
     (options) => {
       const sessionContext: SessionContextKey<Data> = {}; // what createContext<Session<Data>>() returns
-      const middleware = routerMiddleware(sessionContext, options);
-      return (request) => {
-        const values = new Map<unknown, unknown>(); // a RouterContextProvider
-        const context = { set: (key: unknown, value: unknown) => void values.set(key, value) };
-        return middleware({ request, context }, () => route(request, values.get(sessionContext) as Session<Data>));
-      };
+      return reactRouter(sessionContext, routerMiddleware(sessionContext, options));
     },
   ],
   [
-    "next route handler",
+    "react-router middleware over a cookie engine",
     (options) => {
-      const GET = nextSessions<Data>(options).route((request, session) => route(request, session));
-      return (request) => GET(request);
+      const sessionContext: SessionContextKey<Data> = {};
+      return reactRouter(sessionContext, routerMiddlewareOver(sessionContext, cookieEngine<Data>(options)));
     },
   ],
-  [
-    "next server action (cookies())",
-    (options) => {
-      const sessions = nextSessions<Data>(options);
-      return async (request) => {
-        const store = nextCookieStore(request);
-        const response = await sessions.run(store, (session) => route(request, session));
-        for (const line of store.written) response.headers.append("Set-Cookie", line);
-        return response;
-      };
-    },
-  ],
+  ["next route handler", (options) => nextRoute(nextSessions<Data>(options))],
+  ["next route handler over a cookie engine", (options) => nextRoute(nextSessionsOver(cookieEngine<Data>(options)))],
+  ["next server action (cookies())", (options) => nextAction(nextSessions<Data>(options))],
+  ["next server action (cookies()) over a cookie engine", (options) => nextAction(nextSessionsOver(cookieEngine<Data>(options)))],
 ];
 
 /** Next's cookies() store for a request, writing back Set-Cookie lines as Next serializes what set() received. */
@@ -239,5 +253,23 @@ describe("the adapters' types fit their frameworks'", () => {
     const sessionContext: RouterContext<Session<Data>> = {};
     const middleware: MiddlewareFunction = routerMiddleware(sessionContext, { secret: SECRET });
     expect([handle, onRequest, middleware].map((f) => typeof f)).toEqual(["function", "function", "function"]);
+  });
+
+  it("the forms over an engine take a cookie-only engine typed with the framework's context, its data type included", () => {
+    type KitEvent = { request: Request; locals: object; platform?: { env: Env } | undefined };
+    const handle: KitHandle = sessionHandleOver(cookieEngine<Data, KitEvent>({ secret: (event) => event.platform!.env.SESSION_SECRET }));
+    type AstroContext = { request: Request; locals: { runtime: { env: Env } } };
+    const onRequest: AstroMiddlewareHandler = astroMiddlewareOver(
+      cookieEngine<Data, AstroContext>({ secret: (context) => context.locals.runtime.env.SESSION_SECRET }),
+    );
+    const sessionContext: RouterContext<Session<Data>> = {};
+    const middleware: MiddlewareFunction = routerMiddlewareOver(sessionContext, cookieEngine<Data>({ secret: SECRET }));
+    const sessions = nextSessionsOver(cookieEngine<Data>({ secret: () => SECRET }));
+    expectTypeOf(sessions).toEqualTypeOf<NextSessions<Data>>();
+    // @ts-expect-error Next calls option functions with nothing: an engine wanting a context is refused
+    nextSessionsOver(cookieEngine<Data, Env>({ secret: (env) => env.SESSION_SECRET }));
+    // @ts-expect-error the key's data type is the engine's
+    routerMiddlewareOver(sessionContext, cookieEngine<{ other: number }>({ secret: SECRET }));
+    expect([handle, onRequest, middleware, sessions.route].map((f) => typeof f)).toEqual(["function", "function", "function", "function"]);
   });
 });

@@ -1,8 +1,9 @@
 import { sessionEngine } from "../engine.js";
 import type { SessionData } from "../core/envelope.js";
+import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { sessionMiddlewareOver } from "../core/with-session.js";
+import { sessionMiddlewareOver as middlewareOver } from "../core/with-session.js";
 
 /**
  * What the middleware reads of Astro's `APIContext` (structurally: this entry point imports nothing of
@@ -30,8 +31,25 @@ export interface AstroContextLike {
 export function sessionMiddleware<Data extends SessionData = SessionData, C extends AstroContextLike = AstroContextLike>(
   options: SessionEngineOptions<C>,
 ): AstroSessionMiddleware<C> {
-  const engine = sessionEngine<Data, C>(options);
-  return sessionMiddlewareOver(engine, (context, session) => {
+  return sessionMiddlewareOver(sessionEngine<Data, C>(options));
+}
+
+/**
+ * {@link sessionMiddleware} over an engine you built: with `sessionEngine` from `edge-session/cookie`, an app
+ * that keeps sessions in the cookie bundles no store, overflow or Durable Object code (from `edge-session`,
+ * every mode).
+ *
+ * @example
+ * ```ts
+ * import { sessionEngine } from "edge-session/cookie";
+ *
+ * export const onRequest = sessionMiddlewareOver(sessionEngine<{ user: string }>({ secret: SECRET, idleTimeout: 1800 }));
+ * ```
+ */
+export function sessionMiddlewareOver<Data extends SessionData, C extends AstroContextLike = AstroContextLike>(
+  engine: SessionEngine<Data, C>,
+): AstroSessionMiddleware<C> {
+  return middlewareOver(engine, (context, session) => {
     (context.locals as { session: Session<Data> }).session = session;
   });
 }

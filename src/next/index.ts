@@ -1,5 +1,6 @@
 import { sessionEngine } from "../engine.js";
 import type { SessionData } from "../core/envelope.js";
+import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
 import { withSession } from "../core/with-session.js";
@@ -50,7 +51,22 @@ export interface NextSessions<Data extends SessionData = SessionData> {
  * ```
  */
 export function nextSessions<Data extends SessionData = SessionData>(options: SessionEngineOptions<undefined>): NextSessions<Data> {
-  const engine = sessionEngine<Data, undefined>(options);
+  return nextSessionsOver(sessionEngine<Data, undefined>(options));
+}
+
+/**
+ * {@link nextSessions} over an engine you built: with `sessionEngine` from `edge-session/cookie`, an app that
+ * keeps sessions in the cookie bundles no store, overflow or Durable Object code (from `edge-session`, every mode).
+ *
+ * @example
+ * ```ts
+ * import { sessionEngine } from "edge-session/cookie";
+ *
+ * export const sessions = nextSessionsOver(sessionEngine<{ user: string }>({ secret: () => process.env.SESSION_SECRET!, idleTimeout: 1800 }));
+ * export const GET = sessions.route(async (_request, session) => Response.json({ user: await session.get("user") }));
+ * ```
+ */
+export function nextSessionsOver<Data extends SessionData>(engine: SessionEngine<Data, undefined>): NextSessions<Data> {
   const started = (cookies: NextReadonlyCookies) => engine.start(new Headers({ Cookie: cookieHeader(cookies) }), undefined);
   return {
     route:

@@ -1,8 +1,9 @@
 import { sessionEngine } from "../engine.js";
 import type { SessionData } from "../core/envelope.js";
+import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { sessionMiddlewareOver } from "../core/with-session.js";
+import { sessionMiddlewareOver as middlewareOver } from "../core/with-session.js";
 
 /**
  * The app's context key, `createContext<Session<Data>>()` of `react-router` (this entry point imports nothing of
@@ -42,6 +43,25 @@ export function sessionMiddleware<Data extends SessionData = SessionData, A exte
   key: SessionContextKey<Data>,
   options: SessionEngineOptions<A>,
 ): RouterSessionMiddleware<A> {
-  const engine = sessionEngine<Data, A>(options);
-  return sessionMiddlewareOver(engine, (args, session) => args.context.set(key as never, session as never));
+  return sessionMiddlewareOver(key, sessionEngine<Data, A>(options));
+}
+
+/**
+ * {@link sessionMiddleware} over an engine you built: with `sessionEngine` from `edge-session/cookie`, an app
+ * that keeps sessions in the cookie bundles no store, overflow or Durable Object code (from `edge-session`,
+ * every mode).
+ *
+ * @example
+ * ```ts
+ * import { sessionEngine } from "edge-session/cookie";
+ *
+ * export const sessionContext = createContext<Session<{ user: string }>>();
+ * export const middleware = [sessionMiddlewareOver(sessionContext, sessionEngine<{ user: string }>({ secret: SECRET, idleTimeout: 1800 }))];
+ * ```
+ */
+export function sessionMiddlewareOver<Data extends SessionData, A extends MiddlewareArgsLike = MiddlewareArgsLike>(
+  key: SessionContextKey<Data>,
+  engine: SessionEngine<Data, A>,
+): RouterSessionMiddleware<A> {
+  return middlewareOver(engine, (args, session) => args.context.set(key as never, session as never));
 }

@@ -1,5 +1,6 @@
 import { sessionEngine } from "../engine.js";
 import type { SessionData } from "../core/envelope.js";
+import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
 import { withSession } from "../core/with-session.js";
@@ -39,7 +40,23 @@ export type SessionHandle<E extends SvelteKitEventLike = SvelteKitEventLike> = <
 export function sessionHandle<Data extends SessionData = SessionData, E extends SvelteKitEventLike = SvelteKitEventLike>(
   options: SessionEngineOptions<E>,
 ): SessionHandle<E> {
-  const engine = sessionEngine<Data, E>(options);
+  return sessionHandleOver(sessionEngine<Data, E>(options));
+}
+
+/**
+ * {@link sessionHandle} over an engine you built: with `sessionEngine` from `edge-session/cookie`, an app that
+ * keeps sessions in the cookie bundles no store, overflow or Durable Object code (from `edge-session`, every mode).
+ *
+ * @example
+ * ```ts
+ * import { sessionEngine } from "edge-session/cookie";
+ *
+ * export const handle = sessionHandleOver(sessionEngine<{ user: string }>({ secret: SECRET, idleTimeout: 1800 }));
+ * ```
+ */
+export function sessionHandleOver<Data extends SessionData, E extends SvelteKitEventLike = SvelteKitEventLike>(
+  engine: SessionEngine<Data, E>,
+): SessionHandle<E> {
   return ({ event, resolve }) =>
     withSession(engine, event.request, event, (session) => {
       (event.locals as { session: Session<Data> }).session = session;

@@ -7,6 +7,8 @@ export type SessionData = { user: string; visits: number };
 // Sessions live on the server (the cookie holds only their id), so logout ends every copy of the cookie.
 // MemoryStore keeps them in this one process (a server with several uses a shared store: Redis), on
 // globalThis because Next gives proxy.ts, route handlers and server actions each their own copy of this module.
+// Sessions kept in the cookie instead (no store): nextSessionsOver(sessionEngine(...)) with sessionEngine of
+// edge-session/cookie bundles no store code (docs/frameworks/next.md).
 const shared = globalThis as typeof globalThis & { exampleSessionStore?: MemoryStore };
 const store = (shared.exampleSessionStore ??= new MemoryStore({ now }));
 

@@ -10,6 +10,8 @@ export const sessionContext = createContext<Session<SessionData>>();
 
 // Sessions live on the server (the cookie holds only their id), so logout ends every copy of the cookie.
 // MemoryStore keeps them in this one process: a server with several processes uses a shared store (Redis).
+// Sessions kept in the cookie instead (no store): sessionMiddlewareOver(sessionContext, sessionEngine(...)) with
+// sessionEngine of edge-session/cookie bundles no store code (docs/frameworks/react-router.md).
 export const session = sessionMiddleware(sessionContext, {
   secret: () => process.env.SESSION_SECRET!,
   store: new MemoryStore({ now }),
