@@ -73,7 +73,7 @@ export async function runIsolates(options) {
 }
 
 /** tsc builds of this checkout and of 0.1, and one bundle importing both (workerd, and Node 22). */
-async function buildBundles() {
+export async function buildBundles() {
   mkdirSync(out, { recursive: true });
   const tsc = path.join(root, "node_modules/.bin/tsc");
   const current = path.join(out, "build-current");
