@@ -5,7 +5,7 @@
  * login with regenerate, idle expiry on an injected clock, logout, a tampered cookie.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { Session } from "../src/index.js";
+import { SessionConfigError, type Session } from "../src/index.js";
 import { sessionEngine as cookieEngine, type SessionEngineOptions as CookieEngineOptions } from "../src/cookie/index.js";
 import { sessionHandle, sessionHandleOver, type SessionHandle } from "../src/sveltekit/index.js";
 import {
@@ -197,6 +197,24 @@ describe("next: server components and Set-Cookie parsing", () => {
         partitioned: true,
       },
     });
+  });
+});
+
+describe("the forms over an engine check what they are given when the app builds them", () => {
+  const builders: [string, string, (engine: never) => unknown][] = [
+    ["sessionHandleOver", "sessionHandle", (engine) => sessionHandleOver(engine)],
+    ["sessionMiddlewareOver", "sessionMiddleware", (engine) => astroMiddlewareOver(engine)],
+    ["sessionMiddlewareOver", "sessionMiddleware", (engine) => routerMiddlewareOver({} as SessionContextKey<Data>, engine)],
+    ["nextSessionsOver", "nextSessions", (engine) => nextSessionsOver(engine)],
+  ];
+
+  it.each(builders)("%s refuses options, nothing or a look-alike with SessionConfigError naming %s", (adapter, optionsForm, build) => {
+    for (const wrong of [{ secret: SECRET }, undefined, null, "engine", { start: "not a function" }]) {
+      expect(() => build(wrong as never)).toThrow(SessionConfigError);
+      expect(() => build(wrong as never)).toThrow(`${adapter}() takes a session engine`);
+      expect(() => build(wrong as never)).toThrow(`call ${optionsForm}(options)`);
+    }
+    expect(build(cookieEngine({ secret: SECRET }) as never)).toBeDefined(); // control: an engine is taken
   });
 });
 

@@ -3,7 +3,7 @@ import type { SessionData } from "../core/envelope.js";
 import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { sessionMiddlewareOver as middlewareOver } from "../core/with-session.js";
+import { checkEngine, sessionMiddlewareOver as middlewareOver } from "../core/with-session.js";
 
 /**
  * What the middleware reads of Astro's `APIContext` (structurally: this entry point imports nothing of
@@ -49,6 +49,7 @@ export function sessionMiddleware<Data extends SessionData = SessionData, C exte
 export function sessionMiddlewareOver<Data extends SessionData, C extends AstroContextLike = AstroContextLike>(
   engine: SessionEngine<Data, C>,
 ): AstroSessionMiddleware<C> {
+  checkEngine(engine, "sessionMiddlewareOver", "sessionMiddleware");
   return middlewareOver(engine, (context, session) => {
     (context.locals as { session: Session<Data> }).session = session;
   });

@@ -1,5 +1,5 @@
 import type { SessionData } from "./envelope.js";
-import { SessionError } from "./errors.js";
+import { SessionConfigError, SessionError } from "./errors.js";
 import { logProgrammerError } from "./report.js";
 import type { Session } from "./session.js";
 import type { SessionEngine } from "./engine.js";
@@ -49,6 +49,24 @@ export async function withSession<Data extends SessionData, C>(
     return error.getResponse();
   }
   return setCookies.length ? withCookies(response, setCookies) : response;
+}
+
+/**
+ * Throws {@link SessionConfigError} unless `engine` is what `sessionEngine()` returns: an adapter's form over an
+ * engine is checked when the app builds it, not on its first request (options handed to it by mistake would
+ * otherwise fail there, as a bare TypeError).
+ *
+ * @example
+ * ```ts
+ * checkEngine(engine, "nextSessionsOver", "nextSessions");
+ * ```
+ */
+export function checkEngine(engine: unknown, adapter: string, optionsForm: string): void {
+  if (typeof (engine as Partial<SessionEngine> | null)?.start !== "function") {
+    throw new SessionConfigError(
+      `${adapter}() takes a session engine (sessionEngine() of edge-session/cookie or edge-session); with options, call ${optionsForm}(options)`,
+    );
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import type { SessionData } from "../core/envelope.js";
 import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { withSession } from "../core/with-session.js";
+import { checkEngine, withSession } from "../core/with-session.js";
 import { parseSetCookie, type NextCookieOptions } from "./set-cookie.js";
 
 export type { NextCookieOptions } from "./set-cookie.js";
@@ -67,6 +67,7 @@ export function nextSessions<Data extends SessionData = SessionData>(options: Se
  * ```
  */
 export function nextSessionsOver<Data extends SessionData>(engine: SessionEngine<Data, undefined>): NextSessions<Data> {
+  checkEngine(engine, "nextSessionsOver", "nextSessions");
   const started = (cookies: NextReadonlyCookies) => engine.start(new Headers({ Cookie: cookieHeader(cookies) }), undefined);
   return {
     route:

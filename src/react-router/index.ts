@@ -3,7 +3,7 @@ import type { SessionData } from "../core/envelope.js";
 import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { sessionMiddlewareOver as middlewareOver } from "../core/with-session.js";
+import { checkEngine, sessionMiddlewareOver as middlewareOver } from "../core/with-session.js";
 
 /**
  * The app's context key, `createContext<Session<Data>>()` of `react-router` (this entry point imports nothing of
@@ -63,5 +63,6 @@ export function sessionMiddlewareOver<Data extends SessionData, A extends Middle
   key: SessionContextKey<Data>,
   engine: SessionEngine<Data, A>,
 ): RouterSessionMiddleware<A> {
+  checkEngine(engine, "sessionMiddlewareOver", "sessionMiddleware");
   return middlewareOver(engine, (args, session) => args.context.set(key as never, session as never));
 }

@@ -3,7 +3,7 @@ import type { SessionData } from "../core/envelope.js";
 import type { SessionEngine } from "../core/engine.js";
 import type { SessionEngineOptions } from "../core/options.js";
 import type { Session } from "../core/session.js";
-import { withSession } from "../core/with-session.js";
+import { checkEngine, withSession } from "../core/with-session.js";
 
 /**
  * What the hook reads of SvelteKit's `RequestEvent` (structurally: this entry point imports nothing of
@@ -57,6 +57,7 @@ export function sessionHandle<Data extends SessionData = SessionData, E extends 
 export function sessionHandleOver<Data extends SessionData, E extends SvelteKitEventLike = SvelteKitEventLike>(
   engine: SessionEngine<Data, E>,
 ): SessionHandle<E> {
+  checkEngine(engine, "sessionHandleOver", "sessionHandle");
   return ({ event, resolve }) =>
     withSession(engine, event.request, event, (session) => {
       (event.locals as { session: Session<Data> }).session = session;
