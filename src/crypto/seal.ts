@@ -104,7 +104,7 @@ export async function unseal(token: unknown, keys: Keyring, maxLength: number): 
     // sets of allowed algorithms cost every request about 0.7 us.
     const { plaintext } = await compactDecrypt(token, used.key);
     // A character the decoder skipped (whitespace, padding) in the ciphertext: fewer bytes than its length says.
-    if (sealedLength(keys.encryption, plaintext.length) !== ((d4 - d3 - 1) * 3) >> 2) return { ok: false, reason: "malformed" };
+    if (sealedLength(keys.encryption, plaintext.length) !== Math.floor(((d4 - d3 - 1) * 3) / 4)) return { ok: false, reason: "malformed" };
     return { ok: true, plaintext, rotated: used !== keys.current };
   } catch (error) {
     return { ok: false, reason: failureOf(error) };
