@@ -20,7 +20,7 @@ export function bindingEndpoints<Data extends SessionData = SessionData>(
   const { registrationPath, refreshPath } = binding.config;
   return async function bindingEndpoints(c, next) {
     if (c.req.method !== "POST" || (c.req.path !== registrationPath && c.req.path !== refreshPath)) return next();
-    const session = c.var.session;
+    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
     if (!session) throw new SessionConfigError("bindingEndpoints() needs the session() middleware registered before it");
     return c.req.path === registrationPath ? binding.register(c.req.raw, session) : binding.refresh(c.req.raw, session);
   };
@@ -63,7 +63,7 @@ export function requireBinding<Data extends SessionData = SessionData>(
     throw new SessionConfigError(`requireBinding({ onRefused }) must be "json" or "throw"`);
   const check = { require: options.require === true };
   return async function requireBinding(c, next) {
-    const session = c.var.session;
+    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
     if (!session) throw new SessionConfigError("requireBinding() needs the session() middleware registered before it");
     const refused = await binding.check(c.req.raw, session, check);
     if (refused === undefined) return next();

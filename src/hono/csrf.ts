@@ -99,7 +99,7 @@ export function requireCsrfToken<Data extends SessionData = SessionData>(
   const check = csrfChecker(options);
   const throws = options.onRefused === "throw";
   return async function requireCsrfToken(c, next) {
-    const session = c.var.session;
+    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
     if (!session) throw new SessionConfigError("requireCsrfToken() needs the session() middleware registered before it");
     const refused = await check(c.req.raw, session);
     if (refused === undefined) return next();

@@ -79,7 +79,7 @@ export function requireSession<Data extends SessionData = SessionData>(
 ): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
   const refuse = checked(options);
   return async function requireSession(c, next) {
-    const session = c.var.session;
+    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
     if (!session) throw new SessionConfigError("requireSession() needs the session() middleware registered before it");
     const reason = await signedOutReason(session, options);
     if (reason === undefined) return next();

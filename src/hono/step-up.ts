@@ -26,7 +26,7 @@ export function requireRecentAuth<Data extends SessionData = SessionData>(
     throw new SessionConfigError("requireRecentAuth(seconds) takes a whole number of seconds, at least 0");
   }
   return async function requireRecentAuth(c, next) {
-    const session = c.var.session;
+    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
     if (!session) throw new SessionConfigError("requireRecentAuth() needs the session() middleware registered before it");
     await session.load();
     const ago = session.authenticatedAgo();

@@ -39,7 +39,7 @@ export function sessionStatus<Data extends SessionData = SessionData>(
 ): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
   const signedIn = signedInOf(options, "sessionStatus");
   return async function sessionStatus(c) {
-    const session = c.var.session;
+    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
     if (!session) throw new SessionConfigError("sessionStatus() needs the session() middleware registered before it");
     session.skipRoll();
     return c.json(await statusOf(session, signedIn), 200, { "Cache-Control": "no-store" });
@@ -93,7 +93,7 @@ export function staySignedIn<Data extends SessionData = SessionData>(
   const signedIn = signedInOf(options, "staySignedIn", STAY_OPTIONS);
   const crossSite = crossSiteCheck(options.origin, "staySignedIn");
   return async function staySignedIn(c) {
-    const session = c.var.session;
+    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
     if (!session) throw new SessionConfigError("staySignedIn() needs the session() middleware registered before it");
     if (crossSite(c.req.raw)) {
       session.skipRoll(); // not rolled either when a middleware before this one read the session
