@@ -234,6 +234,10 @@ function render(key, cpu, heap, wall) {
     const bytes = allocations.reduce((t, row) => t + row.bytes, 0);
     lines.push("", `Allocated per request: ${Math.round(bytes)} bytes.`, "", "| part | bytes per request |", "|---|---:|");
     for (const [part, b] of sum(allocations, (r) => r.part, "bytes").slice(0, top)) lines.push(`| ${part} | ${Math.round(b)} |`);
+    lines.push("", "| function of edge-session (module) | bytes per request |", "|---|---:|");
+    const ours = allocations.filter((r) => r.part.startsWith("edge-session"));
+    for (const [name, b] of sum(ours, (r) => `${r.name} (${r.module})`, "bytes").slice(0, top))
+      lines.push(`| ${name} | ${Math.round(b)} |`);
   }
   lines.push("");
   return lines.join("\n");
