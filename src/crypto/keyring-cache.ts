@@ -1,3 +1,4 @@
+import { boundedCache } from "../core/bounded-cache.js";
 import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret } from "./keyring.js";
 
 /**
@@ -5,8 +6,7 @@ import { checkSecrets, createKeyring, type Encryption, type Keyring, type Secret
  * read options from `c.env`) still derives each key once. Keyed by the secrets themselves (already in the
  * isolate's env); a handful of entries at most.
  */
-const derived = new Map<string, Promise<Keyring>>();
-const KEYRINGS_KEPT = 16;
+const derived = boundedCache<string, Keyring>(16);
 /** Secret lists one engine remembers as already checked: the current one, and a few during a rotation. */
 const RECENT_KEPT = 4;
 
@@ -47,14 +47,7 @@ export function keyringCache(purpose: string, encryption: Encryption, binding?: 
 function derive(list: readonly Secret[], purpose: string, encryption: Encryption): Promise<Keyring> {
   // JSON of typed entries: injective, so no list of secrets shares an entry with another list or string.
   const id = JSON.stringify([encryption, purpose, ...list.map((s) => (typeof s === "string" ? s : [...s]))]);
-  let ring = derived.get(id);
-  if (!ring) {
-    if (derived.size >= KEYRINGS_KEPT) derived.delete(derived.keys().next().value!);
-    ring = createKeyring(list, { purpose, encryption });
-    derived.set(id, ring);
-    ring.catch(() => derived.delete(id));
-  }
-  return ring;
+  return derived.get(id) ?? derived.set(id, createKeyring(list, { purpose, encryption }));
 }
 
 /** Whether `b` (one secret, or a list) is the values of `a`; one secret is compared without a list made for it. */

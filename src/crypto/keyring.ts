@@ -1,5 +1,6 @@
 import { base64url, type CryptoKey } from "jose";
 import { SessionConfigError } from "../core/errors.js";
+import { boundedCache } from "../core/bounded-cache.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 
 /** Content encryption of the sealed session (JWE `enc`). */
@@ -37,7 +38,7 @@ export interface SealingKey {
 const KEYRING_OPTIONS: KnownKeys<KeyringOptions> = { purpose: true, encryption: true };
 
 const MIN_SECRET_CHARS = 32;
-/** Session ids whose CSRF secrets a keyring remembers (insertion order: the oldest goes first). */
+/** Session ids whose CSRF secrets a keyring remembers (the least recently used goes first). */
 const CSRF_CACHE = 1000;
 const MIN_DISTINCT_CHARS = 8;
 const FORMAT = "edge-session/v1";
@@ -56,7 +57,7 @@ export class Keyring {
   readonly #byKid: ReadonlyMap<string, SealingKey>;
   readonly #byHeader: ReadonlyMap<string, SealingKey>;
   /** Recent ids' CSRF secrets: a user's next request (in this isolate) verifies and mints without an HMAC. */
-  readonly #csrf = new Map<string, Promise<Uint8Array[]>>();
+  readonly #csrf = boundedCache<string, Uint8Array[]>(CSRF_CACHE);
 
   /** @internal use {@link createKeyring} */
   constructor(encryption: Encryption, purpose: string, keys: readonly SealingKey[]) {
@@ -101,11 +102,7 @@ export class Keyring {
     if (cached) return cached;
     const data = encoder.encode(id);
     const keys = [this.current, ...[...this.#byKid.values()].filter((k) => k !== this.current)];
-    const secrets = Promise.all(keys.map(async (k) => new Uint8Array(await crypto.subtle.sign("HMAC", await k.csrf(), data))));
-    if (this.#csrf.size >= CSRF_CACHE) this.#csrf.delete(this.#csrf.keys().next().value!); // the oldest
-    this.#csrf.set(id, secrets);
-    secrets.catch(() => this.#csrf.delete(id)); // a failure is not remembered
-    return secrets;
+    return this.#csrf.set(id, Promise.all(keys.map(async (k) => new Uint8Array(await crypto.subtle.sign("HMAC", await k.csrf(), data)))));
   }
 
   /** Keeps key material out of logs and error reports. */

@@ -1,4 +1,5 @@
 import { base64url, type JWK } from "jose";
+import { boundedCache } from "../core/bounded-cache.js";
 import { BINDING_KEY } from "../core/schema.js";
 import type { Session } from "../core/session.js";
 import type { BindingAlgorithm } from "./options.js";
@@ -53,20 +54,13 @@ export async function mac(k: string, message: string): Promise<string> {
  * checks its bound cookie, and importing its key each time cost as much as the MAC itself. Each entry answers
  * only for the exact material it was imported from. Bounded, least recently used out first.
  */
-const macKeys = new Map<string, Promise<CryptoKey>>();
-const MAC_KEYS_KEPT = 256;
+const macKeys = boundedCache<string, CryptoKey>(256);
 
 function macKey(k: string): Promise<CryptoKey> {
-  let key = macKeys.get(k);
-  if (key) {
-    macKeys.delete(k); // to the end: the first entry is the least recently used
-  } else {
-    if (macKeys.size >= MAC_KEYS_KEPT) macKeys.delete(macKeys.keys().next().value!);
-    key = crypto.subtle.importKey("raw", base64url.decode(k), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    key.catch(() => macKeys.delete(k));
-  }
-  macKeys.set(k, key);
-  return key;
+  return (
+    macKeys.get(k) ??
+    macKeys.set(k, crypto.subtle.importKey("raw", base64url.decode(k), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]))
+  );
 }
 
 /** Constant-time comparison of two MACs (same length checked first: the length is not secret). */
