@@ -2,7 +2,7 @@ import { base64url } from "jose";
 import { describe, expect, it, vi } from "vitest";
 import { createKeyring, SessionConfigError } from "../src/index.js";
 import { checkSecrets, protectedHeader } from "../src/crypto/keyring.js";
-import { seal } from "../src/crypto/seal.js";
+import { seal, unseal } from "../src/crypto/seal.js";
 import { OLD_SECRET, SECRET } from "./helpers.js";
 
 describe("createKeyring", () => {
@@ -66,6 +66,25 @@ describe("createKeyring", () => {
       expect(ring.findByHeader(header)).toBe(key);
       expect(JSON.parse(new TextDecoder().decode(base64url.decode(header)))).toEqual({ alg: "dir", enc: encryption, kid: key.kid });
     }
+  });
+
+  it("gives its AES-GCM keys jose's checked properties once, frozen, as the runtime's getters give them", async () => {
+    const ring = await createKeyring(SECRET);
+    const key = ring.current.key as CryptoKey;
+    const fresh = await crypto.subtle.importKey("raw", new Uint8Array(32), "AES-GCM", false, ["encrypt", "decrypt"]);
+    for (const name of ["type", "algorithm", "usages", Symbol.toStringTag] as const) {
+      const own = Object.getOwnPropertyDescriptor(key, name);
+      expect(own, String(name)).toMatchObject({ writable: false }); // a data property, not an accessor
+      expect(own!.value).toEqual(fresh[name as keyof CryptoKey]);
+      expect(Object.isFrozen(own!.value)).toBe(true);
+    }
+    expect(key.algorithm).toBe(key.algorithm); // one object, not a new one per read
+    // Web Crypto still takes it, and so does jose: a round trip through seal / unseal.
+    expect(new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: new Uint8Array(12) }, key, new Uint8Array(1)))).toHaveLength(
+      17,
+    );
+    const opened = await unseal(await seal(new Uint8Array([7]), ring), ring, 4096);
+    expect(opened).toMatchObject({ ok: true, plaintext: new Uint8Array([7]) });
   });
 
   it("finds no key for another spelling of the same header", async () => {

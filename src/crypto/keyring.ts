@@ -248,5 +248,25 @@ async function deriveKey(secret: Secret, encryption: Encryption, purpose: string
   const csrf = hmacKey("csrf");
   if (encryption === "A256CBC-HS512") return { kid, key: new Uint8Array(raw), audit, csrf };
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { kid, key, audit, csrf };
+  return { kid, key: settled(key), audit, csrf };
+}
+
+/** What jose reads of a CryptoKey on every seal and unseal to check it. */
+const CHECKED = ["type", "algorithm", "usages", Symbol.toStringTag] as const;
+
+/**
+ * `key` answering jose's checks from its own frozen properties. jose reads a key's `type`, `algorithm`,
+ * `usages` and `Symbol.toStringTag` on every seal and every unseal; in workerd each is a native getter, and
+ * `algorithm` and `usages` build a new object or array each time (about 1.2 us a seal and again an unseal,
+ * profiled). A key of ours never changes, so the values are read once: jose sees what the getters give,
+ * and Web Crypto works from the key's internal slots, never from these properties. A runtime whose keys take
+ * no own properties keeps its getters.
+ */
+function settled(key: CryptoKey): CryptoKey {
+  try {
+    for (const name of CHECKED) Object.defineProperty(key, name, { value: Object.freeze(key[name as keyof CryptoKey]) });
+  } catch {
+    // Not extensible here: the getters answer, as they would without this.
+  }
+  return key;
 }
