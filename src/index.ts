@@ -7,7 +7,7 @@ export type { AllowedOrigins } from "./hono/cross-site.js";
 export { csrfChecker, requireCsrfToken, type CsrfOptions } from "./hono/csrf.js";
 export { requireSession, signedOutReason, type RequireSessionOptions } from "./hono/require-session.js";
 export { sessionEngine } from "./engine.js";
-export type { SessionEngine, RequestSession, StartOptions } from "./core/engine.js";
+export type { SessionEngine, RequestSession, RequestHeaders, StartOptions } from "./core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "./core/events.js";
 export type { SessionEngineOptions, PerRequest } from "./core/options.js";
 export type { StoreOption } from "./kv/store-option.js";

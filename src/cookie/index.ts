@@ -69,7 +69,7 @@ export type { SessionStatus } from "../idle-warning/state.js";
 export { csrfChecker, requireCsrfToken, type CsrfOptions } from "../hono/csrf.js";
 export { requireSession, signedOutReason, type RequireSessionOptions } from "../hono/require-session.js";
 export type { SessionVariables, CookieSessionOptions as SessionOptions } from "../hono/adapter.js";
-export type { SessionEngine, RequestSession, StartOptions } from "../core/engine.js";
+export type { SessionEngine, RequestSession, RequestHeaders, StartOptions } from "../core/engine.js";
 export type { SessionEvent, SessionEventType, SessionEventHandler, WaitUntil } from "../core/events.js";
 export type { PerRequest, CookieEngineOptions as SessionEngineOptions } from "../core/options.js";
 export { withSession, withCookies } from "../core/with-session.js";

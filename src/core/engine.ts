@@ -31,13 +31,16 @@ export interface RequestSession<Data extends SessionData = SessionData> {
   abort(): Promise<void>;
 }
 
+/** What the engine reads of a request's headers: `get("Cookie")`, once, on the session's first use. `Headers` is one. */
+export type RequestHeaders = Pick<Headers, "get">;
+
 /** Sessions for any framework, or none: web-standard `Headers` in, `Set-Cookie` values out. */
 export interface SessionEngine<Data extends SessionData = SessionData, C = unknown> {
   /**
    * Starts a request. `headers` are the request's (only its Cookie header is read, and only when the session
    * is used); `context` is what option functions receive (`secret: (c) => ...`).
    */
-  start(headers: Headers, context: C, options?: StartOptions): RequestSession<Data>;
+  start(headers: RequestHeaders, context: C, options?: StartOptions): RequestSession<Data>;
 }
 
 /** Per-request options of {@link SessionEngine.start}. */
@@ -45,9 +48,9 @@ export interface StartOptions {
   /** Keeps `onEvent` deliveries alive after the response (a Worker's `ctx.waitUntil`); without it they run unawaited. */
   waitUntil?: WaitUntil | undefined;
   /**
-   * Called once, on the session's first use (its first read or write), before the cookie is looked at: an
-   * adapter that must watch the handler's responses starts there, so a route that never touches the session
-   * pays nothing for it.
+   * Called once (as a method of these options), on the session's first use (its first read or write), before
+   * the cookie is looked at: an adapter that must watch the handler's responses starts there, so a route that
+   * never touches the session pays nothing for it.
    */
   onFirstUse?: (() => void) | undefined;
 }
@@ -94,11 +97,11 @@ const NO_COOKIE: SessionCookie = { found: 0 };
 class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>, SessionSource {
   readonly session: Session<Data>;
   readonly #policy: Policy<C>;
-  readonly #headers: Headers;
+  readonly #headers: RequestHeaders;
   readonly #context: C;
   readonly #now: number;
   readonly #emit: ((event: RawEvent) => void) | undefined;
-  readonly #onFirstUse: (() => void) | undefined;
+  readonly #options: StartOptions | undefined;
   #lookup = NO_COOKIE;
   #mode: SessionMode | undefined;
   /** The id of the live session the cookie opened to (not an expired or refused one): what events compare with. */
@@ -107,11 +110,11 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
   /** The cookie was a current ended-session marker: its reason is reported again, and it is left as it is. */
   #marker = false;
 
-  constructor(policy: Policy<C>, headers: Headers, context: C, options: StartOptions | undefined) {
+  constructor(policy: Policy<C>, headers: RequestHeaders, context: C, options: StartOptions | undefined) {
     this.#policy = policy;
     this.#headers = headers;
     this.#context = context;
-    this.#onFirstUse = options?.onFirstUse;
+    this.#options = options;
     const now = (this.#now = policy.now());
     const { onEvent } = policy;
     this.#emit = onEvent ? eventSender(onEvent, now, () => policy.keysFor(context), context, options?.waitUntil) : undefined;
@@ -121,7 +124,7 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
 
   /** @internal Called by the Session once, on its first use, before open(). */
   used(): void {
-    this.#onFirstUse?.();
+    this.#options?.onFirstUse?.();
   }
 
   /** @internal Called by the Session once, on its first use. */
