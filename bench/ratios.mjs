@@ -129,7 +129,7 @@ export function renderIsolates(measurement) {
       `Per-run medians of this build / 0.1 (lowest-highest run): ${spread.map((r, i) => (r && !r.refused ? `${sizes[i]} B ${f2(r.runMin)}-${f2(r.runMax)}` : `${sizes[i]} B -`)).join(", ")}. ` +
         `Untouched route, extra cost over no middleware (median per round): ${sizes
           .map((s) => ratio(measurement, runtime, s, key("edge-session (this build)", "untouched"), BASE_FREE))
-          .map((r, i) => (r && !r.refused ? `${sizes[i]} B +${r.diffUs.toFixed(1)} us` : `${sizes[i]} B -`))
+          .map((r, i) => (r && !r.refused ? `${sizes[i]} B ${r.diffUs < 0 ? "" : "+"}${r.diffUs.toFixed(1)} us` : `${sizes[i]} B -`))
           .join(", ")}.`,
       "",
       `| case (us per request, median of all rounds) | ${sizes.map((s) => `${s} B`).join(" | ")} |`,
