@@ -84,6 +84,21 @@ describe("withSession", () => {
     expect(() => touched.session.set("user", "b")).toThrow(/after the response was sent/);
   });
 
+  it("reads the request's headers only when the handler uses the session", async () => {
+    const sessions = sessionEngine<{ user: string }, null>({ secret: SECRET, now: clock.now });
+    let reads = 0;
+    const counted = () => {
+      const request = new Request("https://a.example/", { headers: { Cookie: "a=b" } });
+      const getter = Object.getOwnPropertyDescriptor(Request.prototype, "headers")!.get!;
+      Object.defineProperty(request, "headers", { get: () => (reads++, getter.call(request)) });
+      return request;
+    };
+    await withSession(sessions, counted(), null, () => new Response("ok"));
+    expect(reads).toBe(0);
+    await withSession(sessions, counted(), null, async (session) => new Response(String(await session.get("user"))));
+    expect(reads).toBe(1);
+  });
+
   it("a session too large is a typed error from commit()", async () => {
     const sessions = sessionEngine<{ big: string }, null>({ secret: SECRET, now: clock.now });
     const request = sessions.start(new Headers(), null);
