@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
 import { SessionBindingError, SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
-import type { SessionVariables } from "../hono/adapter.js";
+import { registeredSession, type SessionVariables } from "../hono/adapter.js";
 import type { DeviceBinding } from "./binding.js";
 
 /**
@@ -20,8 +20,7 @@ export function bindingEndpoints<Data extends SessionData = SessionData>(
   const { registrationPath, refreshPath } = binding.config;
   return async function bindingEndpoints(c, next) {
     if (c.req.method !== "POST" || (c.req.path !== registrationPath && c.req.path !== refreshPath)) return next();
-    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
-    if (!session) throw new SessionConfigError("bindingEndpoints() needs the session() middleware registered before it");
+    const session = registeredSession(c, "bindingEndpoints");
     return c.req.path === registrationPath ? binding.register(c.req.raw, session) : binding.refresh(c.req.raw, session);
   };
 }
@@ -63,8 +62,7 @@ export function requireBinding<Data extends SessionData = SessionData>(
     throw new SessionConfigError(`requireBinding({ onRefused }) must be "json" or "throw"`);
   const check = { require: options.require === true };
   return async function requireBinding(c, next) {
-    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
-    if (!session) throw new SessionConfigError("requireBinding() needs the session() middleware registered before it");
+    const session = registeredSession(c, "requireBinding");
     const refused = await binding.check(c.req.raw, session, check);
     if (refused === undefined) return next();
     if (options.onRefused === "throw") throw new SessionBindingError(refused);

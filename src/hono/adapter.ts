@@ -2,6 +2,7 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import { createEngine, type RequestHeaders, type StartOptions } from "../core/engine.js";
 import type { WaitUntil } from "../core/events.js";
 import type { SessionData } from "../core/envelope.js";
+import { SessionConfigError } from "../core/errors.js";
 import type { ChooseMode, CookieEngineOptions, SessionEngineOptions } from "../core/options.js";
 import type { SchemaData, SessionSchema } from "../core/schema.js";
 import { logProgrammerError } from "../core/report.js";
@@ -115,6 +116,27 @@ class RequestHooks implements RequestHeaders, StartOptions {
   onFirstUse(): void {
     this.made = recordResponses(this.#c);
   }
+}
+
+/**
+ * The session the `session()` middleware put on `c`, for a helper registered after it (`requireSession()`,
+ * `requireCsrfToken()`...); a {@link SessionConfigError} naming `helper` when there is none. Read with `c.get()`,
+ * not `c.var.session`: Hono builds `c.var` anew from every variable on each read.
+ *
+ * @example
+ * ```ts
+ * return async function requireSession(c, next) {
+ *   const session = registeredSession(c, "requireSession");
+ * };
+ * ```
+ */
+export function registeredSession<Data extends SessionData>(
+  c: Context<{ Variables: SessionVariables<Data> }>,
+  helper: string,
+): Session<Data> {
+  const session = c.get("session");
+  if (!session) throw new SessionConfigError(`${helper}() needs the session() middleware registered before it`);
+  return session;
 }
 
 /** No Set-Cookie values: one array for every untouched request. */

@@ -3,7 +3,7 @@ import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError, SessionCsrfError, type CsrfFailure } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { Session } from "../core/session.js";
-import type { SessionVariables } from "./adapter.js";
+import { registeredSession, type SessionVariables } from "./adapter.js";
 import { crossSiteCheck, type AllowedOrigins } from "./cross-site.js";
 
 /**
@@ -99,8 +99,7 @@ export function requireCsrfToken<Data extends SessionData = SessionData>(
   const check = csrfChecker(options);
   const throws = options.onRefused === "throw";
   return async function requireCsrfToken(c, next) {
-    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
-    if (!session) throw new SessionConfigError("requireCsrfToken() needs the session() middleware registered before it");
+    const session = registeredSession(c, "requireCsrfToken");
     const refused = await check(c.req.raw, session);
     if (refused === undefined) return next();
     if (throws) throw new SessionCsrfError(refused);

@@ -3,7 +3,7 @@ import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError, SessionRequiredError, type SessionRequiredReason } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { Session } from "../core/session.js";
-import type { SessionVariables } from "./adapter.js";
+import { registeredSession, type SessionVariables } from "./adapter.js";
 
 /**
  * Options of {@link requireSession} and {@link signedOutReason}: exactly one of `key` and `signedIn`.
@@ -79,8 +79,7 @@ export function requireSession<Data extends SessionData = SessionData>(
 ): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
   const refuse = checked(options);
   return async function requireSession(c, next) {
-    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
-    if (!session) throw new SessionConfigError("requireSession() needs the session() middleware registered before it");
+    const session = registeredSession(c, "requireSession");
     const reason = await signedOutReason(session, options);
     if (reason === undefined) return next();
     return refuse(c, reason);

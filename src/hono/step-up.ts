@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError, SessionStepUpRequiredError } from "../core/errors.js";
-import type { SessionVariables } from "./adapter.js";
+import { registeredSession, type SessionVariables } from "./adapter.js";
 
 /**
  * Hono middleware for sensitive routes (a large transfer, changing the password): lets the request through
@@ -26,8 +26,7 @@ export function requireRecentAuth<Data extends SessionData = SessionData>(
     throw new SessionConfigError("requireRecentAuth(seconds) takes a whole number of seconds, at least 0");
   }
   return async function requireRecentAuth(c, next) {
-    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
-    if (!session) throw new SessionConfigError("requireRecentAuth() needs the session() middleware registered before it");
+    const session = registeredSession(c, "requireRecentAuth");
     await session.load();
     const ago = session.authenticatedAgo();
     if (ago === undefined || ago > seconds) throw new SessionStepUpRequiredError(seconds, ago);

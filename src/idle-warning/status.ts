@@ -7,7 +7,7 @@ import type { SessionData } from "../core/envelope.js";
 import { SessionConfigError } from "../core/errors.js";
 import { checkKeys, type KnownKeys } from "../core/known-keys.js";
 import type { Session } from "../core/session.js";
-import type { SessionVariables } from "../hono/adapter.js";
+import { registeredSession, type SessionVariables } from "../hono/adapter.js";
 import { crossSiteCheck, type AllowedOrigins } from "../hono/cross-site.js";
 import type { SessionStatus } from "./state.js";
 
@@ -39,8 +39,7 @@ export function sessionStatus<Data extends SessionData = SessionData>(
 ): MiddlewareHandler<{ Variables: SessionVariables<Data> }> {
   const signedIn = signedInOf(options, "sessionStatus");
   return async function sessionStatus(c) {
-    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
-    if (!session) throw new SessionConfigError("sessionStatus() needs the session() middleware registered before it");
+    const session = registeredSession(c, "sessionStatus");
     session.skipRoll();
     return c.json(await statusOf(session, signedIn), 200, { "Cache-Control": "no-store" });
   };
@@ -93,8 +92,7 @@ export function staySignedIn<Data extends SessionData = SessionData>(
   const signedIn = signedInOf(options, "staySignedIn", STAY_OPTIONS);
   const crossSite = crossSiteCheck(options.origin, "staySignedIn");
   return async function staySignedIn(c) {
-    const session = c.get("session"); // not c.var.session: Hono builds c.var anew from all variables on each read
-    if (!session) throw new SessionConfigError("staySignedIn() needs the session() middleware registered before it");
+    const session = registeredSession(c, "staySignedIn");
     if (crossSite(c.req.raw)) {
       session.skipRoll(); // not rolled either when a middleware before this one read the session
       return c.json({ code: "CROSS_SITE" }, 403, { "Cache-Control": "no-store" });
