@@ -260,6 +260,16 @@ describe("CSRF token math (property)", () => {
     expect(tokenMatches(`${token.slice(0, 84)}==`, secrets)).toBe(false);
     expect(tokenMatches(` ${token.slice(1)}`, secrets)).toBe(false);
   });
+
+  it("a token has one spelling: its last character with any of the 4 spare bits set is refused", async () => {
+    const secrets = await (await createKeyring(SECRET)).csrfSecrets("a".repeat(22));
+    const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const token = maskToken(secrets[0]!);
+    const last = digits.indexOf(token[85]!);
+    expect(last & 15).toBe(0);
+    for (let spare = 1; spare < 16; spare++) expect(tokenMatches(token.slice(0, 85) + digits[last | spare], secrets)).toBe(false);
+    expect(tokenMatches(token.slice(0, 85) + digits[last], secrets)).toBe(true);
+  });
 });
 
 describe("the keyring's CSRF secrets", () => {

@@ -11,20 +11,27 @@
  */
 export function boundedCache<K, V>(limit: number) {
   const entries = new Map<K, Promise<V>>();
+  /** The key last got or set: the Map's last entry. */
+  let newest: K | undefined;
   return {
     /** The promise kept for `key`, now the most recently used; undefined when none is. */
     get(key: K): Promise<V> | undefined {
       const kept = entries.get(key);
-      if (kept) {
-        entries.delete(key); // to the end: the first entry is the least recently used
+      // To the end (the first entry is the least recently used), unless it is there: a user's requests in a
+      // row move nothing, and a Map's delete leaves a hole that it fills by copying its table anew.
+      if (kept && key !== newest) {
+        entries.delete(key);
         entries.set(key, kept);
+        newest = key;
       }
       return kept;
     },
     /** Keeps `value` for `key` (the least recently used entry goes when full); returns it. */
     set(key: K, value: Promise<V>): Promise<V> {
+      entries.delete(key); // a key set again goes to the end too (Map.set would leave it where it was)
       if (entries.size >= limit) entries.delete(entries.keys().next().value!);
       entries.set(key, value);
+      newest = key;
       value.catch(() => {
         if (entries.get(key) === value) entries.delete(key);
       });
