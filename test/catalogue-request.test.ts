@@ -337,6 +337,37 @@ describe("responses made by the request's own context", () => {
     const other = await app.request("/anywhere");
     expect(other.headers.getSetCookie()).toEqual([]);
   });
+
+  it("a kept response whose session took chunks: a later request sends none of the first visitor's chunk cookies", async () => {
+    let kept: Response | undefined;
+    const app = new Hono<Env>();
+    app.use(session<Data>({ secret: SECRET, cookie: { chunks: 3 } }));
+    app.get("/login/:user", (c) => {
+      c.var.session.set("user", c.req.param("user"));
+      c.var.session.set("note", "x".repeat(5000)); // two chunks, the third name expired
+      c.header("Set-Cookie", "theme=dark; Path=/");
+      return (kept ??= c.text("welcome"));
+    });
+    app.get("/anywhere", () => kept!);
+    const alice = await app.request("/login/alice");
+    expect(alice).toBe(kept);
+    expect(alice.headers.getSetCookie().map((line) => line.split("=", 1)[0])).toEqual([
+      "theme",
+      "__Host-session",
+      "__Host-session.1",
+      "__Host-session.2",
+    ]);
+    const other = await app.request("/anywhere");
+    expect(other.headers.getSetCookie()).toEqual(["theme=dark; Path=/"]);
+  });
+
+  it("the mark on a response given its cookies in place holds none of them (they would live as long as the response)", async () => {
+    const { app, made } = keepingApp((c) => c.json({ ok: true }));
+    const res = await app.request("/login/alice");
+    expect(res).toBe(made[0]);
+    const own = [...Object.getOwnPropertyNames(res), ...Object.getOwnPropertySymbols(res)].map((key) => (res as any)[key]);
+    expect(own).toEqual([true]);
+  });
 });
 
 describe("writes from a streamed body", () => {

@@ -111,6 +111,13 @@ export function sessionCookies(cookie: ResolvedCookie, value: string, maxAge: nu
   return cookies;
 }
 
+/** Every name the session's cookies take: `<name>`, then `<name>.1` to `<name>.<chunks - 1>`. */
+export function cookieNames(cookie: ResolvedCookie): string[] {
+  const names = [cookie.name];
+  for (let k = 1; k < cookie.chunks; k++) names.push(`${cookie.name}.${k}`);
+  return names;
+}
+
 /** The `Set-Cookie` values that remove the session's cookie and every chunk name it may have used. */
 export function expiredCookies(cookie: ResolvedCookie): string[] {
   const cookies = [expiredCookie(cookie)];

@@ -1,4 +1,4 @@
-import { expiredCookies, readSessionCookie, sessionCookies, type SessionCookie } from "./chunks.js";
+import { cookieNames, expiredCookies, readSessionCookie, sessionCookies, type SessionCookie } from "./chunks.js";
 import { ENDED_MAX_AGE, endedReasonOf, isCurrent, sealEnded, type Ended } from "./ended.js";
 import { hasKeys, type SessionData } from "./envelope.js";
 import { SessionStoreError } from "./errors.js";
@@ -80,10 +80,11 @@ export interface SessionEngineFunction<Entry extends "all" | "cookie"> {
 export function createEngine<Data extends SessionData, C>(
   options: SessionEngineOptions<C>,
   chooseMode: ChooseMode,
-): SessionEngine<Data, C> {
+): SessionEngine<Data, C> & { readonly cookieNames: readonly string[] } {
   const policy = resolveOptions(options, chooseMode);
   return {
     start: (headers, context, options) => new RequestCycle<Data, C>(policy, headers, context, options),
+    cookieNames: cookieNames(policy.cookie), // for the Hono adapter (responses.ts)
   };
 }
 

@@ -55,6 +55,7 @@ export function honoSession<Data extends SessionData, E extends Env>(
   chooseMode: ChooseMode,
 ): MiddlewareHandler<E & { Variables: SessionVariables<Data> }> {
   const engine = createEngine<Data, Context<E>>(options, chooseMode);
+  const names = engine.cookieNames;
   const sendsEvents = options.onEvent !== undefined;
   return async function session(c, next) {
     const hooks = new RequestHooks(c, sendsEvents);
@@ -82,7 +83,7 @@ export function honoSession<Data extends SessionData, E extends Env>(
         replaceResponse(c, new Response(null, { headers: { "Cache-Control": "no-store" } }));
         throw error;
       }
-    const res = responseWith(c, hooks.made, setCookies);
+    const res = responseWith(c, hooks.made, setCookies, names);
     if (res) replaceResponse(c, res);
   };
 }
