@@ -4,7 +4,7 @@
  * ({ request, context }, next), Next's route handlers and cookies() store), over one app: a visit counter,
  * login with regenerate, idle expiry on an injected clock, logout, a tampered cookie.
  */
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import { SessionConfigError, type Session } from "../src/index.js";
 import { sessionEngine as cookieEngine, type SessionEngineOptions as CookieEngineOptions } from "../src/cookie/index.js";
 import { sessionHandle, sessionHandleOver, type SessionHandle } from "../src/sveltekit/index.js";
@@ -176,6 +176,20 @@ describe("next: server components and Set-Cookie parsing", () => {
     const store = nextCookieStore(new Request("https://app.example/"));
     expect(await sessions.read(store, async (session) => (session.set("count", 1), "rendered"))).toBe("rendered");
     expect(store.written).toEqual([]);
+  });
+
+  it("run() and read() look at Next's cookies on the session's first use only, and then once", async () => {
+    const sessions = nextSessions<Data>({ secret: SECRET });
+    const store = nextCookieStore(new Request("https://app.example/", { headers: { Cookie: "theme=dark" } }));
+    const getAll = vi.spyOn(store, "getAll");
+    expect(await sessions.read(store, () => "rendered")).toBe("rendered");
+    expect(await sessions.run(store, () => "done")).toBe("done");
+    expect(getAll).not.toHaveBeenCalled();
+    expect(await sessions.run(store, async (session) => [await session.get("count"), await session.has("count")])).toEqual([
+      undefined,
+      false,
+    ]);
+    expect(getAll).toHaveBeenCalledTimes(1);
   });
 
   it("parses every attribute the engine writes into cookies().set options", () => {

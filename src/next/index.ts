@@ -68,7 +68,10 @@ export function nextSessions<Data extends SessionData = SessionData>(options: Se
  */
 export function nextSessionsOver<Data extends SessionData>(engine: SessionEngine<Data, undefined>): NextSessions<Data> {
   checkEngine(engine, "nextSessionsOver", "nextSessions");
-  const started = (cookies: NextReadonlyCookies) => engine.start(new Headers({ Cookie: cookieHeader(cookies) }), undefined);
+  // Next's cookies are read (and the Cookie header built again) on the session's first use only, as the other
+  // adapters read the request's headers: a server component that renders without the session pays nothing.
+  const started = (cookies: NextReadonlyCookies) =>
+    engine.start({ get: (name) => (name.toLowerCase() === "cookie" ? cookieHeader(cookies) : null) }, undefined);
   return {
     route:
       (handler) =>
