@@ -120,9 +120,7 @@ export function cookieNames(cookie: ResolvedCookie): string[] {
 
 /** The `Set-Cookie` values that remove the session's cookie and every chunk name it may have used. */
 export function expiredCookies(cookie: ResolvedCookie): string[] {
-  const cookies = [expiredCookie(cookie)];
-  for (let k = 1; k < cookie.chunks; k++) cookies.push(expiredCookie(cookie, `${cookie.name}.${k}`));
-  return cookies;
+  return cookieNames(cookie).map((name) => expiredCookie(cookie, name));
 }
 
 /**
