@@ -17,24 +17,26 @@ const TOKEN_LENGTH = 86;
  * ```
  */
 export function maskToken(secret: Uint8Array): string {
-  const token = nextMask();
-  for (let i = 0; i < SIZE; i++) token[SIZE + i] = token[i]! ^ secret[i]!;
-  return base64url.encode(token);
-}
-
-/** Random bytes drawn 64 tokens at a time: one call into the runtime's generator per 64 tokens, not per token. */
-const POOL = SIZE * 2 * 64;
-let pool = new Uint8Array(0);
-let drawn = 0;
-
-/** A token's bytes, the first half a fresh random mask (never handed out twice: `drawn` only moves on). */
-function nextMask(): Uint8Array {
   if (drawn === pool.length) {
     pool = crypto.getRandomValues(new Uint8Array(POOL));
     drawn = 0;
   }
-  return pool.slice(drawn, (drawn += SIZE * 2)); // a copy: the second half is written over
+  const at = drawn;
+  drawn += SIZE; // a mask is never handed out twice: `drawn` only moves on
+  for (let i = 0; i < SIZE; i++) {
+    const mask = pool[at + i]!;
+    token[i] = mask;
+    token[SIZE + i] = mask ^ secret[i]!;
+  }
+  return base64url.encode(token);
 }
+
+/** Random masks drawn 128 at a time: one call into the runtime's generator per 128 tokens, not per token. */
+const POOL = SIZE * 128;
+let pool = new Uint8Array(0);
+let drawn = 0;
+/** Where {@link maskToken} writes a token's bytes before encoding them: nothing awaits in between. */
+const token = new Uint8Array(SIZE * 2);
 
 /**
  * Whether `token` unmasks to one of `secrets` (the session's, under each key of the ring), compared in
