@@ -10,7 +10,7 @@ import { useSession, type SessionEnv } from "@hono/session";
 import { Hono } from "hono";
 import { CookieStore, sessionMiddleware, type Session as HonoSessionsSession } from "hono-sessions";
 import { getIronSession, webCookies } from "iron-session";
-import { EncryptJWT, jwtDecrypt } from "jose";
+import { CompactEncrypt, compactDecrypt, EncryptJWT, jwtDecrypt } from "jose";
 import { newSessionId } from "../src/core/envelope.js";
 import { createKeyring, sealSession, session, type SessionVariables } from "../src/index.js";
 import { floorCodec, floorKey, minimalSession, type Codec, type MinimalSession } from "./floor.js";
@@ -124,6 +124,34 @@ export const joseDirect: Contender = {
       unseal: async (token) => {
         try {
           return (await jwtDecrypt(token, key, options)).payload;
+        } catch {
+          return undefined;
+        }
+      },
+    };
+    return minimalApp(codec, data);
+  },
+};
+
+/**
+ * The floor middleware sealing with jose's compact JWE (`dir`, A256GCM, one cached CryptoKey) and nothing else:
+ * no `kid`, no metadata, no expiry, no checks of its own. Between the floor and edge-session, it tells jose's
+ * share of the distance (edge-session seals with jose: its reviewed parser stays) from edge-session's own.
+ */
+export const joseFloor: Contender = {
+  name: "jose floor (compact JWE)",
+  role: "reference",
+  cookieName: "__Host-session",
+  async app(data) {
+    const key = await floorKey();
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    const header = { alg: "dir", enc: "A256GCM" };
+    const codec: Codec = {
+      seal: (payload) => new CompactEncrypt(encoder.encode(JSON.stringify(payload))).setProtectedHeader(header).encrypt(key),
+      unseal: async (token) => {
+        try {
+          return JSON.parse(decoder.decode((await compactDecrypt(token, key)).plaintext)) as Record<string, unknown>;
         } catch {
           return undefined;
         }

@@ -1,14 +1,15 @@
 /**
  * The cases of `npm run bench:isolates` (bench/isolates.mjs): the README's ten-line app as users write it
  * (`edge-session/cookie`, the secret read from `c.env` through a function), built as the package ships
- * (tsc), for this checkout and for 0.1, beside the baseline, the floor and the peers of bench/contenders.ts.
+ * (tsc), for this checkout and for 0.1, beside the baseline, the floor, the jose floor and the peers of
+ * bench/contenders.ts.
  * Each case runs alone in its own isolate (one workerd process, or one Node worker thread), as a deployed
  * Worker runs one app. The packages come in as `libs`: the bundle bench/isolates.mjs makes imports the builds.
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import type { requireCsrfToken, session, SessionVariables } from "../src/cookie/index.js";
 import { check, clientWithSession } from "./client.js";
-import { BENCH_ENV, baseline, floor, honoSession, honoSessions, ironSession, readmeApp, type Contender } from "./contenders.js";
+import { BENCH_ENV, baseline, floor, honoSession, joseFloor, honoSessions, ironSession, readmeApp, type Contender } from "./contenders.js";
 import type { Case } from "./harness.js";
 import { payload, type BenchData } from "./payloads.js";
 
@@ -144,7 +145,7 @@ export function isolatedCases(libs: Libs, bytes: number): Map<string, Case> {
   const current = readmeApp(CURRENT, libs.current.session);
   const v01 = readmeApp(V01, libs.v01.session);
   const cases = [
-    ...[baseline, floor, v01, current, honoSession, ironSession, honoSessions].map((c) => roundTrip(c, data)),
+    ...[baseline, floor, joseFloor, v01, current, honoSession, ironSession, honoSessions].map((c) => roundTrip(c, data)),
     ...[baseline, v01, current].map((c) => untouched(c, data)),
     ...[true, false].map((withToken): Case => ({
       contender: withToken ? WITH_CSRF : WITHOUT_CSRF,

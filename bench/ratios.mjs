@@ -6,6 +6,7 @@ const key = (contender, variant = RT) => `${contender} @ ${variant}`;
 const CURRENT = key("edge-session (this build)");
 const V01 = key("edge-session 0.1 (141a9bd)");
 const FLOOR = key("floor (raw AES-GCM)");
+const JOSE_FLOOR = key("jose floor (compact JWE)");
 const BASE_FREE = key("no session (baseline)", "untouched");
 
 /** The ratios every report and published figure quotes: [id, label, numerator, denominator]. */
@@ -13,6 +14,9 @@ export const RATIOS = [
   ["current/v01", "this build / 0.1 (141a9bd)", CURRENT, V01],
   ["current/floor", "this build / floor (bench/floor.ts)", CURRENT, FLOOR],
   ["v01/floor", "0.1 / floor", V01, FLOOR],
+  // The floor ratio in two factors: what jose's compact JWE costs over raw Web Crypto, and what this build adds to it.
+  ["jose-floor/floor", "jose floor (the floor's middleware sealing with jose) / floor", JOSE_FLOOR, FLOOR],
+  ["current/jose-floor", "this build / jose floor", CURRENT, JOSE_FLOOR],
   ["hono-session/current", "@hono/session / this build", key("@hono/session"), CURRENT],
   ["iron-session/current", "iron-session / this build", key("iron-session"), CURRENT],
   ["hono-sessions/current", "hono-sessions / this build", key("hono-sessions"), CURRENT],
