@@ -101,65 +101,58 @@ function minimalApp(codec: Codec, data: BenchData): Hono {
   return app as unknown as Hono;
 }
 
-export const floor: Contender = {
-  name: "floor (raw AES-GCM)",
-  role: "reference",
-  cookieName: "__Host-session",
-  async app(data) {
-    return minimalApp(floorCodec(await floorKey()), data);
-  },
-};
+/** A reference contender: the floor's minimal middleware (bench/floor.ts) over the codec `codecOf` makes of a fresh key. */
+function minimalContender(name: string, codecOf: (key: CryptoKey) => Codec): Contender {
+  return {
+    name,
+    role: "reference",
+    cookieName: "__Host-session",
+    async app(data) {
+      return minimalApp(codecOf(await floorKey()), data);
+    },
+  };
+}
+
+/** `open`, answering undefined for a value that does not open (the minimal middleware then starts afresh). */
+function orUndefined(open: (token: string) => Promise<Record<string, unknown>>): Codec["unseal"] {
+  return async (token) => {
+    try {
+      return await open(token);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export const floor = minimalContender("floor (raw AES-GCM)", floorCodec);
 
 /** The floor middleware with jose's JWT API as the codec: what a plain `EncryptJWT` middleware costs. */
-export const joseDirect: Contender = {
-  name: "jose EncryptJWT middleware",
-  role: "reference",
-  cookieName: "__Host-session",
-  async app(data) {
-    const key = await floorKey();
-    const options = { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] };
-    const codec: Codec = {
-      seal: (payload) =>
-        new EncryptJWT(payload).setProtectedHeader({ alg: "dir", enc: "A256GCM" }).setIssuedAt().setExpirationTime(`${IDLE}s`).encrypt(key),
-      unseal: async (token) => {
-        try {
-          return (await jwtDecrypt(token, key, options)).payload;
-        } catch {
-          return undefined;
-        }
-      },
-    };
-    return minimalApp(codec, data);
-  },
-};
+export const joseDirect = minimalContender("jose EncryptJWT middleware", (key) => {
+  const options = { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] };
+  return {
+    seal: (payload) =>
+      new EncryptJWT(payload).setProtectedHeader({ alg: "dir", enc: "A256GCM" }).setIssuedAt().setExpirationTime(`${IDLE}s`).encrypt(key),
+    unseal: orUndefined(async (token) => (await jwtDecrypt(token, key, options)).payload),
+  };
+});
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * The floor middleware sealing with jose's compact JWE (`dir`, A256GCM, one cached CryptoKey) and nothing else:
  * no `kid`, no metadata, no expiry, no checks of its own. Between the floor and edge-session, it tells jose's
  * share of the distance (edge-session seals with jose: its reviewed parser stays) from edge-session's own.
  */
-export const joseFloor: Contender = {
-  name: "jose floor (compact JWE)",
-  role: "reference",
-  cookieName: "__Host-session",
-  async app(data) {
-    const key = await floorKey();
-    const encoder = new TextEncoder();
-    const decoder = new TextDecoder();
-    const header = { alg: "dir", enc: "A256GCM" };
-    const codec: Codec = {
-      seal: (payload) => new CompactEncrypt(encoder.encode(JSON.stringify(payload))).setProtectedHeader(header).encrypt(key),
-      unseal: async (token) => {
-        try {
-          return JSON.parse(decoder.decode((await compactDecrypt(token, key)).plaintext)) as Record<string, unknown>;
-        } catch {
-          return undefined;
-        }
-      },
-    };
-    return minimalApp(codec, data);
-  },
-};
+export const joseFloor = minimalContender("jose floor (compact JWE)", (key) => {
+  const header = { alg: "dir", enc: "A256GCM" };
+  return {
+    seal: (payload) => new CompactEncrypt(encoder.encode(JSON.stringify(payload))).setProtectedHeader(header).encrypt(key),
+    unseal: orUndefined(
+      async (token) => JSON.parse(decoder.decode((await compactDecrypt(token, key)).plaintext)) as Record<string, unknown>,
+    ),
+  };
+});
 
 /**
  * The README's app (`secret` read from `c.env` through a function) on a given build's `session()`: this
