@@ -41,4 +41,26 @@ describe("boundedCache", () => {
     await expect(failed).rejects.toThrow("down");
     expect(cache.get("a")).toBeUndefined();
   });
+
+  it("settled() hands over a fulfilled promise's value at once: not while pending, not after a rejection", async () => {
+    const cache = boundedCache<string, number>(4);
+    let resolve!: (value: number) => void;
+    const pending = cache.set("a", new Promise<number>((r) => (resolve = r)));
+    expect(cache.settled("a")).toBeUndefined();
+    resolve(7);
+    await pending;
+    expect(cache.settled("a")).toBe(7);
+    expect(cache.settled("b")).toBeUndefined();
+    await cache.set("b", Promise.reject(new Error("down"))).catch(() => undefined);
+    expect(cache.settled("b")).toBeUndefined();
+  });
+
+  it("settled() is a use too: the entry it reads becomes the newest", async () => {
+    const cache = boundedCache<string, number>(2);
+    await cache.set("a", Promise.resolve(1));
+    await cache.set("b", Promise.resolve(2));
+    expect(cache.settled("a")).toBe(1); // now b, a
+    cache.set("c", Promise.resolve(3)); // b goes
+    expect(kept(cache, ["a", "b", "c"])).toEqual(["a", "c"]);
+  });
 });

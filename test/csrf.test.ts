@@ -163,6 +163,22 @@ describe("requireCsrfToken", () => {
     expect([error.code, error.reason, error.status]).toEqual(["CSRF", "invalid", 403]);
   });
 
+  it("a token minted after regenerate() in the request that verified one is the new session's, not the old one's", async () => {
+    const app = bankApp({ now: testClock().now });
+    app.post("/account/rotate", async (c) => {
+      c.var.session.regenerate(); // loaded by requireCsrfToken, whose check knows the old id's secrets
+      return c.text(await c.var.session.csrfToken());
+    });
+    const user = cookieJar();
+    await call(app, "/login", user);
+    const old = await tokenOf(app, user);
+    const res = await call(app, "/account/rotate", user, { headers: { "X-CSRF-Token": old } });
+    expect(res.status).toBe(200);
+    const fresh = await res.text();
+    expect(await transfer(app, user, { "X-CSRF-Token": old })).toMatchObject({ status: 403, body: { reason: "invalid" } });
+    expect(await transfer(app, user, { "X-CSRF-Token": fresh })).toMatchObject({ status: 200, body: "sent" });
+  });
+
   it("refuses unknown and wrong options", () => {
     expect(() => requireCsrfToken({ headr: "x" } as never)).toThrow(/unknown option "headr"/);
     expect(() => requireCsrfToken({ header: "bad header" })).toThrow(SessionConfigError);
@@ -289,5 +305,17 @@ describe("the keyring's CSRF secrets", () => {
     } finally {
       sign.mockRestore();
     }
+  });
+
+  it("knownCsrfSecrets() answers at once only what csrfSecrets() computed and still remembers", async () => {
+    const keys = await createKeyring(SECRET, { purpose: "known-secrets" });
+    const id = "known-id-0123456789abcde";
+    expect(keys.knownCsrfSecrets(id)).toBeUndefined();
+    const pending = keys.csrfSecrets(id);
+    expect(keys.knownCsrfSecrets(id)).toBeUndefined(); // the HMAC has not finished
+    const secrets = await pending;
+    expect(keys.knownCsrfSecrets(id)).toBe(secrets);
+    for (let i = 0; i < 1000; i++) await keys.csrfSecrets(`other-id-${String(i).padStart(14, "0")}`);
+    expect(keys.knownCsrfSecrets(id)).toBeUndefined();
   });
 });

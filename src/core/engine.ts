@@ -166,6 +166,11 @@ class RequestCycle<Data extends SessionData, C> implements RequestSession<Data>,
     return keys ? keys.csrfSecrets(id) : this.#policy.keysFor(this.#context).then((ring) => ring.csrfSecrets(id));
   }
 
+  /** @internal Called by the Session for CSRF tokens: the secrets {@link csrfSecrets} gave the keys that opened the cookie, if kept. */
+  knownCsrfSecrets(id: string): Uint8Array[] | undefined {
+    return this.#keys?.knownCsrfSecrets(id);
+  }
+
   /** @internal Called by the Session for events of modules built on it (DBSC). */
   emit(event: RawEvent): void {
     this.#emit?.(event);

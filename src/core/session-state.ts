@@ -145,6 +145,8 @@ export interface SessionSource {
   open(): Promise<Found>;
   /** The CSRF secret of a session id under each key of the ring, current first. */
   csrfSecrets(id: string): Promise<Uint8Array[]>;
+  /** The same, at once when this isolate has them already; undefined otherwise. */
+  knownCsrfSecrets(id: string): Uint8Array[] | undefined;
   /** Sends an event to the engine's `onEvent` (nothing without one): for modules built on the session, such as DBSC. */
   emit(event: RawEvent): void;
 }

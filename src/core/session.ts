@@ -54,8 +54,6 @@ export class Session<Data extends SessionData = SessionData> {
   #pending: ((state: SessionState) => void)[] | undefined;
   #rolls: boolean;
   #closed = false;
-  /** The CSRF secrets of one id, computed once per request (a request verifies a token and mints the next). */
-  #csrf: { id: string; secrets: Promise<Uint8Array[]> } | undefined;
 
   /** @internal created by the session engine */
   constructor(source: SessionSource, policy: Policy, now: number, rolls: boolean) {
@@ -274,10 +272,10 @@ export class Session<Data extends SessionData = SessionData> {
    * app.get("/transfer", async (c) => c.html(`<input type="hidden" name="_csrf" value="${await c.var.session.csrfToken()}">`));
    * ```
    */
-  async csrfToken(): Promise<string> {
-    const { meta } = await this.#load();
-    const [secret] = await this.#csrfSecrets(meta.id);
-    return maskToken(secret!);
+  csrfToken(): Promise<string> {
+    // Once the session is loaded and its secrets known (a request that verified the token it came with), at once.
+    const secrets = this.#state && this.#source.knownCsrfSecrets(this.#state.meta.id);
+    return secrets ? Promise.resolve(maskToken(secrets[0]!)) : this.#mintCsrfToken();
   }
 
   /**
@@ -290,10 +288,8 @@ export class Session<Data extends SessionData = SessionData> {
    * if (!(await c.var.session.verifyCsrf(c.req.header("X-CSRF-Token")))) return c.text("Forbidden", 403);
    * ```
    */
-  async verifyCsrf(token: unknown): Promise<boolean> {
-    const state = await this.#load();
-    if (state.isNew || typeof token !== "string") return false;
-    return tokenMatches(token, await this.#csrfSecrets(state.meta.id));
+  verifyCsrf(token: unknown): Promise<boolean> {
+    return Promise.resolve(this.#csrfVerdict(token));
   }
 
   static {
@@ -317,9 +313,23 @@ export class Session<Data extends SessionData = SessionData> {
     else (this.#pending ??= []).push(apply);
   }
 
-  #csrfSecrets(id: string): Promise<Uint8Array[]> {
-    if (this.#csrf?.id !== id) this.#csrf = { id, secrets: this.#source.csrfSecrets(id) };
-    return this.#csrf.secrets;
+  /**
+   * Whether `token` is this session's CSRF token: at once when the session is loaded and its secrets are known
+   * (a request that verifies one token and mints the next awaits nothing for them), else a promise.
+   */
+  #csrfVerdict(token: unknown): boolean | Promise<boolean> {
+    const state = this.#state;
+    if (!state) return this.#load().then(() => this.#csrfVerdict(token));
+    if (state.isNew || typeof token !== "string") return false;
+    const { id } = state.meta;
+    const known = this.#source.knownCsrfSecrets(id);
+    return known ? tokenMatches(token, known) : this.#source.csrfSecrets(id).then((secrets) => tokenMatches(token, secrets));
+  }
+
+  async #mintCsrfToken(): Promise<string> {
+    const { meta } = await this.#load();
+    const [secret] = await this.#source.csrfSecrets(meta.id);
+    return maskToken(secret!);
   }
 
   #loaded(property: string): SessionState {

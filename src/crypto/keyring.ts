@@ -105,6 +105,14 @@ export class Keyring {
     return this.#csrf.set(id, Promise.all(keys.map(async (k) => new Uint8Array(await crypto.subtle.sign("HMAC", await k.csrf(), data)))));
   }
 
+  /**
+   * The CSRF secrets {@link csrfSecrets} already computed for this id (still remembered), at once; undefined
+   * otherwise. A request that verifies one token and mints the next awaits nothing for them.
+   */
+  knownCsrfSecrets(id: string): Uint8Array[] | undefined {
+    return this.#csrf.settled(id);
+  }
+
   /** Keeps key material out of logs and error reports. */
   toJSON(): { encryption: Encryption; purpose: string; kids: string[] } {
     return { encryption: this.encryption, purpose: this.purpose, kids: [...this.#byKid.keys()] };
