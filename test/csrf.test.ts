@@ -163,6 +163,20 @@ describe("requireCsrfToken", () => {
     expect([error.code, error.reason, error.status]).toEqual(["CSRF", "invalid", 403]);
   });
 
+  it("onRefused: 'throw' reaches app.onError with the reason, refused at once (cross-site) or after the token's check", async () => {
+    const app = new Hono<{ Variables: SessionVariables<Data> }>();
+    app.use(session<Data>({ secret: SECRET }));
+    app.post("/t", requireCsrfToken({ onRefused: "throw" }), (c) => c.text("sent"));
+    app.onError((error) => new Response(error instanceof SessionCsrfError ? `refused: ${error.reason}` : "other", { status: 418 }));
+    const post = async (headers: Record<string, string>) => {
+      const res = await app.request(`${ORIGIN}/t`, { method: "POST", headers });
+      return `${res.status} ${await res.text()}`;
+    };
+    expect(await post({ Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" })).toBe("418 refused: cross-site");
+    expect(await post({ "X-CSRF-Token": "A".repeat(86) })).toBe("418 refused: invalid");
+    expect(await post({})).toBe("418 refused: missing");
+  });
+
   it("a token minted after regenerate() in the request that verified one is the new session's, not the old one's", async () => {
     const app = bankApp({ now: testClock().now });
     app.post("/account/rotate", async (c) => {
