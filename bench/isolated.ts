@@ -9,6 +9,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import type { requireCsrfToken, session, SessionVariables } from "../src/cookie/index.js";
 import { check, clientWithSession } from "./client.js";
+import { csrfFloor } from "./csrf-floor.js";
 import { BENCH_ENV, baseline, floor, honoSession, joseFloor, honoSessions, ironSession, readmeApp, type Contender } from "./contenders.js";
 import type { Case } from "./harness.js";
 import { payload, type BenchData } from "./payloads.js";
@@ -32,6 +33,8 @@ export const WITHOUT_CSRF = "edge-session, POST, same session without them";
 /** The two halves of WITH_CSRF apart, to tell which costs what. */
 export const TOKEN_ONLY = "edge-session, POST + CSRF token only";
 export const LIMITS_ONLY = "edge-session, POST + setLimits only";
+/** The same POST with the CSRF floor (bench/csrf-floor.ts) in place of edge-session's tokens. */
+export const CSRF_FLOOR = "edge-session, POST + CSRF floor (bench/csrf-floor.ts)";
 /** The route no handler reads the session on, carrying the session's cookie. */
 export const UNTOUCHED = "untouched";
 export const ROUND_TRIP = "round trip";
@@ -45,28 +48,30 @@ const ORIGIN = "http://localhost";
  * with a session that called `setLimits()` at its start, `/inc` behind `requireCsrfToken()` and each answer
  * minting the token the next post sends (so each request verifies one token and masks another).
  */
-function csrfApp(lib: Lib, data: BenchData, withToken: boolean, withLimits = withToken) {
+function csrfApp(lib: Lib, data: BenchData, withToken: boolean | "floor", withLimits = withToken === true) {
   const app = new Hono<{ Bindings: typeof BENCH_ENV; Variables: SessionVariables<BenchData> }>();
   const options = { secret: (c: { env: typeof BENCH_ENV }) => c.env.SESSION_SECRET, idleTimeout: IDLE, absoluteTimeout: ABSOLUTE };
   app.use(lib.session<BenchData>(withLimits ? { ...options, maxLifetime: 30 * 24 * 3600, maxAbsoluteTimeout: 30 * 24 * 3600 } : options));
   const pass: MiddlewareHandler = (_c, next) => next();
+  const floor = withToken === "floor" ? csrfFloor(BENCH_ENV.SESSION_SECRET) : undefined;
   app.post("/start", async (c) => {
     const s = c.var.session;
     s.set("count", 0);
     s.set("blob", data.blob);
     if (withLimits) s.setLimits({ lifetime: 30 * 24 * 3600, absoluteTimeout: 30 * 24 * 3600 });
-    return c.json({ count: 0, token: withToken ? await s.csrfToken() : "" });
+    if (floor) await s.load(); // the floor's token needs the session's id
+    return c.json({ count: 0, token: floor ? await floor.mint(s) : withToken ? await s.csrfToken() : "" });
   });
-  app.post("/inc", withToken ? lib.requireCsrfToken!() : pass, async (c) => {
+  app.post("/inc", floor ? floor.verify : withToken ? lib.requireCsrfToken!() : pass, async (c) => {
     const s = c.var.session;
     const count = ((await s.get("count")) ?? 0) + 1;
     s.set("count", count);
-    return c.json({ count, token: withToken ? await s.csrfToken() : "" });
+    return c.json({ count, token: floor ? await floor.mint(s) : withToken ? await s.csrfToken() : "" });
   });
   return app;
 }
 
-async function csrfCase(lib: Lib, data: BenchData, withToken: boolean, withLimits = withToken) {
+async function csrfCase(lib: Lib, data: BenchData, withToken: boolean | "floor", withLimits = withToken === true) {
   const app = csrfApp(lib, data, withToken, withLimits);
   let cookie = "";
   let token = "";
@@ -90,7 +95,7 @@ async function csrfCase(lib: Lib, data: BenchData, withToken: boolean, withLimit
       { method: "POST", headers: { Origin: ORIGIN, Cookie: cookie, "X-CSRF-Token": token } },
       BENCH_ENV,
     );
-    check(res.status === 403, WITH_CSRF, `a post with a wrong token answered ${res.status}`);
+    check(res.status === 403, withToken === "floor" ? CSRF_FLOOR : WITH_CSRF, `a post with a wrong token answered ${res.status}`);
     token = kept;
   }
   await post("/inc");
@@ -157,6 +162,7 @@ export function isolatedCases(libs: Libs, bytes: number): Map<string, Case> {
       variant: ROUND_TRIP,
       prepare: () => csrfCase(libs.current, data, token, !token),
     })),
+    { contender: CSRF_FLOOR, variant: ROUND_TRIP, prepare: () => csrfCase(libs.current, data, "floor") },
   ];
   return new Map(cases.map((c) => [`${c.contender} @ ${c.variant}`, c]));
 }

@@ -41,6 +41,19 @@ export const RATIOS = [
     key("edge-session, POST + setLimits only"),
     key("edge-session, POST, same session without them"),
   ],
+  // The token's line in two factors: the work a token needs, written plainly (bench/csrf-floor.ts), and what edge-session adds.
+  [
+    "csrf-floor",
+    "POST + CSRF floor (the work alone, bench/csrf-floor.ts) / the same POST without",
+    key("edge-session, POST + CSRF floor (bench/csrf-floor.ts)"),
+    key("edge-session, POST, same session without them"),
+  ],
+  [
+    "csrf-token/floor",
+    "POST + CSRF token only / POST + CSRF floor",
+    key("edge-session, POST + CSRF token only"),
+    key("edge-session, POST + CSRF floor (bench/csrf-floor.ts)"),
+  ],
 ];
 
 export function quantile(values, p) {
