@@ -32,7 +32,7 @@ const isolates = isolatesOptions({ ...(short ? { runs: "2", rounds: "8", n: "300
 const measurement = await runIsolates(isolates);
 log("isolates done");
 // The POST pair (the CSRF rows) is two apps of the same library a few percent apart, and one process's CPU time
-// runs up to 10% above or below another's of the same app: more processes than the main run's, for those four
+// runs up to 10% above or below another's of the same app: more processes than the main run's, for those five
 // cases alone, join its runs (as runs of their own), so the ratio's median rests on that many pairs of processes.
 if (!values.only) {
   const more = await runIsolates({ ...isolates, runs: CSRF_RUNS, only: /POST/ });

@@ -121,7 +121,7 @@ export function methodLine(measurement) {
     `${machine.loadAfter.toFixed(1)} after, by \`npm run bench:isolates\`: the README's app (\`edge-session/cookie\`, secret from ` +
     `\`c.env\` through a function), one isolate per case (workerd ${method.workerd}: one process each, its CPU time; Node ` +
     `${method.node}: one worker thread each, wall time), ${method.runs} run(s) x ${method.rounds} interleaved rounds x ` +
-    `${method.n} requests${method.csrfRuns ? ` (the four POST cases of the CSRF rows: ${method.runs + method.csrfRuns} runs, ${method.csrfRuns} of them alone)` : ""}; ` +
+    `${method.n} requests${method.csrfRuns ? ` (the POST cases of the CSRF rows (with and without tokens, setLimits, the CSRF floor): ${method.runs + method.csrfRuns} runs, ${method.csrfRuns} of them alone)` : ""}; ` +
     `ratios per round, median (interquartile range).`
   );
 }
