@@ -22,9 +22,8 @@ const encoder = new TextEncoder();
 export function csrfFloor(secret: string): { verify: MiddlewareHandler; mint: (session: Session<any>) => string | Promise<string> } {
   const key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const secrets = new Map<string, Uint8Array>();
+  /** Computes and keeps the secret of an id the Map does not hold (both callers look there first, without an await). */
   const secretOf = async (id: string) => {
-    const known = secrets.get(id);
-    if (known) return known;
     const made = new Uint8Array(await crypto.subtle.sign("HMAC", await key, encoder.encode(id)));
     secrets.set(id, made);
     return made;

@@ -46,7 +46,8 @@ const ORIGIN = "http://localhost";
 /**
  * Issue 27's pair: the same POST round trip (Origin and Sec-Fetch-Site sent by both), once plain and once
  * with a session that called `setLimits()` at its start, `/inc` behind `requireCsrfToken()` and each answer
- * minting the token the next post sends (so each request verifies one token and masks another).
+ * minting the token the next post sends (so each request verifies one token and masks another). With
+ * `withToken: "floor"`, the CSRF floor (bench/csrf-floor.ts) verifies and mints instead, without setLimits.
  */
 function csrfApp(lib: Lib, data: BenchData, withToken: boolean | "floor", withLimits = withToken === true) {
   const app = new Hono<{ Bindings: typeof BENCH_ENV; Variables: SessionVariables<BenchData> }>();
